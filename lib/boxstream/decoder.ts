@@ -1,0 +1,179 @@
+/**
+ * The receiving half of box-stream, sans-I/O: wire bytes in (in chunks of any size), plaintext out.
+ *
+ * Strict where the deployed implementations differ: a header claiming more than 4096 bytes is a
+ * protocol error, and a transport that ends before the goodbye is an error, never a clean end.
+ * Nothing is ever emitted from a frame that did not authenticate, and after the first failure the
+ * decoder refuses everything.
+ * @module
+ */
+import type { CryptoBackend } from '../crypto/backend.js'
+import { getCryptoBackend } from '../crypto/index.js'
+import { isAllZero } from '../crypto/policy.js'
+import { ErrorCodes, SecretChannelError } from '../errors.js'
+import { copyKeyAndNonce } from './encoder.js'
+import { HEADER_BYTES, HEADER_PLAINTEXT_BYTES, MAX_FRAME_BODY, NONCE_BYTES, TAG_BYTES, incrementNonce } from './layout.js'
+
+const PHASE = 'box-stream'
+const EMPTY = new Uint8Array(0)
+
+/**
+ * Turns box-stream wire bytes back into plaintext.
+ *
+ * @example
+ * ```ts
+ * const dec = new BoxDecoder(key, nonce)
+ * socket.on('data', (chunk) => dec.push(chunk, (plain) => app.write(plain)))
+ * socket.on('end', () => dec.end()) // throws ERR_TRUNCATED without a goodbye
+ * ```
+ */
+export class BoxDecoder {
+  private readonly key: Uint8Array
+  private readonly nonce: Uint8Array
+  private readonly bodyNonce = new Uint8Array(NONCE_BYTES)
+  private readonly crypto: CryptoBackend
+  /** Partial header bytes when a header straddles chunks. */
+  private readonly header = new Uint8Array(HEADER_BYTES)
+  private headerFill = 0
+  private readonly headerPlain = new Uint8Array(HEADER_PLAINTEXT_BYTES)
+  private readonly bodyTag = new Uint8Array(TAG_BYTES)
+  /** Length of the body being read, or -1 while reading a header. */
+  private bodyLength = -1
+  /** Partial body when it straddles chunks. */
+  private body: Buffer | null = null
+  private bodyFill = 0
+  private goodbye = false
+  private failure: SecretChannelError | null = null
+  private framesOpened = 0
+
+  /**
+   * @param key - 32-byte key for this direction
+   * @param nonce - 24-byte starting nonce (copied)
+   * @param crypto - the backend; the process-wide one when left out
+   */
+  constructor(key: Uint8Array, nonce: Uint8Array, crypto: CryptoBackend = getCryptoBackend()) {
+    ;[this.key, this.nonce] = copyKeyAndNonce(key, nonce, PHASE)
+    this.crypto = crypto
+  }
+
+  /** True once the authenticated goodbye arrived: the peer finished cleanly. */
+  get ended(): boolean {
+    return this.goodbye
+  }
+
+  /** The error that stopped this decoder, if any. */
+  get error(): SecretChannelError | null {
+    return this.failure
+  }
+
+  /** True when a frame is partly received (a transport end now would cut it). */
+  get midFrame(): boolean {
+    return this.headerFill > 0 || this.bodyLength >= 0
+  }
+
+  /**
+   * Feeds wire bytes. Calls `onPlaintext` once per authenticated, non-empty frame body, in order.
+   * Bytes after the goodbye are ignored.
+   * @throws SecretChannelError `ERR_BOX_TAMPERED` when a header or body fails authentication,
+   *   `ERR_PROTOCOL` when a header claims more than 4096 bytes; the same error again on later calls
+   */
+  push(chunk: Uint8Array, onPlaintext: (body: Buffer) => void): void {
+    if (this.failure) throw this.failure
+    let at = 0
+    while (at < chunk.length && !this.goodbye) {
+      if (this.bodyLength < 0) at = this.readHeader(chunk, at)
+      else at = this.readBody(chunk, at, onPlaintext)
+    }
+  }
+
+  /**
+   * Tells the decoder the transport ended.
+   * @throws SecretChannelError `ERR_TRUNCATED` unless the goodbye was received
+   */
+  end(): void {
+    if (this.failure) throw this.failure
+    if (this.goodbye) return
+    const where = this.midFrame ? 'in the middle of a frame' : `after ${this.framesOpened} frame(s) at a frame boundary`
+    throw this.poison(new SecretChannelError(ErrorCodes.TRUNCATED, PHASE, `the transport ended ${where} without the goodbye: the stream was cut`))
+  }
+
+  /** Wipes the key; the decoder refuses everything afterwards. */
+  destroy(): void {
+    this.key.fill(0)
+    this.body = null
+    if (!this.failure && !this.goodbye) this.failure = new SecretChannelError(ErrorCodes.INVALID_STATE, PHASE, 'the decoder was destroyed')
+  }
+
+  private poison(err: SecretChannelError): SecretChannelError {
+    this.failure = err
+    this.key.fill(0)
+    this.body = null
+    return err
+  }
+
+  private readHeader(chunk: Uint8Array, at: number): number {
+    let boxed: Uint8Array
+    let next: number
+    if (this.headerFill === 0 && chunk.length - at >= HEADER_BYTES) {
+      boxed = chunk.subarray(at, at + HEADER_BYTES)
+      next = at + HEADER_BYTES
+    } else {
+      const take = Math.min(HEADER_BYTES - this.headerFill, chunk.length - at)
+      this.header.set(chunk.subarray(at, at + take), this.headerFill)
+      this.headerFill += take
+      if (this.headerFill < HEADER_BYTES) return at + take
+      boxed = this.header
+      next = at + take
+      this.headerFill = 0
+    }
+    if (!this.crypto.secretboxOpenDetached(this.headerPlain, boxed.subarray(TAG_BYTES), boxed.subarray(0, TAG_BYTES), this.nonce, this.key)) {
+      throw this.poison(new SecretChannelError(ErrorCodes.BOX_TAMPERED, PHASE, `header of frame ${this.framesOpened} failed authentication (tampered, corrupted or out of sync)`))
+    }
+    if (isAllZero(this.headerPlain)) {
+      this.goodbye = true
+      this.key.fill(0)
+      return next
+    }
+    const length = (this.headerPlain[0]! << 8) | this.headerPlain[1]!
+    if (length > MAX_FRAME_BODY) {
+      throw this.poison(new SecretChannelError(ErrorCodes.PROTOCOL, PHASE, `frame ${this.framesOpened} claims ${length} bytes; the limit is ${MAX_FRAME_BODY}`))
+    }
+    this.bodyTag.set(this.headerPlain.subarray(2))
+    this.bodyNonce.set(this.nonce)
+    incrementNonce(this.bodyNonce)
+    this.bodyLength = length
+    this.bodyFill = 0
+    return next
+  }
+
+  private readBody(chunk: Uint8Array, at: number, onPlaintext: (body: Buffer) => void): number {
+    const length = this.bodyLength
+    let cipher: Uint8Array
+    let next: number
+    if (this.bodyFill === 0 && chunk.length - at >= length) {
+      cipher = length === 0 ? EMPTY : chunk.subarray(at, at + length)
+      next = at + length
+    } else {
+      if (this.body === null) this.body = Buffer.allocUnsafe(length)
+      const take = Math.min(length - this.bodyFill, chunk.length - at)
+      this.body.set(chunk.subarray(at, at + take), this.bodyFill)
+      this.bodyFill += take
+      if (this.bodyFill < length) return at + take
+      cipher = this.body
+      next = at + take
+    }
+    // Decrypt into a buffer the application will own; a straddling body is decrypted where it lies.
+    const plain = cipher === this.body ? this.body : Buffer.allocUnsafe(length)
+    if (!this.crypto.secretboxOpenDetached(plain, cipher, this.bodyTag, this.bodyNonce, this.key)) {
+      throw this.poison(new SecretChannelError(ErrorCodes.BOX_TAMPERED, PHASE, `body of frame ${this.framesOpened} failed authentication (tampered or corrupted)`))
+    }
+    this.body = null
+    this.bodyFill = 0
+    this.bodyLength = -1
+    this.framesOpened++
+    incrementNonce(this.nonce)
+    incrementNonce(this.nonce)
+    if (length > 0) onPlaintext(plain)
+    return next
+  }
+}

@@ -1,0 +1,7 @@
+/**
+ * Box-stream, sans-I/O: {@link BoxEncoder} and {@link BoxDecoder}.
+ * @module
+ */
+export { BoxEncoder } from './encoder.js'
+export { BoxDecoder } from './decoder.js'
+export { MAX_FRAME_BODY, HEADER_BYTES, encodedLength, incrementNonce } from './layout.js'

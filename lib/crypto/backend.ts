@@ -1,0 +1,84 @@
+/**
+ * The narrow crypto interface every protocol step goes through.
+ *
+ * Protocol code (handshake, box-stream, the other protocols) never imports @noble or sodium-native
+ * directly: it calls a {@link CryptoBackend}. Every backend must produce byte-identical output and
+ * apply the same strictness (see `policy.ts`), so which one is loaded is invisible on the wire.
+ *
+ * Sizes follow libsodium: Ed25519 public keys 32 bytes, secret keys 64 bytes (seed ‖ public key),
+ * X25519 keys 32 bytes, secretbox keys 32 bytes, nonces 24 bytes, Poly1305 tags 16 bytes.
+ * @module
+ */
+
+/** An Ed25519 key pair in libsodium's layout. */
+export interface SignKeyPair {
+  /** 32-byte Ed25519 public key. */
+  publicKey: Uint8Array
+  /** 64-byte libsodium secret key: 32-byte seed ‖ 32-byte public key. */
+  secretKey: Uint8Array
+}
+
+/** The primitives SHS1, box-stream and the other protocols need, nothing more. */
+export interface CryptoBackend {
+  /** A short name for logs and benchmarks: `"noble"`, `"sodium-native"`, `"node"`. */
+  readonly name: string
+
+  /** `length` bytes from a cryptographically secure source. */
+  randomBytes(length: number): Uint8Array
+
+  /** SHA-256 (`crypto_hash_sha256`). */
+  sha256(data: Uint8Array): Uint8Array
+
+  /** SHA-512 (`crypto_hash_sha512`). */
+  sha512(data: Uint8Array): Uint8Array
+
+  /** HMAC-SHA-512 truncated to 32 bytes (`crypto_auth`). Not SHA-512/256. */
+  auth(data: Uint8Array, key: Uint8Array): Uint8Array
+
+  /** Constant-time check that `tag` is `auth(data, key)` (`crypto_auth_verify`). */
+  authVerify(tag: Uint8Array, data: Uint8Array, key: Uint8Array): boolean
+
+  /** The Ed25519 key pair for a 32-byte seed (`crypto_sign_seed_keypair`). */
+  signKeyPairFromSeed(seed: Uint8Array): SignKeyPair
+
+  /** A detached 64-byte Ed25519 signature (`crypto_sign_detached`) with a 64-byte secret key. */
+  sign(message: Uint8Array, secretKey: Uint8Array): Uint8Array
+
+  /**
+   * Ed25519 verification exactly as strict as libsodium 1.0.18's `crypto_sign_verify_detached`:
+   * canonical S, canonical public key, no small-order public key or R, cofactorless equation.
+   * Returns false (never throws) on any bad input.
+   */
+  verify(signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array): boolean
+
+  /**
+   * `crypto_sign_ed25519_pk_to_curve25519`: the X25519 form of an Ed25519 public key, or `null` when
+   * the key is not canonical, not on the curve, of small order or outside the main subgroup.
+   */
+  signPublicKeyToCurve(publicKey: Uint8Array): Uint8Array | null
+
+  /** `crypto_sign_ed25519_sk_to_curve25519`: the clamped X25519 scalar of a 64-byte Ed25519 secret key. */
+  signSecretKeyToCurve(secretKey: Uint8Array): Uint8Array
+
+  /** X25519 public key for a 32-byte scalar (`crypto_scalarmult_base`, clamps internally). */
+  scalarMultBase(secretKey: Uint8Array): Uint8Array
+
+  /**
+   * X25519 (`crypto_scalarmult`). Returns `null` instead of an all-zero shared secret, which is
+   * what a low-order or otherwise degenerate public key produces.
+   */
+  scalarMult(secretKey: Uint8Array, publicKey: Uint8Array): Uint8Array | null
+
+  /**
+   * `crypto_secretbox_detached`, in place: XSalsa20-encrypts `data` where it lies and writes the
+   * 16-byte Poly1305 tag into `tag`. `tag` must not overlap `data`.
+   */
+  secretboxSealDetached(data: Uint8Array, tag: Uint8Array, nonce: Uint8Array, key: Uint8Array): void
+
+  /**
+   * `crypto_secretbox_open_detached`: checks `tag` over `cipher` in constant time and, only if it
+   * is valid, decrypts into `out` (which may be `cipher` itself, or a buffer of the same length).
+   * Returns false and writes nothing when the tag is wrong.
+   */
+  secretboxOpenDetached(out: Uint8Array, cipher: Uint8Array, tag: Uint8Array, nonce: Uint8Array, key: Uint8Array): boolean
+}

@@ -1,0 +1,133 @@
+/**
+ * The SHS1 client (initiator) as a sans-I/O state machine.
+ *
+ * ```
+ * createHello()        -> msg1 (64)    hello            -> await-hello
+ * receiveHello(msg2)                   await-hello      -> auth
+ * createAuth()         -> msg3 (112)   auth             -> await-accept
+ * receiveAccept(msg4)  -> SessionKeys  await-accept     -> done   (secrets wiped)
+ * ```
+ * @module
+ */
+import { ErrorCodes, SecretChannelError } from '../errors.js'
+import { HandshakeBase, type HandshakeOptions } from './base.js'
+import { CLIENT_AUTH_BYTES, SERVER_ACCEPT_BYTES, SERVER_HELLO_BYTES, Phase, ZERO_NONCE, concat } from './layout.js'
+import { deriveSessionKeys, type SessionKeys } from './session.js'
+
+/** Client options: the common ones plus the server's identity, which SHS1 requires up front. */
+export interface ClientHandshakeOptions extends HandshakeOptions {
+  /** The server's 32-byte long-term Ed25519 public key (who we are dialing). */
+  serverPublicKey: Uint8Array
+}
+
+type ClientPhase = 'hello' | 'await-hello' | 'auth' | 'await-accept'
+
+/** The initiator's side of SHS1. */
+export class ClientHandshake extends HandshakeBase<ClientPhase> {
+  private readonly serverPublicKey: Uint8Array
+  private readonly serverCurveKey: Uint8Array
+  private hello: Uint8Array = new Uint8Array(0)
+  private serverHello: Uint8Array = new Uint8Array(0)
+  private serverEphemeral: Uint8Array = new Uint8Array(0)
+  private ab: Uint8Array = new Uint8Array(0)
+  private abHash: Uint8Array = new Uint8Array(0)
+  private aB: Uint8Array = new Uint8Array(0)
+  private auth: Uint8Array = new Uint8Array(0)
+
+  /**
+   * @param options - app key, our key pair, the server's public key
+   * @throws SecretChannelError `ERR_INVALID_ARGUMENT` when the server key is malformed, not on the
+   *   curve or of low order (such a key could never complete a sound handshake)
+   */
+  constructor(options: ClientHandshakeOptions) {
+    super(options, 'hello')
+    const { serverPublicKey } = options
+    if (!(serverPublicKey instanceof Uint8Array) || serverPublicKey.length !== 32) {
+      throw new SecretChannelError(ErrorCodes.INVALID_ARGUMENT, Phase.HANDSHAKE, 'the server public key must be 32 bytes')
+    }
+    const curve = this.crypto.signPublicKeyToCurve(serverPublicKey)
+    if (!curve) {
+      this.destroy()
+      throw new SecretChannelError(ErrorCodes.INVALID_ARGUMENT, Phase.HANDSHAKE, 'the server public key is not a valid Ed25519 key (not on the curve, or of low order)')
+    }
+    this.serverPublicKey = serverPublicKey.slice()
+    this.serverCurveKey = curve
+  }
+
+  /** How many bytes the next `receive…` call needs (0 when it is our turn to send, or we are finished). */
+  get expectedLength(): number {
+    if (this.state === 'await-hello') return SERVER_HELLO_BYTES
+    if (this.state === 'await-accept') return SERVER_ACCEPT_BYTES
+    return 0
+  }
+
+  /** Step 1: msg1 = hmac[K](ap) ‖ ap. */
+  createHello(): Uint8Array {
+    this.expect('hello', 'createHello')
+    this.hello = concat(this.crypto.auth(this.ephemeralPublic, this.appKey), this.ephemeralPublic)
+    this.state = 'await-hello'
+    return this.hello.slice()
+  }
+
+  /**
+   * Step 2: checks msg2 = hmac[K](bp) ‖ bp and computes ab.
+   * @throws SecretChannelError `ERR_WRONG_APP_KEY` if the hmac is wrong, `ERR_PROTOCOL` for a bad length or a low-order bp
+   */
+  receiveHello(message: Uint8Array): void {
+    this.expect('await-hello', 'receiveHello')
+    this.expectLength(message, SERVER_HELLO_BYTES, Phase.SERVER_HELLO)
+    const mac = message.subarray(0, 32)
+    const bp = message.subarray(32, 64)
+    if (!this.crypto.authVerify(mac, bp, this.appKey)) {
+      throw this.fail(ErrorCodes.WRONG_APP_KEY, Phase.SERVER_HELLO, 'the server hello is not authenticated with our app key: the server is on another network')
+    }
+    const ab = this.crypto.scalarMult(this.ephemeralSecret, bp)
+    if (!ab) throw this.fail(ErrorCodes.PROTOCOL, Phase.SERVER_HELLO, 'the server ephemeral key is a low-order point')
+    this.ab = this.keep(ab)
+    this.abHash = this.keep(this.crypto.sha256(ab))
+    this.serverHello = message.slice()
+    this.serverEphemeral = message.slice(32, 64)
+    this.state = 'auth'
+  }
+
+  /** Step 3: msg3 = secretbox[sha256(K‖ab‖aB), 0]( sign_A(K‖Bp‖sha256(ab)) ‖ Ap ). */
+  createAuth(): Uint8Array {
+    this.expect('auth', 'createAuth')
+    const aB = this.crypto.scalarMult(this.ephemeralSecret, this.serverCurveKey)
+    if (!aB) throw this.fail(ErrorCodes.PROTOCOL, Phase.CLIENT_AUTH, 'aB is all zero')
+    this.aB = this.keep(aB)
+    const signature = this.crypto.sign(concat(this.appKey, this.serverPublicKey, this.abHash), this.keyPair.secretKey)
+    this.auth = concat(signature, this.keyPair.publicKey)
+    const key3 = this.keep(this.crypto.sha256(this.keep(concat(this.appKey, this.ab, this.aB))))
+    const message = new Uint8Array(CLIENT_AUTH_BYTES)
+    message.set(this.auth, 16)
+    this.crypto.secretboxSealDetached(message.subarray(16), message.subarray(0, 16), ZERO_NONCE, key3)
+    this.state = 'await-accept'
+    return message
+  }
+
+  /**
+   * Step 4: opens msg4 with sha256(K‖ab‖aB‖Ab), checks sign_B(K‖sig_A‖Ap‖sha256(ab)) against the
+   * server key we dialed, and derives the session keys. All ephemeral secrets are wiped.
+   * @throws SecretChannelError `ERR_SERVER_KEY_MISMATCH` if either check fails, `ERR_PROTOCOL` for a bad length
+   */
+  receiveAccept(message: Uint8Array): SessionKeys {
+    this.expect('await-accept', 'receiveAccept')
+    this.expectLength(message, SERVER_ACCEPT_BYTES, Phase.SERVER_ACCEPT)
+    const localCurveSecret = this.keep(this.crypto.signSecretKeyToCurve(this.keyPair.secretKey))
+    const Ab = this.crypto.scalarMult(localCurveSecret, this.serverEphemeral)
+    if (!Ab) throw this.fail(ErrorCodes.PROTOCOL, Phase.SERVER_ACCEPT, 'Ab is all zero')
+    this.keep(Ab)
+    const key4 = this.keep(this.crypto.sha256(this.keep(concat(this.appKey, this.ab, this.aB, Ab))))
+    const signature = this.keep(new Uint8Array(64))
+    if (!this.crypto.secretboxOpenDetached(signature, message.subarray(16), message.subarray(0, 16), ZERO_NONCE, key4)) {
+      throw this.fail(ErrorCodes.SERVER_KEY_MISMATCH, Phase.SERVER_ACCEPT, 'the server acceptance does not open: the server does not hold the key we dialed')
+    }
+    if (!this.crypto.verify(signature, concat(this.appKey, this.auth, this.abHash), this.serverPublicKey)) {
+      throw this.fail(ErrorCodes.SERVER_KEY_MISMATCH, Phase.SERVER_ACCEPT, 'the server acceptance signature is invalid: the server is not who we dialed')
+    }
+    const keys = deriveSessionKeys(this.crypto, key4, this.keyPair.publicKey, this.serverPublicKey, this.hello, this.serverHello)
+    this.finish()
+    return keys
+  }
+}

@@ -1,0 +1,139 @@
+/**
+ * The SHS1 server (responder) as a sans-I/O state machine.
+ *
+ * ```
+ * receiveHello(msg1)                       await-hello  -> hello
+ * createHello()         -> msg2 (64)       hello        -> await-auth
+ * receiveAuth(msg3)     -> client key Ap   await-auth   -> authorize   (decide here: accept or reject)
+ * createAccept()        -> msg4 + keys     authorize    -> done        (secrets wiped)
+ * reject()                                 authorize    -> failed      (nothing more is sent)
+ * ```
+ * Authorization happens after the client has proven its identity and before the server proves
+ * its own, so a refused client learns nothing about the server.
+ * @module
+ */
+import { ErrorCodes } from '../errors.js'
+import { HandshakeBase, type HandshakeOptions } from './base.js'
+import { CLIENT_AUTH_BYTES, CLIENT_HELLO_BYTES, Phase, SERVER_ACCEPT_BYTES, ZERO_NONCE, concat } from './layout.js'
+import { deriveSessionKeys, type SessionKeys } from './session.js'
+
+type ServerPhase = 'await-hello' | 'hello' | 'await-auth' | 'authorize'
+
+/** The result of accepting a client: the message to send and the session keys. */
+export interface ServerAccept {
+  /** msg4, 80 bytes, to send to the client. */
+  message: Uint8Array
+  /** The session keys; `remotePublicKey` is the client's long-term key. */
+  session: SessionKeys
+}
+
+/** The responder's side of SHS1. */
+export class ServerHandshake extends HandshakeBase<ServerPhase> {
+  private clientHello: Uint8Array = new Uint8Array(0)
+  private clientEphemeral: Uint8Array = new Uint8Array(0)
+  private hello: Uint8Array = new Uint8Array(0)
+  private ab: Uint8Array = new Uint8Array(0)
+  private abHash: Uint8Array = new Uint8Array(0)
+  private aB: Uint8Array = new Uint8Array(0)
+  private auth: Uint8Array = new Uint8Array(0)
+  private clientPublicKey: Uint8Array = new Uint8Array(0)
+  private clientCurveKey: Uint8Array = new Uint8Array(0)
+
+  /** @param options - app key and our key pair */
+  constructor(options: HandshakeOptions) {
+    super(options, 'await-hello')
+  }
+
+  /** How many bytes the next `receive…` call needs (0 when it is our turn, or we are finished). */
+  get expectedLength(): number {
+    if (this.state === 'await-hello') return CLIENT_HELLO_BYTES
+    if (this.state === 'await-auth') return CLIENT_AUTH_BYTES
+    return 0
+  }
+
+  /**
+   * Step 1: checks msg1 = hmac[K](ap) ‖ ap and computes ab and aB.
+   * @throws SecretChannelError `ERR_WRONG_APP_KEY` if the hmac is wrong, `ERR_PROTOCOL` for a bad length or a low-order ap
+   */
+  receiveHello(message: Uint8Array): void {
+    this.expect('await-hello', 'receiveHello')
+    this.expectLength(message, CLIENT_HELLO_BYTES, Phase.CLIENT_HELLO)
+    const mac = message.subarray(0, 32)
+    const ap = message.subarray(32, 64)
+    if (!this.crypto.authVerify(mac, ap, this.appKey)) {
+      throw this.fail(ErrorCodes.WRONG_APP_KEY, Phase.CLIENT_HELLO, 'the client hello is not authenticated with our app key: the client is on another network')
+    }
+    // A low-order ap makes every DH result predictable; the JS reference crashes here, we refuse.
+    const ab = this.crypto.scalarMult(this.ephemeralSecret, ap)
+    if (!ab) throw this.fail(ErrorCodes.PROTOCOL, Phase.CLIENT_HELLO, 'the client ephemeral key is a low-order point')
+    this.ab = this.keep(ab)
+    const localCurveSecret = this.keep(this.crypto.signSecretKeyToCurve(this.keyPair.secretKey))
+    const aB = this.crypto.scalarMult(localCurveSecret, ap)
+    if (!aB) throw this.fail(ErrorCodes.PROTOCOL, Phase.CLIENT_HELLO, 'the client ephemeral key is a low-order point')
+    this.aB = this.keep(aB)
+    this.abHash = this.keep(this.crypto.sha256(ab))
+    this.clientHello = message.slice()
+    this.clientEphemeral = message.slice(32, 64)
+    this.state = 'hello'
+  }
+
+  /** Step 2: msg2 = hmac[K](bp) ‖ bp. */
+  createHello(): Uint8Array {
+    this.expect('hello', 'createHello')
+    this.hello = concat(this.crypto.auth(this.ephemeralPublic, this.appKey), this.ephemeralPublic)
+    this.state = 'await-auth'
+    return this.hello.slice()
+  }
+
+  /**
+   * Step 3: opens msg3 with sha256(K‖ab‖aB) and checks the client's signature over K‖Bp‖sha256(ab).
+   * Returns the client's long-term public key for the caller to authorize.
+   * @throws SecretChannelError `ERR_SERVER_KEY_MISMATCH` if msg3 does not open (the client dialed
+   *   another server key), `ERR_PROTOCOL` for a bad length, a bad signature or an invalid client key
+   */
+  receiveAuth(message: Uint8Array): Uint8Array {
+    this.expect('await-auth', 'receiveAuth')
+    this.expectLength(message, CLIENT_AUTH_BYTES, Phase.CLIENT_AUTH)
+    const key3 = this.keep(this.crypto.sha256(this.keep(concat(this.appKey, this.ab, this.aB))))
+    const auth = new Uint8Array(96)
+    if (!this.crypto.secretboxOpenDetached(auth, message.subarray(16), message.subarray(0, 16), ZERO_NONCE, key3)) {
+      throw this.fail(ErrorCodes.SERVER_KEY_MISMATCH, Phase.CLIENT_AUTH, 'the client authentication does not open: the client dialed a different server key (wrong number)')
+    }
+    const signature = auth.subarray(0, 64)
+    const clientPublicKey = auth.subarray(64, 96)
+    if (!this.crypto.verify(signature, concat(this.appKey, this.keyPair.publicKey, this.abHash), clientPublicKey)) {
+      throw this.fail(ErrorCodes.PROTOCOL, Phase.CLIENT_AUTH, 'the client signature is invalid (or the client key is of low order)')
+    }
+    const curve = this.crypto.signPublicKeyToCurve(clientPublicKey)
+    if (!curve) throw this.fail(ErrorCodes.PROTOCOL, Phase.CLIENT_AUTH, 'the client public key is not a valid Ed25519 key')
+    this.clientCurveKey = curve
+    this.auth = auth
+    this.clientPublicKey = clientPublicKey.slice()
+    this.state = 'authorize'
+    return this.clientPublicKey.slice()
+  }
+
+  /**
+   * Step 4: accepts the client. msg4 = secretbox[sha256(K‖ab‖aB‖Ab), 0]( sign_B(K‖sig_A‖Ap‖sha256(ab)) ).
+   * Derives the session keys and wipes every ephemeral secret.
+   */
+  createAccept(): ServerAccept {
+    this.expect('authorize', 'createAccept')
+    const Ab = this.crypto.scalarMult(this.ephemeralSecret, this.clientCurveKey)
+    if (!Ab) throw this.fail(ErrorCodes.PROTOCOL, Phase.SERVER_ACCEPT, 'Ab is all zero')
+    this.keep(Ab)
+    const key4 = this.keep(this.crypto.sha256(this.keep(concat(this.appKey, this.ab, this.aB, Ab))))
+    const message = new Uint8Array(SERVER_ACCEPT_BYTES)
+    message.set(this.crypto.sign(concat(this.appKey, this.auth, this.abHash), this.keyPair.secretKey), 16)
+    this.crypto.secretboxSealDetached(message.subarray(16), message.subarray(0, 16), ZERO_NONCE, key4)
+    const session = deriveSessionKeys(this.crypto, key4, this.keyPair.publicKey, this.clientPublicKey, this.hello, this.clientHello)
+    this.finish()
+    return { message, session }
+  }
+
+  /** Refuses the client after {@link receiveAuth}: wipes everything; the caller hangs up without sending more. */
+  reject(): void {
+    this.expect('authorize', 'reject')
+    this.destroy()
+  }
+}
