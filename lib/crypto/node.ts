@@ -21,7 +21,7 @@
 import { createHash, createHmac, createPrivateKey, createPublicKey, diffieHellman, randomFillSync, sign as nodeSign, verify as nodeVerify, type KeyObject } from 'node:crypto'
 import type { CryptoBackend, SignKeyPair } from './backend.js'
 import { createNobleBackend } from './noble.js'
-import { constantTimeEqual, isAllZero, passesSignaturePrechecks, wipe } from './policy.js'
+import { constantTimeEqual, copyBytes, isAllZero, passesSignaturePrechecks, wipe } from './policy.js'
 
 const b64url = (bytes: Uint8Array): string => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64url')
 
@@ -55,7 +55,7 @@ function signingKeyFor(secretKey: Uint8Array): KeyObject {
     key: { kty: 'OKP', crv: 'Ed25519', d: b64url(secretKey.subarray(0, 32)), x: b64url(secretKey.subarray(32, 64)) },
     format: 'jwk'
   })
-  signingKeys.set(secretKey, { bytes: secretKey.slice(), key })
+  signingKeys.set(secretKey, { bytes: copyBytes(secretKey), key })
   return key
 }
 
@@ -106,7 +106,7 @@ export function createNodeBackend(): CryptoBackend {
       h[0]! &= 248
       h[31]! &= 127
       h[31]! |= 64
-      const scalar = h.slice(0, 32)
+      const scalar = copyBytes(h, 0, 32)
       wipe(h)
       return scalar
     },

@@ -11,7 +11,7 @@
  * @module
  */
 import type { CryptoBackend } from '../crypto/backend.js'
-import { constantTimeEqual } from '../crypto/policy.js'
+import { constantTimeEqual, copyBytes } from '../crypto/policy.js'
 
 interface LocalEntry {
   /** The public half of the secret key when the scalar was derived (libsodium layout: bytes 32..64). */
@@ -30,7 +30,7 @@ export function localCurveSecret(crypto: CryptoBackend, secretKey: Uint8Array): 
   if (hit && constantTimeEqual(hit.publicHalf, secretKey.subarray(32, 64))) return hit.scalar
   if (hit) hit.scalar.fill(0)
   const scalar = crypto.signSecretKeyToCurve(secretKey)
-  local.set(secretKey, { publicHalf: secretKey.slice(32, 64), scalar })
+  local.set(secretKey, { publicHalf: copyBytes(secretKey, 32, 64), scalar })
   return scalar
 }
 
@@ -51,11 +51,11 @@ export function remoteCurvePublic(crypto: CryptoBackend, publicKey: Uint8Array):
     // Refresh its place: the map's insertion order is the eviction order.
     remote.delete(id)
     remote.set(id, hit)
-    return hit.slice()
+    return copyBytes(hit)
   }
   const curve = crypto.signPublicKeyToCurve(publicKey)
   if (!curve) return null
   if (remote.size >= REMOTE_CACHE_SIZE) remote.delete(remote.keys().next().value!)
-  remote.set(id, curve.slice())
+  remote.set(id, copyBytes(curve))
   return curve
 }
