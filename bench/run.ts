@@ -8,7 +8,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
 import { join } from 'node:path'
-import { availableCryptoBackends, createCryptoBackend } from '../lib/crypto/index.js'
+import { availableCryptoBackends, createCryptoBackend, useCryptoBackend } from '../lib/crypto/index.js'
 import { config, median } from './config.js'
 import { machineHandshakes, memoryHandshakes, oursBoxUnbox, referenceBoxUnbox } from './memory.js'
 import { bulk, connections, idleHeap } from './tcp.js'
@@ -43,15 +43,13 @@ for (let round = 1; round <= config.rounds; round++) {
   for (const impl of ['reference', 'hyperswarm']) add(`hs:${impl}`, await memoryHandshakes(impl, config.handshakeMs))
   for (const c of cryptos) {
     add(`machines:ours:${c.name}`, machineHandshakes(c, config.handshakeMs))
-    process.env.SECRET_CHANNEL_CRYPTO = c.name
-    const { useCryptoBackend } = await import('../lib/crypto/index.js')
     useCryptoBackend(c)
     add(`hs:ours:${c.name}`, await memoryHandshakes('ours', config.handshakeMs))
   }
   for (const b of backends) {
     const t = await bulk('ours', b, config.tcpBytes, config.writeBytes, config.verify)
     add(`tcp:ours:${b}`, t.mbps)
-    add(`rss:ours:${b}`, Math.max(t.receiverRssMiB), extra)
+    add(`rss:ours:${b}`, t.receiverRssMiB, extra)
     add(`rss-sender:ours:${b}`, t.senderRssMiB, extra)
     log(`  tcp ours:${b} ${t.mbps.toFixed(0)} MB/s`)
   }
