@@ -20,11 +20,18 @@ import { performance } from 'node:perf_hooks'
 import { wrapFor, type Channel } from './peers.js'
 
 const [role, impl, ...args] = process.argv.slice(2)
+// Exit normally when the parent ends us, so --cpu-prof (BENCH_NODE_FLAGS) can write its profile.
+process.on('SIGTERM', () => process.exit(0))
 const wrap = wrapFor(impl!)
 const say = (obj: unknown): void => {
   process.stdout.write(JSON.stringify(obj) + '\n')
 }
 const maxRssMiB = (): number => process.resourceUsage().maxRSS / 1024
+/** CPU seconds (user + system) since `from`; robust where wall time suffers from a shared machine. */
+const cpuSince = (from: NodeJS.CpuUsage): number => {
+  const d = process.cpuUsage(from)
+  return (d.user + d.system) / 1e6
+}
 
 function listen(onSocket: (socket: net.Socket) => void): net.Server {
   const server = net.createServer({ allowHalfOpen: true, noDelay: true }, onSocket)
@@ -51,6 +58,7 @@ async function bulkServer(bytes: number, verify: boolean): Promise<void> {
     const channel = await wrap(socket, false)
     let received = 0
     let first = 0
+    const cpu = process.cpuUsage()
     const hash = verify ? createHash('sha256') : null
     await channel.receiveAll((chunk) => {
       if (received === 0) first = performance.now()
@@ -58,7 +66,7 @@ async function bulkServer(bytes: number, verify: boolean): Promise<void> {
       hash?.update(chunk)
     })
     const seconds = (performance.now() - first) / 1000
-    say({ result: { received, mbps: received / 1e6 / seconds, seconds, maxRssMiB: maxRssMiB(), sha256: hash?.digest('hex') ?? null, ok: received === bytes } })
+    say({ result: { received, mbps: received / 1e6 / seconds, seconds, cpuSecondsPerGiB: cpuSince(cpu) / (received / 2 ** 30), maxRssMiB: maxRssMiB(), sha256: hash?.digest('hex') ?? null, ok: received === bytes } })
     server.close()
     socket.destroy()
     setTimeout(() => process.exit(0), 50)
@@ -75,8 +83,9 @@ async function bulkClient(port: number, bytes: number, writeBytes: number, verif
     for (let sent = 0; sent < bytes; sent += writeBytes) h.update(chunk)
     expected = h.digest('hex')
   }
+  const cpu = process.cpuUsage()
   await channel.sendAll(chunk, bytes)
-  say({ result: { maxRssMiB: maxRssMiB(), sha256: expected } })
+  say({ result: { maxRssMiB: maxRssMiB(), cpuSecondsPerGiB: cpuSince(cpu) / (bytes / 2 ** 30), sha256: expected } })
   // Stay until the receiver has everything; the parent ends us.
 }
 

@@ -33,7 +33,7 @@ export function oursBoxUnbox(crypto: CryptoBackend, size: number, ms: number): n
   const deadline = start + ms
   let sent = 0
   do {
-    dec.push(enc.encode(chunk), onPlain)
+    dec.pushCoalesced(enc.encode(chunk), onPlain)
     sent += size
   } while (performance.now() < deadline)
   const elapsed = performance.now() - start

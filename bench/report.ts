@@ -11,7 +11,7 @@ export interface BenchResult {
   /** MB/s of box+unbox, by write size, then by implementation (`ours:<backend>`, `pull-box-stream`). */
   memory: Record<string, Record<string, number>>
   /** TCP bulk transfer, by implementation (`ours:<backend>`, `reference`, `hyperswarm`, `plain`). */
-  tcp: Record<string, { mbps: number; receiverRssMiB: number; senderRssMiB: number }>
+  tcp: Record<string, { mbps: number; receiverRssMiB: number; senderRssMiB: number; receiverCpuSecondsPerGiB: number; senderCpuSecondsPerGiB: number }>
   /** Whole-stream handshakes per second over an in-memory pair. */
   handshakesMemory: Record<string, number>
   /** Our state machines alone, handshakes per second. */
@@ -44,12 +44,12 @@ export function markdown(r: BenchResult): string {
   const peers = ['reference', 'hyperswarm', 'plain'].filter((p) => r.tcp[p])
   lines.push(`**TCP 127.0.0.1, two processes, ${fmt(Number(r.config.tcpBytes) / 1048576)} MiB in ${fmt(Number(r.config.writeBytes) / 1024)} KiB writes**`)
   lines.push('')
-  lines.push(`| stack | MB/s | vs reference | vs hyperswarm | vs plain TCP | peak RSS receiver / sender (MiB) |`)
-  lines.push('|---|---|---|---|---|---|')
+  lines.push(`| stack | MB/s | vs reference | vs hyperswarm | vs plain TCP | CPU s per GiB receiver / sender | peak RSS receiver / sender (MiB) |`)
+  lines.push('|---|---|---|---|---|---|---|')
   for (const name of [...ours, ...peers]) {
     const t = r.tcp[name]
     if (!t) continue
-    lines.push(`| ${name} | ${fmt(t.mbps)} | ${ratio(t.mbps, r.tcp.reference?.mbps)} | ${ratio(t.mbps, r.tcp.hyperswarm?.mbps)} | ${ratio(t.mbps, r.tcp.plain?.mbps)} | ${fmt(t.receiverRssMiB)} / ${fmt(t.senderRssMiB)} |`)
+    lines.push(`| ${name} | ${fmt(t.mbps)} | ${ratio(t.mbps, r.tcp.reference?.mbps)} | ${ratio(t.mbps, r.tcp.hyperswarm?.mbps)} | ${ratio(t.mbps, r.tcp.plain?.mbps)} | ${fmt(t.receiverCpuSecondsPerGiB, 2)} / ${fmt(t.senderCpuSecondsPerGiB, 2)} | ${fmt(t.receiverRssMiB)} / ${fmt(t.senderRssMiB)} |`)
   }
   lines.push('')
   lines.push('**Handshakes and connections**')

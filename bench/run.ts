@@ -51,6 +51,8 @@ for (let round = 1; round <= config.rounds; round++) {
     add(`tcp:ours:${b}`, t.mbps)
     add(`rss:ours:${b}`, t.receiverRssMiB, extra)
     add(`rss-sender:ours:${b}`, t.senderRssMiB, extra)
+    add(`cpu-receiver:ours:${b}`, t.receiverCpu, extra)
+    add(`cpu-sender:ours:${b}`, t.senderCpu, extra)
     log(`  tcp ours:${b} ${t.mbps.toFixed(0)} MB/s`)
   }
   for (const p of peersTcp) {
@@ -58,6 +60,8 @@ for (let round = 1; round <= config.rounds; round++) {
     add(`tcp:${p}`, t.mbps)
     add(`rss:${p}`, t.receiverRssMiB, extra)
     add(`rss-sender:${p}`, t.senderRssMiB, extra)
+    add(`cpu-receiver:${p}`, t.receiverCpu, extra)
+    add(`cpu-sender:${p}`, t.senderCpu, extra)
     log(`  tcp ${p} ${t.mbps.toFixed(0)} MB/s`)
   }
   for (const b of backends) add(`conn:ours:${b}`, await connections('ours', b, config.connections))
@@ -77,6 +81,8 @@ for (const size of config.memorySizes) memory[String(size)] = pick(`memory:${siz
 const tcpMbps = pick('tcp:')
 const rss = pick('rss:', extra)
 const rssSender = pick('rss-sender:', extra)
+const cpuReceiver = pick('cpu-receiver:', extra)
+const cpuSender = pick('cpu-sender:', extra)
 const result: BenchResult = {
   machine: {
     nproc: availableParallelism(),
@@ -89,7 +95,7 @@ const result: BenchResult = {
   config: { ...config },
   backends,
   memory,
-  tcp: Object.fromEntries(Object.entries(tcpMbps).map(([k, mbps]) => [k, { mbps, receiverRssMiB: rss[k]!, senderRssMiB: rssSender[k]! }])),
+  tcp: Object.fromEntries(Object.entries(tcpMbps).map(([k, mbps]) => [k, { mbps, receiverRssMiB: rss[k]!, senderRssMiB: rssSender[k]!, receiverCpuSecondsPerGiB: cpuReceiver[k]!, senderCpuSecondsPerGiB: cpuSender[k]! }])),
   handshakesMemory: pick('hs:'),
   handshakesMachines: pick('machines:'),
   connections: pick('conn:'),

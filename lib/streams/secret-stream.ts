@@ -554,7 +554,7 @@ export class SecretStream extends Duplex {
     const decoder = this.decoder!
     if (decoder.ended) return
     try {
-      decoder.push(chunk, this.onPlaintext)
+      decoder.pushCoalesced(chunk, this.onPlaintext)
     } catch (err) {
       this.destroy(err as Error)
       return
