@@ -72,9 +72,10 @@ function streamxChannel(stream: any): Channel {
 
 /** Ours, over a socket: the process-wide crypto backend (set by SECRET_CHANNEL_CRYPTO). */
 export const wrapOurs: Wrap = async (socket, isInitiator) => {
+  const highWaterMark = process.env.BENCH_HWM ? Number(process.env.BENCH_HWM) : undefined
   const stream = new SecretStream(socket, isInitiator
-    ? { isInitiator, keyPair: clientKeys, appKey, remotePublicKey: serverKeys.publicKey }
-    : { isInitiator, keyPair: serverKeys, appKey })
+    ? { isInitiator, keyPair: clientKeys, appKey, remotePublicKey: serverKeys.publicKey, highWaterMark }
+    : { isInitiator, keyPair: serverKeys, appKey, highWaterMark })
   await stream.opened
   return streamxChannel(stream)
 }
