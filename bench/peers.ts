@@ -7,6 +7,7 @@
  */
 import { createRequire } from 'node:module'
 import { once } from 'node:events'
+import { performance } from 'node:perf_hooks'
 import type { Socket } from 'node:net'
 import { SecretStream } from '../lib/streams/secret-stream.js'
 import { createDuplexPair } from '../lib/streams/memory-pair.js'
@@ -134,25 +135,31 @@ export function wrapFor(impl: string): Wrap {
   throw new Error(`unknown implementation ${impl}`)
 }
 
-/** One handshake between two fresh in-memory endpoints; resolves when both sides are open. */
-export async function memoryHandshake(impl: string): Promise<void> {
+/**
+ * One handshake between two fresh in-memory endpoints. Resolves with the milliseconds from
+ * creating both ends until both are open; tearing them down afterwards is not counted.
+ */
+export async function memoryHandshake(impl: string): Promise<number> {
+  const start = performance.now()
   if (impl === 'ours') {
     const [a, b] = createDuplexPair()
     const client = new SecretStream(a, { isInitiator: true, keyPair: clientKeys, appKey, remotePublicKey: serverKeys.publicKey })
     const server = new SecretStream(b, { isInitiator: false, keyPair: serverKeys, appKey })
     await Promise.all([client.opened, server.opened])
+    const elapsed = performance.now() - start
     client.destroy()
     server.destroy()
-    return
+    return elapsed
   }
   if (impl === 'hyperswarm') {
     const client = new HyperSecretStream(true, null, { keyPair: hyperClientKeys })
     const server = new HyperSecretStream(false, null, { keyPair: hyperServerKeys })
     client.rawStream.pipe(server.rawStream).pipe(client.rawStream)
     await Promise.all([client.opened, server.opened])
+    const elapsed = performance.now() - start
     client.destroy()
     server.destroy()
-    return
+    return elapsed
   }
   if (impl === 'reference') {
     await new Promise<void>((resolve, reject) => {
@@ -165,7 +172,7 @@ export async function memoryHandshake(impl: string): Promise<void> {
       const server = shs.createServer(serverKeys, (_pub: unknown, cb: (err: null, ok: boolean) => void) => cb(null, true), appKey, 10_000)(done)
       pull(client, server, client)
     })
-    return
+    return performance.now() - start
   }
   throw new Error(`no in-memory handshake for ${impl}`)
 }

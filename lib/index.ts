@@ -22,3 +22,6 @@ export { createDuplexPair, MemoryDuplex } from './streams/memory-pair.js'
 export { ClientHandshake, ServerHandshake, type SessionKeys, type HandshakeOptions, type ClientHandshakeOptions } from './handshake/index.js'
 export { BoxEncoder, BoxDecoder, MAX_FRAME_BODY } from './boxstream/index.js'
 export { getCryptoBackend, useCryptoBackend, createCryptoBackend, type CryptoBackend } from './crypto/index.js'
+
+// performance (perf): which crypto backends load here
+export { availableCryptoBackends, type CryptoBackendName } from './crypto/index.js'
