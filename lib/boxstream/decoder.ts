@@ -16,6 +16,7 @@ import { HEADER_BYTES, HEADER_PLAINTEXT_BYTES, MAX_FRAME_BODY, NONCE_BYTES, TAG_
 
 const PHASE = 'box-stream'
 const EMPTY = new Uint8Array(0)
+const EMPTY_BUFFER = Buffer.alloc(0)
 
 /**
  * Turns box-stream wire bytes back into plaintext.
@@ -195,9 +196,14 @@ export class BoxDecoder {
     let next: number
     let plain: Buffer
     let inArena = false
-    if (this.bodyFill === 0 && chunk.length - at >= length) {
+    if (length === 0) {
+      // An empty body still carries a tag to check, but needs no bytes and no output space.
+      cipher = EMPTY
+      plain = EMPTY_BUFFER
+      next = at
+    } else if (this.bodyFill === 0 && chunk.length - at >= length) {
       // The whole body is in this chunk: decrypt it from the chunk into the arena.
-      cipher = length === 0 ? EMPTY : chunk.subarray(at, at + length)
+      cipher = chunk.subarray(at, at + length)
       next = at + length
       if (this.arena === null || this.arena.length - this.arenaAt < length) {
         this.flush(onPlaintext)
