@@ -86,9 +86,11 @@ export function createClient(keys: KeyPair | Uint8Array | null, appKey: Uint8Arr
       return shake.duplex
     }
     shake.onCleanup(() => handshake.destroy())
+    shake.awaiting(Phase.SERVER_HELLO, onHelloHangUp)
     shake.run(() => shake.write(handshake.createHello()))
     shake.read(SERVER_HELLO_BYTES, Phase.SERVER_HELLO, onHelloHangUp, (msg2) => {
       handshake.receiveHello(msg2)
+      shake.awaiting(Phase.SERVER_ACCEPT, onAuthHangUp)
       shake.write(handshake.createAuth())
       shake.read(SERVER_ACCEPT_BYTES, Phase.SERVER_ACCEPT, onAuthHangUp, (msg4) => {
         const session = handshake.receiveAccept(msg4)

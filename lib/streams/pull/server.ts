@@ -60,6 +60,7 @@ export function createServer<Auth = unknown>(
     shake.onCleanup(() => handshake.destroy())
     shake.read(CLIENT_HELLO_BYTES, Phase.CLIENT_HELLO, clientWentAway(Phase.CLIENT_HELLO), (msg1) => {
       handshake.receiveHello(msg1)
+      shake.awaiting(Phase.CLIENT_AUTH, clientWentAway(Phase.CLIENT_AUTH))
       shake.write(handshake.createHello())
       shake.read(CLIENT_AUTH_BYTES, Phase.CLIENT_AUTH, clientWentAway(Phase.CLIENT_AUTH), (msg3) => {
         const clientKey = Buffer.from(handshake.receiveAuth(msg3))

@@ -30,6 +30,8 @@ export class PullShake {
   private settled = false
   private timer: NodeJS.Timeout | null = null
   private phase: string = Phase.HANDSHAKE
+  private meaning: EndMeaning = (end) =>
+    new SecretChannelError(ErrorCodes.TRUNCATED, this.phase, 'the transport ended during the handshake', { cause: end === true ? undefined : end })
   private cleanup: () => void = () => {}
 
   /** The ciphertext duplex to connect to the transport. */
@@ -40,10 +42,9 @@ export class PullShake {
    * @param onFailure - told once, with a typed error, if the handshake fails
    */
   constructor(timeoutMs: number, private readonly onFailure: (err: SecretChannelError) => void) {
-    this.output = new Pushable((reason) => {
-      const cause = reason === true ? undefined : reason
-      this.fail(new SecretChannelError(ErrorCodes.TRUNCATED, this.phase, 'the transport stopped reading before the handshake finished', { cause }))
-    })
+    // The peer hanging up shows either as the end of its bytes or as an abort of ours; both mean
+    // the same at a given step.
+    this.output = new Pushable((reason) => this.fail(this.meaning(reason, this.reader.buffered)))
     this.duplex = {
       source: this.output.source,
       sink: (read: Source<Uint8Array>) => this.reader.attach(read)
@@ -65,6 +66,15 @@ export class PullShake {
     this.cleanup = fn
   }
 
+  /**
+   * Names the message we wait for next and what a hang-up then means. Call it before writing the
+   * message that the peer answers: over an in-memory pipe the peer may hang up inside that write.
+   */
+  awaiting(phase: string, meaning: EndMeaning): void {
+    this.phase = phase
+    this.meaning = meaning
+  }
+
   /** Queues a handshake message for the transport. */
   write(message: Uint8Array): void {
     this.output.push(Buffer.from(message.buffer, message.byteOffset, message.byteLength))
@@ -76,7 +86,7 @@ export class PullShake {
    */
   read(n: number, phase: string, meaning: EndMeaning, step: (message: Buffer) => Step): void {
     if (this.settled) return
-    this.phase = phase
+    this.awaiting(phase, meaning)
     this.reader.read(n, (end, data) => {
       if (this.settled) return
       if (end) return this.fail(meaning(end, this.reader.buffered))
