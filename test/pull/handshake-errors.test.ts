@@ -117,8 +117,9 @@ test('a flipped bit in any handshake byte fails both ends with typed errors, no 
   for (let i = 0; i < 64; i++) cases.push(['msg1', 'up', i], ['msg2', 'down', i])
   for (let i = 0; i < 112; i++) cases.push(['msg3', 'up', 64 + i])
   for (let i = 0; i < 80; i++) cases.push(['msg4', 'down', 64 + i])
+  const peers = freshPeers()
   for (const [msg, dir, at] of cases) {
-    const { client, server } = faulty(OURS, OURS, freshPeers(), { [dir]: flipAt(at, 1 << (at % 8)) })
+    const { client, server } = faulty(OURS, OURS, peers, { [dir]: flipAt(at, 1 << (at % 8)) })
     const [ce, se] = await Promise.all([failure(client), failure(server)])
     // msg4 is the server's last word: the server has already succeeded when the client detects it.
     if (!isSecretChannelError(ce) || (msg !== 'msg4' && !isSecretChannelError(se))) problems.push(`${msg}@${at}: untyped or no error`)
