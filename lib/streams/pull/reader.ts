@@ -26,6 +26,8 @@ export class ExactReader {
   private reading = false
   private want = 0
   private pending: ExactCallback | null = null
+  /** Reads of {@link rest} that came before the transport was attached. */
+  private readonly attachWaiters: Array<() => void> = []
 
   /** Bytes received but not yet consumed. */
   get buffered(): number {
@@ -46,6 +48,7 @@ export class ExactReader {
       source(this.ended, () => {})
       return
     }
+    for (const waiter of this.attachWaiters.splice(0)) waiter()
     this.more()
   }
 
@@ -106,8 +109,6 @@ export class ExactReader {
     }
   }
 
-  private attachWaiters: Array<() => void> = []
-
   private whenAttached(fn: () => void): void {
     if (this.source) fn()
     else this.attachWaiters.push(fn)
@@ -140,7 +141,6 @@ export class ExactReader {
 
   /** Answers the pending read from the buffer, or asks the source for one more chunk. */
   private more(): void {
-    for (const w of this.attachWaiters.splice(0)) w()
     const cb = this.pending
     if (!cb) return
     if (this.length >= this.want) {
