@@ -7,6 +7,7 @@ import test from 'tape'
 import { createHmac } from 'node:crypto'
 import * as ours from '../../lib/streams/pull.js'
 import { isSecretChannelError } from '../../lib/errors.js'
+import { getCryptoBackend } from '../../lib/crypto/index.js'
 import { generateKeyPair } from '../../lib/keys.js'
 import { bufferKeys, freshPeers } from './interop.js'
 import { connectPair, deferred, failure, payload, pull, refShs, type PlainStream, type ShsApi } from './helpers.js'
@@ -246,4 +247,51 @@ test('a server key that is not a valid point fails through the callback, not by 
   t.ok(isSecretChannelError(await failure(c.promise), 'ERR_INVALID_ARGUMENT'), 'ERR_INVALID_ARGUMENT via cb')
   t.throws(() => ours.createClient(peers.client, peers.appKey)(Buffer.alloc(31) as any, () => {}), /32-byte server public key/, 'a short key throws at once, as the reference does')
   void generateKeyPair
+})
+
+test('msg3 with a low-order or off-curve client key (the Cremers–Jackson forgery): ERR_PROTOCOL, authorize never asked', async (t) => {
+  const crypto = getCryptoBackend()
+  const identity = Buffer.alloc(32)
+  identity[0] = 1 // the Ed25519 identity point, of order 1
+  const offCurve = Buffer.alloc(32)
+  offCurve[0] = 2 // y = 2 has no x on the curve
+  // With A = identity, the "signature" (R = identity, S = 0) passes a cofactorless check for any message.
+  const forgedSignature = Buffer.concat([identity, Buffer.alloc(32)])
+  for (const [label, clientKey] of [['low-order (identity)', identity], ['not on the curve', offCurve]] as const) {
+    const peers = freshPeers()
+    let asked = false
+    const s = deferred<PlainStream>()
+    const shake = ours.createServer(peers.server, (_p: Buffer, cb: any) => { asked = true; cb(null, true) }, peers.appKey)(s.cb)
+    const sent: Buffer[] = []
+    shake.source(null, function next(end: any, data?: Buffer): void {
+      if (end) return
+      sent.push(data!)
+      shake.source(null, next)
+    })
+    // A hand-made client: hello, then a msg3 boxed with the right key3 around the forged H.
+    const a = payload(32)
+    const ap = crypto.scalarMultBase(a)
+    const inbox: Buffer[] = [Buffer.concat([crypto.auth(ap, peers.appKey), ap])]
+    let waiting: ((b: Buffer) => void) | null = null
+    shake.sink((abort: any, cb: any) => {
+      if (abort) return cb(abort)
+      if (inbox.length) return cb(null, inbox.shift())
+      waiting = (b) => cb(null, b)
+    })
+    await new Promise((r) => setImmediate(r))
+    t.equal(sent.length, 1, `${label}: the server answered the hello`)
+    const bp = sent[0]!.subarray(32, 64)
+    const ab = crypto.scalarMult(a, bp)!
+    const aB = crypto.scalarMult(a, crypto.signPublicKeyToCurve(peers.server.publicKey)!)!
+    const key3 = crypto.sha256(Buffer.concat([peers.appKey, ab, aB]))
+    const msg3 = Buffer.alloc(112)
+    msg3.set(Buffer.concat([forgedSignature, clientKey]), 16)
+    crypto.secretboxSealDetached(msg3.subarray(16), msg3.subarray(0, 16), new Uint8Array(24), key3)
+    const deliver: (b: Buffer) => void = waiting!
+    deliver(msg3)
+    const err = await failure(s.promise)
+    t.ok(isSecretChannelError(err, 'ERR_PROTOCOL'), `${label}: ${err?.message}`)
+    t.notOk(asked, `${label}: authorize was never asked`)
+    t.equal(sent.length, 1, `${label}: no msg4 was sent`)
+  }
 })
