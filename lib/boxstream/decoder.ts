@@ -12,6 +12,7 @@ import { getCryptoBackend } from '../crypto/index.js'
 import { isAllZero } from '../crypto/policy.js'
 import { ErrorCodes, SecretChannelError } from '../errors.js'
 import { copyKeyAndNonce } from './encoder.js'
+import { allocBuffer } from './slab.js'
 import { HEADER_BYTES, HEADER_PLAINTEXT_BYTES, MAX_FRAME_BODY, NONCE_BYTES, TAG_BYTES, incrementNonce } from './layout.js'
 
 const PHASE = 'box-stream'
@@ -208,14 +209,14 @@ export class BoxDecoder {
       if (this.arena === null || this.arena.length - this.arenaAt < length) {
         this.flush(onPlaintext)
         // What is left of the chunk bounds the plaintext still to come from it.
-        this.arena = Buffer.allocUnsafe(Math.max(length, chunk.length - at))
+        this.arena = allocBuffer(Math.max(length, chunk.length - at))
         this.arenaStart = 0
         this.arenaAt = 0
       }
       plain = this.arena.subarray(this.arenaAt, this.arenaAt + length)
       inArena = true
     } else {
-      if (this.body === null) this.body = Buffer.allocUnsafe(length)
+      if (this.body === null) this.body = allocBuffer(length)
       const take = Math.min(length - this.bodyFill, chunk.length - at)
       this.body.set(chunk.subarray(at, at + take), this.bodyFill)
       this.bodyFill += take

@@ -22,6 +22,7 @@ import type { SessionKeys } from '../handshake/session.js'
 import { BoxDecoder } from '../boxstream/decoder.js'
 import { BoxEncoder } from '../boxstream/encoder.js'
 import { encodedLength } from '../boxstream/layout.js'
+import { allocBuffer } from '../boxstream/slab.js'
 import { ErrorCodes, SecretChannelError } from '../errors.js'
 import { assertKeyPair, formatId, type KeyPair } from '../keys.js'
 import type { CryptoBackend } from '../crypto/backend.js'
@@ -330,7 +331,7 @@ export class SecretStream extends Duplex {
       total += encodedLength(data.length)
     }
     if (total === 0) return cb(null)
-    const wire = Buffer.allocUnsafe(total)
+    const wire = allocBuffer(total)
     let at = 0
     for (const data of batch) at += encoder.encodeInto(data, wire, at)
     if (this.sendRaw(wire)) cb(null)
