@@ -26,7 +26,8 @@ let next = 0
 export function allocBuffer(size: number): Buffer {
   if (size > MAX_CARVED || size === 0) return Buffer.allocUnsafe(size)
   if (slab === null || next + size > SLAB_BYTES) {
-    slab = new ArrayBuffer(SLAB_BYTES)
+    // Uninitialised memory: `new ArrayBuffer` would zero 64 KiB that is about to be overwritten.
+    slab = Buffer.allocUnsafeSlow(SLAB_BYTES).buffer as ArrayBuffer
     next = 0
   }
   const out = Buffer.from(slab, next, size)
