@@ -1,0 +1,75 @@
+/**
+ * Makes a {@link SecretStream} carried over a `net.Socket` look enough like a socket for code written
+ * against sockets: Node's `http.Server` (fed with `server.emit('connection', stream)`) and
+ * `http.request({ createConnection })` call `setTimeout`, `setNoDelay`, `cork`, `destroySoon`, read
+ * `remoteAddress`, and so on. Each shim forwards to the raw socket underneath (its idle timer counts
+ * ciphertext, which moves exactly when plaintext does) or is a harmless no-op; methods the stream
+ * already has are left alone.
+ * @module
+ */
+import type { Socket } from 'node:net'
+import type { Duplex as StreamxDuplex } from 'streamx'
+
+/** The socket-like surface added to a stream by {@link addSocketShims}. */
+export interface SocketLike {
+  /** Idle timeout on the underlying transport; emits `'timeout'` on the stream, like `net.Socket#setTimeout`. */
+  setTimeout(ms: number, callback?: () => void): this
+  /** Forwards to the raw socket's Nagle switch. */
+  setNoDelay(noDelay?: boolean): this
+  /** Forwards to the raw socket's TCP keep-alive. */
+  setKeepAlive(enable?: boolean, initialDelay?: number): this
+  /** Lets the process exit while the connection is open (raw socket's `ref`/`unref`). */
+  ref(): this
+  unref(): this
+  /** Writes are already batched per frame, so corking has nothing to do. */
+  cork(): void
+  uncork(): void
+  /** Graceful close: sends the box-stream goodbye once pending writes are out. */
+  destroySoon(): void
+  /** The peer's IP address, port and family, as the raw socket reports them. */
+  readonly remoteAddress: string | undefined
+  readonly remotePort: number | undefined
+  readonly remoteFamily: string | undefined
+  readonly localAddress: string | undefined
+  readonly localPort: number | undefined
+}
+
+type Raw = Partial<Pick<Socket, 'setTimeout' | 'setNoDelay' | 'setKeepAlive' | 'ref' | 'unref' | 'remoteAddress' | 'remotePort' | 'remoteFamily' | 'localAddress' | 'localPort'>> & {
+  on?: (event: string, listener: () => void) => unknown
+}
+
+/**
+ * Adds the {@link SocketLike} members that `stream` lacks, forwarding to `raw` where that makes sense.
+ * @param stream - the secret stream (or any streamx duplex) to extend; returned for chaining
+ * @param raw - the transport it runs over; a non-socket transport simply makes the forwards no-ops
+ */
+export function addSocketShims<T extends StreamxDuplex>(stream: T, raw: unknown): T & SocketLike {
+  const socket = (raw ?? {}) as Raw
+  const target = stream as unknown as Record<string, unknown>
+  const define = (name: string, value: unknown): void => {
+    if (!(name in target)) Object.defineProperty(target, name, { value, configurable: true, writable: true })
+  }
+  const getter = (name: keyof Raw): void => {
+    if (!(name in target)) Object.defineProperty(target, name, { get: () => socket[name], configurable: true })
+  }
+  let forwardingTimeout = false
+  define('setTimeout', function setTimeout(this: T & SocketLike, ms: number, callback?: () => void) {
+    if (!forwardingTimeout && typeof socket.on === 'function') {
+      forwardingTimeout = true
+      socket.on('timeout', () => { (stream as unknown as NodeJS.EventEmitter).emit('timeout') })
+    }
+    socket.setTimeout?.call(raw, ms)
+    if (callback) (this as unknown as NodeJS.EventEmitter).once('timeout', callback)
+    return this
+  })
+  define('setNoDelay', function setNoDelay(this: T, noDelay?: boolean) { socket.setNoDelay?.call(raw, noDelay); return this })
+  define('setKeepAlive', function setKeepAlive(this: T, enable?: boolean, delay?: number) { socket.setKeepAlive?.call(raw, enable, delay); return this })
+  define('ref', function ref(this: T) { socket.ref?.call(raw); return this })
+  define('unref', function unref(this: T) { socket.unref?.call(raw); return this })
+  define('cork', function cork() {})
+  define('uncork', function uncork() {})
+  define('writableCorked', 0)
+  define('destroySoon', function destroySoon(this: T) { (this as unknown as { end(): void }).end() })
+  for (const name of ['remoteAddress', 'remotePort', 'remoteFamily', 'localAddress', 'localPort'] as const) getter(name)
+  return stream as T & SocketLike
+}
