@@ -24,6 +24,12 @@ export interface SocketLike {
   /** Writes are already batched per frame, so corking has nothing to do. */
   cork(): void
   uncork(): void
+  /**
+   * `net.Socket`'s `write(data, encoding?, callback?)`: strings are encoded, and the callback runs
+   * once the stream has taken the bytes (at once, or after the next `'drain'`). Node's http uses
+   * these callbacks to know a response is finished.
+   */
+  write(data: unknown, encoding?: BufferEncoding | ((err?: Error | null) => void), callback?: (err?: Error | null) => void): boolean
   /** Graceful close: sends the box-stream goodbye once pending writes are out. */
   destroySoon(): void
   /** The peer's IP address, port and family, as the raw socket reports them. */
@@ -70,6 +76,65 @@ export function addSocketShims<T extends StreamxDuplex>(stream: T, raw: unknown)
   define('uncork', function uncork() {})
   define('writableCorked', 0)
   define('destroySoon', function destroySoon(this: T) { (this as unknown as { end(): void }).end() })
+  wrapWrites(stream)
   for (const name of ['remoteAddress', 'remotePort', 'remoteFamily', 'localAddress', 'localPort'] as const) getter(name)
   return stream as T & SocketLike
+}
+
+type WriteCallback = (err?: Error | null) => void
+type Write = (data: unknown) => boolean
+type End = (data?: unknown) => unknown
+
+/**
+ * Gives `write` and `end` the `net.Socket` calling convention on top of streamx's `write(data)` /
+ * `end(data)`, which take no encoding and no callback. Calls with one argument go straight through.
+ */
+function wrapWrites(stream: StreamxDuplex): void {
+  const target = stream as unknown as { write: Write, end: End, once: (e: string, f: () => void) => void, on: (e: string, f: () => void) => void }
+  const write = target.write.bind(stream) as Write
+  const end = target.end.bind(stream) as End
+  let waiting: WriteCallback[] = []
+  let ended = false
+  // streamx's `writable` means "has a writable side"; net.Socket's means "may still be written to",
+  // and http asserts it turns false as soon as end() is called.
+  Object.defineProperty(stream, 'writable', {
+    configurable: true,
+    get: () => !ended && !stream.destroyed && !stream.destroying
+  })
+  const flush = (err?: Error | null): void => {
+    const callbacks = waiting
+    waiting = []
+    for (const cb of callbacks) cb(err ?? null)
+  }
+  target.on('drain', () => flush())
+  target.on('close', () => flush(new Error('the stream was closed before the write completed')))
+  const toBytes = (data: unknown, encoding: unknown): unknown =>
+    typeof data === 'string' ? Buffer.from(data, typeof encoding === 'string' ? encoding as BufferEncoding : 'utf8') : data
+  Object.defineProperty(stream, 'write', {
+    configurable: true,
+    writable: true,
+    value: function (data: unknown, encoding?: unknown, callback?: unknown): boolean {
+      if (typeof encoding === 'function') { callback = encoding; encoding = undefined }
+      const ok = write(toBytes(data, encoding))
+      if (typeof callback === 'function') {
+        if (ok) process.nextTick(callback as WriteCallback, null)
+        else waiting.push(callback as WriteCallback)
+      }
+      return ok
+    }
+  })
+  Object.defineProperty(stream, 'end', {
+    configurable: true,
+    writable: true,
+    value: function (this: unknown, data?: unknown, encoding?: unknown, callback?: unknown) {
+      if (typeof data === 'function') { callback = data; data = undefined }
+      if (typeof encoding === 'function') { callback = encoding; encoding = undefined }
+      if (typeof callback === 'function') target.once('finish', callback as () => void)
+      ended = true
+      // An empty string or buffer means "nothing more": streamx would queue it as a (skipped) write.
+      const bytes = toBytes(data, encoding)
+      if (bytes === undefined || bytes === null || (bytes as { length?: number }).length === 0) return end()
+      return end(bytes)
+    }
+  })
 }
