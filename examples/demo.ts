@@ -39,7 +39,8 @@ console.log(`  client id ${formatId(clientKeys.publicKey)}`)
 const server = createServer({ keyPair: serverKeys, appKey }, (stream: ServerStream) => {
   let mode: 'echo' | 'bulk' | null = null
   const hash = createHash('sha256')
-  stream.on('data', (chunk: Buffer) => {
+  stream.on('data', (data: unknown) => {
+    let chunk = data as Buffer
     if (mode === null) {
       mode = chunk[0] === 0x62 ? 'bulk' : 'echo'
       chunk = chunk.subarray(1)

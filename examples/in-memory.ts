@@ -5,12 +5,11 @@
  *   node dist/examples/in-memory.js
  */
 import { formatId, generateKeyPair, SSB_MAIN_NETWORK_APP_KEY } from '../lib/keys.js'
-import { SecretStream } from '../lib/streams/secret-stream.js'
-import { memoryPair } from './_shared.js'
+import { createDuplexPair, SecretStream } from '../lib/index.js'
 
 const alice = generateKeyPair()
 const bob = generateKeyPair()
-const [aliceEnd, bobEnd] = memoryPair()
+const [aliceEnd, bobEnd] = createDuplexPair() // two in-memory duplexes wired to each other
 const appKey = SSB_MAIN_NETWORK_APP_KEY
 
 // Alice dials Bob: she must know his public key. Bob decides whom to accept.
@@ -26,7 +25,7 @@ await Promise.all([a.opened, b.opened])
 console.log(`alice sees ${formatId(a.remotePublicKey as Uint8Array)}`)
 console.log(`bob sees   ${formatId(b.remotePublicKey as Uint8Array)} (auth: ${JSON.stringify(b.auth)})`)
 
-b.on('data', (data: Buffer) => console.log(`bob got: ${data.toString()}`))
+b.on('data', (data: unknown) => console.log(`bob got: ${String(data)}`))
 b.on('end', () => { console.log('bob: alice said goodbye'); b.end() })
 a.on('end', () => console.log('alice: bob said goodbye'))
 a.on('close', () => console.log('closed cleanly'))

@@ -37,7 +37,7 @@ const { port } = server.address() as { port: number }
 const stream = await connect({ host: '127.0.0.1', port, keyPair: generateKeyPair(), appKey, remotePublicKey: serverKeys.publicKey })
 const started = performance.now()
 const answer: Buffer[] = []
-stream.on('data', (chunk: Buffer) => answer.push(chunk))
+stream.on('data', (chunk: unknown) => answer.push(chunk as Buffer))
 const closed = new Promise<void>((resolve) => stream.once('close', () => resolve()))
 await pipeline(createReadStream(source), stream) // ends the stream (sends our goodbye) when the file is done
 await closed // the server's answer and goodbye

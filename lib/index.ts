@@ -22,3 +22,6 @@ export { createDuplexPair, MemoryDuplex } from './streams/memory-pair.js'
 export { ClientHandshake, ServerHandshake, type SessionKeys, type HandshakeOptions, type ClientHandshakeOptions } from './handshake/index.js'
 export { BoxEncoder, BoxDecoder, MAX_FRAME_BODY } from './boxstream/index.js'
 export { getCryptoBackend, useCryptoBackend, createCryptoBackend, type CryptoBackend } from './crypto/index.js'
+
+// transports: TCP / Unix-socket server and client (lib/net)
+export { createServer, connect, SecretServer, addSocketShims, type ServerOptions, type ServerStream, type PeerAddress, type ConnectOptions, type ClientStream, type SocketLike, type ChannelOptions } from './net/index.js'

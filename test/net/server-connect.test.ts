@@ -8,6 +8,7 @@ import { pipeline } from 'node:stream/promises'
 import { Readable, Writable } from 'node:stream'
 import { generateKeyPair, SSB_MAIN_NETWORK_APP_KEY } from '../../lib/keys.js'
 import { connect, createServer, type ServerStream } from '../../lib/net/index.js'
+import { createDuplexPair, SecretStream } from '../../lib/index.js'
 import { closeServer, listenLocal, readAll } from '../helpers/net.js'
 
 const appKey = SSB_MAIN_NETWORK_APP_KEY
@@ -80,11 +81,9 @@ test('listens on a Unix socket path', async (t) => {
 })
 
 test('server.emit("connection", duplex) runs the handshake over any transport', async (t) => {
-  const { memoryPair } = await import('../../examples/_shared.js')
-  const { SecretStream } = await import('../../lib/streams/secret-stream.js')
   const serverKeys = generateKeyPair()
   const server = createServer({ keyPair: serverKeys, appKey }, (stream) => stream.pipe(stream))
-  const [a, b] = memoryPair()
+  const [a, b] = createDuplexPair()
   server.emit('connection', b)
   const client = new SecretStream(a, { isInitiator: true, keyPair: generateKeyPair(), appKey, remotePublicKey: serverKeys.publicKey })
   const echoed = readAll(client)
