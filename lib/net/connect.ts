@@ -72,7 +72,6 @@ export function connect(options: ConnectOptions): Promise<ClientStream> {
     const cleanup = (): void => {
       raw.off('error', onSocketError)
       signal?.removeEventListener('abort', onAbort)
-      stream?.off('error', ignore)
     }
     raw.on('error', onSocketError)
     signal?.addEventListener('abort', onAbort, { once: true })
@@ -97,6 +96,9 @@ export function connect(options: ConnectOptions): Promise<ClientStream> {
         if (settled) return
         settled = true
         cleanup()
+        // From here on errors are the caller's to handle (a failed stream keeps its no-op listener:
+        // streamx reports the error after `opened` rejects, and nobody else is listening then).
+        opened.off('error', ignore)
         resolve(addSocketShims(opened, raw))
       },
       (err: unknown) => fail(isSecretChannelError(err) ? err : new SecretChannelError(ErrorCodes.TRANSPORT, 'handshake', 'the connection failed during the handshake', { cause: err }))
