@@ -54,3 +54,9 @@ test('demo (npm start) with 4 MiB: ids, echo, verified transfer, timings, exit 0
   t.match(stdout, /all checks passed/)
   t.doesNotMatch(stdout, /FAIL/)
 })
+
+test('pull-drop-in: the secret-handshake API, against our server and the reference one', async (t) => {
+  const { stdout } = await node('pull-drop-in')
+  t.match(stdout, /answer: HELLO FROM PULL-STREAMS/)
+  t.match(stdout, /reference secret-handshake server\n.*\n {2}answer: SAME BYTES ON THE WIRE/)
+})
