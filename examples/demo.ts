@@ -9,6 +9,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto'
 import { once } from 'node:events'
+import { getCryptoBackend } from '../lib/crypto/index.js'
 import { formatId, generateKeyPair, SSB_MAIN_NETWORK_APP_KEY } from '../lib/keys.js'
 import { connect, createServer, type ClientStream, type ServerStream } from '../lib/net/index.js'
 
@@ -131,6 +132,6 @@ check(reply === expected, `${mib(total)} MiB arrived intact`)
 server.close()
 console.log('\nsummary')
 console.log(`  handshake  ${echo.ms.toFixed(1)} ms (first), ${bulk.ms.toFixed(1)} ms (second), TCP connect included`)
-console.log(`  throughput ${(total / MiB / seconds).toFixed(1)} MiB/s (${mib(total)} MiB in ${seconds.toFixed(2)} s, encrypt + decrypt + hash on one core)`)
+console.log(`  throughput ${(total / MiB / seconds).toFixed(1)} MiB/s (${mib(total)} MiB in ${seconds.toFixed(2)} s, encrypt + decrypt + hash on one core, ${getCryptoBackend().name} crypto)`)
 console.log(failures === 0 ? '  all checks passed' : `  ${failures} check(s) FAILED`)
 process.exitCode = failures === 0 ? 0 : 1

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto'
 import { formatId, generateKeyPair, SSB_MAIN_NETWORK_APP_KEY } from '../../lib/keys.js'
 import { connect, createServer } from '../../lib/net/index.js'
 import { createServer as createTcpServer } from 'node:net'
-import { closeServer, listenLocal, readAll, runCli, startListener, tempIdentities } from '../helpers/net.js'
+import { closeServer, listenLocal, readAll, runCli, startCli, startListener, tempIdentities, waitForStderr } from '../helpers/net.js'
 
 const appKey = SSB_MAIN_NETWORK_APP_KEY
 const oneLine = (text: string): boolean => text.endsWith('\n') && text.indexOf('\n') === text.length - 1
@@ -132,5 +132,21 @@ test('listen --exec runs the command per connection with its stdio on the channe
   listener.kill('SIGTERM')
   const stopped = await listener.result
   t.equal(stopped.code, 0, 'a stopped --exec server exits 0')
+  ids.cleanup()
+})
+
+test('a peer that dies mid-session: connect exits 1 saying the stream was cut', async (t) => {
+  const ids = tempIdentities(['server', 'client'])
+  const { child: listener, port } = await startListener(['--keys', ids.file.server!])
+  const client = startCli(['connect', `127.0.0.1:${port}`, '--server', formatId(ids.keys.server!.publicKey), '--keys', ids.file.client!])
+  client.stdin.write('some bytes, and the input stays open')
+  await waitForStderr(client, /connected to/)
+  await waitForStderr(listener, /connection from/)
+  listener.kill('SIGKILL')
+  const result = await client.result
+  t.equal(result.code, 1, 'exit 1, not a clean end')
+  const lines = result.stderr.trim().split('\n')
+  t.match(lines[lines.length - 1]!, /^secret-channel connect: box-stream: .*(without the goodbye|ECONNRESET)/, `one line: ${lines[lines.length - 1]}`)
+  await listener.result
   ids.cleanup()
 })

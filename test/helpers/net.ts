@@ -53,7 +53,7 @@ export function tempIdentities(names: string[]): { dir: string, keys: Record<str
 export interface RunResult { code: number | null, stdout: Buffer, stderr: string }
 
 /** Starts the CLI with `args`; the caller drives stdin. Killed after `timeoutMs` as a safety net. */
-export function startCli(args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 20_000): ChildProcessWithoutNullStreams & { result: Promise<RunResult> } {
+export function startCli(args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 20_000): CliProcess {
   const child = spawn(process.execPath, [bin, ...args], { env: { ...process.env, ...env } })
   const stdout: Buffer[] = []
   let stderr = ''
@@ -67,8 +67,11 @@ export function startCli(args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs 
       resolve({ code, stdout: Buffer.concat(stdout), stderr })
     })
   })
-  return Object.assign(child, { result })
+  return Object.assign(child, { result, stderrSoFar: () => stderr })
 }
+
+/** A running CLI process: its final result, and the stderr it printed so far. */
+export type CliProcess = ChildProcessWithoutNullStreams & { result: Promise<RunResult>, stderrSoFar(): string }
 
 /** Runs the CLI to completion with `input` on stdin. */
 export function runCli(args: string[], input: Buffer | string = '', env: NodeJS.ProcessEnv = {}): Promise<RunResult> {
@@ -78,13 +81,11 @@ export function runCli(args: string[], input: Buffer | string = '', env: NodeJS.
 }
 
 /** Waits until a CLI process's stderr matches `pattern`; resolves to the match. */
-export function waitForStderr(child: ChildProcessWithoutNullStreams, pattern: RegExp, timeoutMs = 10_000): Promise<RegExpMatchArray> {
+export function waitForStderr(child: CliProcess, pattern: RegExp, timeoutMs = 10_000): Promise<RegExpMatchArray> {
   return new Promise((resolve, reject) => {
-    let text = ''
-    const timer = setTimeout(() => { child.stderr.off('data', onData); reject(new Error(`timed out waiting for ${pattern} in stderr: ${text}`)) }, timeoutMs)
-    const onData = (d: Buffer): void => {
-      text += d
-      const match = text.match(pattern)
+    const timer = setTimeout(() => { child.stderr.off('data', onData); reject(new Error(`timed out waiting for ${pattern} in stderr: ${child.stderrSoFar()}`)) }, timeoutMs)
+    const onData = (): void => {
+      const match = child.stderrSoFar().match(pattern)
       if (match) {
         clearTimeout(timer)
         child.stderr.off('data', onData)
@@ -92,6 +93,7 @@ export function waitForStderr(child: ChildProcessWithoutNullStreams, pattern: Re
       }
     }
     child.stderr.on('data', onData)
+    onData()
   })
 }
 

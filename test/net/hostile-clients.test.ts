@@ -55,10 +55,8 @@ test('100 hostile connections, then a good client', async (t) => {
   server.on('handshakeError', (err) => errors.push(err))
   const port = await listenLocal(server)
 
-  // 10 rounds of the 10 attacks, 10 at a time.
-  for (let round = 0; round < 10; round++) {
-    await Promise.all(attacks.map(([, attack]) => attack(port, keyPair.publicKey)))
-  }
+  // The 10 attacks, 10 times each, all at once.
+  await Promise.all(Array.from({ length: 100 }, (_, i) => attacks[i % attacks.length]![1](port, keyPair.publicKey)))
   const deadline = Date.now() + 3000
   while (errors.length < 100 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10))
   t.equal(errors.length, 100, 'every hostile connection was reported once as a handshakeError')
