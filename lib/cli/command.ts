@@ -30,9 +30,13 @@ export interface ParsedArgs {
 
 /** The process's standard streams and environment, passed in so commands can be tested without a process. */
 export interface CommandIO {
+  /** Bytes to send (connect, listen). */
   stdin: Readable
+  /** Results and received bytes. */
   stdout: Writable
+  /** Status lines and the one-line error. */
   stderr: Writable
+  /** Environment (`SECRET_CHANNEL_KEYS`, `SECRET_CHANNEL_DEBUG`). */
   env: NodeJS.ProcessEnv
   /** True when stdin is an interactive terminal (changes when `connect` gives up on it). */
   stdinIsTTY: boolean
@@ -58,6 +62,7 @@ export interface Command {
 
 /** A mistake on the command line: reported in one line with a hint to `--help`, exit status 2. */
 export class UsageError extends Error {
+  /** @param message - what is wrong, in a few words */
   constructor(message: string) {
     super(message)
     this.name = 'UsageError'

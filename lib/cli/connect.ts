@@ -6,7 +6,7 @@
 import { formatId } from '../keys.js'
 import { connect as dial } from '../net/connect.js'
 import { UsageError, flag, stringOption, type Command } from './command.js'
-import { appKeyOption, keysPath, loadKeys, parseAddress, peerId } from './options.js'
+import { appKeyOption, keysPath, loadKeys, parseAddress, peerId, timeoutOption } from './options.js'
 import { shuttle } from './shuttle.js'
 
 /** The `connect` command. */
@@ -60,11 +60,4 @@ Options:
     }
     return 0
   }
-}
-
-/** `--timeout MS`, a positive integer of milliseconds. */
-export function timeoutOption(text: string | undefined): number {
-  if (text === undefined) return 10_000
-  if (!/^\d+$/.test(text) || Number(text) === 0) throw new UsageError('--timeout must be a positive number of milliseconds')
-  return Number(text)
 }

@@ -9,8 +9,7 @@ import type { AddressInfo } from 'node:net'
 import { formatId } from '../keys.js'
 import { createServer, type ServerStream } from '../net/server.js'
 import { UsageError, flag, listOption, stringOption, type Command, type CommandIO } from './command.js'
-import { timeoutOption } from './connect.js'
-import { appKeyOption, keysPath, loadKeys, parsePort, peerId } from './options.js'
+import { appKeyOption, keysPath, loadKeys, parsePort, peerId, timeoutOption } from './options.js'
 import { shuttle } from './shuttle.js'
 
 /** The `listen` command. */

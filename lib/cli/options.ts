@@ -88,3 +88,10 @@ export function peerId(text: string, what: string): Buffer {
     throw new UsageError(`${what}: not an ed25519 id: ${JSON.stringify(text.slice(0, 80))} (expected @<base64>.ed25519)`)
   }
 }
+
+/** `--timeout MS`: the handshake deadline, a positive integer of milliseconds (default 10 000). */
+export function timeoutOption(text: string | undefined): number {
+  if (text === undefined) return 10_000
+  if (!/^\d+$/.test(text) || Number(text) === 0) throw new UsageError('--timeout must be a positive number of milliseconds')
+  return Number(text)
+}

@@ -26,8 +26,11 @@ export interface ServerOptions extends ChannelOptions {
 
 /** Where a failed handshake came from, as the raw socket reported it. */
 export interface PeerAddress {
+  /** The peer's IP address (undefined for a non-socket transport). */
   remoteAddress?: string
+  /** The peer's port. */
   remotePort?: number
+  /** `"IPv4"` or `"IPv6"`. */
   remoteFamily?: string
 }
 
@@ -118,6 +121,16 @@ export class SecretServer extends Server {
 }
 
 function ignore(): void {}
+
+/** Typed listeners for the events {@link SecretServer} adds or changes; every other `net.Server` event is unchanged. */
+export interface SecretServer {
+  on(event: 'connection', listener: (stream: ServerStream) => void): this
+  on(event: 'handshakeError', listener: (err: SecretChannelError, peer: PeerAddress) => void): this
+  on(event: string, listener: (...args: any[]) => void): this
+  once(event: 'connection', listener: (stream: ServerStream) => void): this
+  once(event: 'handshakeError', listener: (err: SecretChannelError, peer: PeerAddress) => void): this
+  once(event: string, listener: (...args: any[]) => void): this
+}
 
 /**
  * Creates a server that runs the server side of the secret handshake on every incoming connection.

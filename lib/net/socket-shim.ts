@@ -18,11 +18,13 @@ export interface SocketLike {
   setNoDelay(noDelay?: boolean): this
   /** Forwards to the raw socket's TCP keep-alive. */
   setKeepAlive(enable?: boolean, initialDelay?: number): this
-  /** Lets the process exit while the connection is open (raw socket's `ref`/`unref`). */
+  /** Keeps the process alive while the connection is open (the raw socket's `ref`). */
   ref(): this
+  /** Lets the process exit while the connection is open (the raw socket's `unref`). */
   unref(): this
-  /** Writes are already batched per frame, so corking has nothing to do. */
+  /** A no-op: writes are already batched per frame, so corking has nothing to do. */
   cork(): void
+  /** A no-op, see {@link SocketLike.cork}. */
   uncork(): void
   /**
    * `net.Socket`'s `write(data, encoding?, callback?)`: strings are encoded, and the callback runs
@@ -32,11 +34,15 @@ export interface SocketLike {
   write(data: unknown, encoding?: BufferEncoding | ((err?: Error | null) => void), callback?: (err?: Error | null) => void): boolean
   /** Graceful close: sends the box-stream goodbye once pending writes are out. */
   destroySoon(): void
-  /** The peer's IP address, port and family, as the raw socket reports them. */
+  /** The peer's IP address, as the raw socket reports it (undefined for non-socket transports). */
   readonly remoteAddress: string | undefined
+  /** The peer's port. */
   readonly remotePort: number | undefined
+  /** `"IPv4"` or `"IPv6"`. */
   readonly remoteFamily: string | undefined
+  /** Our local address. */
   readonly localAddress: string | undefined
+  /** Our local port. */
   readonly localPort: number | undefined
 }
 
