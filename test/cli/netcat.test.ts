@@ -4,6 +4,7 @@
  */
 import test from 'tape'
 import { randomBytes } from 'node:crypto'
+import { createRequire } from 'node:module'
 import { formatId, generateKeyPair, SSB_MAIN_NETWORK_APP_KEY } from '../../lib/keys.js'
 import { connect, createServer } from '../../lib/net/index.js'
 import { createServer as createTcpServer } from 'node:net'
@@ -148,5 +149,28 @@ test('a peer that dies mid-session: connect exits 1 saying the stream was cut', 
   const lines = result.stderr.trim().split('\n')
   t.match(lines[lines.length - 1]!, /^secret-channel connect: box-stream: .*(without the goodbye|ECONNRESET)/, `one line: ${lines[lines.length - 1]}`)
   await listener.result
+  ids.cleanup()
+})
+
+test('connect talks to a server made with the reference secret-handshake package (as Scuttlebutt peers run)', async (t) => {
+  const require = createRequire(import.meta.url)
+  const pull = require('pull-stream')
+  const toPull = require('stream-to-pull-stream')
+  const reference = require('secret-handshake')
+  const ids = tempIdentities(['client'])
+  const serverKeys = generateKeyPair()
+  const accept = reference.createServer(serverKeys, (_pub: Buffer, cb: (err: null, ok: boolean) => void) => cb(null, true), appKey)
+  const server = createTcpServer((socket) => {
+    const wire = toPull.duplex(socket)
+    pull(wire, accept((err: Error | null, stream: any) => {
+      if (err) return
+      pull(stream, pull.map((b: Buffer) => Buffer.from(b.toString().toUpperCase())), stream)
+    }), wire)
+  })
+  const port = await listenLocal(server)
+  const result = await runCli(['connect', `127.0.0.1:${port}`, '--server', formatId(serverKeys.publicKey), '--keys', ids.file.client!, '-q'], 'interop')
+  t.equal(result.code, 0, `exit 0 ${result.stderr}`)
+  t.equal(result.stdout.toString(), 'INTEROP')
+  await closeServer(server)
   ids.cleanup()
 })
