@@ -91,12 +91,19 @@ type Server = ReturnType<typeof createServer>
 
 /** Serves the first authenticated client on stdin/stdout, then stops listening. */
 async function serveOnce(server: Server, io: CommandIO, log: (line: string) => void): Promise<number> {
-  const first = new Promise<ServerStream>((resolve) => server.once('connection', resolve))
+  // One client, like nc -l: the first to finish the handshake; any other that was mid-handshake is dropped.
+  const first = new Promise<ServerStream>((resolve) => {
+    let taken = false
+    server.on('connection', (stream: ServerStream) => {
+      if (taken) return void stream.destroy()
+      taken = true
+      server.close() // the open connection is unaffected
+      resolve(stream)
+    })
+  })
   const got = await Promise.race([first, io.stopped.then(() => null)])
   if (got === null) return 130
   const stream = got
-  server.close() // one client, like nc -l; the open connection is unaffected
-  server.on('connection', (extra: ServerStream) => extra.destroy())
   log(`connection from ${formatId(stream.remotePublicKey as Uint8Array)} (${stream.remoteAddress ?? 'local'})`)
   const outcome = await Promise.race([
     shuttle(stream, io.stdin, io.stdout, { interactive: io.stdinIsTTY }).then(() => 'done' as const),

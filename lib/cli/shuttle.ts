@@ -61,7 +61,17 @@ export function shuttle(channel: Channel, input: Readable, output: Writable, opt
     input.once('end', onInputEnd)
     input.on('error', (err: Error) => { channel.destroy(err); settle(err) })
 
+    // If the output goes away (a command that exits without reading), the rest is dropped rather
+    // than left paused forever: the peer's goodbye must still be read to finish the session.
+    let outputGone = false
+    const dropOutput = (): void => {
+      outputGone = true
+      channel.resume()
+    }
+    output.once('close', dropOutput)
+    output.on('error', dropOutput)
     channel.on('data', (chunk: Buffer) => {
+      if (outputGone) return
       if (!output.write(chunk)) {
         channel.pause()
         output.once('drain', () => channel.resume())

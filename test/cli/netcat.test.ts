@@ -133,6 +133,14 @@ test('listen --exec runs the command per connection with its stdio on the channe
   listener.kill('SIGTERM')
   const stopped = await listener.result
   t.equal(stopped.code, 0, 'a stopped --exec server exits 0')
+
+  // A command that exits without reading its input: the rest is dropped, the session still ends cleanly.
+  const { child: rude, port: rudePort } = await startListener(['--keys', ids.file.server!, '--allow-any', '--exec', 'echo bye'])
+  const sent = await runCli(['connect', `127.0.0.1:${rudePort}`, '--server', formatId(ids.keys.server!.publicKey), '--keys', ids.file.client!], randomBytes(2_000_000))
+  t.equal(sent.code, 0, 'the client still gets a clean goodbye')
+  t.equal(sent.stdout.toString(), 'bye\n')
+  rude.kill('SIGTERM')
+  await rude.result
   ids.cleanup()
 })
 
