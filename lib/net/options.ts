@@ -12,7 +12,10 @@ export interface ChannelOptions {
   keyPair: KeyPair
   /** The 32-byte network identifier (SHS1's `K`); `SSB_MAIN_NETWORK_APP_KEY` for Scuttlebutt's main network. */
   appKey: Uint8Array
-  /** Milliseconds the whole handshake may take (including the TCP connect, for `connect`). */
+  /**
+   * Milliseconds the whole handshake may take (for `connect`, counted from the start of the TCP
+   * connect); default 10 000, 0 disables the deadline (not advisable on a server).
+   */
   handshakeTimeout?: number
 }
 
@@ -26,7 +29,7 @@ export function checkChannelOptions(options: ChannelOptions | undefined, phase: 
     throw new SecretChannelError(ErrorCodes.INVALID_ARGUMENT, phase, 'appKey must be 32 bytes')
   }
   const t = options.handshakeTimeout
-  if (t !== undefined && !(typeof t === 'number' && t > 0 && Number.isFinite(t))) {
-    throw new SecretChannelError(ErrorCodes.INVALID_ARGUMENT, phase, 'handshakeTimeout must be a positive number of milliseconds')
+  if (t !== undefined && !(typeof t === 'number' && t >= 0 && Number.isFinite(t))) {
+    throw new SecretChannelError(ErrorCodes.INVALID_ARGUMENT, phase, 'handshakeTimeout must be a number of milliseconds >= 0')
   }
 }
