@@ -63,8 +63,8 @@ export function connect(options: ConnectOptions): Promise<ClientStream> {
       raw.destroy()
       reject(err)
     }
-    // Registered before the secret stream exists so a refused connection is reported as what it is
-    // (ERR_TRANSPORT with the errno), not as whatever the handshake makes of a dead transport.
+    // Registered before the secret stream exists so a connection that cannot be made is reported as
+    // what it is (ERR_TRANSPORT with the errno), not as whatever the handshake makes of a dead transport.
     const onSocketError = (err: NodeJS.ErrnoException): void => {
       fail(new SecretChannelError(ErrorCodes.TRANSPORT, 'connect', describeSocketError(err, target), { cause: err }))
     }
@@ -74,6 +74,8 @@ export function connect(options: ConnectOptions): Promise<ClientStream> {
       signal?.removeEventListener('abort', onAbort)
     }
     raw.on('error', onSocketError)
+    // Once connected, a socket error belongs to a handshake phase and the secret stream reports it as such.
+    raw.once('connect', () => raw.off('error', onSocketError))
     signal?.addEventListener('abort', onAbort, { once: true })
 
     try {

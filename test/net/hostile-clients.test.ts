@@ -4,7 +4,6 @@
  */
 import test from 'tape'
 import { randomBytes } from 'node:crypto'
-import { once } from 'node:events'
 import { connect as tcpConnect } from 'node:net'
 import { ClientHandshake } from '../../lib/handshake/index.js'
 import { generateKeyPair, SSB_MAIN_NETWORK_APP_KEY } from '../../lib/keys.js'
@@ -20,11 +19,12 @@ type Attack = (port: number, serverKey: Uint8Array) => Promise<void>
 function raw(act: (socket: ReturnType<typeof tcpConnect>, serverKey: Uint8Array) => void): Attack {
   return async (port, serverKey) => {
     const socket = tcpConnect({ host: '127.0.0.1', port }) // not half-open: the server's hang-up closes it
-    socket.on('error', () => {})
+    socket.on('error', () => {}) // resets are expected; events.once would reject on them
     socket.resume()
-    await once(socket, 'connect')
-    act(socket, serverKey)
-    if (!socket.destroyed) await once(socket, 'close')
+    const closed = new Promise((resolve) => socket.once('close', resolve))
+    const connected = await Promise.race([new Promise((resolve) => socket.once('connect', () => resolve(true))), closed])
+    if (connected === true) act(socket, serverKey)
+    await closed
   }
 }
 
