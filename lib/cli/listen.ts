@@ -65,7 +65,11 @@ Options:
     const log = (line: string): void => { if (!flag(args, 'quiet')) io.stderr.write(line + '\n') }
 
     const allowSet = new Set(allowed)
-    const authorize = allowSet.size === 0 ? undefined : (key: Buffer): boolean => allowSet.has(formatId(key))
+    const authorize = allowSet.size === 0 ? undefined : (key: Buffer): boolean => {
+      const ok = allowSet.has(formatId(key))
+      if (!ok) log(`refusing ${formatId(key)}: not in --allow`)
+      return ok
+    }
     const server = createServer({ keyPair, appKey, authorize, handshakeTimeout })
     server.on('handshakeError', (err, peer) => {
       const from = peer.remoteAddress !== undefined ? `${peer.remoteAddress}:${peer.remotePort}` : 'a client'

@@ -74,6 +74,7 @@ test('--allow refuses other clients and keeps listening', async (t) => {
   t.equal(served.code, 0)
   t.equal(served.stdout.toString(), 'hello', 'only the friend\'s bytes reached stdout')
   t.match(served.stderr, /handshake with 127\.0\.0\.1:\d+ failed: .*/, 'the refusal is logged')
+  t.ok(served.stderr.includes(`refusing ${formatId(ids.keys.stranger!.publicKey)}: not in --allow`), 'naming the refused id')
   ids.cleanup()
 })
 
