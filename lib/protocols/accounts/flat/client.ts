@@ -226,6 +226,11 @@ export class FlatClientMachine {
     return [{ type: 'send', bytes: proof }, { type: 'authenticated', maxPacket: this.maxPacket }]
   }
 
+  /** Received bytes not yet turned into commands. */
+  get pendingInput(): number {
+    return this.decoder.pending
+  }
+
   /** Seals application data (only once authenticated). */
   write(data: Uint8Array): Uint8Array {
     if (this.state !== 'open' || !this.sender) throw new SecretChannelError(ErrorCodes.INVALID_STATE, PHASE, 'cannot send data before authentication')
