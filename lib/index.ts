@@ -22,3 +22,7 @@ export { createDuplexPair, MemoryDuplex } from './streams/memory-pair.js'
 export { ClientHandshake, ServerHandshake, type SessionKeys, type HandshakeOptions, type ClientHandshakeOptions } from './handshake/index.js'
 export { BoxEncoder, BoxDecoder, MAX_FRAME_BODY } from './boxstream/index.js'
 export { getCryptoBackend, useCryptoBackend, createCryptoBackend, type CryptoBackend } from './crypto/index.js'
+
+// accounts (seeds 001 and 003): key server, identity server, flat login protocol
+export * as accounts from './protocols/accounts/index.js'
+export { FlatStream, IdentityServer, KeyServer } from './protocols/accounts/index.js'
