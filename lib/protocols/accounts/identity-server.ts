@@ -10,6 +10,7 @@ import { assertKeyPair } from '../../keys.js'
 import { IdentityService } from './identity-service.js'
 import type { IdentityServiceOptions } from './identity-service.js'
 import { createRpcServer } from './rpc/server.js'
+import { closeServer } from './close-server.js'
 import { openSqliteStore } from './sqlite-store.js'
 import type { IdentityStore } from './store.js'
 
@@ -81,12 +82,8 @@ export class IdentityServer {
 
   /** Stops listening, drops open connections, closes the store if it opened it. */
   close(): Promise<void> {
-    return new Promise((resolve) => {
-      this.server.close(() => {
-        if (this.ownsStore) this.store.close()
-        resolve()
-      })
-      ;(this.server as net.Server & { closeAllConnections?: () => void }).closeAllConnections?.()
+    return closeServer(this.server).then(() => {
+      if (this.ownsStore) this.store.close()
     })
   }
 }

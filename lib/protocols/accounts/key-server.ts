@@ -15,6 +15,7 @@ import { RpcClient } from './rpc/client.js'
 import type { Endpoint } from './rpc/client.js'
 import { Op, utf8 } from './rpc/messages.js'
 import { createRpcServer } from './rpc/server.js'
+import { closeServer } from './close-server.js'
 import { openSqliteStore } from './sqlite-store.js'
 import type { KeyStore } from './store.js'
 
@@ -96,12 +97,8 @@ export class KeyServer {
 
   /** Stops listening, drops open connections, closes the store if it opened it. */
   close(): Promise<void> {
-    return new Promise((resolve) => {
-      this.server.close(() => {
-        if (this.ownsStore) this.store.close()
-        resolve()
-      })
-      ;(this.server as net.Server & { closeAllConnections?: () => void }).closeAllConnections?.()
+    return closeServer(this.server).then(() => {
+      if (this.ownsStore) this.store.close()
     })
   }
 }

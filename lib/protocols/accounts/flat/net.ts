@@ -6,6 +6,7 @@ import net from 'node:net'
 import { FlatStream } from './stream.js'
 import type { FlatLookup, FlatStreamOptions } from './stream.js'
 import type { KeyPair } from '../../../keys.js'
+import { trackConnections } from '../close-server.js'
 
 /** Options for {@link createFlatServer}. */
 export interface FlatServerListenOptions {
@@ -41,7 +42,7 @@ export function createFlatServer(options: FlatServerListenOptions, onSession: (s
     stream.on('error', (err: Error) => options.onError?.(err, stream))
     stream.once('connect', () => onSession(stream))
   })
-  return server
+  return trackConnections(server)
 }
 
 /** Options for {@link connectFlat}: where to dial plus the client options of {@link FlatStream}. */

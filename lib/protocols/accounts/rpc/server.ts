@@ -15,6 +15,7 @@ import { DEFAULT_MAX_MESSAGE_BYTES, MessageDecoder, frameMessage } from './frami
 import { decodeRequest, encodeError } from './messages.js'
 import type { Request } from './messages.js'
 import { ACCOUNTS_APP_KEY } from './app-key.js'
+import { trackConnections } from '../close-server.js'
 
 /** Answers one request from the peer whose proven key is `remotePublicKey`. Must not throw. */
 export type RpcHandler = (request: Request, remotePublicKey: Uint8Array) => Promise<Uint8Array>
@@ -36,7 +37,7 @@ export interface RpcServerOptions {
 /** A `net.Server` that serves `handler` over SecretStreams. */
 export function createRpcServer(options: RpcServerOptions, handler: RpcHandler): net.Server {
   const max = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES
-  return net.createServer({ allowHalfOpen: true }, (socket) => {
+  return trackConnections(net.createServer({ allowHalfOpen: true }, (socket) => {
     const stream = new SecretStream(socket, {
       isInitiator: false, keyPair: options.keyPair, appKey: options.appKey ?? ACCOUNTS_APP_KEY, handshakeTimeout: options.handshakeTimeout
     })
@@ -83,5 +84,5 @@ export function createRpcServer(options: RpcServerOptions, handler: RpcHandler):
         })
       }
     })
-  })
+  }))
 }
