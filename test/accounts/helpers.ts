@@ -1,6 +1,7 @@
 /** Shared fixtures for the accounts tests. */
 import type net from 'node:net'
 import type { AddressInfo } from 'node:net'
+import { closeServer } from '../../lib/protocols/accounts/close-server.js'
 
 /** Cheap scrypt for tests (the defaults are deliberately slow). */
 export const TEST_KDF = { logN: 4, r: 8, p: 1 }
@@ -15,12 +16,9 @@ export function listen(server: net.Server): Promise<number> {
   })
 }
 
-/** Closes a server, dropping its open connections. */
+/** Closes a server, dropping its open connections (servers made by this package track them). */
 export function close(server: net.Server): Promise<void> {
-  return new Promise((resolve) => {
-    ;(server as net.Server & { closeAllConnections?: () => void }).closeAllConnections?.()
-    server.close(() => resolve())
-  })
+  return closeServer(server)
 }
 
 /** Collects a readable's data until it ends. */

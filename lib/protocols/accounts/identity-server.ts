@@ -11,6 +11,7 @@ import { IdentityService } from './identity-service.js'
 import type { IdentityServiceOptions } from './identity-service.js'
 import { createRpcServer } from './rpc/server.js'
 import { closeServer } from './close-server.js'
+import { decoySecretFor } from './decoy.js'
 import { openSqliteStore } from './sqlite-store.js'
 import type { IdentityStore } from './store.js'
 
@@ -28,6 +29,8 @@ export interface IdentityServerOptions extends Omit<IdentityServiceOptions, 'sto
   host?: string
   /** SHS app key override. */
   appKey?: Uint8Array
+  /** Drop a connection after this many ms without traffic (default 60 000). */
+  idleTimeout?: number
   /** Told about failed connections and internal faults. */
   onError?: (err: unknown) => void
 }
@@ -64,8 +67,8 @@ export class IdentityServer {
   static async start(options: IdentityServerOptions): Promise<IdentityServer> {
     const keyPair = assertKeyPair(options.keyPair)
     const store = options.store ?? await openSqliteStore(options.database ?? ':memory:')
-    const service = new IdentityService({ ...options, store })
-    const server = createRpcServer({ keyPair, appKey: options.appKey, onError: options.onError },
+    const service = new IdentityService({ decoySecret: decoySecretFor(keyPair), ...options, store })
+    const server = createRpcServer({ keyPair, appKey: options.appKey, idleTimeout: options.idleTimeout, onError: options.onError },
       (request, remote) => service.handle(request, { remotePublicKey: remote }, options.onError))
     const host = options.host ?? '127.0.0.1'
     await new Promise<void>((resolve, reject) => {

@@ -53,6 +53,10 @@ export interface IdentityServiceOptions {
   decoyKdf?: KdfParams
   /** 32-byte secret for decoys; random per process by default (decoys then change across restarts). */
   decoySecret?: Uint8Array
+  /** Failed login-key attempts allowed per account per window before it is refused outright (default 10). */
+  maxLoginFailures?: number
+  /** The window for {@link maxLoginFailures}, ms (default 15 minutes). */
+  loginFailureWindowMs?: number
 }
 
 const PHASE = 'identity server'
@@ -68,6 +72,10 @@ export class IdentityService {
   private readonly loginHashKdf: KdfParams
   private readonly decoyKdf: KdfParams
   private readonly decoySecret: Uint8Array
+  private readonly maxFailures: number
+  private readonly failureWindow: number
+  /** Failed login attempts per existing account (unknown accounts are never tracked, so this stays bounded). */
+  private readonly failures = new Map<string, { count: number, since: number }>()
 
   /** @param options - see {@link IdentityServiceOptions} */
   constructor(options: IdentityServiceOptions) {
@@ -79,6 +87,25 @@ export class IdentityService {
     this.loginHashKdf = options.loginHashKdf ?? { logN: 14, r: 8, p: 1 }
     this.decoyKdf = options.decoyKdf ?? defaultKdfParams()
     this.decoySecret = options.decoySecret ?? getCryptoBackend().randomBytes(32)
+    this.maxFailures = options.maxLoginFailures ?? 10
+    this.failureWindow = options.loginFailureWindowMs ?? 15 * 60_000
+  }
+
+  /** True when the account has used up its failed attempts for the current window. */
+  private throttled(id: string, now: number): boolean {
+    const f = this.failures.get(id)
+    if (!f) return false
+    if (now - f.since > this.failureWindow) {
+      this.failures.delete(id)
+      return false
+    }
+    return f.count >= this.maxFailures
+  }
+
+  private recordFailure(id: string, now: number): void {
+    const f = this.failures.get(id)
+    if (!f || now - f.since > this.failureWindow) this.failures.set(id, { count: 1, since: now })
+    else f.count++
   }
 
   /**
@@ -144,12 +171,16 @@ export class IdentityService {
       allowed = user !== null && constantTimeEqual(ctx.remotePublicKey, user.publicKey)
     } else {
       if (tokenPurpose === Purpose.PUT_PRIVATE_KEY) throw unauthorized('a put-private-key token needs the account\'s identity key, not only the password')
+      const now = this.clock()
+      if (user && this.throttled(id, now)) throw unauthorized('too many wrong passwords for this account; try again later')
       // Hash even for unknown accounts so timing does not reveal which exist.
       const salt = user?.loginSalt ?? this.decoy('login-salt', id)
       const params = user?.loginParams ?? this.loginHashKdf
       const hash = await scryptAsync(loginKey, salt, params, 32)
       allowed = user !== null && user.loginHash !== null && constantTimeEqual(hash, user.loginHash)
       wipe(hash)
+      if (user && !allowed) this.recordFailure(id, now)
+      if (allowed) this.failures.delete(id)
     }
     if (!allowed || !user) throw unauthorized('wrong user id or password')
     const { token, expiresAt } = issueToken(this.store, id, tokenPurpose, this.clock(), this.tokenTtlMs)

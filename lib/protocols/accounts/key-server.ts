@@ -35,6 +35,8 @@ export interface KeyServerOptions {
   host?: string
   /** SHS app key override (both servers must agree). */
   appKey?: Uint8Array
+  /** Drop a connection after this many ms without traffic (default 60 000). */
+  idleTimeout?: number
   /** Told about failed connections and internal faults. */
   onError?: (err: unknown) => void
 }
@@ -80,7 +82,7 @@ export class KeyServer {
     const keyPair = assertKeyPair(options.keyPair)
     const store = options.store ?? await openSqliteStore(options.database ?? ':memory:')
     const service = new KeyService({ store, validateUser: remoteValidateUser(options.identityServer, keyPair, options.appKey) })
-    const server = createRpcServer({ keyPair, appKey: options.appKey, onError: options.onError },
+    const server = createRpcServer({ keyPair, appKey: options.appKey, idleTimeout: options.idleTimeout, onError: options.onError },
       (request) => service.handle(request, options.onError))
     const host = options.host ?? '127.0.0.1'
     await new Promise<void>((resolve, reject) => {

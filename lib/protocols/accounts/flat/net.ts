@@ -7,6 +7,7 @@ import { FlatStream } from './stream.js'
 import type { FlatLookup, FlatStreamOptions } from './stream.js'
 import type { KeyPair } from '../../../keys.js'
 import { trackConnections } from '../close-server.js'
+import { decoySecretFor } from '../decoy.js'
 
 /** Options for {@link createFlatServer}. */
 export interface FlatServerListenOptions {
@@ -18,7 +19,7 @@ export interface FlatServerListenOptions {
   maxPacket?: number
   /** Login deadline per connection, ms. */
   handshakeTimeout?: number
-  /** Secret for decoy answers; random by default. */
+  /** Secret for decoy answers; derived from `keyPair` by default (stable across restarts). */
   decoySecret?: Uint8Array
   /** Told about every connection that fails (junk, bad proof, truncation…). */
   onError?: (err: Error, stream: FlatStream) => void
@@ -34,10 +35,11 @@ export interface FlatServerListenOptions {
  * ```
  */
 export function createFlatServer(options: FlatServerListenOptions, onSession: (stream: FlatStream) => void): net.Server {
+  const decoySecret = decoySecretFor(options.keyPair)
   const server = net.createServer({ allowHalfOpen: true }, (socket) => {
     const stream = new FlatStream(socket, {
       isInitiator: false, keyPair: options.keyPair, lookup: options.lookup, maxPacket: options.maxPacket,
-      handshakeTimeout: options.handshakeTimeout, decoySecret: options.decoySecret
+      handshakeTimeout: options.handshakeTimeout, decoySecret: options.decoySecret ?? decoySecret
     })
     stream.on('error', (err: Error) => options.onError?.(err, stream))
     stream.once('connect', () => onSession(stream))

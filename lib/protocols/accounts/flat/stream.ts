@@ -113,7 +113,9 @@ export class FlatStream extends Duplex {
 
   private readonly onRawData = (chunk: Uint8Array | string): void => this.receive(typeof chunk === 'string' ? Buffer.from(chunk) : toBuffer(chunk))
   private readonly onRawEnd = (): void => {
-    if (!this.gotEnd) this.destroy(new SecretChannelError(ErrorCodes.TRUNCATED, this.phase(), 'the transport ended before the peer\'s END'))
+    if (this.gotEnd) return
+    const detail = this.isOpen ? 'the transport ended before the peer\'s END' : 'the peer hung up before the login completed'
+    this.destroy(new SecretChannelError(ErrorCodes.TRUNCATED, this.phase(), detail))
   }
   private readonly onRawError = (err: Error): void => {
     this.destroy(new SecretChannelError(ErrorCodes.TRANSPORT, this.phase(), `the transport failed: ${err?.message ?? err}`, { cause: err }))

@@ -51,6 +51,11 @@ export class RpcClient {
     stream.on('data', (chunk: unknown) => this.receive(chunk as Uint8Array))
     stream.on('error', (err: Error) => this.failAll(err))
     stream.on('close', () => this.failAll(new SecretChannelError(ErrorCodes.TRUNCATED, 'accounts rpc', 'the server closed the channel')))
+    // The server said goodbye: whatever is still unanswered never will be. Say goodbye too.
+    stream.on('end', () => {
+      this.failAll(new SecretChannelError(ErrorCodes.TRUNCATED, 'accounts rpc', 'the server ended the channel'))
+      if (!stream.destroying) stream.end()
+    })
   }
 
   /** Dials `endpoint` and completes the secret handshake. */

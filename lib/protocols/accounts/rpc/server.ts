@@ -30,43 +30,50 @@ export interface RpcServerOptions {
   maxMessageBytes?: number
   /** SHS handshake deadline, ms. */
   handshakeTimeout?: number
+  /** Drop a connection after this many ms without traffic (default 60 000; 0 disables). */
+  idleTimeout?: number
   /** Told about every connection that fails. */
   onError?: (err: Error) => void
 }
 
+/** Most requests one connection may have waiting for an answer. */
+export const MAX_PENDING_REQUESTS = 32
+
 /** A `net.Server` that serves `handler` over SecretStreams. */
 export function createRpcServer(options: RpcServerOptions, handler: RpcHandler): net.Server {
   const max = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES
+  const idle = options.idleTimeout ?? 60_000
   return trackConnections(net.createServer({ allowHalfOpen: true }, (socket) => {
     const stream = new SecretStream(socket, {
       isInitiator: false, keyPair: options.keyPair, appKey: options.appKey ?? ACCOUNTS_APP_KEY, handshakeTimeout: options.handshakeTimeout
     })
+    if (idle > 0) {
+      socket.setTimeout(idle, () => stream.destroy(new SecretChannelError(ErrorCodes.IDLE_TIMEOUT, 'accounts rpc', `no request for ${idle} ms`)))
+    }
     const decoder = new MessageDecoder(max)
     let queue: Promise<void> = Promise.resolve()
+    let pending = 0
     let failed = false
     const fail = (err: unknown): void => {
       if (failed) return
       failed = true
       const e = isSecretChannelError(err) ? err : new SecretChannelError(ErrorCodes.PROTOCOL, 'accounts rpc', String(err), { cause: err })
       options.onError?.(e)
-      if (!stream.destroying) {
-        // Tell the peer why, then hang up (after the queued answers are out).
-        queue = queue.then(() => {
-          if (!stream.destroying) {
-            stream.write(frameMessage(encodeError(e.code, e.message), max))
-            stream.end()
-          }
-        })
-      }
+      // Tell the peer why once the answers already owed are out, then hang up whatever it does.
+      queue = queue.then(() => {
+        if (stream.destroying) return
+        stream.write(frameMessage(encodeError(e.code, e.message), max))
+        stream.end()
+        setTimeout(() => { if (!stream.destroying) stream.destroy() }, 1000).unref()
+      })
     }
     stream.on('error', (err: Error) => { if (!failed) { failed = true; options.onError?.(err) } })
     stream.on('end', () => { queue = queue.then(() => { if (!stream.destroying && !failed) stream.end() }) })
     stream.on('data', (data: unknown) => {
-      const chunk = data as Uint8Array
       if (failed) return
       let bodies: Uint8Array[]
       try {
-        bodies = decoder.push(chunk)
+        bodies = decoder.push(data as Uint8Array)
       } catch (err) {
         return fail(err)
       }
@@ -77,9 +84,19 @@ export function createRpcServer(options: RpcServerOptions, handler: RpcHandler):
         } catch (err) {
           return fail(err)
         }
+        if (++pending > MAX_PENDING_REQUESTS) {
+          return fail(new SecretChannelError(ErrorCodes.PROTOCOL, 'accounts rpc', `more than ${MAX_PENDING_REQUESTS} requests waiting on one connection`))
+        }
         const remote = stream.remotePublicKey!
         queue = queue.then(async () => {
-          const response = await handler(request, remote)
+          let response: Uint8Array
+          try {
+            response = await handler(request, remote)
+          } catch (err) {
+            return fail(err)
+          } finally {
+            pending--
+          }
           if (!stream.destroying && !failed) stream.write(frameMessage(response, max))
         })
       }
