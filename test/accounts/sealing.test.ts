@@ -23,6 +23,8 @@ test('kdf: two independent keys, deterministic per salt, different per salt and 
   t.throws(() => assertKdfParams({ logN: 10, r: 8, p: 1 }, { logN: 15, r: 8, p: 1 }), (e: unknown) => isSecretChannelError(e, 'ERR_INVALID_ARGUMENT'), 'weak params refused against a minimum')
   t.throws(() => decodeKdfParams(Uint8Array.of(1, 40, 0, 8, 0, 1)), (e: unknown) => isSecretChannelError(e, 'ERR_PROTOCOL'), 'absurd params from the wire refused')
   t.equal(defaultKdfParams().r, 8, 'defaults: r = 8')
+  t.throws(() => decodeKdfParams(Uint8Array.of(1, 22, 0, 32, 0, 1)), (e: unknown) => isSecretChannelError(e, 'ERR_PROTOCOL'), 'parameters needing 16 GiB are refused before scrypt runs')
+  t.doesNotThrow(() => assertKdfParams({ logN: 20, r: 8, p: 1 }), '1 GiB (logN 20, r 8) is the most allowed')
 })
 
 test('sealed key: round trip, wrong password, tampering, another identity', async (t) => {

@@ -224,10 +224,12 @@ export class IdentityService {
   }
 }
 
+/** Parses a user-id field (UTF-8, rules of `assertUserID`); `ERR_PROTOCOL` otherwise. */
 function userID(bytes: Uint8Array): string {
   return assertUserID(text(bytes, PHASE), PHASE, ErrorCodes.PROTOCOL)
 }
 
+/** Parses a token-purpose field; `ERR_PROTOCOL` for anything but the known purposes. */
 function purpose(bytes: Uint8Array): PurposeName {
   const p = text(bytes, PHASE)
   if (p !== Purpose.PUT_PRIVATE_KEY && p !== Purpose.GET_PRIVATE_KEY && p !== Purpose.SESSION_CHALLENGE) {

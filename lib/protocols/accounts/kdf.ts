@@ -57,14 +57,19 @@ export function minimumKdfParams(): KdfParams {
   return { logN, r: 8, p: 1 }
 }
 
+/** Most memory scrypt may be asked to use (128 · N · r bytes): 1 GiB, e.g. logN 20 with r 8. */
+export const MAX_KDF_MEMORY = 1024 * 1024 * 1024
+
 /**
  * Checks parameters are well-formed and within bounds: 1 ≤ logN ≤ 22, 1 ≤ r ≤ 32, 1 ≤ p ≤ 16,
- * and (when `minimum` is given) at least as costly as `minimum`.
+ * at most {@link MAX_KDF_MEMORY} of memory (so a record or a server cannot make a client allocate
+ * gigabytes), and (when `minimum` is given) at least as costly as `minimum`.
  * @throws SecretChannelError `ERR_INVALID_ARGUMENT`
  */
 export function assertKdfParams(params: KdfParams, minimum?: KdfParams, phase = 'kdf'): KdfParams {
   const ok = params && Number.isInteger(params.logN) && Number.isInteger(params.r) && Number.isInteger(params.p) &&
-    params.logN >= 1 && params.logN <= 22 && params.r >= 1 && params.r <= 32 && params.p >= 1 && params.p <= 16
+    params.logN >= 1 && params.logN <= 22 && params.r >= 1 && params.r <= 32 && params.p >= 1 && params.p <= 16 &&
+    128 * 2 ** params.logN * params.r <= MAX_KDF_MEMORY
   if (!ok) throw new SecretChannelError(ErrorCodes.INVALID_ARGUMENT, phase, 'scrypt parameters out of range')
   if (minimum && (params.logN < minimum.logN || params.r * params.p < minimum.r * minimum.p)) {
     throw new SecretChannelError(ErrorCodes.INVALID_ARGUMENT, phase,
