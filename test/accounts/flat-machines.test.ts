@@ -139,3 +139,16 @@ test('flat: a tampered DATA packet or VERIFICATION is caught', async (t) => {
   wire[9 + 5 + 16 + 2] ^= 1 // a ciphertext byte of DATA
   t.throws(() => server.receive(wire), (e: unknown) => isSecretChannelError(e, 'ERR_BOX_TAMPERED'), 'flipped DATA byte → ERR_BOX_TAMPERED')
 })
+
+test('flat: junk after authentication is a protocol error, not data', async (t) => {
+  const client = new FlatClientMachine({ serverPublicKey: serverKeys.publicKey, username: 'alice' })
+  const server = new FlatServerMachine({ keyPair: serverKeys })
+  await converse(client, server, [await aliceAccount()], 'alice pw')
+  t.ok(server.authenticated, 'logged in')
+  t.throws(() => server.receive(Buffer.from('junk after login')), (e: unknown) => isSecretChannelError(e, 'ERR_PROTOCOL'), 'junk → ERR_PROTOCOL')
+  const c2 = new FlatClientMachine({ serverPublicKey: serverKeys.publicKey, username: 'alice' })
+  const s2 = new FlatServerMachine({ keyPair: serverKeys })
+  await converse(c2, s2, [await aliceAccount()], 'alice pw')
+  const big = encodeCommand(Cmd.DATA_LENGTH, Uint8Array.of(0x7f, 0, 0, 0))
+  t.throws(() => s2.receive(big), (e: unknown) => isSecretChannelError(e, 'ERR_PROTOCOL') && /DATA-LENGTH/.test((e as Error).message), 'a DATA-LENGTH over MAX-PACKET → ERR_PROTOCOL')
+})

@@ -101,6 +101,18 @@ test('flat over TCP: junk gets a clear ERROR and a closed connection', async (t)
   await close(server)
 })
 
+test('flat over TCP: a client that never finishes the login is dropped at the deadline', async (t) => {
+  const errors: Error[] = []
+  const server = createFlatServer({ keyPair: serverKeys, lookup: () => null, handshakeTimeout: 200, onError: (e) => errors.push(e) }, () => t.fail('no session'))
+  const port = await listen(server)
+  const socket = net.connect({ port, host: '127.0.0.1' })
+  socket.on('data', () => {})
+  socket.on('error', () => {})
+  await new Promise<void>((resolve) => socket.on('close', () => resolve()))
+  t.ok(errors.some((e) => isSecretChannelError(e, 'ERR_HANDSHAKE_TIMEOUT')), 'the server gave up with ERR_HANDSHAKE_TIMEOUT and closed the socket')
+  await close(server)
+})
+
 v8.setFlagsFromString('--expose-gc')
 const gc = vm.runInNewContext('gc') as () => void
 /** Live JS heap plus Buffer memory after full collections (and the background sweep) settle. */

@@ -234,9 +234,17 @@ export class FlatStream extends Duplex {
           this.endRawIfDone()
           break
         case 'authenticated': this.authenticated(a); break
-        case 'lookup': this.runAsync(async () => this.server!.resolve(await this.lookup!(a.by === 'username' ? { by: 'username', username: a.username } : { by: 'thumbprint', thumbprint: a.thumbprint }))); break
+        case 'lookup': this.runAsync(async () => this.server!.resolve(await this.lookupAccount(a))); break
         case 'unlock': this.runAsync(async () => this.client!.unlock(await this.unlockKey!(a.sealed, a.publicKey))); break
       }
+    }
+  }
+
+  private async lookupAccount(a: FlatServerAction & { type: 'lookup' }): Promise<FlatAccount | null> {
+    try {
+      return await this.lookup!(a.by === 'username' ? { by: 'username', username: a.username } : { by: 'thumbprint', thumbprint: a.thumbprint })
+    } catch (err) {
+      throw new SecretChannelError(ErrorCodes.INVALID_STATE, this.phase(), 'the account lookup failed', { cause: err })
     }
   }
 
