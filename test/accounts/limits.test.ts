@@ -1,6 +1,8 @@
 /** Resource limits: password-guessing throttle, request flooding, idle connections. */
 import test from 'tape'
-import { TEST_KDF } from './helpers.js'
+import { TEST_KDF, close, listen } from './helpers.js'
+import { createRpcServer } from '../../lib/protocols/accounts/rpc/server.js'
+import { RpcClient } from '../../lib/protocols/accounts/rpc/client.js'
 import { generateKeyPair } from '../../lib/keys.js'
 import { isSecretChannelError } from '../../lib/errors.js'
 import { getCryptoBackend } from '../../lib/crypto/index.js'
@@ -46,4 +48,14 @@ test('limits: a connection that floods requests is cut off; an idle one is dropp
   t.ok(err instanceof Error, `an idle channel was dropped (${err.code ?? err.message})`)
   t.ok(errors.some((e) => isSecretChannelError(e, 'ERR_IDLE_TIMEOUT')), 'the server reported ERR_IDLE_TIMEOUT')
   await server.close()
+})
+
+test('limits: a client gives up on a server that never answers', async (t) => {
+  const keyPair = generateKeyPair()
+  const server = createRpcServer({ keyPair }, () => new Promise<Uint8Array>(() => {}))
+  const port = await listen(server)
+  const rpc = await RpcClient.connect({ port, publicKey: keyPair.publicKey }, { callTimeout: 200 })
+  const err = await rpc.call(Op.GET_LOGIN_PARAMS, [utf8('x')]).catch((e) => e)
+  t.ok(isSecretChannelError(err, 'ERR_IDLE_TIMEOUT'), `ERR_IDLE_TIMEOUT: ${err.message}`)
+  await close(server)
 })

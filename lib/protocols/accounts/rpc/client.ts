@@ -32,6 +32,8 @@ export interface RpcClientOptions {
   maxMessageBytes?: number
   /** SHS handshake deadline, ms. */
   handshakeTimeout?: number
+  /** How long to wait for an answer before giving up on the channel, ms (default 30 000). */
+  callTimeout?: number
 }
 
 const KNOWN_CODES = new Set<string>(Object.values(ErrorCodes))
@@ -43,10 +45,13 @@ export class RpcClient {
   private readonly max: number
   private readonly waiting: Array<{ resolve: (fields: Uint8Array[]) => void, reject: (err: Error) => void }> = []
   private failure: Error | null = null
+  private readonly callTimeout: number
+  private timer: ReturnType<typeof setTimeout> | null = null
 
-  private constructor(stream: SecretStream, max: number) {
+  private constructor(stream: SecretStream, max: number, callTimeout: number) {
     this.stream = stream
     this.max = max
+    this.callTimeout = callTimeout
     this.decoder = new MessageDecoder(max)
     stream.on('data', (chunk: unknown) => this.receive(chunk as Uint8Array))
     stream.on('error', (err: Error) => this.failAll(err))
@@ -67,7 +72,7 @@ export class RpcClient {
     })
     stream.on('error', () => {})
     await stream.opened
-    return new RpcClient(stream, options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES)
+    return new RpcClient(stream, options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES, options.callTimeout ?? 30_000)
   }
 
   /**
@@ -80,14 +85,29 @@ export class RpcClient {
     const body = frameMessage(encodeRequest(op, fields), this.max)
     return new Promise((resolve, reject) => {
       this.waiting.push({ resolve, reject })
+      this.armTimer()
       this.stream.write(body)
     })
+  }
+
+  /** (Re)starts the answer deadline while anything is unanswered. */
+  private armTimer(): void {
+    if (this.timer) clearTimeout(this.timer)
+    this.timer = null
+    if (this.waiting.length === 0 || this.callTimeout <= 0) return
+    this.timer = setTimeout(() => {
+      const err = new SecretChannelError(ErrorCodes.IDLE_TIMEOUT, 'accounts rpc', `no answer within ${this.callTimeout} ms`)
+      this.failAll(err)
+      this.stream.destroy(err)
+    }, this.callTimeout)
+    this.timer.unref?.()
   }
 
   /** Sends raw bytes on the channel (tests: junk and oversized messages). */
   sendRaw(bytes: Uint8Array): Promise<Uint8Array[]> {
     return new Promise((resolve, reject) => {
       this.waiting.push({ resolve, reject })
+      this.armTimer()
       this.stream.write(bytes)
     })
   }
@@ -103,6 +123,7 @@ export class RpcClient {
         const response = decodeResponse(body)
         const waiter = this.waiting.shift()
         if (!waiter) throw new SecretChannelError(ErrorCodes.PROTOCOL, 'accounts rpc', 'an answer nobody asked for')
+        this.armTimer()
         if (response.ok) waiter.resolve(response.fields)
         else {
           const code = (KNOWN_CODES.has(response.code) ? response.code : ErrorCodes.PROTOCOL) as ErrorCode
@@ -117,6 +138,8 @@ export class RpcClient {
   }
 
   private failAll(err: Error): void {
+    if (this.timer) clearTimeout(this.timer)
+    this.timer = null
     this.failure ??= err
     for (const w of this.waiting.splice(0)) w.reject(this.failure)
   }
