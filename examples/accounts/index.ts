@@ -1,8 +1,8 @@
 /**
  * The whole accounts story with real processes, real TCP and real SQLite files, driven through the
- * CLI subcommands. One command after `npm run build`:
+ * CLI subcommands. One command:
  *
- *   node dist/examples/accounts/index.js
+ *   npm run example:accounts        (builds, then runs node dist/examples/accounts/index.js)
  *
  * 1. starts the identity server, the key server and the flat-protocol server (three processes)
  * 2. device A registers alice and backs her key up, sealed with her password
