@@ -11,7 +11,8 @@ import { MemoryStore } from '../../lib/protocols/accounts/store.js'
 import { sealPrivateKey } from '../../lib/protocols/accounts/sealed-key.js'
 import { createFlatServer, connectFlat } from '../../lib/protocols/accounts/flat/net.js'
 import { flatLookupFromStores } from '../../lib/protocols/accounts/flat/lookup.js'
-import type { FlatStream } from '../../lib/protocols/accounts/flat/stream.js'
+import { FlatStream } from '../../lib/protocols/accounts/flat/stream.js'
+import { createDuplexPair } from '../../lib/streams/memory-pair.js'
 
 const crypto = getCryptoBackend()
 const serverKeys = generateKeyPair()
@@ -99,6 +100,21 @@ test('flat over TCP: junk gets a clear ERROR and a closed connection', async (t)
   t.ok(errors.some((e) => isSecretChannelError(e, 'ERR_PROTOCOL')), 'the server reported ERR_PROTOCOL for that connection')
   t.equal(sessions.length, 0, 'nothing delivered')
   await close(server)
+})
+
+test('flat over an in-memory duplex pair: composes with the same transports as SecretStream', async (t) => {
+  const [a, b] = createDuplexPair()
+  const server = new FlatStream(b, { isInitiator: false, keyPair: serverKeys, lookup: () => ({ username: 'bot', publicKey: bot.publicKey }) })
+  const client = new FlatStream(a, { isInitiator: true, serverPublicKey: serverKeys.publicKey, keyPair: bot })
+  server.on('data', (d: unknown) => { server.write(d) })
+  server.on('end', () => server.end())
+  const connected = new Promise<void>((resolve) => server.once('connect', () => resolve()))
+  await Promise.all([client.opened, server.opened, connected])
+  t.equal(server.username, 'bot', 'server side knows the account')
+  t.ok(Buffer.from(client.remotePublicKey!).equals(Buffer.from(serverKeys.publicKey)), 'client side knows the server')
+  const echoed = collect(client)
+  client.end('over memory')
+  t.equal((await echoed).toString(), 'over memory', 'round trip over the in-memory pair')
 })
 
 test('flat over TCP: a client that never finishes the login is dropped at the deadline', async (t) => {
