@@ -1,9 +1,10 @@
 /**
  * The whole accounts story with real processes, real TCP and real SQLite files, driven through the
- * CLI subcommands. One command:
+ * `secret-channel` tool (bin/secret-channel.js) and its accounts subcommands. One command:
  *
  *   npm run example:accounts        (builds, then runs node dist/examples/accounts/index.js)
  *
+ * 0. makes the servers' identities with `secret-channel keygen`
  * 1. starts the identity server, the key server and the flat-protocol server (three processes)
  * 2. device A registers alice and backs her key up, sealed with her password
  * 3. device B, with only "alice" and the password, restores the key and passes the session challenge
@@ -11,13 +12,12 @@
  * 5. a wrong password fails cleanly; the key server is killed with SIGKILL and restarted: nothing lost
  */
 import { spawn, type ChildProcess } from 'node:child_process'
-import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, mkdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { formatId, generateKeyPair, toIdentityFile } from '../../lib/keys.js'
 
-const cli = fileURLToPath(new URL('../../lib/protocols/accounts/cli/main.js', import.meta.url))
+const cli = fileURLToPath(new URL('../../../bin/secret-channel.js', import.meta.url))
 const dir = mkdtempSync(join(tmpdir(), 'accounts-example-'))
 const children: ChildProcess[] = []
 let stepNo = 0
@@ -25,11 +25,12 @@ let stepNo = 0
 const step = (text: string): void => console.log(`\n[${++stepNo}] ${text}`)
 const show = (text: string): void => console.log(text.trimEnd().split('\n').map((l) => `    ${l}`).join('\n'))
 
-function keyFile(name: string): { path: string, id: string } {
-  const pair = generateKeyPair()
+/** `secret-channel keygen --out FILE` prints the new identity's public id. */
+async function keyFile(name: string): Promise<{ path: string, id: string }> {
   const path = join(dir, `${name}.json`)
-  writeFileSync(path, JSON.stringify(toIdentityFile(pair)), { mode: 0o600 })
-  return { path, id: formatId(pair.publicKey) }
+  const r = await run(['keygen', '--out', path])
+  if (r.code !== 0) throw new Error(`keygen failed: ${r.err}`)
+  return { path, id: r.out.trim() }
 }
 
 /** Starts a server subcommand and resolves with its HOST:PORT once it prints its listening line. */
@@ -62,9 +63,12 @@ function run(args: string[], options: { password?: string, input?: string } = {}
 }
 
 async function main(): Promise<void> {
-  const identityKey = keyFile('identity-server')
-  const keyServerKey = keyFile('key-server')
-  const flatKey = keyFile('flat-server')
+  step('make the three servers\' identities with `secret-channel keygen`')
+  const identityKey = await keyFile('identity-server')
+  const keyServerKey = await keyFile('key-server')
+  const flatKey = await keyFile('flat-server')
+  show(`identity server ${identityKey.id}\nkey server      ${keyServerKey.id}\nflat server     ${flatKey.id}`)
+
   const identityDb = join(dir, 'identity.db')
   const keysDb = join(dir, 'keys.db')
 
