@@ -7,6 +7,7 @@ import { isSecretChannelError } from '../../lib/errors.js'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { execFileSync } from 'node:child_process'
 
 const user = (id: string, byte: number) => ({
   userID: id, publicKey: new Uint8Array(32).fill(byte), thumbprint: new Uint8Array(32).fill(byte + 100), kdfSalt: new Uint8Array(32).fill(9),
@@ -43,4 +44,22 @@ test('stores: memory and SQLite agree', async (t) => {
   t.equal(reopened.getUser('alice')?.userID, 'alice', 'sqlite: data is there after reopening')
   reopened.close()
   rmSync(dir, { recursive: true, force: true })
+})
+
+test('stores: the library never loads better-sqlite3 until a server opens its SQLite store', async (t) => {
+  // A child process whose module resolver refuses better-sqlite3: importing the whole library and
+  // using the in-memory store must work; openSqliteStore must fail with a typed error.
+  const index = new URL('../../lib/index.js', import.meta.url).href
+  const hook = `export async function resolve(s, c, n) { if (s === 'better-sqlite3') throw new Error('blocked'); return n(s, c) }`
+  const code = `
+    import { register } from 'node:module'
+    register('data:text/javascript,' + encodeURIComponent(${JSON.stringify(hook)}))
+    const lib = await import(${JSON.stringify(index)})
+    new lib.accounts.MemoryStore()
+    const err = await lib.accounts.openSqliteStore(':memory:').then(() => null, (e) => e)
+    console.log(JSON.stringify({ loaded: true, code: err && err.code }))`
+  const out = execFileSync(process.execPath, ['--input-type=module', '-e', code], { encoding: 'utf8' })
+  const result = JSON.parse(out.trim().split('\n').pop()!)
+  t.ok(result.loaded, 'the library (accounts included) loads without the native addon')
+  t.equal(result.code, 'ERR_INVALID_STATE', 'opening a SQLite store without it is a typed error')
 })
