@@ -13,6 +13,7 @@ import { createFlatServer, connectFlat } from '../../lib/protocols/accounts/flat
 import { flatLookupFromStores } from '../../lib/protocols/accounts/flat/lookup.js'
 import { FlatStream } from '../../lib/protocols/accounts/flat/stream.js'
 import { createDuplexPair } from '../../lib/streams/memory-pair.js'
+import { SecretStream } from '../../lib/streams/secret-stream.js'
 
 const crypto = getCryptoBackend()
 const serverKeys = generateKeyPair()
@@ -115,6 +116,22 @@ test('flat over an in-memory duplex pair: composes with the same transports as S
   const echoed = collect(client)
   client.end('over memory')
   t.equal((await echoed).toString(), 'over memory', 'round trip over the in-memory pair')
+})
+
+test('flat inside a SecretStream: the login itself is hidden from the network', async (t) => {
+  const [a, b] = createDuplexPair()
+  const appKey = Buffer.alloc(32, 9)
+  const outerServerKeys = generateKeyPair()
+  const outerServer = new SecretStream(b, { isInitiator: false, keyPair: outerServerKeys, appKey })
+  const outerClient = new SecretStream(a, { isInitiator: true, keyPair: generateKeyPair(), appKey, remotePublicKey: outerServerKeys.publicKey })
+  const server = new FlatStream(outerServer, { isInitiator: false, keyPair: serverKeys, lookup: () => ({ username: 'bot', publicKey: bot.publicKey }) })
+  const client = new FlatStream(outerClient, { isInitiator: true, serverPublicKey: serverKeys.publicKey, keyPair: bot })
+  server.on('data', (d: unknown) => { server.write(d) })
+  server.on('end', () => server.end())
+  await client.opened
+  const echoed = collect(client)
+  client.end('layered')
+  t.equal((await echoed).toString(), 'layered', 'flat session runs over a SecretStream')
 })
 
 test('flat over TCP: a client that never finishes the login is dropped at the deadline', async (t) => {
