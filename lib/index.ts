@@ -26,5 +26,9 @@ export { getCryptoBackend, useCryptoBackend, createCryptoBackend, type CryptoBac
 // transports: TCP / Unix-socket server and client (lib/net)
 export { createServer, connect, SecretServer, addSocketShims, type ServerOptions, type ServerStream, type PeerAddress, type ConnectOptions, type ClientStream, type SocketLike, type ChannelOptions } from './net/index.js'
 
+// accounts (seeds 001 and 003): key server, identity server, flat login protocol
+export * as accounts from './protocols/accounts/index.js'
+export { FlatStream, IdentityServer, KeyServer } from './protocols/accounts/index.js'
+
 // performance (perf): which crypto backends load here
 export { availableCryptoBackends, type CryptoBackendName } from './crypto/index.js'
