@@ -27,14 +27,19 @@ export function receivedKeyFileText(key: ReceivedKey): string {
 }
 
 /**
+ * Throws `ERR_ALREADY_EXISTS` when `path` exists: an identity is never silently replaced.
+ */
+export async function assertCanCreate(path: string): Promise<void> {
+  const exists = await access(path).then(() => true, () => false)
+  if (exists) throw new SecretChannelError(ErrorCodes.ALREADY_EXISTS, Phase.ENROLLMENT, `${path} already exists; refusing to overwrite an identity`)
+}
+
+/**
  * Writes the received key to `path` with mode 0600, atomically.
  * @throws SecretChannelError `ERR_ALREADY_EXISTS` when the file exists and `overwrite` is not set
  */
 export async function saveReceivedKey(path: string, key: ReceivedKey, options: SaveKeyOptions = {}): Promise<void> {
-  if (!options.overwrite) {
-    const exists = await access(path).then(() => true, () => false)
-    if (exists) throw new SecretChannelError(ErrorCodes.ALREADY_EXISTS, Phase.ENROLLMENT, `${path} already exists; refusing to overwrite an identity`)
-  }
+  if (!options.overwrite) await assertCanCreate(path)
   const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`)
   await writeFileAtomic(tmp, path, receivedKeyFileText(key))
   await chmod(path, 0o600)

@@ -11,7 +11,7 @@
 import { ErrorCodes, SecretChannelError } from '../../errors.js'
 import { EnrollmentClient, type EnrollmentClientOptions, type EnrollmentResult } from './client.js'
 import { FrameDecoder, checkMaxFrameBytes, encodeFrame } from './framing.js'
-import { saveReceivedKey } from './identity.js'
+import { assertCanCreate, saveReceivedKey } from './identity.js'
 import { Phase, messageName } from './layout.js'
 import { EnrollmentServer, type EnrollmentServerOptions } from './server.js'
 import { toEnrolledDevice, type EnrolledDevice, type EnrollmentStore } from './store.js'
@@ -20,9 +20,9 @@ import { toEnrolledDevice, type EnrolledDevice, type EnrollmentStore } from './s
 export interface DuplexLike {
   on(event: string, listener: (...args: any[]) => void): unknown
   removeListener(event: string, listener: (...args: any[]) => void): unknown
-  write(chunk: Uint8Array): unknown
-  end(chunk?: Uint8Array): unknown
-  destroy(err?: Error): unknown
+  write(chunk: any, ...rest: any[]): unknown
+  end(...args: any[]): unknown
+  destroy(...args: any[]): unknown
 }
 
 /** One message seen by the adapter, for logs and the example. */
@@ -76,6 +76,15 @@ export interface AcceptEnrollmentOptions extends EnrollmentServerOptions, Enroll
  *   `ERR_TRANSPORT`, `ERR_HANDSHAKE_TIMEOUT`, `ERR_ABORTED`
  */
 export async function enroll(stream: DuplexLike, options: EnrollOptions = {}): Promise<EnrollmentResult> {
+  // Refuse before spending a one-time code on a key we could not save.
+  if (options.identityPath !== undefined && !options.overwrite) {
+    try {
+      await assertCanCreate(options.identityPath)
+    } catch (err) {
+      stream.destroy()
+      throw err
+    }
+  }
   const client = new EnrollmentClient(options)
   const result = await drive<EnrollmentResult>(stream, options, {
     begin: () => [client.start()],
