@@ -22,3 +22,10 @@ export { createDuplexPair, MemoryDuplex } from './streams/memory-pair.js'
 export { ClientHandshake, ServerHandshake, type SessionKeys, type HandshakeOptions, type ClientHandshakeOptions } from './handshake/index.js'
 export { BoxEncoder, BoxDecoder, MAX_FRAME_BODY } from './boxstream/index.js'
 export { getCryptoBackend, useCryptoBackend, createCryptoBackend, type CryptoBackend } from './crypto/index.js'
+
+// enrollment (seed 000): see docs/enrollment.md
+export {
+  enroll, acceptEnrollment, EnrollmentClient, EnrollmentServer, EnrollmentCode, MemoryEnrollmentStore, JsonFileEnrollmentStore,
+  enrolledAuthorizer, saveReceivedKey,
+  type EnrollOptions, type AcceptEnrollmentOptions, type EnrollmentResult, type EnrolledDevice, type EnrollmentStore, type ReceivedKey
+} from './protocols/enrollment/index.js'
