@@ -1,7 +1,8 @@
 /**
  * Enrollment, end to end on this machine: a server with a long-term key and a one-time code
- * listens on 127.0.0.1; a device enrolls over TCP, saves its identity file, and then proves it can
- * pass the secret handshake, where the server admits it through `enrolledAuthorizer`.
+ * listens on 127.0.0.1; a device enrolls over TCP, saves its identity file, and then opens a
+ * SecretStream (secret handshake + box-stream) where the server admits it through `enrolledAuthorizer`;
+ * a stranger with a fresh key is refused.
  *
  * Run: npm run build && node dist/examples/enrollment.js
  */
@@ -9,7 +10,7 @@ import net from 'node:net'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { ClientHandshake, ServerHandshake } from '../lib/handshake/index.js'
+import { SecretStream } from '../lib/streams/secret-stream.js'
 import { generateKeyPair, parseIdentityFile, formatId, SSB_MAIN_NETWORK_APP_KEY } from '../lib/keys.js'
 import {
   EnrollmentCode, JsonFileEnrollmentStore, acceptEnrollment, enroll, enrolledAuthorizer, type EnrollmentLogEvent
@@ -48,22 +49,30 @@ try {
   say('device', `enrolled after ${result.attempts} attempt(s); server authenticated by: ${result.authenticatedBy.join(' + ') || 'nothing (!)'}`)
   say('device', `saved ${result.key.type} identity ${result.key.id} to ${identityPath} (mode 0600)`)
 
-  // 3. The device now runs the secret handshake with its new identity; the server admits enrolled keys only.
-  const authorize = enrolledAuthorizer(store)
+  // 3. The device now opens a secret-handshake channel with its new identity; the server admits enrolled keys only.
+  const shsServer = net.createServer({ allowHalfOpen: true }, (socket) => {
+    const channel = new SecretStream(socket, { isInitiator: false, keyPair: serverKeys, appKey: SSB_MAIN_NETWORK_APP_KEY, authorize: enrolledAuthorizer(store) })
+    channel.on('error', (err: any) => say('server', `secret handshake: refused (${err.code})`))
+    channel.on('connect', () => say('server', `secret handshake: admitted ${formatId(channel.remotePublicKey!)}`))
+    channel.on('data', (data: any) => { channel.write(Buffer.concat([Buffer.from('welcome, '), data as Buffer])) })
+    channel.on('end', () => channel.end())
+  })
+  await new Promise<void>((resolve) => shsServer.listen(0, '127.0.0.1', resolve))
+  const shsPort = (shsServer.address() as net.AddressInfo).port
   for (const [who, keyPair] of [['device', parseIdentityFile(readFileSync(identityPath, 'utf8'))], ['stranger', generateKeyPair()]] as const) {
-    const client = new ClientHandshake({ appKey: SSB_MAIN_NETWORK_APP_KEY, keyPair, serverPublicKey: serverKeys.publicKey })
-    const shs = new ServerHandshake({ appKey: SSB_MAIN_NETWORK_APP_KEY, keyPair: serverKeys })
-    shs.receiveHello(client.createHello())
-    client.receiveHello(shs.createHello())
-    const remote = shs.receiveAuth(client.createAuth())
-    if (await authorize(remote)) {
-      client.receiveAccept(shs.createAccept().message)
-      say('server', `secret handshake: admitted ${formatId(remote)} (${who})`)
-    } else {
-      shs.reject()
-      say('server', `secret handshake: refused ${formatId(remote)} (${who}, not enrolled)`)
-    }
+    const channel = new SecretStream(net.connect({ port: shsPort, host: '127.0.0.1', allowHalfOpen: true }), {
+      isInitiator: true, keyPair, appKey: SSB_MAIN_NETWORK_APP_KEY, remotePublicKey: serverKeys.publicKey
+    })
+    const outcome = await new Promise<string>((resolve) => {
+      channel.on('error', (err: any) => resolve(`refused: ${err.code}`))
+      channel.opened.then(() => {
+        channel.once('data', (d: any) => { resolve(`server says "${String(d)}"`); channel.end() })
+        channel.write(Buffer.from(who))
+      }, () => undefined)
+    })
+    say(who, `secret handshake as ${formatId(keyPair.publicKey)}: ${outcome}`)
   }
+  await new Promise((resolve) => shsServer.close(resolve))
   server.close()
 } finally {
   rmSync(dir, { recursive: true, force: true })
