@@ -55,12 +55,124 @@ function report(io: CommandIO, err: unknown): number {
   return 1
 }
 
+/** Everything `enroll-server` needs, already parsed. */
+export interface EnrollServerCommandOptions {
+  /** Address to bind (default 127.0.0.1: an open enrollment server should not face the world by accident). */
+  host?: string
+  /** TCP port; 0 picks a free one (printed). */
+  port: number
+  /** The server's long-term key: devices that know it can check the server's signature. */
+  keyPair?: KeyPair
+  /** The JSON store of enrolled devices. */
+  storePath: string
+  /** The code: a string to use, `null` for none (open enrollment), `undefined` to generate one. */
+  code?: string | null
+  /** Key type to issue (default Ed25519). */
+  keyType?: 'ed25519' | 'rsa'
+  /** Stop after this many enrollments (default 1; 0 = until stopped). */
+  count?: number
+  /** Challenges allowed under the code (default 5). */
+  maxGuesses?: number
+  /** Per-connection deadline in ms (default 30 000). */
+  timeout?: number
+}
+
 /**
- * `enroll-server`: listens, prints the code (generated unless given or `--no-code`), enrolls
- * `--count` devices (0 = until stopped) and records them in `--store`. Resolves to the exit code.
+ * `enroll-server`: listens, prints the code, enrolls `count` devices (0 = until `io.signal` fires)
+ * and records them in the store. Resolves to the exit status.
+ */
+export async function runEnrollServer(options: EnrollServerCommandOptions, io: CommandIO = processIO): Promise<number> {
+  let server: net.Server | null = null
+  try {
+    const { keyPair, keyType = 'ed25519', count = 1, timeout = 30_000, maxGuesses = 5 } = options
+    const store = new JsonFileEnrollmentStore(options.storePath)
+    const code = options.code === null
+      ? undefined
+      : options.code !== undefined ? new EnrollmentCode(options.code, { maxGuesses }) : EnrollmentCode.generate(9, { maxGuesses })
+
+    if (keyPair) io.out(`server key: ${formatId(keyPair.publicKey)}`)
+    else io.err('warning: no server key, so devices cannot check who they are talking to')
+    if (code) io.out(`enrollment code: ${code.text}`)
+    else io.err('warning: no code: anyone who can reach this port is enrolled, and a man in the middle goes unnoticed')
+
+    let enrolled = 0
+    const done = new Promise<void>((resolve) => {
+      io.signal?.addEventListener('abort', () => resolve(), { once: true })
+      server = net.createServer((socket) => {
+        io.out(`connection from ${socket.remoteAddress}:${socket.remotePort}`)
+        acceptEnrollment(socket, { store, keyPair, code, keyType, timeout, log: logger(io) }).then((device) => {
+          io.out(`enrolled ${device.id} (${device.type}) -> ${store.path}`)
+          if (count > 0 && ++enrolled >= count) resolve()
+        }, (err) => { report(io, err) })
+      })
+    })
+    await new Promise<void>((resolve, reject) => {
+      server!.once('error', reject)
+      server!.listen(options.port, options.host ?? '127.0.0.1', () => resolve())
+    })
+    const address = server!.address() as net.AddressInfo
+    io.out(`listening on ${address.address}:${address.port}`)
+    await done
+    return 0
+  } catch (err) {
+    return report(io, err)
+  } finally {
+    const s = server as net.Server | null
+    if (s) await new Promise((resolve) => s.close(resolve))
+  }
+}
+
+/** Everything `enroll` needs, already parsed. */
+export interface EnrollCommandOptions {
+  /** Server host (default 127.0.0.1). */
+  host?: string
+  /** Server port. */
+  port: number
+  /** Where to write the new identity (mode 0600; never overwritten unless `overwrite`). */
+  identityPath: string
+  /** The enrollment code. */
+  code?: string
+  /** The server's long-term key, when known. */
+  serverPublicKey?: Uint8Array
+  /** Replace an existing identity file. */
+  overwrite?: boolean
+  /** Key exchanges to try (default 3). */
+  maxAttempts?: number
+  /** Deadline in ms (default 30 000). */
+  timeout?: number
+}
+
+/** `enroll`: connects, enrolls, saves the identity file, prints what authenticated the server. */
+export async function runEnroll(options: EnrollCommandOptions, io: CommandIO = processIO): Promise<number> {
+  try {
+    const host = options.host ?? '127.0.0.1'
+    io.out(`connecting to ${host}:${options.port}`)
+    const result = await enroll(net.connect(options.port, host), {
+      code: options.code,
+      serverPublicKey: options.serverPublicKey,
+      identityPath: options.identityPath,
+      overwrite: options.overwrite,
+      maxAttempts: options.maxAttempts,
+      timeout: options.timeout ?? 30_000,
+      signal: io.signal,
+      log: logger(io)
+    })
+    io.out(`enrolled as ${result.key.id} (${result.key.type}) after ${result.attempts} attempt(s)`)
+    if (result.serverPublicKey) io.out(`server key: ${formatId(result.serverPublicKey)}`)
+    if (result.authenticatedBy.length === 0) io.err('warning: neither a code nor a known server key authenticated this server (see docs/enrollment.md)')
+    else io.out(`server authenticated by: ${result.authenticatedBy.join(' + ')}`)
+    io.out(`identity saved to ${options.identityPath}`)
+    return 0
+  } catch (err) {
+    return report(io, err)
+  }
+}
+
+/**
+ * `enroll-server` from raw arguments (the stand-alone entry while the CLI registry is not merged):
+ * `--host --port --identity --store --code | --no-code --key-type --count --max-guesses --timeout`.
  */
 export async function enrollServerCommand(args: string[], io: CommandIO = processIO): Promise<number> {
-  let server: net.Server | null = null
   try {
     const { values } = parseArgs({
       args,
@@ -81,49 +193,25 @@ export async function enrollServerCommand(args: string[], io: CommandIO = proces
     const keyType = values['key-type']
     if (keyType !== 'ed25519' && keyType !== 'rsa') throw usageError('--key-type must be ed25519 or rsa')
     if (values.code !== undefined && values['no-code']) throw usageError('--code and --no-code exclude each other')
-    const count = integer(values.count, 'count', 1)
-    const port = integer(values.port, 'port', 0)
-    const timeout = integer(values.timeout, 'timeout', 30_000)
-    const maxGuesses = integer(values['max-guesses'], 'max-guesses', 5, 1)
-    const keyPair: KeyPair | undefined = values.identity === undefined ? undefined : parseIdentityFile(readFileSync(values.identity, 'utf8'))
-    const store = new JsonFileEnrollmentStore(values.store!)
-    const code = values['no-code']
-      ? undefined
-      : values.code !== undefined ? new EnrollmentCode(values.code, { maxGuesses }) : EnrollmentCode.generate(9, { maxGuesses })
-
-    if (keyPair) io.out(`server key: ${formatId(keyPair.publicKey)}`)
-    else io.out('warning: no --identity, so devices cannot check who they are talking to')
-    if (code) io.out(`enrollment code: ${code.text}`)
-    else io.out('warning: --no-code: anyone who can reach this port is enrolled, and a man in the middle goes unnoticed')
-
-    let enrolled = 0
-    const done = new Promise<void>((resolve) => {
-      io.signal?.addEventListener('abort', () => resolve(), { once: true })
-      server = net.createServer((socket) => {
-        io.out(`connection from ${socket.remoteAddress}:${socket.remotePort}`)
-        acceptEnrollment(socket, { store, keyPair, code, keyType, timeout, log: logger(io) }).then((device) => {
-          io.out(`enrolled ${device.id} (${device.type}) -> ${store.path}`)
-          if (count > 0 && ++enrolled >= count) resolve()
-        }, (err) => { report(io, err) })
-      })
-    })
-    await new Promise<void>((resolve, reject) => {
-      server!.once('error', reject)
-      server!.listen(port, values.host, () => resolve())
-    })
-    const address = server!.address() as net.AddressInfo
-    io.out(`listening on ${address.address}:${address.port}`)
-    await done
-    return 0
+    return await runEnrollServer({
+      host: values.host,
+      port: integer(values.port, 'port', 0),
+      keyPair: values.identity === undefined ? undefined : parseIdentityFile(readFileSync(values.identity, 'utf8')),
+      storePath: values.store!,
+      code: values['no-code'] ? null : values.code,
+      keyType,
+      count: integer(values.count, 'count', 1),
+      maxGuesses: integer(values['max-guesses'], 'max-guesses', 5, 1),
+      timeout: integer(values.timeout, 'timeout', 30_000)
+    }, io)
   } catch (err) {
     return report(io, err)
-  } finally {
-    const s = server as net.Server | null
-    if (s) await new Promise((resolve) => s.close(resolve))
   }
 }
 
-/** `enroll`: connects, enrolls, saves the identity file, prints what authenticated the server. */
+/**
+ * `enroll` from raw arguments: `--host --port --identity --code --server-id --overwrite --max-attempts --timeout`.
+ */
 export async function enrollCommand(args: string[], io: CommandIO = processIO): Promise<number> {
   try {
     const { values } = parseArgs({
@@ -142,25 +230,16 @@ export async function enrollCommand(args: string[], io: CommandIO = processIO): 
     })
     if (values.port === undefined) throw usageError('--port is required')
     if (values.identity === undefined) throw usageError('--identity (where to save the key) is required')
-    const port = integer(values.port, 'port', 0, 1)
-    const serverPublicKey = values['server-id'] === undefined ? undefined : parseId(values['server-id'])
-    const socket = net.connect(port, values.host!)
-    io.out(`connecting to ${values.host}:${port}`)
-    const result = await enroll(socket, {
-      code: values.code,
-      serverPublicKey,
+    return await runEnroll({
+      host: values.host,
+      port: integer(values.port, 'port', 0, 1),
       identityPath: values.identity,
+      code: values.code,
+      serverPublicKey: values['server-id'] === undefined ? undefined : parseId(values['server-id']),
       overwrite: values.overwrite,
       maxAttempts: values['max-attempts'] === undefined ? undefined : integer(values['max-attempts'], 'max-attempts', 3, 1),
-      timeout: integer(values.timeout, 'timeout', 30_000),
-      log: logger(io)
-    })
-    io.out(`enrolled as ${result.key.id} (${result.key.type}) after ${result.attempts} attempt(s)`)
-    if (result.serverPublicKey) io.out(`server key: ${formatId(result.serverPublicKey)}`)
-    if (result.authenticatedBy.length === 0) io.err('warning: neither a code nor a known server key authenticated this server (see docs/enrollment.md)')
-    else io.out(`server authenticated by: ${result.authenticatedBy.join(' + ')}`)
-    io.out(`identity saved to ${values.identity}`)
-    return 0
+      timeout: integer(values.timeout, 'timeout', 30_000)
+    }, io)
   } catch (err) {
     return report(io, err)
   }
