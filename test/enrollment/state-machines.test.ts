@@ -121,3 +121,14 @@ test('invalid options are ERR_INVALID_ARGUMENT', (t) => {
   }
   t.end()
 })
+
+test('wiping never touches the caller\'s buffers (Buffer#slice is a view)', (t) => {
+  const codeBuffer = Buffer.from('secret-code')
+  const serverKey = Buffer.from(serverKeys.publicKey)
+  const code = new EnrollmentCode(Buffer.from('secret-code'))
+  const out = runMachines(new EnrollmentClient({ code: codeBuffer, serverPublicKey: serverKey }), new EnrollmentServer({ code, keyPair: serverKeys }))
+  t.ok(out.result, 'enrolled with Buffer inputs')
+  t.equal(codeBuffer.toString(), 'secret-code', 'the caller\'s code buffer is intact')
+  t.ok(serverKey.equals(Buffer.from(serverKeys.publicKey)), 'the caller\'s server key is intact')
+  t.end()
+})

@@ -99,7 +99,7 @@ export class EnrollmentClient extends EnrollmentMachine<ClientState> {
     if (options.serverPublicKey !== undefined && (!(options.serverPublicKey instanceof Uint8Array) || options.serverPublicKey.length !== SERVER_KEY_BYTES)) {
       throw this.fail(ErrorCodes.INVALID_ARGUMENT, Phase.ENROLLMENT, 'serverPublicKey must be a 32-byte Ed25519 key')
     }
-    this.knownServerKey = options.serverPublicKey ? options.serverPublicKey.slice() : null
+    this.knownServerKey = options.serverPublicKey ? new Uint8Array(options.serverPublicKey) : null
     this.maxAttempts = checkAttempts(options.maxAttempts)
     this.acceptKeyTypes = options.acceptKeyTypes ?? ['ed25519', 'rsa']
     this.generator = generatorFor(this.code)
@@ -166,7 +166,7 @@ export class EnrollmentClient extends EnrollmentMachine<ClientState> {
           : 'the server signature does not verify: possible man in the middle')
       }
       if (!valid) throw this.fail(ErrorCodes.PROTOCOL, phase, 'the server signature does not verify')
-      this.serverKey = serverKey.slice()
+      this.serverKey = new Uint8Array(serverKey)
     } else if (this.knownServerKey) {
       this.farewell = Uint8Array.of(MessageType.ABORT, AbortReason.SERVER_KEY_MISMATCH)
       throw this.fail(ErrorCodes.SERVER_KEY_MISMATCH, phase, 'the server did not sign the exchange although we know its key: possible man in the middle')

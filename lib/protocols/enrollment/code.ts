@@ -20,7 +20,7 @@ const encoder = new TextEncoder()
 export function normalizeCode(code: string | Uint8Array): Uint8Array {
   if (code instanceof Uint8Array) {
     if (code.length === 0) throw new SecretChannelError(ErrorCodes.INVALID_ARGUMENT, Phase.ENROLLMENT, 'the enrollment code is empty')
-    return code.slice()
+    return new Uint8Array(code) // a copy even for a Buffer, whose slice() is a view: we wipe ours
   }
   if (typeof code !== 'string') throw new SecretChannelError(ErrorCodes.INVALID_ARGUMENT, Phase.ENROLLMENT, 'the enrollment code must be a string')
   const text = code.normalize('NFKC').toLowerCase().replace(/[\s-]+/g, '')
@@ -95,7 +95,7 @@ export class EnrollmentCode {
   takeGuess(): Uint8Array {
     this.assertUsable()
     this.guesses++
-    return this.normalized.slice()
+    return new Uint8Array(this.normalized)
   }
 
   /** Throws `ERR_INVALID_TOKEN` unless the code is {@link usable}. */
