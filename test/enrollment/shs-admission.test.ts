@@ -10,7 +10,7 @@ import { join } from 'node:path'
 import { SecretStream } from '../../lib/streams/secret-stream.js'
 import { createDuplexPair } from '../../lib/streams/memory-pair.js'
 import {
-  acceptEnrollment, enroll, enrolledAuthorizer, EnrollmentCode, JsonFileEnrollmentStore, MemoryEnrollmentStore, type EnrollmentStore
+  acceptEnrollment, enroll, enrolledAuthorizer, EnrollmentCode, JsonFileEnrollmentStore, MemoryEnrollmentStore, type EnrolledDevice, type EnrollmentStore
 } from '../../lib/protocols/enrollment/index.js'
 import { generateKeyPair, parseIdentityFile, SSB_MAIN_NETWORK_APP_KEY, type KeyPair } from '../../lib/keys.js'
 
@@ -81,11 +81,11 @@ test('in-memory pair: enrollment then SecretStream over main\'s createDuplexPair
     try {
       await Promise.all([client.opened, server.opened])
       client.destroy()
-      return 'admitted'
+      return `admitted as ${(server.auth as EnrolledDevice).id}`
     } catch (err: any) {
       return err.code
     }
   }
-  t.equal(await connect(result.key.keyPair), 'admitted', 'enrolled device admitted')
+  t.equal(await connect(result.key.keyPair), `admitted as ${result.key.id}`, 'enrolled device admitted; stream.auth is its record')
   t.equal(await connect(generateKeyPair()), 'ERR_UNAUTHORIZED', 'stranger refused')
 })

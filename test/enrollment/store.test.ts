@@ -27,6 +27,8 @@ for (const [name, make] of [
     await store.add(d)
     t.ok(await store.has(d.id), 'has after add')
     t.deepEqual(await store.list(), [d], 'listed')
+    t.deepEqual(await store.get(d.id), d, 'get returns the record')
+    t.equal(await store.get('@nobody.ed25519'), null, 'get of an unknown id is null')
     try { await store.add(d); t.fail('duplicate') } catch (err: any) { t.equal(err.code, 'ERR_ALREADY_EXISTS', 'duplicate: ERR_ALREADY_EXISTS') }
     t.ok(await store.remove(d.id), 'removed')
     t.notOk(await store.remove(d.id), 'second remove is false')
@@ -62,7 +64,8 @@ test('enrolledAuthorizer admits enrolled Ed25519 keys only', async (t) => {
   const stranger = generateKeyPair()
   await store.add({ ...device(), id: formatId(enrolled.publicKey) })
   const authorize = enrolledAuthorizer(store)
-  t.equal(await authorize(enrolled.publicKey), true, 'enrolled key admitted')
+  const admitted = await authorize(enrolled.publicKey)
+  t.equal(admitted && admitted.id, formatId(enrolled.publicKey), 'enrolled key admitted, with its record')
   t.equal(await authorize(stranger.publicKey), false, 'stranger refused')
   t.equal(await authorize(new Uint8Array(31)), false, 'malformed key refused')
   await store.remove(formatId(enrolled.publicKey))

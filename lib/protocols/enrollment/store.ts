@@ -34,6 +34,8 @@ export interface EnrollmentStore {
   add(device: EnrolledDevice): Promise<void>
   /** True when a device with this id is enrolled. */
   has(id: string): Promise<boolean>
+  /** The device with this id, or null. */
+  get(id: string): Promise<EnrolledDevice | null>
   /** Every enrolled device. */
   list(): Promise<EnrolledDevice[]>
   /** Removes a device; true if it was there. */
@@ -68,6 +70,12 @@ export class MemoryEnrollmentStore implements EnrollmentStore {
   /** @inheritDoc */
   async has(id: string): Promise<boolean> {
     return this.devices.has(id)
+  }
+
+  /** @inheritDoc */
+  async get(id: string): Promise<EnrolledDevice | null> {
+    const device = this.devices.get(id)
+    return device ? { ...device } : null
   }
 
   /** @inheritDoc */
@@ -120,6 +128,12 @@ export class JsonFileEnrollmentStore implements EnrollmentStore {
   async has(id: string): Promise<boolean> {
     await this.queue.catch(() => undefined)
     return (await this.read()).some((d) => d.id === id)
+  }
+
+  /** @inheritDoc */
+  async get(id: string): Promise<EnrolledDevice | null> {
+    await this.queue.catch(() => undefined)
+    return (await this.read()).find((d) => d.id === id) ?? null
   }
 
   /** @inheritDoc */
@@ -196,16 +210,18 @@ export async function writeFileAtomic(tmp: string, path: string, text: string): 
 
 /**
  * An `authorize` function for a secret-handshake server that admits exactly the Ed25519 keys
- * this store has enrolled.
+ * this store has enrolled. It resolves to the device's record (so `SecretStream#auth` tells the
+ * application which device connected and when it was enrolled), or `false`.
  *
  * @example
  * ```ts
  * const server = createServer({ keyPair, authorize: enrolledAuthorizer(store) })
  * ```
  */
-export function enrolledAuthorizer(store: EnrollmentStore): (remotePublicKey: Uint8Array) => Promise<boolean> {
-  return async (remotePublicKey: Uint8Array): Promise<boolean> => {
+export function enrolledAuthorizer(store: EnrollmentStore): (remotePublicKey: Uint8Array) => Promise<EnrolledDevice | false> {
+  return async (remotePublicKey: Uint8Array): Promise<EnrolledDevice | false> => {
     if (!(remotePublicKey instanceof Uint8Array) || remotePublicKey.length !== 32) return false
-    return store.has(formatId(remotePublicKey))
+    const device = await store.get(formatId(remotePublicKey))
+    return device !== null && device.type === 'ed25519' ? device : false
   }
 }
