@@ -132,3 +132,15 @@ test('wiping never touches the caller\'s buffers (Buffer#slice is a view)', (t) 
   t.ok(serverKey.equals(Buffer.from(serverKeys.publicKey)), 'the caller\'s server key is intact')
   t.end()
 })
+
+test('secrets are zeroed after a failure too', (t) => {
+  const client = new EnrollmentClient({ code: 'aaa', maxAttempts: 2 })
+  const server = new EnrollmentServer({ code: 'bbb', keyPair: serverKeys, maxAttempts: 2 })
+  const out = runMachines(client, server)
+  t.equal(out.clientError?.code, 'ERR_INVALID_TOKEN', 'failed as expected')
+  t.equal(client.state, 'failed', 'client failed')
+  t.equal(server.state, 'failed', 'server failed')
+  const secrets = [...client.secretBuffersForTesting(), ...server.secretBuffersForTesting()]
+  t.ok(secrets.length > 0 && secrets.every((s) => s.every((b) => b === 0)), `all ${secrets.length} secrets zero`)
+  t.end()
+})
