@@ -198,7 +198,11 @@ function drive<T>(stream: DuplexLike, options: EnrollmentStreamOptions, driver: 
     const succeed = (value: T): void => {
       if (settled) return
       cleanup()
-      if (options.end !== false) stream.end()
+      if (options.end !== false) {
+        // The peer may already be gone (our last write then fails later): never let that crash the process.
+        stream.on('error', () => undefined)
+        stream.end()
+      }
       resolve(value)
     }
 
