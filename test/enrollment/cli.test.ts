@@ -3,13 +3,13 @@ import test from 'tape'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { enrollCommand, enrollServerCommand, type CommandIO } from '../../lib/protocols/enrollment/cli.js'
+import { enrollCommand, enrollServerCommand, type EnrollCommandIO } from '../../lib/protocols/enrollment/cli.js'
 import { generateKeyPair, toIdentityFile, formatId, parseIdentityFile } from '../../lib/keys.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'enroll-cli-'))
 test.onFinish(() => rmSync(dir, { recursive: true, force: true }))
 
-function capture(signal?: AbortSignal): CommandIO & { lines: string[], errors: string[], waitFor(re: RegExp): Promise<RegExpMatchArray> } {
+function capture(signal?: AbortSignal): EnrollCommandIO & { lines: string[], errors: string[], waitFor(re: RegExp): Promise<RegExpMatchArray> } {
   const lines: string[] = []
   const errors: string[] = []
   const waiters: Array<{ re: RegExp, resolve: (m: RegExpMatchArray) => void }> = []
@@ -22,7 +22,7 @@ function capture(signal?: AbortSignal): CommandIO & { lines: string[], errors: s
   return {
     lines, errors, signal,
     out: (line) => { lines.push(line); check(line) },
-    err: (line) => { errors.push(line); check(line) },
+    status: (line) => { errors.push(line); check(line) },
     waitFor: (re) => new Promise((resolve) => {
       const hit = [...lines, ...errors].map((l) => l.match(re)).find(Boolean)
       if (hit) resolve(hit)
@@ -47,10 +47,12 @@ test('enroll-server + enroll: a device enrolls with the printed code and checks 
   t.equal(status, 0, 'enroll exits 0')
   t.equal(await serverDone, 0, 'enroll-server exits 0 after one enrollment')
   const id = formatId(parseIdentityFile(readFileSync(identity, 'utf8')).publicKey)
-  t.ok(deviceIO.lines.includes(`enrolled as ${id} (ed25519) after 1 attempt(s)`), 'device prints its id')
-  t.ok(deviceIO.lines.includes('server authenticated by: code + server-key'), 'and how the server was authenticated')
-  t.ok(deviceIO.lines.includes('-> CLIENT_HELLO (37 bytes)'), 'device prints each step')
-  t.ok(serverIO.lines.includes(`enrolled ${id} (ed25519) -> ${storePath}`), 'server prints the device')
+  t.deepEqual(deviceIO.lines, [id], 'enroll prints only the new id on stdout')
+  t.ok(deviceIO.errors.includes(`enrolled as ${id} (ed25519) after 1 attempt(s)`), 'status: enrolled')
+  t.ok(deviceIO.errors.includes('server authenticated by: code + server-key'), 'status: how the server was authenticated')
+  t.ok(deviceIO.errors.includes('-> CLIENT_HELLO (37 bytes)'), 'status: each step')
+  t.deepEqual(serverIO.lines, [id], 'enroll-server prints the enrolled id on stdout')
+  t.ok(serverIO.errors.includes(`enrolled ${id} (ed25519) -> ${storePath}`), 'and a status line')
   t.equal(JSON.parse(readFileSync(storePath, 'utf8')).devices[0].id, id, 'store holds the device')
   t.equal(statSync(identity).mode & 0o777, 0o600, 'identity file is 0600')
 })
@@ -74,5 +76,5 @@ test('usage errors exit 1 with ERR_INVALID_ARGUMENT', async (t) => {
   t.equal(await enrollCommand(['--identity', 'x.json'], io), 1, 'missing --port')
   t.equal(await enrollServerCommand(['--code', '1', '--no-code'], io), 1, '--code with --no-code')
   t.equal(await enrollServerCommand(['--key-type', 'dsa'], io), 1, 'bad key type')
-  t.ok(io.errors.every((e) => e.startsWith('error ERR_INVALID_ARGUMENT')), 'all ERR_INVALID_ARGUMENT')
+  t.ok(io.errors.every((e: string) => e.startsWith('error ERR_INVALID_ARGUMENT')), 'all ERR_INVALID_ARGUMENT')
 })

@@ -1,6 +1,7 @@
 /**
- * The `enroll-server` and `enroll` commands, as plain functions of (arguments, output) so any CLI
- * front end can register them and tests can run them in-process.
+ * The `enroll-server` and `enroll` commands, as plain functions of (options, output) so any CLI
+ * front end can register them and tests can run them in-process. Results (ids) go to `out`
+ * (stdout); the code, progress, every protocol step and warnings go to `status` (stderr).
  *
  * ```
  * secret-channel enroll-server [--host 127.0.0.1] [--port 0] [--identity server.json] [--store enrolled.json]
@@ -20,18 +21,18 @@ import { JsonFileEnrollmentStore } from './store.js'
 import { acceptEnrollment, enroll, type EnrollmentLogEvent } from './stream.js'
 
 /** Where a command writes; defaults to the process's streams. */
-export interface CommandIO {
-  /** Normal output, one line per call. */
+export interface EnrollCommandIO {
+  /** Results, one line per call (stdout): the enrolled id(s). */
   out(line: string): void
-  /** Errors and warnings. */
-  err(line: string): void
-  /** Stops a long-running command (the server) early. */
+  /** Status, steps, warnings and errors (stderr). */
+  status(line: string): void
+  /** Stops the command early (the server stops listening, a pending enrollment is aborted). */
   signal?: AbortSignal
 }
 
-const processIO: CommandIO = {
+const processIO: EnrollCommandIO = {
   out: (line) => { process.stdout.write(`${line}\n`) },
-  err: (line) => { process.stderr.write(`${line}\n`) }
+  status: (line) => { process.stderr.write(`${line}\n`) }
 }
 
 function usageError(detail: string): SecretChannelError {
@@ -45,13 +46,17 @@ function integer(value: string | undefined, name: string, fallback: number, min 
   return n
 }
 
-function logger(io: CommandIO) {
-  return (e: EnrollmentLogEvent): void => io.out(`${e.direction === 'sent' ? '->' : '<-'} ${e.message} (${e.bytes} bytes)`)
+function logger(io: EnrollCommandIO) {
+  return (e: EnrollmentLogEvent): void => io.status(`${e.direction === 'sent' ? '->' : '<-'} ${e.message} (${e.bytes} bytes)`)
 }
 
-function report(io: CommandIO, err: unknown): number {
-  if (isSecretChannelError(err)) io.err(`error ${err.code}: ${err.message}`)
-  else io.err(`error: ${err instanceof Error ? err.message : String(err)}`)
+function describe(err: unknown): string {
+  if (isSecretChannelError(err)) return `error ${err.code}: ${err.message}`
+  return `error: ${err instanceof Error ? err.message : String(err)}`
+}
+
+function report(io: EnrollCommandIO, err: unknown): number {
+  io.status(describe(err))
   return 1
 }
 
@@ -81,44 +86,44 @@ export interface EnrollServerCommandOptions {
  * `enroll-server`: listens, prints the code, enrolls `count` devices (0 = until `io.signal` fires)
  * and records them in the store. Resolves to the exit status.
  */
-export async function runEnrollServer(options: EnrollServerCommandOptions, io: CommandIO = processIO): Promise<number> {
-  let server: net.Server | null = null
+export async function runEnrollServer(options: EnrollServerCommandOptions, io: EnrollCommandIO = processIO): Promise<number> {
+  const { keyPair, keyType = 'ed25519', count = 1, timeout = 30_000, maxGuesses = 5 } = options
+  const store = new JsonFileEnrollmentStore(options.storePath)
+  const code = options.code === null
+    ? undefined
+    : options.code !== undefined ? new EnrollmentCode(options.code, { maxGuesses }) : EnrollmentCode.generate(9, { maxGuesses })
+
+  if (keyPair) io.status(`server key: ${formatId(keyPair.publicKey)}`)
+  else io.status('warning: no server key, so devices cannot check who they are talking to')
+  if (code) io.status(`enrollment code: ${code.text}`)
+  else io.status('warning: no code: anyone who can reach this port is enrolled, and a man in the middle goes unnoticed')
+
+  let enrolled = 0
+  let stop: () => void = () => undefined
+  const done = new Promise<void>((resolve) => { stop = resolve })
+  io.signal?.addEventListener('abort', () => stop(), { once: true })
+  const server = net.createServer((socket) => {
+    io.status(`connection from ${socket.remoteAddress}:${socket.remotePort}`)
+    acceptEnrollment(socket, { store, keyPair, code, keyType, timeout, signal: io.signal, log: logger(io) }).then((device) => {
+      io.status(`enrolled ${device.id} (${device.type}) -> ${store.path}`)
+      io.out(device.id)
+      if (count > 0 && ++enrolled >= count) stop()
+    }, (err) => { io.status(describe(err)) })
+  })
   try {
-    const { keyPair, keyType = 'ed25519', count = 1, timeout = 30_000, maxGuesses = 5 } = options
-    const store = new JsonFileEnrollmentStore(options.storePath)
-    const code = options.code === null
-      ? undefined
-      : options.code !== undefined ? new EnrollmentCode(options.code, { maxGuesses }) : EnrollmentCode.generate(9, { maxGuesses })
-
-    if (keyPair) io.out(`server key: ${formatId(keyPair.publicKey)}`)
-    else io.err('warning: no server key, so devices cannot check who they are talking to')
-    if (code) io.out(`enrollment code: ${code.text}`)
-    else io.err('warning: no code: anyone who can reach this port is enrolled, and a man in the middle goes unnoticed')
-
-    let enrolled = 0
-    const done = new Promise<void>((resolve) => {
-      io.signal?.addEventListener('abort', () => resolve(), { once: true })
-      server = net.createServer((socket) => {
-        io.out(`connection from ${socket.remoteAddress}:${socket.remotePort}`)
-        acceptEnrollment(socket, { store, keyPair, code, keyType, timeout, log: logger(io) }).then((device) => {
-          io.out(`enrolled ${device.id} (${device.type}) -> ${store.path}`)
-          if (count > 0 && ++enrolled >= count) resolve()
-        }, (err) => { report(io, err) })
-      })
-    })
     await new Promise<void>((resolve, reject) => {
-      server!.once('error', reject)
-      server!.listen(options.port, options.host ?? '127.0.0.1', () => resolve())
+      server.once('error', reject)
+      server.listen(options.port, options.host ?? '127.0.0.1', () => resolve())
     })
-    const address = server!.address() as net.AddressInfo
-    io.out(`listening on ${address.address}:${address.port}`)
+    const address = server.address() as net.AddressInfo
+    io.status(`listening on ${address.address}:${address.port}`)
+    if (io.signal?.aborted) stop()
     await done
     return 0
   } catch (err) {
-    return report(io, err)
+    throw new SecretChannelError(ErrorCodes.TRANSPORT, 'enroll-server', `cannot listen on ${options.host ?? '127.0.0.1'}:${options.port}`, { cause: err })
   } finally {
-    const s = server as net.Server | null
-    if (s) await new Promise((resolve) => s.close(resolve))
+    await new Promise((resolve) => server.close(resolve))
   }
 }
 
@@ -142,37 +147,37 @@ export interface EnrollCommandOptions {
   timeout?: number
 }
 
-/** `enroll`: connects, enrolls, saves the identity file, prints what authenticated the server. */
-export async function runEnroll(options: EnrollCommandOptions, io: CommandIO = processIO): Promise<number> {
-  try {
-    const host = options.host ?? '127.0.0.1'
-    io.out(`connecting to ${host}:${options.port}`)
-    const result = await enroll(net.connect(options.port, host), {
-      code: options.code,
-      serverPublicKey: options.serverPublicKey,
-      identityPath: options.identityPath,
-      overwrite: options.overwrite,
-      maxAttempts: options.maxAttempts,
-      timeout: options.timeout ?? 30_000,
-      signal: io.signal,
-      log: logger(io)
-    })
-    io.out(`enrolled as ${result.key.id} (${result.key.type}) after ${result.attempts} attempt(s)`)
-    if (result.serverPublicKey) io.out(`server key: ${formatId(result.serverPublicKey)}`)
-    if (result.authenticatedBy.length === 0) io.err('warning: neither a code nor a known server key authenticated this server (see docs/enrollment.md)')
-    else io.out(`server authenticated by: ${result.authenticatedBy.join(' + ')}`)
-    io.out(`identity saved to ${options.identityPath}`)
-    return 0
-  } catch (err) {
-    return report(io, err)
-  }
+/**
+ * `enroll`: connects, enrolls, saves the identity file, prints the new id on `out` and what
+ * authenticated the server on `status`. Throws the enrollment's typed error on failure.
+ */
+export async function runEnroll(options: EnrollCommandOptions, io: EnrollCommandIO = processIO): Promise<number> {
+  const host = options.host ?? '127.0.0.1'
+  io.status(`connecting to ${host}:${options.port}`)
+  const result = await enroll(net.connect(options.port, host), {
+    code: options.code,
+    serverPublicKey: options.serverPublicKey,
+    identityPath: options.identityPath,
+    overwrite: options.overwrite,
+    maxAttempts: options.maxAttempts,
+    timeout: options.timeout ?? 30_000,
+    signal: io.signal,
+    log: logger(io)
+  })
+  io.status(`enrolled as ${result.key.id} (${result.key.type}) after ${result.attempts} attempt(s)`)
+  if (result.serverPublicKey) io.status(`server key: ${formatId(result.serverPublicKey)}`)
+  if (result.authenticatedBy.length === 0) io.status('warning: neither a code nor a known server key authenticated this server (see docs/enrollment.md)')
+  else io.status(`server authenticated by: ${result.authenticatedBy.join(' + ')}`)
+  io.status(`identity saved to ${options.identityPath}`)
+  io.out(result.key.id)
+  return 0
 }
 
 /**
  * `enroll-server` from raw arguments (the stand-alone entry while the CLI registry is not merged):
  * `--host --port --identity --store --code | --no-code --key-type --count --max-guesses --timeout`.
  */
-export async function enrollServerCommand(args: string[], io: CommandIO = processIO): Promise<number> {
+export async function enrollServerCommand(args: string[], io: EnrollCommandIO = processIO): Promise<number> {
   try {
     const { values } = parseArgs({
       args,
@@ -212,7 +217,7 @@ export async function enrollServerCommand(args: string[], io: CommandIO = proces
 /**
  * `enroll` from raw arguments: `--host --port --identity --code --server-id --overwrite --max-attempts --timeout`.
  */
-export async function enrollCommand(args: string[], io: CommandIO = processIO): Promise<number> {
+export async function enrollCommand(args: string[], io: EnrollCommandIO = processIO): Promise<number> {
   try {
     const { values } = parseArgs({
       args,
