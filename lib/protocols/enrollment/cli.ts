@@ -131,8 +131,10 @@ export async function runEnrollServer(options: EnrollServerCommandOptions, io: E
 export interface EnrollCommandOptions {
   /** Server host (default 127.0.0.1). */
   host?: string
-  /** Server port. */
+  /** Server port (ignored with `path`). */
   port: number
+  /** A Unix socket path to connect to instead of host and port. */
+  path?: string
   /** Where to write the new identity (mode 0600; never overwritten unless `overwrite`). */
   identityPath: string
   /** The enrollment code. */
@@ -153,8 +155,9 @@ export interface EnrollCommandOptions {
  */
 export async function runEnroll(options: EnrollCommandOptions, io: EnrollCommandIO = processIO): Promise<number> {
   const host = options.host ?? '127.0.0.1'
-  io.status(`connecting to ${host}:${options.port}`)
-  const result = await enroll(net.connect(options.port, host), {
+  io.status(`connecting to ${options.path ?? `${host}:${options.port}`}`)
+  const socket = options.path !== undefined ? net.connect(options.path) : net.connect(options.port, host)
+  const result = await enroll(socket, {
     code: options.code,
     serverPublicKey: options.serverPublicKey,
     identityPath: options.identityPath,
