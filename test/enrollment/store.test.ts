@@ -71,3 +71,16 @@ test('enrolledAuthorizer admits enrolled Ed25519 keys only', async (t) => {
   await store.remove(formatId(enrolled.publicKey))
   t.equal(await authorize(enrolled.publicKey), false, 'removed device refused')
 })
+
+test('unwritable locations give typed errors (store: ERR_TRANSPORT, identity: ERR_BAD_KEY)', async (t) => {
+  const blocker = join(dir, 'not-a-directory')
+  writeFileSync(blocker, 'x')
+  const store = new JsonFileEnrollmentStore(join(blocker, 'enrolled.json'))
+  try { await store.add(device()); t.fail('add') } catch (err: any) { t.equal(err.code, 'ERR_TRANSPORT', 'store under a file: ERR_TRANSPORT') }
+  const { saveReceivedKey } = await import('../../lib/protocols/enrollment/index.js')
+  const pair = generateKeyPair()
+  try {
+    await saveReceivedKey(join(blocker, 'id.json'), { type: 'ed25519', keyPair: pair, id: formatId(pair.publicKey) })
+    t.fail('save')
+  } catch (err: any) { t.equal(err.code, 'ERR_BAD_KEY', 'identity under a file: ERR_BAD_KEY') }
+})

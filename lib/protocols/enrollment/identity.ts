@@ -5,7 +5,7 @@
  * the device can immediately run the secret handshake with it; RSA keys become a PKCS#8 PEM file.
  * @module
  */
-import { access, chmod } from 'node:fs/promises'
+import { access, chmod, mkdir } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
 import { randomBytes } from 'node:crypto'
 import { ErrorCodes, SecretChannelError } from '../../errors.js'
@@ -41,6 +41,11 @@ export async function assertCanCreate(path: string): Promise<void> {
 export async function saveReceivedKey(path: string, key: ReceivedKey, options: SaveKeyOptions = {}): Promise<void> {
   if (!options.overwrite) await assertCanCreate(path)
   const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`)
-  await writeFileAtomic(tmp, path, receivedKeyFileText(key))
-  await chmod(path, 0o600)
+  try {
+    await mkdir(dirname(path), { recursive: true, mode: 0o700 })
+    await writeFileAtomic(tmp, path, receivedKeyFileText(key))
+    await chmod(path, 0o600)
+  } catch (err) {
+    throw new SecretChannelError(ErrorCodes.BAD_KEY, Phase.ENROLLMENT, `cannot write the identity file ${path}`, { cause: err })
+  }
 }

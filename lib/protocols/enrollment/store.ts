@@ -182,9 +182,14 @@ export class JsonFileEnrollmentStore implements EnrollmentStore {
   }
 
   private async write(file: StoreFile): Promise<void> {
-    await mkdir(dirname(this.path), { recursive: true })
     const tmp = join(dirname(this.path), `.${basename(this.path)}.${randomBytes(6).toString('hex')}.tmp`)
-    await writeFileAtomic(tmp, this.path, `${JSON.stringify(file, null, 2)}\n`)
+    try {
+      await mkdir(dirname(this.path), { recursive: true, mode: 0o700 })
+      await writeFileAtomic(tmp, this.path, `${JSON.stringify(file, null, 2)}\n`)
+    } catch (err) {
+      if (err instanceof SecretChannelError) throw err
+      throw new SecretChannelError(ErrorCodes.TRANSPORT, Phase.STORE, `cannot write ${this.path}`, { cause: err })
+    }
   }
 }
 
@@ -197,9 +202,12 @@ export async function writeFileAtomic(tmp: string, path: string, text: string): 
   try {
     await handle.writeFile(text)
     await handle.sync()
-  } finally {
+  } catch (err) {
     await handle.close()
+    await unlink(tmp).catch(() => undefined)
+    throw err
   }
+  await handle.close()
   try {
     await rename(tmp, path)
   } catch (err) {
