@@ -1,17 +1,18 @@
-/** The enroll-server and enroll commands, run in-process over TCP on 127.0.0.1. */
+/** The enroll-server and enroll command cores, run in-process over TCP on 127.0.0.1. */
 import test from 'tape'
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, statSync } from 'node:fs'
+import net from 'node:net'
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { enrollCommand, enrollServerCommand, type EnrollCommandIO } from '../../lib/protocols/enrollment/cli.js'
-import { generateKeyPair, toIdentityFile, formatId, parseIdentityFile } from '../../lib/keys.js'
+import { runEnroll, runEnrollServer, type EnrollCommandIO } from '../../lib/protocols/enrollment/cli.js'
+import { generateKeyPair, formatId, parseIdentityFile } from '../../lib/keys.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'enroll-cli-'))
 test.onFinish(() => rmSync(dir, { recursive: true, force: true }))
 
-function capture(signal?: AbortSignal): EnrollCommandIO & { lines: string[], errors: string[], waitFor(re: RegExp): Promise<RegExpMatchArray> } {
+function capture(signal?: AbortSignal): EnrollCommandIO & { lines: string[], status: (line: string) => void, statusLines: string[], waitFor(re: RegExp): Promise<RegExpMatchArray> } {
   const lines: string[] = []
-  const errors: string[] = []
+  const statusLines: string[] = []
   const waiters: Array<{ re: RegExp, resolve: (m: RegExpMatchArray) => void }> = []
   const check = (line: string): void => {
     for (const w of [...waiters]) {
@@ -20,61 +21,79 @@ function capture(signal?: AbortSignal): EnrollCommandIO & { lines: string[], err
     }
   }
   return {
-    lines, errors, signal,
+    lines, statusLines, signal,
     out: (line) => { lines.push(line); check(line) },
-    status: (line) => { errors.push(line); check(line) },
+    status: (line) => { statusLines.push(line); check(line) },
     waitFor: (re) => new Promise((resolve) => {
-      const hit = [...lines, ...errors].map((l) => l.match(re)).find(Boolean)
+      const hit = [...lines, ...statusLines].map((l) => l.match(re)).find(Boolean)
       if (hit) resolve(hit)
       else waiters.push({ re, resolve })
     })
   }
 }
 
-test('enroll-server + enroll: a device enrolls with the printed code and checks the server id', async (t) => {
+test('runEnrollServer + runEnroll: enrolls with the printed code and checks the server key', async (t) => {
   const serverKeys = generateKeyPair()
-  const serverIdentity = join(dir, 'server.json')
-  writeFileSync(serverIdentity, JSON.stringify(toIdentityFile(serverKeys)))
   const storePath = join(dir, 'enrolled.json')
   const serverIO = capture()
-  const serverDone = enrollServerCommand(['--identity', serverIdentity, '--store', storePath, '--port', '0'], serverIO)
+  const serverDone = runEnrollServer({ port: 0, keyPair: serverKeys, storePath }, serverIO)
   const [, port] = await serverIO.waitFor(/^listening on 127\.0\.0\.1:(\d+)$/)
-  const [, code] = await serverIO.waitFor(/^enrollment code: (\S+)$/)
+  const [, code] = await serverIO.waitFor(/^enrollment code: (\d{3}-\d{3}-\d{3})$/)
 
   const deviceIO = capture()
-  const identity = join(dir, 'device.json')
-  const status = await enrollCommand(['--port', port!, '--code', code!, '--server-id', formatId(serverKeys.publicKey), '--identity', identity], deviceIO)
-  t.equal(status, 0, 'enroll exits 0')
-  t.equal(await serverDone, 0, 'enroll-server exits 0 after one enrollment')
-  const id = formatId(parseIdentityFile(readFileSync(identity, 'utf8')).publicKey)
-  t.deepEqual(deviceIO.lines, [id], 'enroll prints only the new id on stdout')
-  t.ok(deviceIO.errors.includes(`enrolled as ${id} (ed25519) after 1 attempt(s)`), 'status: enrolled')
-  t.ok(deviceIO.errors.includes('server authenticated by: code + server-key'), 'status: how the server was authenticated')
-  t.ok(deviceIO.errors.includes('-> CLIENT_HELLO (37 bytes)'), 'status: each step')
-  t.deepEqual(serverIO.lines, [id], 'enroll-server prints the enrolled id on stdout')
-  t.ok(serverIO.errors.includes(`enrolled ${id} (ed25519) -> ${storePath}`), 'and a status line')
+  const identityPath = join(dir, 'device.json')
+  t.equal(await runEnroll({ port: Number(port), code, serverPublicKey: serverKeys.publicKey, identityPath }, deviceIO), 0, 'runEnroll returns 0')
+  t.equal(await serverDone, 0, 'runEnrollServer returns 0 after one enrollment')
+  const id = formatId(parseIdentityFile(readFileSync(identityPath, 'utf8')).publicKey)
+  t.deepEqual(deviceIO.lines, [id], 'only the new id on out')
+  t.ok(deviceIO.statusLines.includes(`enrolled as ${id} (ed25519) after 1 attempt(s)`), 'status: enrolled')
+  t.ok(deviceIO.statusLines.includes('server authenticated by: code + server-key'), 'status: how the server was authenticated')
+  t.ok(deviceIO.statusLines.includes('-> CLIENT_HELLO (37 bytes)'), 'status: each step')
+  t.deepEqual(serverIO.lines, [id], 'the server puts the enrolled id on out')
   t.equal(JSON.parse(readFileSync(storePath, 'utf8')).devices[0].id, id, 'store holds the device')
-  t.equal(statSync(identity).mode & 0o777, 0o600, 'identity file is 0600')
+  t.equal(statSync(identityPath).mode & 0o777, 0o600, 'identity file is 0600')
 })
 
-test('enroll with a wrong code fails with ERR_INVALID_TOKEN and exit code 1', async (t) => {
+test('open enrollment warns on both sides; the server stops on abort', async (t) => {
   const ac = new AbortController()
   const serverIO = capture(ac.signal)
-  const serverDone = enrollServerCommand(['--store', join(dir, 'wrong.json'), '--code', '111-111-111'], serverIO)
+  const serverDone = runEnrollServer({ port: 0, storePath: join(dir, 'open.json'), code: null, count: 0 }, serverIO)
   const [, port] = await serverIO.waitFor(/^listening on 127\.0\.0\.1:(\d+)$/)
+  t.ok(serverIO.statusLines.some((l) => /^warning: no code/.test(l)), 'server warns about open enrollment')
+  t.ok(serverIO.statusLines.some((l) => /^warning: no server key/.test(l)), 'and about the missing key')
   const deviceIO = capture()
-  const status = await enrollCommand(['--port', port!, '--code', '222-222-222', '--identity', join(dir, 'wrong-device.json')], deviceIO)
-  t.equal(status, 1, 'exit code 1')
-  t.match(deviceIO.errors.join('\n'), /error ERR_INVALID_TOKEN: enrollment challenge: no challenge opened in 3 attempts/, 'typed error printed')
-  await serverIO.waitFor(/ERR_INVALID_TOKEN/)
+  t.equal(await runEnroll({ port: Number(port), identityPath: join(dir, 'open-device.json') }, deviceIO), 0, 'enrolled')
+  t.ok(deviceIO.statusLines.some((l) => /^warning: neither a code nor a known server key/.test(l)), 'device warns it could not authenticate the server')
+  ac.abort()
+  t.equal(await serverDone, 0, 'count 0 keeps serving until aborted')
+})
+
+test('a wrong code throws ERR_INVALID_TOKEN from runEnroll; the server reports it and keeps going', async (t) => {
+  const ac = new AbortController()
+  const serverIO = capture(ac.signal)
+  const serverDone = runEnrollServer({ port: 0, storePath: join(dir, 'wrong.json'), code: '111-111-111' }, serverIO)
+  const [, port] = await serverIO.waitFor(/^listening on 127\.0\.0\.1:(\d+)$/)
+  try {
+    await runEnroll({ port: Number(port), code: '222-222-222', identityPath: join(dir, 'wrong-device.json') }, capture())
+    t.fail('must throw')
+  } catch (err: any) {
+    t.equal(err.code, 'ERR_INVALID_TOKEN', 'ERR_INVALID_TOKEN')
+  }
+  await serverIO.waitFor(/^error ERR_INVALID_TOKEN: /)
+  t.pass('server status line names the code')
   ac.abort()
   t.equal(await serverDone, 0, 'server stops on abort')
 })
 
-test('usage errors exit 1 with ERR_INVALID_ARGUMENT', async (t) => {
-  const io = capture()
-  t.equal(await enrollCommand(['--identity', 'x.json'], io), 1, 'missing --port')
-  t.equal(await enrollServerCommand(['--code', '1', '--no-code'], io), 1, '--code with --no-code')
-  t.equal(await enrollServerCommand(['--key-type', 'dsa'], io), 1, 'bad key type')
-  t.ok(io.errors.every((e: string) => e.startsWith('error ERR_INVALID_ARGUMENT')), 'all ERR_INVALID_ARGUMENT')
+test('runEnrollServer throws ERR_TRANSPORT when it cannot listen (port taken)', async (t) => {
+  const taken = net.createServer()
+  await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve))
+  try {
+    await runEnrollServer({ port: (taken.address() as net.AddressInfo).port, storePath: join(dir, 'x.json') }, capture())
+    t.fail('must throw')
+  } catch (err: any) {
+    t.equal(err.code, 'ERR_TRANSPORT', 'ERR_TRANSPORT')
+  } finally {
+    await new Promise((resolve) => taken.close(resolve))
+  }
 })

@@ -1,21 +1,13 @@
 /**
- * The `enroll-server` and `enroll` commands, as plain functions of (options, output) so any CLI
- * front end can register them and tests can run them in-process. Results (ids) go to `out`
- * (stdout); the code, progress, every protocol step and warnings go to `status` (stderr).
- *
- * ```
- * secret-channel enroll-server [--host 127.0.0.1] [--port 0] [--identity server.json] [--store enrolled.json]
- *                              [--code CODE | --no-code] [--key-type ed25519|rsa] [--count 1] [--timeout 30000]
- * secret-channel enroll --port PORT [--host 127.0.0.1] --identity device.json [--code CODE] [--server-id @….ed25519]
- *                       [--overwrite] [--max-attempts 3] [--timeout 30000]
- * ```
+ * What the `enroll-server` and `enroll` commands do, as plain functions of (parsed options, output),
+ * so the command-line front end (`lib/cli/enroll-server.ts`, `lib/cli/enroll.ts`) only parses
+ * arguments, and tests can run them in-process. Results (ids) go to `out` (stdout); the code,
+ * progress, every protocol step and warnings go to `status` (stderr).
  * @module
  */
 import net from 'node:net'
-import { readFileSync } from 'node:fs'
-import { parseArgs } from 'node:util'
 import { ErrorCodes, SecretChannelError, isSecretChannelError } from '../../errors.js'
-import { formatId, parseId, parseIdentityFile, type KeyPair } from '../../keys.js'
+import { formatId, type KeyPair } from '../../keys.js'
 import { EnrollmentCode } from './code.js'
 import { JsonFileEnrollmentStore } from './store.js'
 import { acceptEnrollment, enroll, type EnrollmentLogEvent } from './stream.js'
@@ -35,17 +27,6 @@ const processIO: EnrollCommandIO = {
   status: (line) => { process.stderr.write(`${line}\n`) }
 }
 
-function usageError(detail: string): SecretChannelError {
-  return new SecretChannelError(ErrorCodes.INVALID_ARGUMENT, 'cli', detail)
-}
-
-function integer(value: string | undefined, name: string, fallback: number, min = 0): number {
-  if (value === undefined) return fallback
-  const n = Number(value)
-  if (!Number.isInteger(n) || n < min) throw usageError(`--${name} must be an integer ≥ ${min}`)
-  return n
-}
-
 function logger(io: EnrollCommandIO) {
   return (e: EnrollmentLogEvent): void => io.status(`${e.direction === 'sent' ? '->' : '<-'} ${e.message} (${e.bytes} bytes)`)
 }
@@ -53,11 +34,6 @@ function logger(io: EnrollCommandIO) {
 function describe(err: unknown): string {
   if (isSecretChannelError(err)) return `error ${err.code}: ${err.message}`
   return `error: ${err instanceof Error ? err.message : String(err)}`
-}
-
-function report(io: EnrollCommandIO, err: unknown): number {
-  io.status(describe(err))
-  return 1
 }
 
 /** Everything `enroll-server` needs, already parsed. */
@@ -174,81 +150,4 @@ export async function runEnroll(options: EnrollCommandOptions, io: EnrollCommand
   io.status(`identity saved to ${options.identityPath}`)
   io.out(result.key.id)
   return 0
-}
-
-/**
- * `enroll-server` from raw arguments (the stand-alone entry while the CLI registry is not merged):
- * `--host --port --identity --store --code | --no-code --key-type --count --max-guesses --timeout`.
- */
-export async function enrollServerCommand(args: string[], io: EnrollCommandIO = processIO): Promise<number> {
-  try {
-    const { values } = parseArgs({
-      args,
-      options: {
-        host: { type: 'string', default: '127.0.0.1' },
-        port: { type: 'string', default: '0' },
-        identity: { type: 'string' },
-        store: { type: 'string', default: 'enrolled.json' },
-        code: { type: 'string' },
-        'no-code': { type: 'boolean', default: false },
-        'key-type': { type: 'string', default: 'ed25519' },
-        count: { type: 'string', default: '1' },
-        'max-guesses': { type: 'string' },
-        timeout: { type: 'string' }
-      },
-      strict: true
-    })
-    const keyType = values['key-type']
-    if (keyType !== 'ed25519' && keyType !== 'rsa') throw usageError('--key-type must be ed25519 or rsa')
-    if (values.code !== undefined && values['no-code']) throw usageError('--code and --no-code exclude each other')
-    return await runEnrollServer({
-      host: values.host,
-      port: integer(values.port, 'port', 0),
-      keyPair: values.identity === undefined ? undefined : parseIdentityFile(readFileSync(values.identity, 'utf8')),
-      storePath: values.store!,
-      code: values['no-code'] ? null : values.code,
-      keyType,
-      count: integer(values.count, 'count', 1),
-      maxGuesses: integer(values['max-guesses'], 'max-guesses', 5, 1),
-      timeout: integer(values.timeout, 'timeout', 30_000)
-    }, io)
-  } catch (err) {
-    return report(io, err)
-  }
-}
-
-/**
- * `enroll` from raw arguments: `--host --port --identity --code --server-id --overwrite --max-attempts --timeout`.
- */
-export async function enrollCommand(args: string[], io: EnrollCommandIO = processIO): Promise<number> {
-  try {
-    const { values } = parseArgs({
-      args,
-      options: {
-        host: { type: 'string', default: '127.0.0.1' },
-        port: { type: 'string' },
-        identity: { type: 'string' },
-        code: { type: 'string' },
-        'server-id': { type: 'string' },
-        overwrite: { type: 'boolean', default: false },
-        'max-attempts': { type: 'string' },
-        timeout: { type: 'string' }
-      },
-      strict: true
-    })
-    if (values.port === undefined) throw usageError('--port is required')
-    if (values.identity === undefined) throw usageError('--identity (where to save the key) is required')
-    return await runEnroll({
-      host: values.host,
-      port: integer(values.port, 'port', 0, 1),
-      identityPath: values.identity,
-      code: values.code,
-      serverPublicKey: values['server-id'] === undefined ? undefined : parseId(values['server-id']),
-      overwrite: values.overwrite,
-      maxAttempts: values['max-attempts'] === undefined ? undefined : integer(values['max-attempts'], 'max-attempts', 3, 1),
-      timeout: integer(values.timeout, 'timeout', 30_000)
-    }, io)
-  } catch (err) {
-    return report(io, err)
-  }
 }
