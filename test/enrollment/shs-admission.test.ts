@@ -89,3 +89,35 @@ test('in-memory pair: enrollment then SecretStream over main\'s createDuplexPair
   t.equal(await connect(result.key.keyPair), `admitted as ${result.key.id}`, 'enrolled device admitted; stream.auth is its record')
   t.equal(await connect(generateKeyPair()), 'ERR_UNAUTHORIZED', 'stranger refused')
 })
+
+test('lib/net: createServer({ authorize: enrolledAuthorizer(store) }) admits the enrolled device via connect()', async (t) => {
+  const { createServer, connect } = await import('../../lib/net/index.js')
+  const store = new MemoryEnrollmentStore()
+  const [a, b] = createDuplexPair()
+  const [, result] = await Promise.all([acceptEnrollment(b, { store, keyPair: serverKeys }), enroll(a, { serverPublicKey: serverKeys.publicKey })])
+  if (result.key.type !== 'ed25519') return t.fail('expected Ed25519')
+  const refusals: string[] = []
+  const server = createServer({ keyPair: serverKeys, appKey, authorize: enrolledAuthorizer(store) }, (stream) => {
+    t.equal((stream.auth as EnrolledDevice).id, result.key.id, 'stream.auth is the enrolled record')
+    stream.end()
+    stream.on('error', () => undefined)
+  })
+  server.on('handshakeError', (err: any) => refusals.push(err.code))
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const port = (server.address() as net.AddressInfo).port
+  try {
+    const stream = await connect({ host: '127.0.0.1', port, keyPair: result.key.keyPair, appKey, remotePublicKey: serverKeys.publicKey })
+    t.ok(stream.remotePublicKey?.equals(serverKeys.publicKey), 'device connected')
+    stream.on('error', () => undefined)
+    stream.destroy()
+    try {
+      await connect({ host: '127.0.0.1', port, keyPair: generateKeyPair(), appKey, remotePublicKey: serverKeys.publicKey })
+      t.fail('stranger must be refused')
+    } catch (err: any) {
+      t.equal(err.code, 'ERR_UNAUTHORIZED', 'stranger refused: ERR_UNAUTHORIZED')
+    }
+  } finally {
+    await new Promise((resolve) => server.close(resolve))
+  }
+  t.ok(refusals.includes('ERR_UNAUTHORIZED'), 'the server reported the refusal')
+})
