@@ -18,10 +18,15 @@ import { toEnrolledDevice, type EnrolledDevice, type EnrollmentStore } from './s
 
 /** The part of a duplex stream the adapter uses; `net.Socket` and streamx `Duplex` both fit. */
 export interface DuplexLike {
+  /** Subscribes to `'data'`, `'end'`, `'close'` and `'error'`. */
   on(event: string, listener: (...args: any[]) => void): unknown
+  /** Unsubscribes; the adapter leaves no listener behind except a no-op `'error'` one after it ends the stream. */
   removeListener(event: string, listener: (...args: any[]) => void): unknown
+  /** Sends one framed message. */
   write(chunk: any, ...rest: any[]): unknown
+  /** Ends our direction (after success, or after a farewell). */
   end(...args: any[]): unknown
+  /** Tears the transport down (after a failure). */
   destroy(...args: any[]): unknown
 }
 
