@@ -10,6 +10,14 @@ import { enrollServer } from './enroll-server.js'
 import { id } from './id.js'
 import { keygen } from './keygen.js'
 import { listen } from './listen.js'
+import { accountsIdentityServer } from './accounts-identity-server.js'
+import { accountsKeyServer } from './accounts-key-server.js'
+import { accountsFlatServer } from './accounts-flat-server.js'
+import { accountsRegister } from './accounts-register.js'
+import { accountsBackup } from './accounts-backup.js'
+import { accountsRestore } from './accounts-restore.js'
+import { accountsProve } from './accounts-prove.js'
+import { accountsLogin } from './accounts-login.js'
 
 /** Every subcommand, in the order `secret-channel --help` lists them. */
 export const commands: readonly Command[] = [
@@ -17,6 +25,14 @@ export const commands: readonly Command[] = [
   id,
   listen,
   connect,
+  accountsIdentityServer,
+  accountsKeyServer,
+  accountsFlatServer,
+  accountsRegister,
+  accountsBackup,
+  accountsRestore,
+  accountsProve,
+  accountsLogin,
   enrollServer,
   enroll
 ]
