@@ -4,7 +4,7 @@
  * SecretStream (secret handshake + box-stream) where the server admits it through `enrolledAuthorizer`;
  * a stranger with a fresh key is refused.
  *
- * Run: npm run build && node dist/examples/enrollment.js
+ * Run: npm run example:enrollment
  */
 import net from 'node:net'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
