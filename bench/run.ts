@@ -36,8 +36,8 @@ function cpuModel(): string {
 const peersTcp = ['reference', 'hyperswarm', 'plain']
 // Warm-up, untimed: let the JIT settle before round 1 so it does not skew the first samples.
 for (const size of config.memorySizes) {
-  await referenceBoxUnbox(size, config.memoryMs / 4)
-  for (const c of cryptos) oursBoxUnbox(c, size, config.memoryMs / 4)
+  await referenceBoxUnbox(size, config.memoryMs)
+  for (const c of cryptos) oursBoxUnbox(c, size, config.memoryMs)
 }
 for (const impl of ['reference', 'hyperswarm']) await memoryHandshakes(impl, config.handshakeMs / 4)
 for (const c of cryptos) {
