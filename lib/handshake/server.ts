@@ -12,6 +12,7 @@
  * its own, so a refused client learns nothing about the server.
  * @module
  */
+import { copyBytes } from '../crypto/policy.js'
 import { ErrorCodes } from '../errors.js'
 import { HandshakeBase, type HandshakeOptions } from './base.js'
 import { CLIENT_AUTH_BYTES, CLIENT_HELLO_BYTES, Phase, SERVER_ACCEPT_BYTES, ZERO_NONCE, concat } from './layout.js'
@@ -72,8 +73,8 @@ export class ServerHandshake extends HandshakeBase<ServerPhase> {
     if (!aB) throw this.fail(ErrorCodes.PROTOCOL, Phase.CLIENT_HELLO, 'the client ephemeral key is a low-order point')
     this.aB = this.keep(aB)
     this.abHash = this.keep(this.crypto.sha256(ab))
-    this.clientHello = message.slice()
-    this.clientEphemeral = message.slice(32, 64)
+    this.clientHello = copyBytes(message)
+    this.clientEphemeral = copyBytes(message, 32, 64)
     this.state = 'hello'
   }
 
