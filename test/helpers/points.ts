@@ -47,8 +47,8 @@ function unique(list: Uint8Array[]): Uint8Array[] {
 const X25519_BASE: Uint8Array[] = [
   littleEndian32(0n),
   littleEndian32(1n),
-  Buffer.from('e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800', 'hex'),
-  Buffer.from('5f9c95bca3508c24b1d0b1559c83ef5b04445cc4581c8e86d8224eddd09f1157', 'hex'),
+  Uint8Array.from(Buffer.from('e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800', 'hex')),
+  Uint8Array.from(Buffer.from('5f9c95bca3508c24b1d0b1559c83ef5b04445cc4581c8e86d8224eddd09f1157', 'hex')),
   littleEndian32(P - 1n),
   littleEndian32(P),
   littleEndian32(P + 1n)
@@ -59,7 +59,7 @@ export const LOW_ORDER_X25519: readonly Uint8Array[] = unique([...X25519_BASE, .
 
 const TORSION = ED25519_TORSION_SUBGROUP.map((h) => Uint8Array.from(Buffer.from(h, 'hex')))
 
-/** The Ed25519 small-order points: the torsion subgroup and its sign-flipped encodings. */
+/** The Ed25519 small-order points: the torsion subgroup and its sign-flipped encodings (10 distinct). */
 export const SMALL_ORDER_ED25519: readonly Uint8Array[] = unique([...TORSION, ...TORSION.map((t) => {
   const out = t.slice()
   out[31] = out[31]! ^ 0x80
