@@ -135,6 +135,7 @@ export class SecretStream extends Duplex {
   private readonly idleTimeout: number
   private idleTimer: ReturnType<typeof setTimeout> | null = null
   private endCalled = false
+  private destroyedByOwner = false
   private readonly signal: AbortSignal | undefined
   private openCallback: ((err: Error | null) => void) | null = null
   private drainCallback: ((err: Error | null) => void) | null = null
@@ -334,6 +335,15 @@ export class SecretStream extends Duplex {
     }
   }
 
+  /**
+   * Tears the channel down at once: no goodbye is sent, so the peer sees a truncation. With `err`,
+   * emits it as 'error'; without, just closes (and `opened`, if pending, rejects with `ERR_ABORTED`).
+   */
+  override destroy(err?: Error | null): void {
+    if (!err && !this.destroying) this.destroyedByOwner = true
+    super.destroy(err ?? undefined)
+  }
+
   /** streamx: resolves once the handshake is over. */
   override _open(cb: (err: Error | null) => void): void {
     if (this.isOpen) cb(null)
@@ -413,7 +423,9 @@ export class SecretStream extends Duplex {
   private destroyError(): Error {
     const state = (this as any)._readableState ?? (this as any)._writableState
     const err = state?.error
-    return err instanceof Error ? err : new SecretChannelError(ErrorCodes.ABORTED, this.phaseName(), 'the stream was destroyed')
+    // destroy() without an error: streamx records its own untyped StreamError; report ours instead.
+    if (this.destroyedByOwner || !(err instanceof Error)) return new SecretChannelError(ErrorCodes.ABORTED, this.phaseName(), 'the stream was destroyed')
+    return err
   }
 
   private phaseName(): string {
