@@ -50,13 +50,6 @@ async function loadTargets(): Promise<FuzzTarget<any>[]> {
   useCryptoBackend(memoisingBackend(getCryptoBackend()))
   const { allTargets } = await import('./targets/index.js')
   const targets = allTargets(fixture(getCryptoBackend()))
-  try {
-    // The stream adapters' targets, when their module is present.
-    const streams = await import('./targets/streams.js' as string)
-    targets.push(...(streams.streamTargets() as FuzzTarget<any>[]))
-  } catch (err) {
-    if ((err as { code?: string }).code !== 'ERR_MODULE_NOT_FOUND') throw err
-  }
   return targets
 }
 

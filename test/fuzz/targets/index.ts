@@ -3,11 +3,12 @@ import { fixture, type Fixture } from '../harness.js'
 import { boxStreamTarget } from './boxstream.js'
 import { handshakeTargets } from './handshake.js'
 import { identityFileTarget } from './identity.js'
+import { secretStreamTarget } from './streams.js'
 import type { FuzzTarget } from './types.js'
 
 export type { FuzzTarget } from './types.js'
 
-/** All sans-I/O targets (the stream adapters add theirs in their own modules). */
+/** Every target: the sans-I/O parsers and state machines, then the stream adapters. */
 export function allTargets(f: Fixture = fixture()): FuzzTarget<any>[] {
-  return [...handshakeTargets(f), boxStreamTarget(f), identityFileTarget(f)]
+  return [...handshakeTargets(f), boxStreamTarget(f), identityFileTarget(f), secretStreamTarget(f)]
 }

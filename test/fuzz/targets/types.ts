@@ -9,6 +9,8 @@ export interface FuzzTarget<T> {
   description: string
   /** The inputs. */
   arbitrary: fc.Arbitrary<T>
+  /** True when `check` returns a promise (the stream adapters). */
+  async?: boolean
   /** Throws a PropertyViolation (or lets a non-typed library exception escape) when the property fails. */
-  check(input: T): void
+  check(input: T): void | Promise<void>
 }
