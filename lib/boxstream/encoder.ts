@@ -4,9 +4,9 @@
  */
 import type { CryptoBackend } from '../crypto/backend.js'
 import { getCryptoBackend } from '../crypto/index.js'
-import { copyBytes } from '../crypto/policy.js'
 import { ErrorCodes, SecretChannelError } from '../errors.js'
 import { HEADER_BYTES, HEADER_PLAINTEXT_BYTES, KEY_BYTES, MAX_FRAME_BODY, NONCE_BYTES, TAG_BYTES, encodedLength, incrementNonce } from './layout.js'
+import { copyBytes } from '../crypto/policy.js'
 
 const PHASE = 'box-stream encoder'
 

@@ -75,18 +75,15 @@ export function constantTimeEqual(a: Uint8Array, b: Uint8Array): boolean {
   return acc === 0
 }
 
+/**
+ * A private copy of `bytes` as a plain Uint8Array. Never use `.slice()` for this: on a Node
+ * `Buffer` it returns a view that shares memory, so wiping the "copy" would wipe the caller's data.
+ */
+export function copyBytes(bytes: Uint8Array, start = 0, end = bytes.length): Uint8Array {
+  return new Uint8Array(bytes.subarray(start, end))
+}
+
 /** Overwrites each array with zeros; null and undefined are skipped. */
 export function wipe(...arrays: Array<Uint8Array | null | undefined>): void {
   for (const a of arrays) if (a) a.fill(0)
-}
-
-/**
- * A private copy of `bytes` (or of `bytes[start..end)`), always a plain `Uint8Array`.
- * Never use `.slice()` for this on input that may be a Node `Buffer`: `Buffer#slice` returns a
- * view, so a later in-place nonce increment or wipe would reach into the caller's memory.
- */
-export function copyBytes(bytes: Uint8Array, start = 0, end = bytes.length): Uint8Array {
-  const out = new Uint8Array(Math.max(0, end - start))
-  out.set(bytes.subarray(start, end))
-  return out
 }

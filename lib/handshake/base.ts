@@ -8,10 +8,11 @@
  */
 import type { CryptoBackend } from '../crypto/backend.js'
 import { getCryptoBackend } from '../crypto/index.js'
-import { copyBytes, wipe } from '../crypto/policy.js'
+import { wipe } from '../crypto/policy.js'
 import { ErrorCodes, SecretChannelError, type ErrorCode } from '../errors.js'
 import { assertKeyPair, type KeyPair } from '../keys.js'
 import { APP_KEY_BYTES, Phase } from './layout.js'
+import { copyBytes } from '../crypto/policy.js'
 
 /** Options common to both sides of the handshake. */
 export interface HandshakeOptions {

@@ -9,11 +9,11 @@
  * ```
  * @module
  */
-import { copyBytes } from '../crypto/policy.js'
 import { ErrorCodes, SecretChannelError } from '../errors.js'
 import { HandshakeBase, type HandshakeOptions } from './base.js'
 import { CLIENT_AUTH_BYTES, SERVER_ACCEPT_BYTES, SERVER_HELLO_BYTES, Phase, ZERO_NONCE, concat } from './layout.js'
 import { deriveSessionKeys, type SessionKeys } from './session.js'
+import { copyBytes } from '../crypto/policy.js'
 
 /** Client options: the common ones plus the server's identity, which SHS1 requires up front. */
 export interface ClientHandshakeOptions extends HandshakeOptions {
@@ -67,7 +67,7 @@ export class ClientHandshake extends HandshakeBase<ClientPhase> {
     this.expect('hello', 'createHello')
     this.hello = concat(this.crypto.auth(this.ephemeralPublic, this.appKey), this.ephemeralPublic)
     this.state = 'await-hello'
-    return this.hello.slice()
+    return copyBytes(this.hello)
   }
 
   /**

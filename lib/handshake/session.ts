@@ -12,8 +12,8 @@
  * @module
  */
 import type { CryptoBackend } from '../crypto/backend.js'
-import { copyBytes } from '../crypto/policy.js'
 import { concat } from './layout.js'
+import { copyBytes } from '../crypto/policy.js'
 
 /** Keys and starting nonces for the two box-streams of one connection, plus the peer's identity. */
 export interface SessionKeys {
