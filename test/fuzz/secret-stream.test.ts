@@ -7,10 +7,12 @@ import { checkNoStrays, installGuards } from '../helpers/guards.js'
 installGuards()
 const runs = Number(process.env.FUZZ_TEST_RUNS || 300)
 
-test('fuzz secret-stream-server: exactly the expected plaintext, then a clean end or exactly the expected typed error, no hang', async (t) => {
-  const target = secretStreamTarget()
-  const started = Date.now()
-  await fc.assert(fc.asyncProperty(target.arbitrary, async (input) => { await target.check(input) }), { numRuns: runs })
-  t.pass(`${runs} cases in ${Date.now() - started} ms`)
-  await checkNoStrays(t)
-})
+for (const side of ['server', 'client'] as const) {
+  test(`fuzz secret-stream-${side}: exactly the expected plaintext, then a clean end or exactly the expected typed error, no hang`, async (t) => {
+    const target = secretStreamTarget(undefined, side)
+    const started = Date.now()
+    await fc.assert(fc.asyncProperty(target.arbitrary, async (input) => { await target.check(input) }), { numRuns: runs })
+    t.pass(`${runs} cases in ${Date.now() - started} ms`)
+    await checkNoStrays(t)
+  })
+}

@@ -11,5 +11,5 @@ export type { FuzzTarget } from './types.js'
 
 /** Every target: the sans-I/O parsers and state machines, then the stream adapters. */
 export function allTargets(f: Fixture = fixture()): FuzzTarget<any>[] {
-  return [...handshakeTargets(f), boxStreamTarget(f), identityFileTarget(f), secretStreamTarget(f), pullServerTarget(f)]
+  return [...handshakeTargets(f), boxStreamTarget(f), identityFileTarget(f), secretStreamTarget(f, 'server'), secretStreamTarget(f, 'client'), pullServerTarget(f)]
 }

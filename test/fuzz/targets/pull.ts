@@ -7,18 +7,13 @@
  * Same oracle as the streamx target, but exact on errors too: a pull source hands over every
  * authenticated frame before it reports the failure.
  */
-import fc from 'fast-check'
 import type { CryptoBackend } from '../../../lib/crypto/backend.js'
 import { getCryptoBackend, useCryptoBackend } from '../../../lib/crypto/index.js'
-import { ErrorCodes, type ErrorCode } from '../../../lib/errors.js'
 import { createServer } from '../../../lib/streams/pull.js'
 import { cat, ensure, ensureTyped, fixture, sameBytes, type Fixture } from '../harness.js'
 import { applyMutations, chunk } from '../mutate.js'
-import { boxCaseArb, expectedOutcome, honestWire } from './boxstream.js'
-import type { StreamCase } from './streams.js'
+import { expectedForSide, streamCaseArb, transcriptFor, type StreamCase } from './streams.js'
 import type { FuzzTarget } from './types.js'
-
-const HANDSHAKE = 64 + 112
 
 type End = null | true | Error
 type SourceCb = (end: End, data?: Uint8Array) => void
@@ -61,37 +56,17 @@ function drain(source: Source, onData: (d: Uint8Array) => void, onEnd: (end: End
   next()
 }
 
-function expected(wire: Uint8Array, units: Parameters<typeof expectedOutcome>[1], mutated: Uint8Array): { plain: Uint8Array; code: ErrorCode | null } {
-  let d = 0
-  const common = Math.min(wire.length, mutated.length)
-  while (d < common && wire[d] === mutated[d]) d++
-  const none = new Uint8Array(0)
-  if (d < 64) return { plain: none, code: mutated.length < 64 ? ErrorCodes.TRUNCATED : ErrorCodes.WRONG_APP_KEY }
-  if (d < HANDSHAKE) return { plain: none, code: mutated.length < HANDSHAKE ? ErrorCodes.TRUNCATED : ErrorCodes.SERVER_KEY_MISMATCH }
-  const shifted = units.map((u) => ({ ...u, start: u.start - HANDSHAKE, end: u.end - HANDSHAKE }))
-  return expectedOutcome(wire.subarray(HANDSHAKE), shifted, mutated.subarray(HANDSHAKE))
-}
-
 /** The pull adapter target (asynchronous). */
 export function pullServerTarget(f: Fixture = fixture()): FuzzTarget<StreamCase> & { async: true } {
   return {
     name: 'pull-server',
     description: 'the pull-stream adapter (server side): edited transcripts in random chunks and pauses',
     async: true,
-    arbitrary: fc.record({
-      writes: boxCaseArb.map((c) => c.writes),
-      ending: boxCaseArb.map((c) => c.ending),
-      claim: fc.integer({ min: 4097, max: 65535 }),
-      mutations: boxCaseArb.map((c) => c.mutations),
-      chunks: boxCaseArb.map((c) => c.chunks),
-      pauses: fc.array(fc.nat(20), { maxLength: 4 })
-    }),
+    arbitrary: streamCaseArb,
     async check(c) {
-      const frames = honestWire(f, f.clientSession.encryptKey, f.clientSession.encryptNonce, c)
-      const wire = cat(f.msg1, f.msg3, frames.wire)
-      const units = frames.units.map((u) => ({ ...u, start: u.start + HANDSHAKE, end: u.end + HANDSHAKE }))
+      const { wire, units } = transcriptFor(f, 'server', c)
       const mutated = applyMutations(wire, c.mutations)
-      const want = expected(wire, units, mutated)
+      const want = expectedForSide('server', wire, units, mutated)
 
       const previous = getCryptoBackend()
       const pinned: CryptoBackend = { ...f.crypto, randomBytes: (n) => (n === 32 ? f.serverEphemeral.slice() : f.crypto.randomBytes(n)) }
