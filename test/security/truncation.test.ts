@@ -48,9 +48,12 @@ function serverReceives(bytes: Uint8Array): Received {
   s.receiveHello(bytes.subarray(0, 64))
   s.createHello()
   if (bytes.length < 176) return { handshakeDone: false, plain: new Uint8Array(0), error: null, clean: false }
-  s.receiveAuth(bytes.subarray(64, 176))
-  return decodeRest(s.createAccept().session, bytes.subarray(176))
+  // Every cut past the handshake gives the machine the same 176 bytes: derive the keys once.
+  serverKeys ??= (s.receiveAuth(bytes.subarray(64, 176)), s.createAccept().session)
+  return decodeRest(serverKeys, bytes.subarray(176))
 }
+let serverKeys: SessionKeys | undefined
+let clientKeys: SessionKeys | undefined
 
 /** The client's receiving side. */
 function clientReceives(bytes: Uint8Array): Received {
@@ -59,7 +62,8 @@ function clientReceives(bytes: Uint8Array): Received {
   c.receiveHello(bytes.subarray(0, 64))
   c.createAuth()
   if (bytes.length < 144) return { handshakeDone: false, plain: new Uint8Array(0), error: null, clean: false }
-  return decodeRest(c.receiveAccept(bytes.subarray(64, 144)), bytes.subarray(144))
+  clientKeys ??= c.receiveAccept(bytes.subarray(64, 144))
+  return decodeRest(clientKeys, bytes.subarray(144))
 }
 
 function decodeRest(keys: SessionKeys, rest: Uint8Array): Received {
