@@ -219,6 +219,11 @@ export class NoticePeer {
     return this.rekeyStart !== null || (this.round !== null && this.round.rekey)
   }
 
+  /** True once we sent our goodbye and the peer acknowledged everything we sent. */
+  get flushed(): boolean {
+    return this.localEnded && this.link.idle
+  }
+
   /** Reliable notices queued or unacknowledged: adapters use it for backpressure. */
   get backlog(): number {
     return this.link.backlog
