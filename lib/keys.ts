@@ -7,6 +7,9 @@ import { getCryptoBackend } from './crypto/index.js'
 import type { SignKeyPair } from './crypto/index.js'
 import { ErrorCodes, SecretChannelError } from './errors.js'
 
+/** Secret keys already proven to match their public key, so servers check each key pair once, not per connection. */
+const checkedSecretKeys = new WeakSet<Uint8Array>()
+
 /** An Ed25519 key pair: 32-byte `publicKey`, 64-byte `secretKey` (seed ‖ public key). */
 export type KeyPair = SignKeyPair
 
@@ -34,7 +37,9 @@ export function generateKeyPair(seed?: Uint8Array): KeyPair {
 }
 
 function toBufferPair(pair: SignKeyPair): KeyPair {
-  return { publicKey: Buffer.from(pair.publicKey), secretKey: Buffer.from(pair.secretKey) }
+  const secretKey = Buffer.from(pair.secretKey)
+  checkedSecretKeys.add(secretKey)
+  return { publicKey: Buffer.from(pair.publicKey), secretKey }
 }
 
 /**
@@ -53,6 +58,14 @@ export function assertKeyPair(keyPair: unknown, what = 'keyPair'): KeyPair {
   }
   if (!Buffer.from(kp.secretKey.subarray(32)).equals(Buffer.from(kp.publicKey))) {
     throw new SecretChannelError(ErrorCodes.INVALID_ARGUMENT, 'keys', `${what}.secretKey does not end with its publicKey`)
+  }
+  if (!checkedSecretKeys.has(kp.secretKey)) {
+    // A pair whose seed does not produce its public key would fail every handshake obscurely.
+    const derived = getCryptoBackend().signKeyPairFromSeed(kp.secretKey.subarray(0, 32))
+    if (!Buffer.from(derived.publicKey).equals(Buffer.from(kp.publicKey))) {
+      throw new SecretChannelError(ErrorCodes.INVALID_ARGUMENT, 'keys', `${what}.publicKey does not belong to its secretKey`)
+    }
+    checkedSecretKeys.add(kp.secretKey)
   }
   return kp as KeyPair
 }

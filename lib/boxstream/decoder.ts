@@ -80,7 +80,8 @@ export class BoxDecoder {
   push(chunk: Uint8Array, onPlaintext: (body: Buffer) => void): void {
     if (this.failure) throw this.failure
     let at = 0
-    while (at < chunk.length && !this.goodbye) {
+    // A zero-length body needs no bytes, so it completes even at the end of a chunk.
+    while ((at < chunk.length || this.bodyLength === 0) && !this.goodbye) {
       if (this.bodyLength < 0) at = this.readHeader(chunk, at)
       else at = this.readBody(chunk, at, onPlaintext)
     }

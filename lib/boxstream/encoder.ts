@@ -6,6 +6,7 @@ import type { CryptoBackend } from '../crypto/backend.js'
 import { getCryptoBackend } from '../crypto/index.js'
 import { ErrorCodes, SecretChannelError } from '../errors.js'
 import { HEADER_BYTES, HEADER_PLAINTEXT_BYTES, KEY_BYTES, MAX_FRAME_BODY, NONCE_BYTES, TAG_BYTES, encodedLength, incrementNonce } from './layout.js'
+import { copyBytes } from '../crypto/policy.js'
 
 const PHASE = 'box-stream encoder'
 
@@ -17,7 +18,7 @@ export function copyKeyAndNonce(key: Uint8Array, nonce: Uint8Array, phase: strin
   if (!(nonce instanceof Uint8Array) || nonce.length !== NONCE_BYTES) {
     throw new SecretChannelError(ErrorCodes.INVALID_ARGUMENT, phase, 'nonce must be 24 bytes')
   }
-  return [key.slice(), nonce.slice()]
+  return [copyBytes(key), copyBytes(nonce)]
 }
 
 /**

@@ -11,6 +11,7 @@ import { hmac } from '@noble/hashes/hmac.js'
 import { randomBytes as nodeRandomBytes } from 'node:crypto'
 import type { CryptoBackend, SignKeyPair } from './backend.js'
 import { constantTimeEqual, hasSmallOrderEdwardsEncoding, isAllZero, isCanonicalEdwardsEncoding, passesSignaturePrechecks, wipe } from './policy.js'
+import { copyBytes } from './policy.js'
 
 const L = ed25519.Point.Fn.ORDER
 
@@ -99,7 +100,7 @@ export function createNobleBackend(): CryptoBackend {
       h[0]! &= 248
       h[31]! &= 127
       h[31]! |= 64
-      const scalar = h.slice(0, 32)
+      const scalar = copyBytes(h, 0, 32)
       wipe(h)
       return scalar
     },

@@ -75,6 +75,14 @@ export function constantTimeEqual(a: Uint8Array, b: Uint8Array): boolean {
   return acc === 0
 }
 
+/**
+ * A private copy of `bytes` as a plain Uint8Array. Never use `.slice()` for this: on a Node
+ * `Buffer` it returns a view that shares memory, so wiping the "copy" would wipe the caller's data.
+ */
+export function copyBytes(bytes: Uint8Array, start = 0, end = bytes.length): Uint8Array {
+  return new Uint8Array(bytes.subarray(start, end))
+}
+
 /** Overwrites each array with zeros; null and undefined are skipped. */
 export function wipe(...arrays: Array<Uint8Array | null | undefined>): void {
   for (const a of arrays) if (a) a.fill(0)

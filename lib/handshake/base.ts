@@ -12,6 +12,7 @@ import { wipe } from '../crypto/policy.js'
 import { ErrorCodes, SecretChannelError, type ErrorCode } from '../errors.js'
 import { assertKeyPair, type KeyPair } from '../keys.js'
 import { APP_KEY_BYTES, Phase } from './layout.js'
+import { copyBytes } from '../crypto/policy.js'
 
 /** Options common to both sides of the handshake. */
 export interface HandshakeOptions {
@@ -56,11 +57,11 @@ export abstract class HandshakeBase<P extends string> {
     }
     this.keyPair = assertKeyPair(keyPair)
     this.crypto = crypto ?? getCryptoBackend()
-    this.appKey = appKey.slice()
+    this.appKey = copyBytes(appKey)
     if (ephemeralSecretKey !== undefined && (!(ephemeralSecretKey instanceof Uint8Array) || ephemeralSecretKey.length !== 32)) {
       throw new SecretChannelError(ErrorCodes.INVALID_ARGUMENT, Phase.HANDSHAKE, 'ephemeralSecretKey must be 32 bytes')
     }
-    this.ephemeralSecret = this.keep(ephemeralSecretKey ? ephemeralSecretKey.slice() : this.crypto.randomBytes(32))
+    this.ephemeralSecret = this.keep(ephemeralSecretKey ? copyBytes(ephemeralSecretKey) : this.crypto.randomBytes(32))
     this.ephemeralPublic = this.crypto.scalarMultBase(this.ephemeralSecret)
     this.state = initial
   }

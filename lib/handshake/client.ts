@@ -13,6 +13,7 @@ import { ErrorCodes, SecretChannelError } from '../errors.js'
 import { HandshakeBase, type HandshakeOptions } from './base.js'
 import { CLIENT_AUTH_BYTES, SERVER_ACCEPT_BYTES, SERVER_HELLO_BYTES, Phase, ZERO_NONCE, concat } from './layout.js'
 import { deriveSessionKeys, type SessionKeys } from './session.js'
+import { copyBytes } from '../crypto/policy.js'
 
 /** Client options: the common ones plus the server's identity, which SHS1 requires up front. */
 export interface ClientHandshakeOptions extends HandshakeOptions {
@@ -50,7 +51,7 @@ export class ClientHandshake extends HandshakeBase<ClientPhase> {
       this.destroy()
       throw new SecretChannelError(ErrorCodes.INVALID_ARGUMENT, Phase.HANDSHAKE, 'the server public key is not a valid Ed25519 key (not on the curve, or of low order)')
     }
-    this.serverPublicKey = serverPublicKey.slice()
+    this.serverPublicKey = copyBytes(serverPublicKey)
     this.serverCurveKey = curve
   }
 
@@ -66,7 +67,7 @@ export class ClientHandshake extends HandshakeBase<ClientPhase> {
     this.expect('hello', 'createHello')
     this.hello = concat(this.crypto.auth(this.ephemeralPublic, this.appKey), this.ephemeralPublic)
     this.state = 'await-hello'
-    return this.hello.slice()
+    return copyBytes(this.hello)
   }
 
   /**
@@ -85,8 +86,8 @@ export class ClientHandshake extends HandshakeBase<ClientPhase> {
     if (!ab) throw this.fail(ErrorCodes.PROTOCOL, Phase.SERVER_HELLO, 'the server ephemeral key is a low-order point')
     this.ab = this.keep(ab)
     this.abHash = this.keep(this.crypto.sha256(ab))
-    this.serverHello = message.slice()
-    this.serverEphemeral = message.slice(32, 64)
+    this.serverHello = copyBytes(message)
+    this.serverEphemeral = copyBytes(message, 32, 64)
     this.state = 'auth'
   }
 

@@ -16,6 +16,7 @@ import { ErrorCodes } from '../errors.js'
 import { HandshakeBase, type HandshakeOptions } from './base.js'
 import { CLIENT_AUTH_BYTES, CLIENT_HELLO_BYTES, Phase, SERVER_ACCEPT_BYTES, ZERO_NONCE, concat } from './layout.js'
 import { deriveSessionKeys, type SessionKeys } from './session.js'
+import { copyBytes } from '../crypto/policy.js'
 
 type ServerPhase = 'await-hello' | 'hello' | 'await-auth' | 'authorize'
 
@@ -72,8 +73,8 @@ export class ServerHandshake extends HandshakeBase<ServerPhase> {
     if (!aB) throw this.fail(ErrorCodes.PROTOCOL, Phase.CLIENT_HELLO, 'the client ephemeral key is a low-order point')
     this.aB = this.keep(aB)
     this.abHash = this.keep(this.crypto.sha256(ab))
-    this.clientHello = message.slice()
-    this.clientEphemeral = message.slice(32, 64)
+    this.clientHello = copyBytes(message)
+    this.clientEphemeral = copyBytes(message, 32, 64)
     this.state = 'hello'
   }
 
@@ -82,7 +83,7 @@ export class ServerHandshake extends HandshakeBase<ServerPhase> {
     this.expect('hello', 'createHello')
     this.hello = concat(this.crypto.auth(this.ephemeralPublic, this.appKey), this.ephemeralPublic)
     this.state = 'await-auth'
-    return this.hello.slice()
+    return copyBytes(this.hello)
   }
 
   /**
@@ -108,9 +109,9 @@ export class ServerHandshake extends HandshakeBase<ServerPhase> {
     if (!curve) throw this.fail(ErrorCodes.PROTOCOL, Phase.CLIENT_AUTH, 'the client public key is not a valid Ed25519 key')
     this.clientCurveKey = curve
     this.auth = auth
-    this.clientPublicKey = clientPublicKey.slice()
+    this.clientPublicKey = copyBytes(clientPublicKey)
     this.state = 'authorize'
-    return this.clientPublicKey.slice()
+    return copyBytes(this.clientPublicKey)
   }
 
   /**

@@ -13,6 +13,7 @@
  */
 import type { CryptoBackend } from '../crypto/backend.js'
 import { concat } from './layout.js'
+import { copyBytes } from '../crypto/policy.js'
 
 /** Keys and starting nonces for the two box-streams of one connection, plus the peer's identity. */
 export interface SessionKeys {
@@ -50,10 +51,10 @@ export function deriveSessionKeys(
   const decryptInput = concat(secret, localPublicKey)
   const keys: SessionKeys = {
     encryptKey: crypto.sha256(encryptInput),
-    encryptNonce: remoteHello.slice(0, 24),
+    encryptNonce: copyBytes(remoteHello, 0, 24),
     decryptKey: crypto.sha256(decryptInput),
-    decryptNonce: localHello.slice(0, 24),
-    remotePublicKey: remotePublicKey.slice()
+    decryptNonce: copyBytes(localHello, 0, 24),
+    remotePublicKey: copyBytes(remotePublicKey)
   }
   secret.fill(0)
   encryptInput.fill(0)

@@ -1,8 +1,8 @@
 /** Every box-stream vector reproduces, in both directions. */
 import test from 'tape'
 import { createHash } from 'node:crypto'
-import { BoxDecoder, BoxEncoder } from '../lib/boxstream/index.js'
-import { hex, loadVector } from './helpers/vectors.js'
+import { BoxDecoder, BoxEncoder } from '../../lib/boxstream/index.js'
+import { hex, loadVector } from '../helpers/vectors.js'
 
 interface FrameCase { key: string; initial_nonce: string; writes: string[]; frames: string[]; goodbye: string }
 

@@ -1,9 +1,9 @@
 /** Every SHS1 vector in ../shared/vectors reproduces through the sans-I/O state machines. */
 import test from 'tape'
-import { ClientHandshake, ServerHandshake } from '../lib/handshake/index.js'
-import { generateKeyPair } from '../lib/keys.js'
-import { getCryptoBackend } from '../lib/crypto/index.js'
-import { hex, loadVector } from './helpers/vectors.js'
+import { ClientHandshake, ServerHandshake } from '../../lib/handshake/index.js'
+import { generateKeyPair } from '../../lib/keys.js'
+import { getCryptoBackend } from '../../lib/crypto/index.js'
+import { hex, loadVector } from '../helpers/vectors.js'
 
 const crypto = getCryptoBackend()
 

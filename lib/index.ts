@@ -1,0 +1,24 @@
+/**
+ * secret-channel: Scuttlebutt's secret handshake (SHS1) and box-stream as hardened, composable
+ * duplex streams. This file only re-exports.
+ * @module
+ */
+
+// core
+export { SecretChannelError, ErrorCodes, isSecretChannelError, type ErrorCode } from './errors.js'
+export {
+  generateKeyPair,
+  formatId,
+  parseId,
+  toIdentityFile,
+  parseIdentityFile,
+  assertKeyPair,
+  SSB_MAIN_NETWORK_APP_KEY,
+  type KeyPair,
+  type IdentityFile
+} from './keys.js'
+export { SecretStream, DEFAULT_HANDSHAKE_TIMEOUT, type SecretStreamOptions, type Authorize, type RawStream } from './streams/secret-stream.js'
+export { createDuplexPair, MemoryDuplex } from './streams/memory-pair.js'
+export { ClientHandshake, ServerHandshake, type SessionKeys, type HandshakeOptions, type ClientHandshakeOptions } from './handshake/index.js'
+export { BoxEncoder, BoxDecoder, MAX_FRAME_BODY } from './boxstream/index.js'
+export { getCryptoBackend, useCryptoBackend, createCryptoBackend, type CryptoBackend } from './crypto/index.js'

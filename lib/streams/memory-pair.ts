@@ -1,0 +1,69 @@
+/**
+ * An in-memory duplex pair: what one end writes, the other reads, with backpressure.
+ * For tests, examples and wiring two {@link SecretStream}s together inside one process.
+ * @module
+ */
+import { Duplex } from 'streamx'
+
+/** One end of a {@link createDuplexPair} pair. */
+export class MemoryDuplex extends Duplex {
+  /** The other end. */
+  peer: MemoryDuplex | null = null
+  private resumeWriter: (() => void) | null = null
+
+  /** Ends this direction; the other end reads to a clean 'end'. */
+  override end(data?: Buffer | Uint8Array | (() => void)): this {
+    return super.end(data)
+  }
+
+  override _write(data: Buffer, cb: (err: Error | null) => void): void {
+    const peer = this.peer
+    if (!peer || peer.destroying) return cb(new Error('the other end of the pair is closed'))
+    if (peer.push(data)) cb(null)
+    else peer.resumeWriter = () => cb(null)
+  }
+
+  override _read(cb: (err: Error | null) => void): void {
+    const resume = this.resumeWriter
+    this.resumeWriter = null
+    if (resume) resume()
+    cb(null)
+  }
+
+  override _final(cb: (err: Error | null) => void): void {
+    this.peer?.push(null)
+    cb(null)
+  }
+
+  override _predestroy(): void {
+    const resume = this.resumeWriter
+    this.resumeWriter = null
+    if (resume) resume()
+  }
+
+  override _destroy(cb: (err: Error | null) => void): void {
+    // Like a transport reset: the other end sees 'close' without 'end'.
+    const peer = this.peer
+    this.peer = null
+    if (peer && !peer.destroying) peer.destroy()
+    cb(null)
+  }
+}
+
+/**
+ * Two connected in-memory duplexes.
+ * @param highWaterMark - bytes each end buffers before the writer waits (default 16 KiB)
+ * @example
+ * ```ts
+ * const [a, b] = createDuplexPair()
+ * const client = new SecretStream(a, { isInitiator: true, keyPair, appKey, remotePublicKey })
+ * const server = new SecretStream(b, { isInitiator: false, keyPair: serverKeys, appKey })
+ * ```
+ */
+export function createDuplexPair(highWaterMark?: number): [MemoryDuplex, MemoryDuplex] {
+  const a = new MemoryDuplex({ highWaterMark })
+  const b = new MemoryDuplex({ highWaterMark })
+  a.peer = b
+  b.peer = a
+  return [a, b]
+}

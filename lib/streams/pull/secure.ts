@@ -1,0 +1,56 @@
+/**
+ * What the handshake callback receives: the plaintext duplex over box-stream, plus the peer's
+ * identity and the session keys, shaped exactly as secret-handshake@1.1.21 shapes it.
+ * @module
+ */
+import type { SessionKeys } from '../../handshake/index.js'
+import { createBoxStream, createUnboxStream } from './box.js'
+import type { Duplex, Sink, Source } from './types.js'
+
+/** The session keys, as secret-handshake exposes them on `stream.crypto`. */
+export interface PullCryptoInfo {
+  /** 32-byte key of the box-stream we send. */
+  encryptKey: Buffer
+  /** 32-byte key of the box-stream we receive. */
+  decryptKey: Buffer
+  /** 24-byte starting nonce of the box-stream we send. */
+  encryptNonce: Buffer
+  /** 24-byte starting nonce of the box-stream we receive. */
+  decryptNonce: Buffer
+}
+
+/** The encrypted channel handed to `cb(null, stream)`: a plaintext pull duplex plus metadata. */
+export interface PullSecretStream<Auth = unknown> {
+  /** The peer's 32-byte long-term Ed25519 public key, proven by the handshake. */
+  remote: Buffer
+  /** On the server, the truthy value `authorize` gave; on the client, `undefined`. */
+  auth: Auth | undefined
+  /** The session keys and starting nonces. */
+  crypto: PullCryptoInfo
+  /** Plaintext from the peer; ends cleanly only on the peer's authenticated goodbye. */
+  source: Source<Buffer>
+  /** Plaintext to the peer (Buffers or strings); a clean end sends the goodbye. */
+  sink: Sink<Uint8Array | string>
+}
+
+/** Callback of a handshake: an error, or the encrypted stream. */
+export type PullHandshakeCallback<Auth = unknown> = (err: Error | null, stream?: PullSecretStream<Auth>) => void
+
+/** Wraps the post-handshake ciphertext duplex in box-stream, both ways. */
+export function secureStream<Auth>(session: SessionKeys, auth: Auth | undefined, wire: Duplex<Buffer, Buffer>): PullSecretStream<Auth> {
+  const crypto: PullCryptoInfo = {
+    encryptKey: Buffer.from(session.encryptKey),
+    decryptKey: Buffer.from(session.decryptKey),
+    encryptNonce: Buffer.from(session.encryptNonce),
+    decryptNonce: Buffer.from(session.decryptNonce)
+  }
+  const unbox = createUnboxStream(crypto.decryptKey, crypto.decryptNonce)
+  const box = createBoxStream(crypto.encryptKey, crypto.encryptNonce)
+  return {
+    remote: Buffer.from(session.remotePublicKey),
+    auth,
+    crypto,
+    source: unbox(wire.source),
+    sink: (read) => wire.sink(box(read))
+  }
+}
