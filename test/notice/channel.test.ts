@@ -7,7 +7,7 @@ import { createServer, connect, type AddressInfo, type Socket } from 'node:net'
 import { NoticeChannel, connectNotice, noticeTransportPair, displayFingerprint, KnownPeers } from '../../lib/protocols/notice/index.js'
 import { isSecretChannelError } from '../../lib/errors.js'
 import { formatId } from '../../lib/keys.js'
-import { duplexPair } from './duplex-pair.js'
+import { createDuplexPair } from '../../lib/streams/memory-pair.js'
 import { testKeys } from './helpers.js'
 
 const alice = testKeys(1)
@@ -56,7 +56,7 @@ test('message transport pair: agreement, known-peers file, data both ways, clean
   const big = Buffer.alloc(20_000, 7)
   a.write(Buffer.from('hi bob '))
   a.write(big)
-  a.end(undefined)
+  a.end()
   b.end(Buffer.from('hi alice'))
   t.deepEqual(await gotB, Buffer.concat([Buffer.from('hi bob '), big]), 'bob got everything, in order')
   t.equal((await gotA).toString(), 'hi alice', 'alice got bob data')
@@ -76,12 +76,12 @@ test('message transport pair: agreement, known-peers file, data both ways, clean
 
 test('framed adapter over an in-memory duplex pair', async (t) => {
   t.timeoutAfter(10_000)
-  const [sa, sb] = duplexPair()
+  const [sa, sb] = createDuplexPair()
   const a = connectNotice(sa, { role: 'initiator', keyPair: alice, peerKey: bob.publicKey })
   const b = connectNotice(sb, { role: 'responder', keyPair: bob })
   const gotB = collect(b)
   a.end(Buffer.from('over a framed duplex'))
-  b.end(undefined)
+  b.end()
   t.equal((await gotB).toString(), 'over a framed duplex', 'data arrives')
   await Promise.all([closed(a), closed(b)])
   t.pass('both closed')
@@ -144,7 +144,7 @@ test('TCP: a substituted key for a known peer is refused loudly and the file is 
 
 test('framed: garbage on the stream fails cleanly with ERR_PROTOCOL', async (t) => {
   t.timeoutAfter(10_000)
-  const [sa, sb] = duplexPair()
+  const [sa, sb] = createDuplexPair()
   const b = connectNotice(sb, { role: 'responder', keyPair: bob })
   const err = errorOf(b)
   sa.write(Buffer.from('GET / HTTP/1.1\r\nHost: example\r\n\r\n'))
@@ -155,10 +155,10 @@ test('framed: garbage on the stream fails cleanly with ERR_PROTOCOL', async (t) 
 
 test('framed: the stream ending during the agreement is ERR_TRUNCATED', async (t) => {
   t.timeoutAfter(10_000)
-  const [sa, sb] = duplexPair()
+  const [sa, sb] = createDuplexPair()
   const b = connectNotice(sb, { role: 'responder', keyPair: bob })
   const err = errorOf(b)
-  sa.end(undefined)
+  sa.end()
   const e = await err
   t.ok(isSecretChannelError(e, 'ERR_TRUNCATED'), `truncation reported (${e.message})`)
 })

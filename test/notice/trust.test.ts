@@ -1,10 +1,10 @@
 /** Who may be trusted: known fingerprints, a substituted key, a man in the middle in phase 2, TOFU off. */
 import test from 'tape'
 import { Simulation, makePair, saw, errorOf, testKeys } from './helpers.js'
-import { NoticePeer } from '../../lib/protocols/notice/index.js'
+import { NoticePeer, keyFingerprint } from '../../lib/protocols/notice/index.js'
 import { deriveSessionId, keyStatement } from '../../lib/protocols/notice/kdf.js'
-import { encodeKey } from '../../lib/protocols/notice/messages.js'
-import { MessageType } from '../../lib/protocols/notice/layout.js'
+import { encodeAnnounce, encodeKey } from '../../lib/protocols/notice/messages.js'
+import { AbortReason, Flag, MessageType, encodeNotice } from '../../lib/protocols/notice/layout.js'
 import { ErrorCodes } from '../../lib/errors.js'
 import { getCryptoBackend } from '../../lib/crypto/index.js'
 
@@ -24,15 +24,42 @@ test('a known peer answering with another key is refused on both sides with ERR_
   t.end()
 })
 
-test('an impostor claiming the known fingerprint cannot sign phase 3', (t) => {
-  // Mallory pretends to hold the key Alice knows for Bob by echoing its fingerprint (her machine
-  // believes her own key is Bob's): the PART signature does not verify under Bob's key.
+test('an impostor who makes the known fingerprint match cannot sign phase 3', (t) => {
+  // Mallory rewrites Alice's HELLO so that it announces Mallory's fingerprint; her honest machine
+  // then carries on, but her PART signature does not verify under the key Alice knows for Bob.
   const a = new NoticePeer({ role: 'initiator', keyPair: alice, peerKey: bob.publicKey })
-  const m = new NoticePeer({ role: 'responder', keyPair: { publicKey: bob.publicKey, secretKey: Buffer.concat([mallory.secretKey.subarray(0, 32), bob.publicKey]) } })
-  const sim = new Simulation(a, m).start()
+  const m = new NoticePeer({ role: 'responder', keyPair: mallory, peerKey: alice.publicKey })
+  const sim = new Simulation(a, m, {
+    tamper: (notice, from) => {
+      if (from !== 'a' || notice[10] !== MessageType.HELLO) return notice
+      const copy = notice.slice()
+      copy.set(keyFingerprint(mallory.publicKey), 10 + 18)
+      return copy
+    }
+  }).start()
   sim.run(() => a.stage === 'failed')
   t.equal(errorOf(sim.a)?.code, ErrorCodes.PROTOCOL, 'refused')
   t.ok(/man in the middle/.test(errorOf(sim.a)?.message ?? ''), `says why: ${errorOf(sim.a)?.message}`)
+  t.notOk(saw(sim.a, 'secure'), 'alice never secure')
+  t.end()
+})
+
+test('a KEY offered for a peer we already know, with another key, is ERR_KEY_CHANGED', (t) => {
+  // Mallory answers Alice's HELLO herself and pushes her own key, correctly self-signed.
+  const crypto = getCryptoBackend()
+  const a = new NoticePeer({ role: 'initiator', keyPair: alice, peerKey: bob.publicKey })
+  const hello = a.start(0).notices[0]!
+  const nonceI = hello.subarray(12, 28)
+  const nonceR = new Uint8Array(16).fill(9)
+  const reliable = Flag.RELIABLE | Flag.END
+  a.receive(encodeNotice(reliable, 0, 1, encodeAnnounce(MessageType.REPLY, nonceR, keyFingerprint(alice.publicKey))), 1)
+  t.equal(a.stage, 'parts', 'alice went on to phase 3 with the key she knows')
+  const sid = deriveSessionId(crypto, nonceI, nonceR)
+  const forged = encodeKey(mallory.publicKey, crypto.sign(keyStatement(sid, mallory.publicKey), mallory.secretKey))
+  const out = a.receive(encodeNotice(reliable, 1, 1, forged), 2)
+  const err = out.events.find((e) => e.type === 'error')
+  t.ok(err && err.type === 'error' && err.error.code === ErrorCodes.KEY_CHANGED, `refused loudly: ${err && err.type === 'error' ? err.error.message : ''}`)
+  t.ok(out.notices.length === 1 && (out.notices[0]![1]! & Flag.ABORT) !== 0 && out.notices[0]![10] === AbortReason.KEY_CHANGED, 'and tells the peer why (ABORT KEY_CHANGED)')
   t.end()
 })
 

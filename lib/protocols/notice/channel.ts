@@ -152,6 +152,11 @@ export class NoticeChannel extends Duplex<NoticeChannelEvents> {
     })
   }
 
+  /** Ends our direction (after writing `data`, if given) with the authenticated goodbye. */
+  override end(data?: Uint8Array | string): this {
+    return data === undefined ? super.end(undefined) : super.end(data)
+  }
+
   override _open(cb: (err: Error | null) => void): void {
     if (this.agreed) cb(null)
     else this.openCallback = cb
