@@ -22,3 +22,23 @@ export { createDuplexPair, MemoryDuplex } from './streams/memory-pair.js'
 export { ClientHandshake, ServerHandshake, type SessionKeys, type HandshakeOptions, type ClientHandshakeOptions } from './handshake/index.js'
 export { BoxEncoder, BoxDecoder, MAX_FRAME_BODY } from './boxstream/index.js'
 export { getCryptoBackend, useCryptoBackend, createCryptoBackend, type CryptoBackend } from './crypto/index.js'
+
+// notice key agreement (seed 002)
+export {
+  NoticePeer,
+  NoticeChannel,
+  KnownPeers,
+  connectNotice,
+  framedTransport,
+  noticeTransportPair,
+  keyFingerprint,
+  displayFingerprint,
+  DEFAULT_MAX_NOTICE_BYTES,
+  type NoticePeerOptions,
+  type NoticeEvent,
+  type NoticeOutput,
+  type NoticeChannelOptions,
+  type NoticeSecureInfo,
+  type NoticeTransport,
+  type KnownPeer
+} from './protocols/notice/index.js'
