@@ -80,3 +80,16 @@ test('rekey() needs an open session', (t) => {
   t.throws(() => a.write(Buffer.from('x'), 0), (err: unknown) => isSecretChannelError(err, 'ERR_INVALID_STATE'), 'write refused before secure')
   t.end()
 })
+
+test('ending both directions while a re-key is still in flight closes cleanly once it completes', (t) => {
+  for (let seed = 1; seed <= 6; seed++) {
+    const { sim, a, b } = openSession({ seed, loss: 0.3, duplicate: 0.1, jitter: 40 })
+    sim.apply(sim.a, a.rekey(sim.now))
+    sim.apply(sim.a, a.end(sim.now))
+    sim.apply(sim.b, b.end(sim.now))
+    t.ok(sim.run(() => saw(sim.a, 'close') && saw(sim.b, 'close'), sim.now + 300_000), `seed ${seed}: both closed`)
+    t.ok(saw(sim.a, 'rekeyed') && saw(sim.b, 'rekeyed'), `seed ${seed}: the re-key completed first`)
+    t.equal(errorOf(sim.a) ?? errorOf(sim.b), null, `seed ${seed}: no error`)
+  }
+  t.end()
+})

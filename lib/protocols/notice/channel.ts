@@ -24,6 +24,13 @@ export interface NoticeChannelOptions extends NoticePeerOptions {
   closeTransport?: boolean
   /** The clock, in ms. Default `Date.now`. */
   now?: () => number
+  /**
+   * After a clean close, keep answering the peer's retransmissions for this long (ms), so that a
+   * lost final acknowledgement does not leave the peer retrying into the void (TCP's TIME-WAIT).
+   * Default: the peer's whole retransmission budget (retransmitMs × (1+2+4+8+16+16+…)) for the
+   * same settings; {@link connectNotice} uses 0 (a byte stream loses nothing).
+   */
+  lingerMs?: number
 }
 
 /** What the `secure` event carries. */
@@ -46,6 +53,13 @@ export interface NoticeChannelEvents extends DuplexEvents {
   secure: [info: NoticeSecureInfo]
   /** A re-key finished. */
   rekeyed: [sessionId: Uint8Array]
+}
+
+/** How long a peer with these settings keeps retransmitting one notice before it gives up. */
+function retransmissionBudget(retransmitMs: number, maxRetransmits: number): number {
+  let total = 0
+  for (let k = 0; k <= maxRetransmits; k++) total += retransmitMs * 2 ** Math.min(k, 4)
+  return total
 }
 
 /** How many reliable notices may wait before a write holds its callback (backpressure). */
@@ -71,6 +85,7 @@ export class NoticeChannel extends Duplex<NoticeChannelEvents> {
   private readonly closeTransport: boolean
   private readonly clock: () => number
   private timer: NodeJS.Timeout | null = null
+  private readonly lingerMs: number
   private unsubscribe: Array<() => void> = []
   private openCallback: ((err: Error | null) => void) | null = null
   private writeCallback: ((err: Error | null) => void) | null = null
@@ -103,6 +118,7 @@ export class NoticeChannel extends Duplex<NoticeChannelEvents> {
     this.peer = new NoticePeer({ ...options, peerKey: options.peerKey ?? stored })
     this.closeTransport = options.closeTransport ?? true
     this.clock = options.now ?? Date.now
+    this.lingerMs = options.lingerMs ?? retransmissionBudget(options.retransmitMs ?? 300, options.maxRetransmits ?? 8)
     // Subscribe and start now, not in _open (which streamx runs a tick later): a notice or a
     // transport close arriving in between must not be lost.
     this.unsubscribe.push(this.transport.onNotice((notice) => this.onNotice(notice)))
@@ -189,32 +205,45 @@ export class NoticeChannel extends Duplex<NoticeChannelEvents> {
   }
 
   override _predestroy(): void {
-    // streamx waits for a pending _open before destroying: release it now.
+    // streamx waits for a pending _open, _write or _final before destroying: release them now.
     this.stopTimer()
-    const open = this.openCallback
-    this.openCallback = null
-    open?.(this.peer.error ?? new SecretChannelError(ErrorCodes.ABORTED, NoticePhase.NOTICE, 'the channel was destroyed before it was secure'))
+    if (!this.finishedSession) {
+      this.releaseCallbacks(this.peer.error ?? new SecretChannelError(ErrorCodes.ABORTED, NoticePhase.NOTICE, 'the channel was destroyed'))
+    }
   }
 
   override _destroy(cb: (err: Error | null) => void): void {
     this.stopTimer()
-    if (!this.finishedSession && this.peer.stage !== 'failed') {
+    const err = this.peer.error ?? new SecretChannelError(ErrorCodes.ABORTED, NoticePhase.NOTICE, 'the channel was destroyed')
+    for (const w of this.rekeyWaiters.splice(0)) w.reject(err)
+    if (this.finishedSession) {
+      cb(null) // finish() owns the linger and the transport
+      return
+    }
+    if (this.peer.stage !== 'failed') {
       for (const notice of this.peer.destroy().notices) this.safeSend(notice)
     } else {
       this.peer.destroy()
     }
-    for (const off of this.unsubscribe) off()
-    this.unsubscribe = []
-    const err = this.peer.error ?? new SecretChannelError(ErrorCodes.ABORTED, NoticePhase.NOTICE, 'the channel was destroyed')
-    for (const w of this.rekeyWaiters.splice(0)) w.reject(err)
     this.releaseCallbacks(err)
-    if (this.closeTransport) this.transport.close?.()
+    this.detach()
     cb(null)
   }
 
   private onNotice(notice: Uint8Array): void {
+    if (this.finishedSession) {
+      // Lingering after a clean close: only acknowledge the peer's retransmissions.
+      for (const n of this.peer.receive(notice, this.clock()).notices) this.safeSend(n)
+      return
+    }
     if (this.destroying) return
     this.apply(this.peer.receive(notice, this.clock()))
+  }
+
+  private detach(): void {
+    for (const off of this.unsubscribe) off()
+    this.unsubscribe = []
+    if (this.closeTransport) this.transport.close?.()
   }
 
   private onTransportClose(err?: Error): void {
@@ -304,7 +333,8 @@ export class NoticeChannel extends Duplex<NoticeChannelEvents> {
     this.stopTimer()
     if (!this.remoteEnded) this.push(null)
     this.releaseCallbacks(null)
-    if (this.closeTransport) this.transport.close?.()
+    if (this.lingerMs > 0) setTimeout(() => this.detach(), this.lingerMs).unref()
+    else this.detach()
   }
 
   private releaseCallbacks(err: Error | null): void {

@@ -113,5 +113,5 @@ export function framedTransport(stream: ByteDuplex, maxNoticeBytes = DEFAULT_MAX
  * ```
  */
 export function connectNotice(stream: ByteDuplex, options: NoticeChannelOptions): NoticeChannel {
-  return new NoticeChannel(framedTransport(stream, options.maxNoticeBytes), options)
+  return new NoticeChannel(framedTransport(stream, options.maxNoticeBytes), { lingerMs: 0, ...options })
 }

@@ -219,9 +219,12 @@ export class NoticePeer {
     return this.rekeyStart !== null || (this.round !== null && this.round.rekey)
   }
 
-  /** True once we sent our goodbye and the peer acknowledged everything we sent. */
+  /**
+   * True once we sent our goodbye, the peer acknowledged everything we sent, and no re-key is
+   * still running (a re-key in flight sends CONFIRM and SWITCH even after the goodbye).
+   */
   get flushed(): boolean {
-    return this.localEnded && this.link.idle
+    return this.localEnded && this.link.idle && !this.rekeying
   }
 
   /** Reliable notices queued or unacknowledged: adapters use it for backpressure. */
@@ -592,7 +595,6 @@ export class NoticePeer {
   }
 
   private onRekey(peerNonce: Uint8Array, now: number): void {
-    if (this.localEnded && !this.rekeyStart) throw this.protocolError('re-key requested after we ended')
     if (!this.rekeyStart) this.beginRekey(now)
     const mine = this.rekeyStart!.myNonce
     const initiator = this.role === 'initiator'
@@ -609,7 +611,7 @@ export class NoticePeer {
   }
 
   private maybeClose(): void {
-    if (this.stageValue === 'open' && this.localEnded && this.remoteEnded && this.link.idle) {
+    if (this.stageValue === 'open' && this.remoteEnded && this.flushed) {
       this.stageValue = 'closed'
       this.deadline = null
       this.wipeAll()
