@@ -1,7 +1,7 @@
 /** The three phases over a clean simulated network, for every combination of known keys. */
 import test from 'tape'
-import { Simulation, makePair, saw, errorOf } from './helpers.js'
-import { displayFingerprint } from '../../lib/protocols/notice/index.js'
+import { Simulation, makePair, saw, errorOf, testKeys } from './helpers.js'
+import { NoticePeer, displayFingerprint } from '../../lib/protocols/notice/index.js'
 
 for (const [aKnowsB, bKnowsA] of [[false, false], [true, false], [false, true], [true, true]] as const) {
   test(`agreement converges: initiator knows responder=${aKnowsB}, responder knows initiator=${bKnowsA}`, (t) => {
@@ -33,3 +33,18 @@ for (const [aKnowsB, bKnowsA] of [[false, false], [true, false], [false, true], 
     t.end()
   })
 }
+
+test('misconfiguration fails cleanly: two initiators; different notice limits', (t) => {
+  const a = new NoticePeer({ role: 'initiator', keyPair: testKeys(1) })
+  const b = new NoticePeer({ role: 'initiator', keyPair: testKeys(2) })
+  const sim = new Simulation(a, b).start()
+  sim.run(() => a.stage === 'failed' && b.stage === 'failed')
+  t.equal(errorOf(sim.a)?.code, 'ERR_PROTOCOL', `two initiators: ${errorOf(sim.a)?.message}`)
+
+  const c = new NoticePeer({ role: 'initiator', keyPair: testKeys(1), maxNoticeBytes: 200 })
+  const d = new NoticePeer({ role: 'responder', keyPair: testKeys(2), maxNoticeBytes: 48 })
+  const sim2 = new Simulation(c, d).start()
+  sim2.run(() => c.stage === 'failed' && d.stage === 'failed')
+  t.ok(/exceeds the 48-byte limit/.test(errorOf(sim2.b)?.message ?? ''), `different limits: ${errorOf(sim2.b)?.message}`)
+  t.end()
+})
