@@ -145,7 +145,13 @@ test('an unreachable peer after the agreement: ERR_TRANSPORT once retransmission
 test('after a clean close every key is wiped', (t) => {
   const { a, b } = makePair()
   const sim = new Simulation(a, b).start()
+  sim.run(() => a.stage === 'parts')
+  type RoundInternals = { myPart: Uint8Array; secrets: Record<string, Uint8Array> | null }
+  const round = (a as unknown as { round: RoundInternals }).round
+  t.ok(round.myPart.some((x) => x !== 0), 'during phase 3 our part is live')
   sim.run(() => saw(sim.a, 'secure') && saw(sim.b, 'secure'))
+  t.ok(round.myPart.every((x) => x === 0), 'our key part is zeroed once K is derived')
+  t.ok(round.secrets !== null && Object.values(round.secrets).every((v) => v.every((x) => x === 0)), 'the derived confirm MACs, keys and nonces are zeroed after the switch')
   sim.apply(sim.a, a.end(sim.now))
   sim.apply(sim.b, b.end(sim.now))
   sim.run(() => saw(sim.a, 'close') && saw(sim.b, 'close'))

@@ -25,23 +25,21 @@ import { BoxDecoder, BoxEncoder } from '../../boxstream/index.js'
 import { ErrorCodes, SecretChannelError, type ErrorCode } from '../../errors.js'
 import { assertKeyPair, type KeyPair } from '../../keys.js'
 import { displayFingerprint, keyFingerprint } from './fingerprint.js'
-import { NONCE_BYTES, deriveSessionId, deriveSessionSecrets, keyStatement, partStatement, transcriptHash, wipeSessionSecrets, type SessionSecrets } from './kdf.js'
+import { NONCE_BYTES, deriveSessionId, keyStatement } from './kdf.js'
 import { AbortReason, DEFAULT_MAX_NOTICE_BYTES, MessageType, NOTICE_HEADER_BYTES, NoticePhase } from './layout.js'
 import {
   decodeMessage,
   encodeAnnounce,
-  encodeConfirm,
   encodeData,
   encodeKey,
   encodeKeyAck,
-  encodePart,
   encodeRekey,
   encodeStart,
   encodeSwitch,
   type NoticeMessage
 } from './messages.js'
 import { ReliableLink } from './reliable.js'
-import { PART_BYTES, openPart, sealPart } from './seal.js'
+import { AgreementRound, type RoundParty } from './round.js'
 
 /** Which side of the agreement this peer plays. The initiator sends the first HELLO. */
 export type NoticeRole = 'initiator' | 'responder'
@@ -96,17 +94,6 @@ export interface NoticeOutput {
 /** The stage a {@link NoticePeer} is in. */
 export type NoticeStage = 'new' | 'hello-sent' | 'await-hello' | 'await-start' | 'keys' | 'parts' | 'open' | 'closed' | 'failed'
 
-/** One run of phase 3 (the first agreement or a re-key). */
-interface Round {
-  sid: Uint8Array
-  rekey: boolean
-  myPart: Uint8Array
-  mySealed: Uint8Array
-  peerSealed: Uint8Array | null
-  secrets: SessionSecrets | null
-  peerConfirmed: boolean
-}
-
 /** A re-key waiting for both nonces. */
 interface RekeyStart {
   myNonce: Uint8Array
@@ -150,7 +137,7 @@ export class NoticePeer {
   private awaitingKeyAck = false
 
   // Phase 3 and re-key.
-  private round: Round | null = null
+  private round: AgreementRound | null = null
   private rekeyStart: RekeyStart | null = null
   private secured = false
 
@@ -160,7 +147,7 @@ export class NoticePeer {
   private pendingDecoder: BoxDecoder | null = null
   private localEnded = false
   private remoteEnded = false
-  /** True once an ABORT went out or came in: no (further) ABORT is sent. */
+  /** True when the peer aborted: an ABORT is never answered with one. */
   private abortSent = false
 
   /** @param options - see {@link NoticePeerOptions} */
@@ -423,10 +410,10 @@ export class NoticePeer {
         this.awaitingKeyAck = false
         return this.maybeEndPhase2(now)
       case MessageType.PART:
-        if (!this.round || this.round.peerSealed) throw this.unexpected(message)
+        if (!this.round || this.round.hasPeerPart) throw this.unexpected(message)
         return this.onPart(this.round, message.sealed, message.signature, now)
       case MessageType.CONFIRM:
-        if (!this.round || !this.round.secrets || this.round.peerConfirmed) throw this.unexpected(message)
+        if (!this.round || !this.round.derived || this.round.peerConfirmed) throw this.unexpected(message)
         return this.onConfirm(this.round, message.mac, now)
       case MessageType.REKEY:
         if (this.stageValue !== 'open' || (this.round !== null)) throw this.unexpected(message)
@@ -519,55 +506,43 @@ export class NoticePeer {
   }
 
   private startRound(sid: Uint8Array, rekey: boolean, now: number): void {
-    const myPart = this.crypto.randomBytes(PART_BYTES)
-    const mySealed = sealPart(this.crypto, myPart, this.peerKey!)
-    const signature = this.crypto.sign(partStatement(sid, this.myFingerprint, this.peerFingerprint!, mySealed), this.keyPair.secretKey)
-    this.round = { sid, rekey, myPart, mySealed, peerSealed: null, secrets: null, peerConfirmed: false }
-    this.send(encodePart(mySealed, signature), now)
+    const party: RoundParty = {
+      crypto: this.crypto,
+      initiator: this.role === 'initiator',
+      keyPair: this.keyPair,
+      myFingerprint: this.myFingerprint,
+      peerKey: this.peerKey!,
+      peerFingerprint: this.peerFingerprint!
+    }
+    this.round = new AgreementRound(party, sid, rekey)
+    this.send(this.round.partMessage, now)
   }
 
-  private onPart(round: Round, sealed: Uint8Array, signature: Uint8Array, now: number): void {
-    if (!this.crypto.verify(signature, partStatement(round.sid, this.peerFingerprint!, this.myFingerprint, sealed), this.peerKey!)) {
+  private onPart(round: AgreementRound, sealed: Uint8Array, signature: Uint8Array, now: number): void {
+    const result = round.acceptPart(sealed, signature)
+    if (result === 'bad-signature') {
       throw this.protocolError(
         this.learned
           ? 'the PART signature does not verify (tampered, or replayed from another session)'
           : 'the PART signature does not verify under the key we know for the peer (tampered, replayed, or not the peer: possible man in the middle)'
       )
     }
-    const peerPart = openPart(this.crypto, sealed, this.keyPair.secretKey)
-    if (!peerPart) throw this.protocolError('the key part was not sealed to our key')
-    round.peerSealed = sealed.slice()
-    const agreed = new Uint8Array(PART_BYTES)
-    for (let i = 0; i < PART_BYTES; i++) agreed[i] = round.myPart[i]! ^ peerPart[i]!
-    wipe(peerPart, round.myPart)
-    const initiator = this.role === 'initiator'
-    const transcript = transcriptHash(
-      this.crypto,
-      round.sid,
-      initiator ? this.myFingerprint : this.peerFingerprint!,
-      initiator ? this.peerFingerprint! : this.myFingerprint,
-      initiator ? round.mySealed : round.peerSealed,
-      initiator ? round.peerSealed : round.mySealed
-    )
-    round.secrets = deriveSessionSecrets(this.crypto, agreed, transcript)
-    wipe(agreed)
-    this.send(encodeConfirm(initiator ? round.secrets.confirmI : round.secrets.confirmR), now)
+    if (result === 'not-for-us') throw this.protocolError('the key part was not sealed to our key')
+    this.send(result, now)
   }
 
-  private onConfirm(round: Round, mac: Uint8Array, now: number): void {
-    const secrets = round.secrets!
-    const expected = this.role === 'initiator' ? secrets.confirmR : secrets.confirmI
-    if (!constantTimeEqual(mac, expected)) {
+  private onConfirm(round: AgreementRound, mac: Uint8Array, now: number): void {
+    if (!round.acceptConfirm(mac)) {
       throw this.protocolError('key confirmation failed: the two sides did not derive the same key (tampered or a man in the middle)')
     }
-    round.peerConfirmed = true
     // Both confirmations are in (ours went out when we derived the key): switch our sending side.
-    const initiator = this.role === 'initiator'
+    const keys = round.keys()
     this.encoder?.destroy()
-    this.encoder = new BoxEncoder(initiator ? secrets.i2rKey : secrets.r2iKey, initiator ? secrets.i2rNonce : secrets.r2iNonce, this.crypto)
+    this.encoder = new BoxEncoder(keys.sendKey, keys.sendNonce, this.crypto)
     this.pendingDecoder?.destroy()
-    this.pendingDecoder = new BoxDecoder(initiator ? secrets.r2iKey : secrets.i2rKey, initiator ? secrets.r2iNonce : secrets.i2rNonce, this.crypto)
-    wipeSessionSecrets(secrets)
+    this.pendingDecoder = new BoxDecoder(keys.receiveKey, keys.receiveNonce, this.crypto)
+    wipe(keys.sendKey, keys.sendNonce, keys.receiveKey, keys.receiveNonce)
+    round.wipe()
     this.send(encodeSwitch(), now)
     this.sid = round.sid
     this.round = null
@@ -660,11 +635,8 @@ export class NoticePeer {
     this.encoder?.destroy()
     this.decoder?.destroy()
     this.pendingDecoder?.destroy()
-    if (this.round) {
-      wipe(this.round.myPart)
-      wipeSessionSecrets(this.round.secrets)
-      this.round = null
-    }
+    this.round?.wipe()
+    this.round = null
     this.rekeyStart = null
   }
 }
