@@ -23,6 +23,9 @@ export { ClientHandshake, ServerHandshake, type SessionKeys, type HandshakeOptio
 export { BoxEncoder, BoxDecoder, MAX_FRAME_BODY } from './boxstream/index.js'
 export { getCryptoBackend, useCryptoBackend, createCryptoBackend, type CryptoBackend } from './crypto/index.js'
 
+// transports: TCP / Unix-socket server and client (lib/net)
+export { createServer, connect, SecretServer, addSocketShims, type ServerOptions, type ServerStream, type PeerAddress, type ConnectOptions, type ClientStream, type SocketLike, type ChannelOptions } from './net/index.js'
+
 // notice key agreement (seed 002)
 export {
   NoticePeer,

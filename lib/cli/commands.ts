@@ -1,0 +1,18 @@
+/**
+ * The registry of `secret-channel` subcommands. To add one, write `lib/cli/<name>.ts` exporting a
+ * {@link Command} and add one line to the list below; `--help` and dispatch pick it up.
+ * @module
+ */
+import type { Command } from './command.js'
+import { connect } from './connect.js'
+import { id } from './id.js'
+import { keygen } from './keygen.js'
+import { listen } from './listen.js'
+
+/** Every subcommand, in the order `secret-channel --help` lists them. */
+export const commands: readonly Command[] = [
+  keygen,
+  id,
+  listen,
+  connect
+]
