@@ -8,11 +8,13 @@ import { connect } from './connect.js'
 import { id } from './id.js'
 import { keygen } from './keygen.js'
 import { listen } from './listen.js'
+import { notice } from './notice.js'
 
 /** Every subcommand, in the order `secret-channel --help` lists them. */
 export const commands: readonly Command[] = [
   keygen,
   id,
   listen,
-  connect
+  connect,
+  notice
 ]

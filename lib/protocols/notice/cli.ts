@@ -54,7 +54,9 @@ export interface NoticeCliIO {
 
 /**
  * Runs the agreement and the pipe. Resolves to the exit status: 0 after a clean goodbye both ways,
- * 1 on any failure (reported in one line on stderr), 130 when stopped.
+ * 130 when stopped.
+ * @throws SecretChannelError on any failure (`ERR_TRANSPORT` when the TCP connection cannot be
+ *   made, else whatever stopped the session, e.g. `ERR_KEY_CHANGED`)
  */
 export async function runNoticeCli(options: NoticeCliOptions, io: NoticeCliIO): Promise<number> {
   const log = (line: string): void => {
@@ -93,8 +95,7 @@ export async function runNoticeCli(options: NoticeCliOptions, io: NoticeCliIO): 
     }
   } catch (err) {
     server?.close()
-    io.stderr.write(`notice: ${new SecretChannelError(ErrorCodes.TRANSPORT, 'notice transport', (err as Error).message, { cause: err }).message}\n`)
-    return 1
+    throw new SecretChannelError(ErrorCodes.TRANSPORT, 'notice transport', (err as Error).message, { cause: err })
   }
 
   const channel = connectNotice(socket, {
@@ -121,9 +122,8 @@ export async function runNoticeCli(options: NoticeCliOptions, io: NoticeCliIO): 
     return 130
   }
   if (outcome !== null) {
-    io.stderr.write(`notice: ${outcome.message}\n`)
     socket.destroy()
-    return 1
+    throw outcome
   }
   return 0
 }
