@@ -162,3 +162,24 @@ test('framed: the stream ending during the agreement is ERR_TRUNCATED', async (t
   const e = await err
   t.ok(isSecretChannelError(e, 'ERR_TRUNCATED'), `truncation reported (${e.message})`)
 })
+
+test('re-key through the channel API while data flows, over TCP', async (t) => {
+  t.timeoutAfter(10_000)
+  let onServerChannel!: (c: NoticeChannel) => void
+  const serverReady = new Promise<NoticeChannel>((resolve) => (onServerChannel = resolve))
+  const { port, close } = await listen((socket) => onServerChannel(connectNotice(socket, { role: 'responder', keyPair: bob })))
+  const client = connectNotice(connect(port, '127.0.0.1'), { role: 'initiator', keyPair: alice, peerKey: bob.publicKey })
+  const srv = await serverReady
+  const got = collect(srv)
+  const [info] = await Promise.all([client.secured(), srv.secured()])
+  const rekeyedOnServer = new Promise<Uint8Array>((resolve) => srv.once('rekeyed', resolve))
+  client.write(Buffer.from('old key, '))
+  const sid = await client.rekey()
+  t.notOk(Buffer.from(sid).equals(Buffer.from(info.sessionId)), 'a new session id')
+  t.ok(Buffer.from(await rekeyedOnServer).equals(Buffer.from(sid)), 'the server switched to the same one')
+  client.end(Buffer.from('new key'))
+  srv.end()
+  t.equal((await got).toString(), 'old key, new key', 'data on both sides of the switch arrives in order')
+  await Promise.all([closed(client), closed(srv)])
+  await close()
+})
