@@ -4,6 +4,7 @@
  */
 import { NoticePeer, type NoticeEvent, type NoticeOutput, type NoticePeerOptions } from '../../lib/protocols/notice/index.js'
 import { generateKeyPair, type KeyPair } from '../../lib/keys.js'
+import { Flag, encodeNotice } from '../../lib/protocols/notice/layout.js'
 
 /** A small seeded PRNG (mulberry32): the same seed always gives the same run. */
 export function seededRandom(seed: number): () => number {
@@ -147,4 +148,18 @@ export function errorOf(side: SimSide): { code: string; message: string } | null
 /** True when a side has seen an event of `type`. */
 export function saw(side: SimSide, type: NoticeEvent['type']): boolean {
   return side.events.some((e) => e.type === type)
+}
+
+/** The message inside a single-fragment reliable notice (after the header and the 2-byte length). */
+export function messageOf(notice: Uint8Array): Uint8Array {
+  return notice.subarray(12)
+}
+
+/** A single-fragment reliable notice carrying `message` (header, length prefix, message). */
+export function reliableNotice(seq: number, ack: number, message: Uint8Array): Uint8Array {
+  const fragment = new Uint8Array(2 + message.length)
+  fragment[0] = message.length >>> 8
+  fragment[1] = message.length & 0xff
+  fragment.set(message, 2)
+  return encodeNotice(Flag.RELIABLE | Flag.END, seq, ack, fragment)
 }

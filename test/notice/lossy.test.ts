@@ -37,11 +37,11 @@ for (let seed = 1; seed <= 8; seed++) {
   })
 }
 
-test('the default limit is 200 bytes and a PART (145 bytes) travels in one notice', (t) => {
+test('the default limit is 200 bytes and a PART (145 bytes + 2 of length) travels in one notice', (t) => {
   const { a, b } = makePair()
   const sim = new Simulation(a, b).start()
   sim.run(() => saw(sim.a, 'secure') && saw(sim.b, 'secure'))
   t.ok(sim.a.sent.every((n) => n.length <= 200), 'all notices within 200 bytes')
-  t.ok(sim.a.sent.some((n) => n.length === 10 + 145), 'the PART went as one notice of 155 bytes')
+  t.ok(sim.a.sent.some((n) => n.length === 10 + 2 + 145), 'the PART went as one notice of 157 bytes')
   t.end()
 })

@@ -69,3 +69,27 @@ test('duplicates are re-acknowledged, not re-delivered', (t) => {
   t.equal(b.flush().length, 1, 'but acknowledged again')
   t.end()
 })
+
+test('END must agree with the declared length; a half message or a gap that makes no progress is refused', (t) => {
+  const isProtocol = (err: unknown): boolean => isSecretChannelError(err, 'ERR_PROTOCOL')
+  const a = new ReliableLink(options)
+  a.send(new Uint8Array(50).fill(1), 0) // 52 bytes framed: two fragments of 30 and 22
+  const [first, second] = a.flush()
+  const endless = second!.slice()
+  endless[1] = Flag.RELIABLE // END cleared
+  const b = new ReliableLink(options)
+  b.receive(first!, 0)
+  t.throws(() => b.receive(endless, 0), isProtocol, 'the last fragment without END')
+  const early = first!.slice()
+  early[1] = Flag.RELIABLE | Flag.END // END too early
+  t.throws(() => new ReliableLink(options).receive(early, 0), isProtocol, 'END before the declared length')
+
+  const c = new ReliableLink({ ...options, stallMs: 1000 })
+  c.receive(first!, 0)
+  t.equal(c.nextDeadline(), 1000, 'a half message arms the stall deadline')
+  t.throws(() => c.tick(1000), isProtocol, 'no progress for stallMs: refused')
+  const d = new ReliableLink({ ...options, stallMs: 1000 })
+  d.receive(second!, 0) // seq 1 before seq 0: a gap
+  t.throws(() => d.tick(1000), isProtocol, 'a gap that never fills: refused')
+  t.end()
+})

@@ -32,15 +32,16 @@ function checkOutcome(t: test.Test, sim: Simulation, what: string): void {
   t.ok(!leaked(sim.a) && !leaked(sim.b), `${what}: no wrong plaintext delivered`)
 }
 
-test('a flipped bit anywhere in any notice is detected or recovered from', (t) => {
+for (const known of [false, true]) test(`a flipped bit anywhere in any notice is detected or recovered from (keys known: ${known})`, (t) => {
   // Count the notices of a clean run first.
-  const clean = new Simulation(makePair().a, makePair().b)
+  const fresh = makePair({ aKnowsB: known, bKnowsA: known })
+  const clean = new Simulation(fresh.a, fresh.b)
   exchange(clean)
   const total = clean.a.sent.length + clean.b.sent.length
   let failures = 0
   for (let target = 0; target < total; target++) {
     for (const where of ['header', 'payload'] as const) {
-      const { a, b } = makePair({ maxRetransmits: 4 })
+      const { a, b } = makePair({ maxRetransmits: 4, aKnowsB: known, bKnowsA: known })
       const sim = new Simulation(a, b, {
         tamper: (notice, _from, index) => {
           if (index !== target) return notice

@@ -1,10 +1,10 @@
 /** Who may be trusted: known fingerprints, a substituted key, a man in the middle in phase 2, TOFU off. */
 import test from 'tape'
-import { Simulation, makePair, saw, errorOf, testKeys } from './helpers.js'
+import { Simulation, makePair, saw, errorOf, testKeys, messageOf, reliableNotice } from './helpers.js'
 import { NoticePeer, keyFingerprint } from '../../lib/protocols/notice/index.js'
 import { deriveSessionId, keyStatement } from '../../lib/protocols/notice/kdf.js'
 import { encodeAnnounce, encodeKey } from '../../lib/protocols/notice/messages.js'
-import { AbortReason, Flag, MessageType, encodeNotice } from '../../lib/protocols/notice/layout.js'
+import { AbortReason, Flag, MessageType } from '../../lib/protocols/notice/layout.js'
 import { ErrorCodes } from '../../lib/errors.js'
 import { getCryptoBackend } from '../../lib/crypto/index.js'
 
@@ -31,9 +31,9 @@ test('an impostor who makes the known fingerprint match cannot sign phase 3', (t
   const m = new NoticePeer({ role: 'responder', keyPair: mallory, peerKey: alice.publicKey })
   const sim = new Simulation(a, m, {
     tamper: (notice, from) => {
-      if (from !== 'a' || notice[10] !== MessageType.HELLO) return notice
+      if (from !== 'a' || messageOf(notice)[0] !== MessageType.HELLO) return notice
       const copy = notice.slice()
-      copy.set(keyFingerprint(mallory.publicKey), 10 + 18)
+      messageOf(copy).set(keyFingerprint(mallory.publicKey), 18)
       return copy
     }
   }).start()
@@ -49,14 +49,13 @@ test('a KEY offered for a peer we already know, with another key, is ERR_KEY_CHA
   const crypto = getCryptoBackend()
   const a = new NoticePeer({ role: 'initiator', keyPair: alice, peerKey: bob.publicKey })
   const hello = a.start(0).notices[0]!
-  const nonceI = hello.subarray(12, 28)
+  const nonceI = messageOf(hello).subarray(2, 18)
   const nonceR = new Uint8Array(16).fill(9)
-  const reliable = Flag.RELIABLE | Flag.END
-  a.receive(encodeNotice(reliable, 0, 1, encodeAnnounce(MessageType.REPLY, nonceR, keyFingerprint(alice.publicKey))), 1)
+  a.receive(reliableNotice(0, 1, encodeAnnounce(MessageType.REPLY, nonceR, keyFingerprint(alice.publicKey))), 1)
   t.equal(a.stage, 'parts', 'alice went on to phase 3 with the key she knows')
   const sid = deriveSessionId(crypto, nonceI, nonceR)
   const forged = encodeKey(mallory.publicKey, crypto.sign(keyStatement(sid, mallory.publicKey), mallory.secretKey))
-  const out = a.receive(encodeNotice(reliable, 1, 1, forged), 2)
+  const out = a.receive(reliableNotice(1, 1, forged), 2)
   const err = out.events.find((e) => e.type === 'error')
   t.ok(err && err.type === 'error' && err.error.code === ErrorCodes.KEY_CHANGED, `refused loudly: ${err && err.type === 'error' ? err.error.message : ''}`)
   t.ok(out.notices.length === 1 && (out.notices[0]![1]! & Flag.ABORT) !== 0 && out.notices[0]![10] === AbortReason.KEY_CHANGED, 'and tells the peer why (ABORT KEY_CHANGED)')
@@ -70,16 +69,15 @@ test('a man in the middle substituting the key in phase 2 is caught by phase 3 a
   let nonceR: Uint8Array | null = null
   const sim = new Simulation(a, b, {
     tamper: (notice, from) => {
-      const fragment = notice.subarray(10)
-      if (from === 'a' && fragment[0] === MessageType.HELLO) nonceI = fragment.slice(2, 18)
-      if (from === 'b' && fragment[0] === MessageType.REPLY) nonceR = fragment.slice(2, 18)
-      if (from === 'b' && fragment[0] === MessageType.KEY && nonceI && nonceR) {
+      const message = messageOf(notice)
+      if (from === 'a' && message[0] === MessageType.HELLO) nonceI = message.slice(2, 18)
+      if (from === 'b' && message[0] === MessageType.REPLY) nonceR = message.slice(2, 18)
+      if (from === 'b' && message[0] === MessageType.KEY && nonceI && nonceR) {
         // Mallory replaces Bob's key with hers, correctly self-signed for this very session.
         const sid = deriveSessionId(crypto, nonceI, nonceR)
         const forged = encodeKey(mallory.publicKey, crypto.sign(keyStatement(sid, mallory.publicKey), mallory.secretKey))
-        const out = new Uint8Array(10 + forged.length)
-        out.set(notice.subarray(0, 10))
-        out.set(forged, 10)
+        const out = notice.slice()
+        messageOf(out).set(forged)
         return out
       }
       return notice

@@ -10,6 +10,7 @@ import { KnownPeers } from './known-peers.js'
 import { NoticePhase } from './layout.js'
 import { NoticePeer, type NoticeOutput, type NoticePeerOptions } from './peer.js'
 import type { NoticeTransport } from './transport.js'
+import { retransmissionBudget } from './reliable.js'
 
 /** Options of a {@link NoticeChannel}: those of {@link NoticePeer} plus where known keys live. */
 export interface NoticeChannelOptions extends NoticePeerOptions {
@@ -53,13 +54,6 @@ export interface NoticeChannelEvents extends DuplexEvents {
   secure: [info: NoticeSecureInfo]
   /** A re-key finished. */
   rekeyed: [sessionId: Uint8Array]
-}
-
-/** How long a peer with these settings keeps retransmitting one notice before it gives up. */
-function retransmissionBudget(retransmitMs: number, maxRetransmits: number): number {
-  let total = 0
-  for (let k = 0; k <= maxRetransmits; k++) total += retransmitMs * 2 ** Math.min(k, 4)
-  return total
 }
 
 /** How many reliable notices may wait before a write holds its callback (backpressure). */

@@ -1,6 +1,7 @@
 /**
- * The messages of the notice protocol. Each is sent through the reliability sublayer, which cuts it
- * into as many notices as the size limit needs. Byte layouts (type byte first, lengths exact):
+ * The messages of the notice protocol. Each is sent through the reliability sublayer, which
+ * prefixes its length and cuts it into as many notices as the size limit needs. Byte layouts
+ * (type byte first, lengths exact):
  * ```
  * HELLO    01 │ flags │ nonce (16) │ [fp of responder's key (32)]     18 or 50   flags bit0: fp present
  * REPLY    02 │ flags │ nonce (16) │ [fp of initiator's key (32)]     18 or 50   flags bit0: fp present

@@ -348,8 +348,9 @@ export class NoticePeer {
   }
 
   private sendData(wire: Uint8Array, now: number): void {
-    // One DATA message per notice, so the receiver decodes as notices arrive.
-    const chunk = this.fragmentBytes - 1
+    // One DATA message per notice (2 bytes of length, the type byte, the bytes), so the receiver
+    // decodes as notices arrive.
+    const chunk = this.fragmentBytes - 3
     for (let at = 0; at < wire.length; at += chunk) this.send(encodeData(wire.subarray(at, Math.min(wire.length, at + chunk))), now)
   }
 

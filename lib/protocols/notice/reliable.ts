@@ -2,8 +2,10 @@
  * The reliability sublayer of the notice protocol, sans-I/O: it turns a lossy, duplicating,
  * reordering datagram service into an ordered stream of messages in each direction.
  *
- * - Sending: a message is cut into fragments of at most `maxNoticeBytes - 10` bytes; each fragment
- *   becomes one RELIABLE notice with the next sequence number (u32, from 0); the last carries END.
+ * - Sending: a message is prefixed with its length (u16 BE) and cut into fragments of at most
+ *   `maxNoticeBytes - 10` bytes; each fragment becomes one RELIABLE notice with the next sequence
+ *   number (u32, from 0); the last carries END. The receiver checks END against the length, so a
+ *   flipped END bit or a cut message is a protocol error, never a message glued to the next.
  *   At most `window` notices are unacknowledged at a time; the rest wait in a queue.
  * - Acknowledging: every notice carries `ack`, the number of reliable notices received in order
  *   (cumulative, like TCP). A received reliable notice (new or duplicate) makes an ack due; it rides
@@ -13,6 +15,8 @@
  * - Receiving: duplicates (seq below the next expected) are dropped; notices ahead of it are kept
  *   (up to {@link RECEIVE_WINDOW} ahead) until the gap fills; anything further ahead, or an ack for
  *   a notice never sent, is a protocol error, because an honest peer cannot produce it.
+ * - Watching: a message left half received, or a gap left unfilled, for `stallMs` (by default the
+ *   peer's whole retransmission budget) is a protocol error: an honest peer would have resent.
  *
  * Time is a number of milliseconds passed in by the caller; this file never reads a clock.
  * @module
@@ -31,6 +35,8 @@ import {
 /** How far ahead of the next expected sequence number a receiver buffers; also the largest send window. */
 export const RECEIVE_WINDOW = 64
 const MAX_SEQ = 0xffffffff
+/** Bytes of the length prefix at the start of every message. */
+const LENGTH_BYTES = 2
 const MAX_BACKOFF_SHIFT = 4
 
 /** Settings of a {@link ReliableLink}. */
@@ -43,6 +49,15 @@ export interface ReliableLinkOptions {
   retransmitMs: number
   /** Retransmissions of one notice before the link gives up. */
   maxRetransmits: number
+  /** How long a half-received message or a gap may make no progress. Default: the retransmission budget. */
+  stallMs?: number
+}
+
+/** How long a sender with these settings keeps retransmitting one notice before it gives up (ms). */
+export function retransmissionBudget(retransmitMs: number, maxRetransmits: number): number {
+  let total = 0
+  for (let k = 0; k <= maxRetransmits; k++) total += retransmitMs * 2 ** Math.min(k, MAX_BACKOFF_SHIFT)
+  return total
 }
 
 interface InFlight {
@@ -77,6 +92,11 @@ export class ReliableLink {
   private readonly ahead = new Map<number, { flags: number; fragment: Uint8Array }>()
   private partial: Uint8Array[] = []
   private partialBytes = 0
+  /** Declared length (prefix included) of the message being reassembled, or -1 between messages. */
+  private partialExpected = -1
+  /** When reception last made progress; watched while something is incomplete. */
+  private lastProgress = 0
+  private readonly stallMs: number
 
   /** @param options - see {@link ReliableLinkOptions} */
   constructor(options: ReliableLinkOptions) {
@@ -90,6 +110,7 @@ export class ReliableLink {
     if (!Number.isInteger(maxRetransmits) || maxRetransmits < 0) throw bad('maxRetransmits must be a non-negative integer')
     this.options = { ...options }
     this.fragmentBytes = maxNoticeBytes - NOTICE_HEADER_BYTES
+    this.stallMs = options.stallMs ?? retransmissionBudget(retransmitMs, maxRetransmits)
   }
 
   /** True when everything sent has been acknowledged and nothing waits to be sent. */
@@ -115,9 +136,13 @@ export class ReliableLink {
     if (message.length === 0 || message.length > MAX_MESSAGE_BYTES) {
       throw new SecretChannelError(ErrorCodes.INVALID_ARGUMENT, NoticePhase.NOTICE, `a message must be 1..${MAX_MESSAGE_BYTES} bytes`)
     }
-    for (let at = 0; at < message.length; at += this.fragmentBytes) {
-      const end = Math.min(message.length, at + this.fragmentBytes)
-      this.queue.push({ flags: Flag.RELIABLE | (end === message.length ? Flag.END : 0), fragment: message.slice(at, end) })
+    const framed = new Uint8Array(LENGTH_BYTES + message.length)
+    framed[0] = message.length >>> 8
+    framed[1] = message.length & 0xff
+    framed.set(message, LENGTH_BYTES)
+    for (let at = 0; at < framed.length; at += this.fragmentBytes) {
+      const end = Math.min(framed.length, at + this.fragmentBytes)
+      this.queue.push({ flags: Flag.RELIABLE | (end === framed.length ? Flag.END : 0), fragment: framed.subarray(at, end) })
     }
     this.fill(now)
   }
@@ -142,9 +167,11 @@ export class ReliableLink {
       throw new SecretChannelError(ErrorCodes.PROTOCOL, NoticePhase.NOTICE, `notice ${header.seq} is beyond the receive window (expected ${this.expected})`)
     }
     if (header.seq > this.expected) {
+      if (!this.incomplete) this.lastProgress = now
       if (!this.ahead.has(header.seq)) this.ahead.set(header.seq, { flags: header.flags, fragment: header.fragment.slice() })
       return delivery
     }
+    this.lastProgress = now
     this.accept(header.flags, header.fragment, delivery)
     for (let next = this.ahead.get(this.expected); next; next = this.ahead.get(this.expected)) {
       this.ahead.delete(this.expected)
@@ -158,6 +185,10 @@ export class ReliableLink {
    * @throws SecretChannelError `ERR_TRANSPORT` when a notice went unacknowledged `maxRetransmits` times
    */
   tick(now: number): void {
+    if (this.incomplete && now >= this.lastProgress + this.stallMs) {
+      const what = this.partialExpected >= 0 ? 'a message was left half received' : `notice ${this.expected} never arrived while later ones did`
+      throw new SecretChannelError(ErrorCodes.PROTOCOL, NoticePhase.NOTICE, `${what} for ${this.stallMs} ms (the peer stopped mid-message, or acknowledgements were forged)`)
+    }
     for (const item of this.inflight) {
       if (item.due > now) continue
       if (item.tries > this.options.maxRetransmits) {
@@ -167,11 +198,16 @@ export class ReliableLink {
     }
   }
 
-  /** The earliest retransmission deadline, or null when nothing is in flight. */
+  /** The earliest retransmission or stall deadline, or null when nothing is pending. */
   nextDeadline(): number | null {
-    let soonest: number | null = null
+    let soonest: number | null = this.incomplete ? this.lastProgress + this.stallMs : null
     for (const item of this.inflight) if (soonest === null || item.due < soonest) soonest = item.due
     return soonest
+  }
+
+  /** True while a message is half received or a notice is missing before buffered later ones. */
+  private get incomplete(): boolean {
+    return this.partialExpected >= 0 || this.ahead.size > 0
   }
 
   /** Takes the notices to send now, adding a pure acknowledgement when one is due and nothing carries it. */
@@ -194,24 +230,36 @@ export class ReliableLink {
     this.ahead.clear()
     this.partial = []
     this.partialBytes = 0
+    this.partialExpected = -1
   }
 
   private accept(flags: number, fragment: Uint8Array, delivery: LinkDelivery): void {
+    const bad = (detail: string): SecretChannelError => new SecretChannelError(ErrorCodes.PROTOCOL, NoticePhase.NOTICE, detail)
     this.expected++
-    this.partialBytes += fragment.length
-    if (this.partialBytes > MAX_MESSAGE_BYTES) {
-      throw new SecretChannelError(ErrorCodes.PROTOCOL, NoticePhase.NOTICE, `a message grew beyond ${MAX_MESSAGE_BYTES} bytes`)
+    if (this.partialExpected < 0) {
+      if (fragment.length < LENGTH_BYTES) throw bad('a message starts with a fragment too short for its length')
+      const declared = (fragment[0]! << 8) | fragment[1]!
+      if (declared === 0 || declared > MAX_MESSAGE_BYTES) throw bad(`a message declares ${declared} bytes (1..${MAX_MESSAGE_BYTES})`)
+      this.partialExpected = LENGTH_BYTES + declared
     }
+    this.partialBytes += fragment.length
+    if (this.partialBytes > this.partialExpected) throw bad('a message is longer than its declared length')
     this.partial.push(fragment.slice())
-    if ((flags & Flag.END) === 0) return
-    const message = new Uint8Array(this.partialBytes)
-    let at = 0
+    const complete = this.partialBytes === this.partialExpected
+    if (complete !== ((flags & Flag.END) !== 0)) {
+      throw bad(complete ? 'a message reached its length without END (tampered?)' : 'END before a message reached its length (truncated or tampered)')
+    }
+    if (!complete) return
+    const message = new Uint8Array(this.partialBytes - LENGTH_BYTES)
+    let at = -LENGTH_BYTES
     for (const part of this.partial) {
-      message.set(part, at)
+      if (at < 0) message.set(part.subarray(LENGTH_BYTES), 0)
+      else message.set(part, at)
       at += part.length
     }
     this.partial = []
     this.partialBytes = 0
+    this.partialExpected = -1
     delivery.messages.push(message)
   }
 
