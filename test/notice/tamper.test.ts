@@ -124,3 +124,25 @@ test('a notice replayed inside the session is a duplicate and changes nothing', 
   t.equal(errorOf(sim.b), null, 'and caused no error')
   t.end()
 })
+
+test('garbage injected at a random moment of a session fails cleanly', (t) => {
+  const random = seededRandom(2024)
+  for (let i = 0; i < 30; i++) {
+    const { a, b } = makePair({ aKnowsB: i % 2 === 0, bKnowsA: i % 3 === 0 })
+    const at = Math.floor(random() * 14)
+    const sim = new Simulation(a, b, {
+      tamper: (notice, _from, index) => {
+        if (index !== at) return notice
+        const junk = new Uint8Array(10 + Math.floor(random() * 150))
+        for (let j = 0; j < junk.length; j++) junk[j] = Math.floor(random() * 256)
+        junk[0] = 0x4e
+        junk[1] = random() < 0.5 ? 0x03 : 0x01 // a plausible reliable notice
+        junk.fill(0, 2, 5) // with a small sequence number, so it lands inside the window
+        return [notice, junk]
+      }
+    })
+    exchange(sim)
+    checkOutcome(t, sim, `garbage after notice ${at}`)
+  }
+  t.end()
+})
