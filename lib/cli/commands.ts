@@ -8,6 +8,14 @@ import { connect } from './connect.js'
 import { id } from './id.js'
 import { keygen } from './keygen.js'
 import { listen } from './listen.js'
+import { accountsIdentityServer } from './accounts-identity-server.js'
+import { accountsKeyServer } from './accounts-key-server.js'
+import { accountsFlatServer } from './accounts-flat-server.js'
+import { accountsRegister } from './accounts-register.js'
+import { accountsBackup } from './accounts-backup.js'
+import { accountsRestore } from './accounts-restore.js'
+import { accountsProve } from './accounts-prove.js'
+import { accountsLogin } from './accounts-login.js'
 import { notice } from './notice.js'
 
 /** Every subcommand, in the order `secret-channel --help` lists them. */
@@ -16,5 +24,13 @@ export const commands: readonly Command[] = [
   id,
   listen,
   connect,
+  accountsIdentityServer,
+  accountsKeyServer,
+  accountsFlatServer,
+  accountsRegister,
+  accountsBackup,
+  accountsRestore,
+  accountsProve,
+  accountsLogin,
   notice
 ]
