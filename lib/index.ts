@@ -30,6 +30,13 @@ export { createServer, connect, SecretServer, addSocketShims, type ServerOptions
 export * as accounts from './protocols/accounts/index.js'
 export { FlatStream, IdentityServer, KeyServer } from './protocols/accounts/index.js'
 
+// enrollment (seed 000): see docs/enrollment.md
+export {
+  enroll, acceptEnrollment, EnrollmentClient, EnrollmentServer, EnrollmentCode, MemoryEnrollmentStore, JsonFileEnrollmentStore,
+  enrolledAuthorizer, saveReceivedKey,
+  type EnrollOptions, type AcceptEnrollmentOptions, type EnrollmentResult, type EnrolledDevice, type EnrollmentStore, type ReceivedKey
+} from './protocols/enrollment/index.js'
+
 // notice key agreement (seed 002)
 export {
   NoticePeer,

@@ -5,6 +5,8 @@
  */
 import type { Command } from './command.js'
 import { connect } from './connect.js'
+import { enroll } from './enroll.js'
+import { enrollServer } from './enroll-server.js'
 import { id } from './id.js'
 import { keygen } from './keygen.js'
 import { listen } from './listen.js'
@@ -32,5 +34,7 @@ export const commands: readonly Command[] = [
   accountsRestore,
   accountsProve,
   accountsLogin,
+  enrollServer,
+  enroll,
   notice
 ]
