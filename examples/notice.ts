@@ -1,7 +1,7 @@
 /**
  * The notice key agreement, end to end, in one process:
  *
- *   npm run build && node dist/examples/notice.js
+ *   npm run example:notice
  *
  * Alice and Bob meet for the first time over a deliberately bad message service (small notices,
  * 20% lost, some duplicated, reordered). They exchange keys (trust on first use, stored in
