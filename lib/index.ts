@@ -22,3 +22,37 @@ export { createDuplexPair, MemoryDuplex } from './streams/memory-pair.js'
 export { ClientHandshake, ServerHandshake, type SessionKeys, type HandshakeOptions, type ClientHandshakeOptions } from './handshake/index.js'
 export { BoxEncoder, BoxDecoder, MAX_FRAME_BODY } from './boxstream/index.js'
 export { getCryptoBackend, useCryptoBackend, createCryptoBackend, type CryptoBackend } from './crypto/index.js'
+
+// transports: TCP / Unix-socket server and client (lib/net)
+export { createServer, connect, SecretServer, addSocketShims, type ServerOptions, type ServerStream, type PeerAddress, type ConnectOptions, type ClientStream, type SocketLike, type ChannelOptions } from './net/index.js'
+
+// accounts (seeds 001 and 003): key server, identity server, flat login protocol
+export * as accounts from './protocols/accounts/index.js'
+export { FlatStream, IdentityServer, KeyServer } from './protocols/accounts/index.js'
+
+// enrollment (seed 000): see docs/enrollment.md
+export {
+  enroll, acceptEnrollment, EnrollmentClient, EnrollmentServer, EnrollmentCode, MemoryEnrollmentStore, JsonFileEnrollmentStore,
+  enrolledAuthorizer, saveReceivedKey,
+  type EnrollOptions, type AcceptEnrollmentOptions, type EnrollmentResult, type EnrolledDevice, type EnrollmentStore, type ReceivedKey
+} from './protocols/enrollment/index.js'
+
+// notice key agreement (seed 002)
+export {
+  NoticePeer,
+  NoticeChannel,
+  KnownPeers,
+  connectNotice,
+  framedTransport,
+  noticeTransportPair,
+  keyFingerprint,
+  displayFingerprint,
+  DEFAULT_MAX_NOTICE_BYTES,
+  type NoticePeerOptions,
+  type NoticeEvent,
+  type NoticeOutput,
+  type NoticeChannelOptions,
+  type NoticeSecureInfo,
+  type NoticeTransport,
+  type KnownPeer
+} from './protocols/notice/index.js'

@@ -1,0 +1,97 @@
+/**
+ * Moves bytes both ways between a local pair of streams (stdin/stdout, or a child's stdio) and an
+ * open secret channel, the way netcat does, and settles when the session is over.
+ *
+ * ```
+ * input  --data-->  channel.write   input ends        -> channel.end() (sends the goodbye)
+ * output <--data--  channel 'data'  channel 'end'     =  the peer said goodbye
+ * ```
+ * The session is over once both directions are finished. When the peer says goodbye first and our
+ * input is an interactive terminal, waiting for the user to press Ctrl-D would look like a hang, so
+ * we say goodbye too; piped input is always sent in full.
+ * @module
+ */
+import type { Readable, Writable } from 'node:stream'
+
+/** What {@link shuttle} needs of the channel: any Node or streamx duplex. */
+export interface Channel {
+  write(chunk: Buffer): boolean
+  end(data?: undefined): unknown
+  destroy(err?: Error): unknown
+  pause(): unknown
+  resume(): unknown
+  on(event: string, listener: (...args: any[]) => void): unknown
+  once(event: string, listener: (...args: any[]) => void): unknown
+}
+
+/** How {@link shuttle} treats its input. */
+export interface ShuttleOptions {
+  /** True for an interactive terminal: stop reading it once the peer has said goodbye. */
+  interactive?: boolean
+}
+
+/**
+ * Runs a session. Resolves when both directions finished cleanly (our goodbye sent and theirs
+ * received); rejects with the channel's error otherwise.
+ */
+export function shuttle(channel: Channel, input: Readable, output: Writable, options: ShuttleOptions = {}): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let peerDone = false
+    let weDone = false
+    let finished = false
+    const settle = (err?: unknown): void => {
+      if (finished) return
+      finished = true
+      input.off('data', onInput)
+      input.off('end', onInputEnd)
+      input.pause()
+      if (err) reject(err)
+      else resolve()
+    }
+    const maybeDone = (): void => { if (peerDone && weDone) settle() }
+
+    const onInput = (chunk: Buffer): void => {
+      if (!channel.write(chunk)) {
+        input.pause()
+        channel.once('drain', () => { if (!finished) input.resume() })
+      }
+    }
+    const onInputEnd = (): void => { channel.end() }
+    input.on('data', onInput)
+    input.once('end', onInputEnd)
+    input.on('error', (err: Error) => { channel.destroy(err); settle(err) })
+
+    // If the output goes away (a command that exits without reading), the rest is dropped rather
+    // than left paused forever: the peer's goodbye must still be read to finish the session.
+    let outputGone = false
+    const dropOutput = (): void => {
+      outputGone = true
+      channel.resume()
+    }
+    output.once('close', dropOutput)
+    output.on('error', dropOutput)
+    channel.on('data', (chunk: Buffer) => {
+      if (outputGone) return
+      if (!output.write(chunk)) {
+        channel.pause()
+        output.once('drain', () => channel.resume())
+      }
+    })
+    channel.once('end', () => {
+      peerDone = true
+      if (options.interactive && !weDone) {
+        input.off('data', onInput)
+        input.pause()
+        channel.end()
+      }
+      maybeDone()
+    })
+    channel.once('finish', () => { weDone = true; maybeDone() })
+    channel.once('error', (err: unknown) => settle(err))
+    channel.once('close', () => {
+      // A close without both halves finished and without an error (e.g. destroy() with no reason).
+      if (!finished) settle(peerDone && weDone ? undefined : new Error('the channel closed before the session finished'))
+    })
+    input.resume()
+  })
+}

@@ -1,0 +1,35 @@
+/**
+ * Checks the options `createServer` and `connect` share, so a mistake fails at the call that made it
+ * rather than at the first connection.
+ * @module
+ */
+import { ErrorCodes, SecretChannelError } from '../errors.js'
+import { assertKeyPair, type KeyPair } from '../keys.js'
+
+/** Options common to both ends of a TCP secret channel. */
+export interface ChannelOptions {
+  /** Our long-term Ed25519 key pair. */
+  keyPair: KeyPair
+  /** The 32-byte network identifier (SHS1's `K`); `SSB_MAIN_NETWORK_APP_KEY` for Scuttlebutt's main network. */
+  appKey: Uint8Array
+  /**
+   * Milliseconds the whole handshake may take (for `connect`, counted from the start of the TCP
+   * connect); default 10 000, 0 disables the deadline (not advisable on a server).
+   */
+  handshakeTimeout?: number
+}
+
+/** Throws `ERR_INVALID_ARGUMENT` (phase `phase`) when the shared options are malformed. */
+export function checkChannelOptions(options: ChannelOptions | undefined, phase: string): void {
+  if (!options || typeof options !== 'object') {
+    throw new SecretChannelError(ErrorCodes.INVALID_ARGUMENT, phase, 'options { keyPair, appKey } are required')
+  }
+  assertKeyPair(options.keyPair)
+  if (!(options.appKey instanceof Uint8Array) || options.appKey.length !== 32) {
+    throw new SecretChannelError(ErrorCodes.INVALID_ARGUMENT, phase, 'appKey must be 32 bytes')
+  }
+  const t = options.handshakeTimeout
+  if (t !== undefined && !(typeof t === 'number' && t >= 0 && Number.isFinite(t))) {
+    throw new SecretChannelError(ErrorCodes.INVALID_ARGUMENT, phase, 'handshakeTimeout must be a number of milliseconds >= 0')
+  }
+}

@@ -1,0 +1,150 @@
+/**
+ * A TCP (or Unix socket) server whose connections are secret channels.
+ *
+ * ```
+ * net.Socket --(raw 'connection', intercepted)--> SecretStream handshake
+ *    ok   --> 'connection' (stream)         only authenticated peers reach the app
+ *    fail --> 'handshakeError' (err, peer)  socket destroyed; the server keeps serving
+ * ```
+ * @module
+ */
+import { Server, type Socket } from 'node:net'
+import { ErrorCodes, SecretChannelError, isSecretChannelError } from '../errors.js'
+import { SecretStream } from '../streams/secret-stream.js'
+import { checkChannelOptions, type ChannelOptions } from './options.js'
+import { addSocketShims, type SocketLike } from './socket-shim.js'
+
+/** Options for {@link createServer}. */
+export interface ServerOptions extends ChannelOptions {
+  /**
+   * Decides whether a client (by its 32-byte public key) may connect. Return (or resolve to) a truthy
+   * value to accept it, exposed as `stream.auth`; false, or throwing, refuses it and the server hangs
+   * up without proving who it is. Leave it out to accept any client that knows the app key.
+   */
+  authorize?: (remotePublicKey: Buffer) => unknown
+}
+
+/** Where a failed handshake came from, as the raw socket reported it. */
+export interface PeerAddress {
+  /** The peer's IP address (undefined for a non-socket transport). */
+  remoteAddress?: string
+  /** The peer's port. */
+  remotePort?: number
+  /** `"IPv4"` or `"IPv6"`. */
+  remoteFamily?: string
+}
+
+/** A secret stream handed out by the server: a {@link SecretStream} with socket-like extras for http. */
+export type ServerStream = SecretStream & SocketLike
+
+/**
+ * A `net.Server` whose `'connection'` event carries {@link SecretStream}s that finished the handshake.
+ * Everything else (`listen`, `close`, `address`, `maxConnections`, …) is the plain `net.Server` API.
+ *
+ * Events added or changed:
+ * - `'connection' (stream: ServerStream)`: a peer authenticated; `stream.remotePublicKey` says who.
+ * - `'handshakeError' (err: SecretChannelError, peer: PeerAddress)`: a connection that failed the
+ *   handshake (wrong app key, refused by `authorize`, garbage, timeout, hang-up). Purely informative.
+ *
+ * Any duplex can be handed to it with `server.emit('connection', duplex)` to run the server side of
+ * the handshake over a transport other than TCP.
+ */
+export class SecretServer extends Server {
+  private readonly channel: ServerOptions
+
+  /**
+   * @param options - key pair, app key, optional `authorize` and `handshakeTimeout`
+   * @param onConnection - optional `'connection'` listener
+   */
+  constructor(options: ServerOptions, onConnection?: (stream: ServerStream) => void) {
+    checkChannelOptions(options, 'server')
+    if (options.authorize !== undefined && typeof options.authorize !== 'function') {
+      throw new SecretChannelError(ErrorCodes.INVALID_ARGUMENT, 'server', 'authorize must be a function')
+    }
+    // allowHalfOpen: box-stream has its own goodbye, so each direction must be able to finish on its own.
+    super({ allowHalfOpen: true })
+    this.channel = { ...options }
+    if (onConnection) this.on('connection', onConnection)
+  }
+
+  /**
+   * Intercepts net.Server's own `'connection'` (a raw socket) and replaces it with the handshake;
+   * only secret streams are passed on to listeners.
+   */
+  override emit(event: string | symbol, ...args: unknown[]): boolean {
+    if (event === 'connection' && !(args[0] instanceof SecretStream)) {
+      this.secure(args[0] as Socket)
+      return true
+    }
+    return super.emit(event, ...args)
+  }
+
+  private secure(raw: Socket): void {
+    const peer: PeerAddress = { remoteAddress: raw.remoteAddress, remotePort: raw.remotePort, remoteFamily: raw.remoteFamily }
+    // A reset during the handshake must not become an unhandled 'error' on the raw socket; the
+    // secret stream sees the same event and reports it through `opened`.
+    raw.on?.('error', ignore)
+    let stream: SecretStream
+    try {
+      stream = new SecretStream(raw, {
+        isInitiator: false,
+        keyPair: this.channel.keyPair,
+        appKey: this.channel.appKey,
+        authorize: this.channel.authorize,
+        handshakeTimeout: this.channel.handshakeTimeout
+      })
+    } catch (err) {
+      raw.destroy?.()
+      this.reportFailure(err, peer)
+      return
+    }
+    stream.on('error', ignore)
+    stream.opened.then(
+      () => {
+        stream.off('error', ignore)
+        super.emit('connection', addSocketShims(stream, raw))
+      },
+      (err: unknown) => {
+        stream.destroy()
+        raw.destroy?.()
+        this.reportFailure(err, peer)
+      }
+    )
+  }
+
+  private reportFailure(err: unknown, peer: PeerAddress): void {
+    const error = isSecretChannelError(err)
+      ? err
+      : new SecretChannelError(ErrorCodes.TRANSPORT, 'handshake', 'the connection failed during the handshake', { cause: err })
+    super.emit('handshakeError', error, peer)
+  }
+}
+
+function ignore(): void {}
+
+/** Typed listeners for the events {@link SecretServer} adds or changes; every other `net.Server` event is unchanged. */
+export interface SecretServer {
+  on(event: 'connection', listener: (stream: ServerStream) => void): this
+  on(event: 'handshakeError', listener: (err: SecretChannelError, peer: PeerAddress) => void): this
+  on(event: string, listener: (...args: any[]) => void): this
+  once(event: 'connection', listener: (stream: ServerStream) => void): this
+  once(event: 'handshakeError', listener: (err: SecretChannelError, peer: PeerAddress) => void): this
+  once(event: string, listener: (...args: any[]) => void): this
+}
+
+/**
+ * Creates a server that runs the server side of the secret handshake on every incoming connection.
+ *
+ * @example
+ * ```ts
+ * const server = createServer({ keyPair, appKey: SSB_MAIN_NETWORK_APP_KEY }, (stream) => {
+ *   console.log('hello', formatId(stream.remotePublicKey))
+ *   stream.pipe(stream) // echo
+ * })
+ * server.on('handshakeError', (err, peer) => console.warn(peer.remoteAddress, err.code))
+ * server.listen(8008, '127.0.0.1')
+ * ```
+ */
+export function createServer(options: ServerOptions, onConnection?: (stream: ServerStream) => void): SecretServer {
+  return new SecretServer(options, onConnection)
+}

@@ -1,0 +1,127 @@
+/**
+ * `accounts-register`, `accounts-backup`, `accounts-restore`, `accounts-prove`, `accounts-login`.
+ * @module
+ */
+import { generateKeyPair } from '../../../keys.js'
+import { register, backup, restore, proveIdentity } from '../workflows.js'
+import { connectFlat } from '../flat/net.js'
+import { CLIENT_OPTIONS, endpoint, idOf, loadKey, need, opt, readPassword, saveKey, usage } from './shared.js'
+import type { CliArgs, CliCommand } from './shared.js'
+
+const identityOf = (args: CliArgs) => endpoint(need(args, 'identity'), need(args, 'identity-id'))
+const keyServerOf = (args: CliArgs) => endpoint(need(args, 'key-server'), need(args, 'key-server-id'))
+const SERVERS = `  --identity HOST:PORT --identity-id @ID        the identity server
+  --key-server HOST:PORT --key-server-id @ID    the key server
+  --user NAME                                   the account
+  --password-env VAR    read the password from VAR (default SECRET_CHANNEL_PASSWORD), else from stdin`
+
+/** `secret-channel accounts-register` */
+export const registerCommand: CliCommand = {
+  name: 'accounts-register',
+  summary: 'create an identity and register it with the identity server',
+  usage: `usage: secret-channel accounts-register --identity HOST:PORT --identity-id @ID --user NAME --out FILE [--no-password]
+
+Creates an Ed25519 identity, writes it to --out (mode 600), and registers its public key with the
+password's KDF salt and login key. --no-password registers a non-interactive account (key only).
+${SERVERS}`,
+  options: { ...CLIENT_OPTIONS, out: { type: 'string', short: 'o' }, 'no-password': { type: 'boolean' } },
+  async run(args, io) {
+    const out = need(args, 'out')
+    const password = args.values['no-password'] ? undefined : await readPassword(args, io)
+    const keyPair = generateKeyPair()
+    saveKey(out, keyPair) // first, so a failed registration never loses a registered key
+    await register({ identity: identityOf(args), userID: need(args, 'user'), password, keyPair })
+    io.stdout.write(`registered ${need(args, 'user')} as ${idOf(keyPair.publicKey)}; identity written to ${out}\n`)
+    return 0
+  }
+}
+
+/** `secret-channel accounts-backup` */
+export const backupCommand: CliCommand = {
+  name: 'accounts-backup',
+  summary: 'seal the private key with the password and store it on the key server',
+  usage: `usage: secret-channel accounts-backup --key FILE ${'[servers]'} --user NAME
+
+Seals the identity in --key with the password (scrypt + XSalsa20-Poly1305) and stores it on the
+key server, with a put-private-key token the identity server issues to this identity only.
+  --key FILE    the identity file
+${SERVERS}`,
+  options: { ...CLIENT_OPTIONS, key: { type: 'string' } },
+  async run(args, io) {
+    const keyPair = loadKey(need(args, 'key'))
+    const password = await readPassword(args, io)
+    await backup({ identity: identityOf(args), keyServer: keyServerOf(args), userID: need(args, 'user'), keyPair, password })
+    io.stdout.write(`backed up ${idOf(keyPair.publicKey)} for ${need(args, 'user')}\n`)
+    return 0
+  }
+}
+
+/** `secret-channel accounts-restore` */
+export const restoreCommand: CliCommand = {
+  name: 'accounts-restore',
+  summary: 'on a new device: get the identity back with the user name and password',
+  usage: `usage: secret-channel accounts-restore [servers] --user NAME --out FILE
+
+Derives the login key from the password, gets a get-private-key token, fetches the sealed key and
+opens it locally; writes the identity to --out (mode 600).
+${SERVERS}
+  --out FILE    where to write the identity`,
+  options: { ...CLIENT_OPTIONS, out: { type: 'string', short: 'o' } },
+  async run(args, io) {
+    const out = need(args, 'out')
+    const password = await readPassword(args, io)
+    const keyPair = await restore({ identity: identityOf(args), keyServer: keyServerOf(args), userID: need(args, 'user'), password })
+    saveKey(out, keyPair)
+    io.stdout.write(`restored ${idOf(keyPair.publicKey)} for ${need(args, 'user')} into ${out}\n`)
+    return 0
+  }
+}
+
+/** `secret-channel accounts-prove` */
+export const proveCommand: CliCommand = {
+  name: 'accounts-prove',
+  summary: 'answer the identity server\'s session challenge with an identity',
+  usage: `usage: secret-channel accounts-prove --key FILE --identity HOST:PORT --identity-id @ID --user NAME`,
+  options: { ...CLIENT_OPTIONS, key: { type: 'string' } },
+  async run(args, io) {
+    const keyPair = loadKey(need(args, 'key'))
+    await proveIdentity({ identity: identityOf(args), userID: need(args, 'user'), keyPair })
+    io.stdout.write(`session challenge passed for ${need(args, 'user')}\n`)
+    return 0
+  }
+}
+
+/** `secret-channel accounts-login` */
+export const loginCommand: CliCommand = {
+  name: 'accounts-login',
+  summary: 'log in to a flat-protocol server; stdin → session → stdout',
+  usage: `usage: secret-channel accounts-login --server HOST:PORT --server-id @ID (--user NAME | --key FILE) [--max-packet N]
+
+Interactive (--user): the server sends the password-sealed key, unlocked here with the password.
+Non-interactive (--key): the identity file's key is used directly; the server never holds it.
+Standard input is sent on the session; what the server sends is written to standard output.
+  --password-env VAR    see accounts-register`,
+  options: { server: { type: 'string' }, 'server-id': { type: 'string' }, user: { type: 'string', short: 'u' }, key: { type: 'string' }, 'max-packet': { type: 'string' }, 'password-env': { type: 'string' } },
+  async run(args, io) {
+    const at = endpoint(need(args, 'server'), need(args, 'server-id'))
+    const user = opt(args, 'user')
+    const keyFile = opt(args, 'key')
+    if ((user === undefined) === (keyFile === undefined)) throw usage('give exactly one of --user (interactive) and --key (non-interactive)')
+    const maxPacket = opt(args, 'max-packet') === undefined ? undefined : Number(opt(args, 'max-packet'))
+    const password = user === undefined ? undefined : await readPassword(args, io)
+    const session = connectFlat({ host: at.host, port: at.port, serverPublicKey: at.publicKey, username: user, password, keyPair: keyFile ? loadKey(keyFile) : undefined, maxPacket })
+    const finished = new Promise<void>((resolve, reject) => {
+      session.on('data', (d: unknown) => io.stdout.write(d as Buffer))
+      session.on('end', () => resolve())
+      session.on('error', reject)
+    })
+    finished.catch(() => {}) // a failed login is reported by `opened` below
+    await session.opened
+    io.stderr.write(`logged in (MAX-PACKET ${session.maxPacket})\n`)
+    io.stdin.on('data', (d: Buffer) => { if (!session.write(d)) { io.stdin.pause(); session.once('drain', () => io.stdin.resume()) } })
+    io.stdin.once('end', () => session.end())
+    io.stdin.resume()
+    await finished
+    return 0
+  }
+}

@@ -1,0 +1,145 @@
+/**
+ * What the accounts subcommands share: their shape (structurally the same as the `secret-channel`
+ * tool's `Command`, so they register there with one line each), endpoints, key files, passwords.
+ * @module
+ */
+import { readFileSync, writeFileSync } from 'node:fs'
+import type { Readable, Writable } from 'node:stream'
+import { ErrorCodes, SecretChannelError } from '../../../errors.js'
+import { formatId, parseId, parseIdentityFile, toIdentityFile } from '../../../keys.js'
+import type { KeyPair } from '../../../keys.js'
+import type { Endpoint } from '../rpc/client.js'
+
+/** How one option is spelled (as `node:util` parseArgs takes it). */
+export interface CliOption {
+  /** Value or flag. */
+  type: 'string' | 'boolean'
+  /** One-letter alias. */
+  short?: string
+  /** May be repeated. */
+  multiple?: boolean
+}
+
+/** Parsed command line. */
+export interface CliArgs {
+  /** Option values by long name. */
+  values: Record<string, string | boolean | string[] | boolean[] | undefined>
+  /** Positional arguments. */
+  positionals: string[]
+}
+
+/** The process's streams, passed in so commands run in tests. */
+export interface CliIO {
+  /** Standard input. */
+  stdin: Readable
+  /** Standard output: results only. */
+  stdout: Writable
+  /** Standard error: progress and errors. */
+  stderr: Writable
+  /** Environment (passwords come from here, never from argv). */
+  env: NodeJS.ProcessEnv
+  /** Resolves when the process is asked to stop; servers run until then. */
+  stopped: Promise<void>
+}
+
+/** One subcommand. */
+export interface CliCommand {
+  /** The word after `secret-channel`. */
+  name: string
+  /** One line for the command list. */
+  summary: string
+  /** `--help` text. */
+  usage: string
+  /** Accepted options. */
+  options: Record<string, CliOption>
+  /** Runs; resolves to the exit status. */
+  run(args: CliArgs, io: CliIO): Promise<number>
+}
+
+/** A bad command line. */
+export function usage(detail: string): SecretChannelError {
+  return new SecretChannelError(ErrorCodes.INVALID_ARGUMENT, 'command line', detail)
+}
+
+/** A required string option. */
+export function need(args: CliArgs, name: string): string {
+  const v = args.values[name]
+  if (typeof v !== 'string' || v === '') throw usage(`--${name} is required`)
+  return v
+}
+
+/** An optional string option. */
+export function opt(args: CliArgs, name: string): string | undefined {
+  const v = args.values[name]
+  return typeof v === 'string' ? v : undefined
+}
+
+/** `HOST:PORT` (or `PORT`) plus the server's `@…ed25519` id → an endpoint. */
+export function endpoint(address: string, id: string): Endpoint {
+  const m = /^(?:(.+):)?(\d{1,5})$/.exec(address)
+  if (!m) throw usage(`"${address}" is not HOST:PORT`)
+  return { host: m[1] ?? '127.0.0.1', port: Number(m[2]), publicKey: parseId(id) }
+}
+
+/** `HOST:PORT` → where to listen. */
+export function listenAddress(address: string | undefined): { host: string, port: number } {
+  if (!address) return { host: '127.0.0.1', port: 0 }
+  const m = /^(?:(.+):)?(\d{1,5})$/.exec(address)
+  if (!m) throw usage(`"${address}" is not HOST:PORT`)
+  return { host: m[1] ?? '127.0.0.1', port: Number(m[2]) }
+}
+
+/** Reads an identity file. */
+export function loadKey(path: string): KeyPair {
+  return parseIdentityFile(readFileSync(path, 'utf8'))
+}
+
+/** Writes an identity file readable by its owner only. */
+export function saveKey(path: string, keyPair: KeyPair): void {
+  writeFileSync(path, JSON.stringify(toIdentityFile(keyPair), null, 2) + '\n', { mode: 0o600, flag: 'wx' })
+}
+
+/**
+ * The password: from the environment variable named by `--password-env` (default
+ * `SECRET_CHANNEL_PASSWORD`), else the first line of standard input. Never from argv, where
+ * every user of the machine could read it.
+ */
+export async function readPassword(args: CliArgs, io: CliIO): Promise<string> {
+  const name = opt(args, 'password-env') ?? 'SECRET_CHANNEL_PASSWORD'
+  const fromEnv = io.env[name]
+  if (fromEnv !== undefined) return fromEnv
+  io.stderr.write(`password (one line on stdin, or set ${name}): `)
+  return new Promise((resolve, reject) => {
+    let text = ''
+    const onData = (d: Buffer | string): void => {
+      text += d.toString()
+      const nl = text.indexOf('\n')
+      if (nl >= 0) done(text.slice(0, nl).replace(/\r$/, ''))
+    }
+    const onEnd = (): void => done(text.replace(/\r?\n$/, ''))
+    const done = (pw: string): void => {
+      io.stdin.off('data', onData)
+      io.stdin.off('end', onEnd)
+      io.stdin.pause()
+      io.stderr.write('\n')
+      if (pw === '') reject(usage('an empty password'))
+      else resolve(pw)
+    }
+    io.stdin.on('data', onData)
+    io.stdin.once('end', onEnd)
+    io.stdin.resume()
+  })
+}
+
+/** `@…ed25519` of a key. */
+export const idOf = (publicKey: Uint8Array): string => formatId(publicKey)
+
+/** Options every client command shares. */
+export const CLIENT_OPTIONS: Record<string, CliOption> = {
+  identity: { type: 'string' },
+  'identity-id': { type: 'string' },
+  'key-server': { type: 'string' },
+  'key-server-id': { type: 'string' },
+  user: { type: 'string', short: 'u' },
+  'password-env': { type: 'string' }
+}

@@ -1,0 +1,160 @@
+/**
+ * Password → two independent keys.
+ *
+ * One scrypt run (memory-hard, random per-user salt, parameters stored beside the result) gives a
+ * 64-byte master secret; HKDF-SHA-256 splits it into:
+ *
+ * ```
+ * scrypt(password, salt, N=2^logN, r, p) ──► master (64 bytes)
+ *   HKDF(master, salt, "secret-channel/accounts/v1/seal")  ──► sealKey  (never leaves the client)
+ *   HKDF(master, salt, "secret-channel/accounts/v1/login") ──► loginKey (sent to the identity server)
+ * ```
+ *
+ * Knowing the login key tells nothing about the seal key (HKDF outputs with different `info` are
+ * independent), so the identity server, which sees login keys, cannot open the sealed private key
+ * that the key server stores.
+ * @module
+ */
+import { scrypt as nodeScrypt } from 'node:crypto'
+import { hkdf } from '@noble/hashes/hkdf.js'
+import { sha256 } from '@noble/hashes/sha2.js'
+import { ErrorCodes, SecretChannelError } from '../../errors.js'
+import { wipe } from '../../crypto/policy.js'
+
+/** scrypt cost parameters, stored with everything derived from them. */
+export interface KdfParams {
+  /** log2 of the CPU/memory cost N. 17 (N = 131072, 128 MiB with r = 8) by default. */
+  logN: number
+  /** Block size. 8 by default. */
+  r: number
+  /** Parallelism. 1 by default. */
+  p: number
+}
+
+/** Bytes of a KDF salt. */
+export const SALT_BYTES = 32
+/** Bytes of {@link encodeKdfParams}' output. */
+export const KDF_PARAMS_BYTES = 6
+
+/**
+ * The default parameters: logN = 17, r = 8, p = 1 (OWASP's scrypt recommendation).
+ * `SECRET_CHANNEL_SCRYPT_LOGN` overrides logN (tests set it low to stay fast).
+ */
+export function defaultKdfParams(): KdfParams {
+  const env = Number(process.env.SECRET_CHANNEL_SCRYPT_LOGN)
+  const logN = Number.isInteger(env) && env >= 1 && env <= 22 ? env : 17
+  return { logN, r: 8, p: 1 }
+}
+
+/**
+ * The weakest parameters a client accepts from a server (a hostile identity server could otherwise
+ * hand out cheap parameters and then brute-force the login key it receives). logN 15 by default;
+ * `SECRET_CHANNEL_SCRYPT_MIN_LOGN` lowers it for tests.
+ */
+export function minimumKdfParams(): KdfParams {
+  const env = Number(process.env.SECRET_CHANNEL_SCRYPT_MIN_LOGN)
+  const logN = Number.isInteger(env) && env >= 1 && env <= 22 ? env : 15
+  return { logN, r: 8, p: 1 }
+}
+
+/** Most memory scrypt may be asked to use (128 · N · r bytes): 1 GiB, e.g. logN 20 with r 8. */
+export const MAX_KDF_MEMORY = 1024 * 1024 * 1024
+
+/**
+ * Checks parameters are well-formed and within bounds: 1 ≤ logN ≤ 22, 1 ≤ r ≤ 32, 1 ≤ p ≤ 16,
+ * at most {@link MAX_KDF_MEMORY} of memory (so a record or a server cannot make a client allocate
+ * gigabytes), and (when `minimum` is given) at least as costly as `minimum`.
+ * @throws SecretChannelError `ERR_INVALID_ARGUMENT`
+ */
+export function assertKdfParams(params: KdfParams, minimum?: KdfParams, phase = 'kdf'): KdfParams {
+  const ok = params && Number.isInteger(params.logN) && Number.isInteger(params.r) && Number.isInteger(params.p) &&
+    params.logN >= 1 && params.logN <= 22 && params.r >= 1 && params.r <= 32 && params.p >= 1 && params.p <= 16 &&
+    128 * 2 ** params.logN * params.r <= MAX_KDF_MEMORY
+  if (!ok) throw new SecretChannelError(ErrorCodes.INVALID_ARGUMENT, phase, 'scrypt parameters out of range')
+  if (minimum && (params.logN < minimum.logN || params.r * params.p < minimum.r * minimum.p)) {
+    throw new SecretChannelError(ErrorCodes.INVALID_ARGUMENT, phase,
+      `scrypt parameters (logN ${params.logN}, r ${params.r}, p ${params.p}) are weaker than the accepted minimum (logN ${minimum.logN})`)
+  }
+  return params
+}
+
+/**
+ * Wire form of {@link KdfParams}, 6 bytes:
+ * ```
+ * [ 0x01 algorithm=scrypt | logN u8 | r u16 BE | p u16 BE ]
+ * ```
+ */
+export function encodeKdfParams(params: KdfParams): Uint8Array {
+  assertKdfParams(params)
+  const out = Buffer.alloc(KDF_PARAMS_BYTES)
+  out[0] = 1
+  out[1] = params.logN
+  out.writeUInt16BE(params.r, 2)
+  out.writeUInt16BE(params.p, 4)
+  return out
+}
+
+/** Parses {@link encodeKdfParams}' output; throws `ERR_PROTOCOL` on anything else. */
+export function decodeKdfParams(bytes: Uint8Array, phase = 'kdf'): KdfParams {
+  if (bytes.length !== KDF_PARAMS_BYTES || bytes[0] !== 1) {
+    throw new SecretChannelError(ErrorCodes.PROTOCOL, phase, 'unknown KDF parameter encoding')
+  }
+  const b = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length)
+  const params = { logN: b[1]!, r: b.readUInt16BE(2), p: b.readUInt16BE(4) }
+  try {
+    return assertKdfParams(params, undefined, phase)
+  } catch (err) {
+    throw new SecretChannelError(ErrorCodes.PROTOCOL, phase, 'KDF parameters out of range', { cause: err })
+  }
+}
+
+/** The two keys a password yields. Wipe them with {@link wipePasswordKeys} when done. */
+export interface PasswordKeys {
+  /** 32 bytes; seals the private key; never leaves the client. */
+  sealKey: Uint8Array
+  /** 32 bytes; proves knowledge of the password to the identity server. */
+  loginKey: Uint8Array
+}
+
+const SEAL_INFO = new TextEncoder().encode('secret-channel/accounts/v1/seal')
+const LOGIN_INFO = new TextEncoder().encode('secret-channel/accounts/v1/login')
+
+/** Runs scrypt off the main thread (node's thread pool) with exactly enough `maxmem`. */
+export function scryptAsync(secret: Uint8Array, salt: Uint8Array, params: KdfParams, length: number): Promise<Uint8Array> {
+  const N = 2 ** params.logN
+  const maxmem = 128 * N * params.r + 128 * params.r * params.p + 1024 * 1024
+  return new Promise((resolve, reject) => {
+    nodeScrypt(secret, salt, length, { N, r: params.r, p: params.p, maxmem }, (err, key) => {
+      if (err) reject(new SecretChannelError(ErrorCodes.INVALID_ARGUMENT, 'kdf', 'scrypt failed', { cause: err }))
+      else resolve(new Uint8Array(key.buffer, key.byteOffset, key.length))
+    })
+  })
+}
+
+/**
+ * Derives the seal key and the login key from a password.
+ * @param password - UTF-8 text or raw bytes (normalised to NFKC when text)
+ * @param salt - the per-user random salt ({@link SALT_BYTES} bytes)
+ * @param params - scrypt cost
+ */
+export async function derivePasswordKeys(password: string | Uint8Array, salt: Uint8Array, params: KdfParams): Promise<PasswordKeys> {
+  if (typeof password !== 'string' && !(password instanceof Uint8Array)) {
+    throw new SecretChannelError(ErrorCodes.INVALID_ARGUMENT, 'kdf', 'password must be a string or bytes')
+  }
+  if (!(salt instanceof Uint8Array) || salt.length !== SALT_BYTES) {
+    throw new SecretChannelError(ErrorCodes.INVALID_ARGUMENT, 'kdf', `salt must be ${SALT_BYTES} bytes`)
+  }
+  assertKdfParams(params)
+  const pw = typeof password === 'string' ? Buffer.from(password.normalize('NFKC'), 'utf8') : Buffer.from(password)
+  const master = await scryptAsync(pw, salt, params, 64)
+  wipe(pw)
+  const sealKey = hkdf(sha256, master, salt, SEAL_INFO, 32)
+  const loginKey = hkdf(sha256, master, salt, LOGIN_INFO, 32)
+  wipe(master)
+  return { sealKey, loginKey }
+}
+
+/** Zeroes both keys. */
+export function wipePasswordKeys(keys: PasswordKeys): void {
+  wipe(keys.sealKey, keys.loginKey)
+}

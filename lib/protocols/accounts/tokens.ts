@@ -1,0 +1,48 @@
+/**
+ * Token rules shared by the identity server's access tokens and session challenges.
+ *
+ * A token is 32 random bytes shown once to its holder; the store keeps only SHA-256(token), its
+ * user, its single purpose and its expiry. Redeeming removes it first (single use, even when the
+ * redemption then fails), and the user, purpose and expiry are checked after, all failures giving
+ * the same `ERR_INVALID_TOKEN` so a caller learns nothing about which check failed.
+ * @module
+ */
+import { getCryptoBackend } from '../../crypto/index.js'
+import { constantTimeEqual } from '../../crypto/policy.js'
+import { ErrorCodes, SecretChannelError } from '../../errors.js'
+import type { IdentityStore } from './store.js'
+
+/** Bytes of a token. */
+export const TOKEN_BYTES = 32
+
+/** What a token may be used for. */
+export const Purpose = Object.freeze({
+  PUT_PRIVATE_KEY: 'put-private-key',
+  GET_PRIVATE_KEY: 'get-private-key',
+  SESSION_CHALLENGE: 'session-challenge'
+} as const)
+
+/** One of {@link Purpose}. */
+export type PurposeName = (typeof Purpose)[keyof typeof Purpose]
+
+/** Makes and stores a token; returns the token (to hand out once) and its expiry. */
+export function issueToken(store: IdentityStore, userID: string, purpose: PurposeName, now: number, ttlMs: number): { token: Uint8Array, expiresAt: number } {
+  const crypto = getCryptoBackend()
+  const token = crypto.randomBytes(TOKEN_BYTES)
+  const expiresAt = now + ttlMs
+  store.purgeExpiredTokens(now)
+  store.insertToken({ hash: crypto.sha256(token), userID, purpose, expiresAt })
+  return { token, expiresAt }
+}
+
+/**
+ * Redeems a token for `userID` and `purpose`, consuming it.
+ * @throws SecretChannelError `ERR_INVALID_TOKEN` when unknown, already used, expired, for another user or another purpose
+ */
+export function redeemToken(store: IdentityStore, token: Uint8Array, userID: string, purpose: PurposeName, now: number, phase: string): void {
+  const hash = getCryptoBackend().sha256(token)
+  const record = token.length === TOKEN_BYTES ? store.consumeToken(hash) : null
+  const ok = record !== null && constantTimeEqual(record.hash, hash) && record.userID === userID &&
+    record.purpose === purpose && record.expiresAt >= now
+  if (!ok) throw new SecretChannelError(ErrorCodes.INVALID_TOKEN, phase, 'token is unknown, used, expired, or not for this user and purpose')
+}

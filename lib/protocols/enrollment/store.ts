@@ -1,0 +1,235 @@
+/**
+ * Where a server records the devices it enrolled, and the `authorize` hook that lets its
+ * secret-handshake server admit exactly those devices.
+ *
+ * The JSON file is rewritten atomically (temporary file in the same folder, fsync, rename), so a
+ * crash leaves either the old or the new list, never half of one; writes in one process are queued.
+ * @module
+ */
+import { mkdir, open, readFile, rename, unlink } from 'node:fs/promises'
+import { dirname, join, basename } from 'node:path'
+import { randomBytes } from 'node:crypto'
+import { ErrorCodes, SecretChannelError } from '../../errors.js'
+import { formatId } from '../../keys.js'
+import { Phase, type IssuedKeyType } from './layout.js'
+import type { IssuedDevice } from './server.js'
+
+/** One enrolled device as stored. */
+export interface EnrolledDevice {
+  /** `@…=.ed25519` or `rsa:sha256:<hex>`. */
+  id: string
+  /** The kind of key issued. */
+  type: IssuedKeyType
+  /** The public key, base64 (32 bytes for Ed25519, SPKI DER for RSA). */
+  publicKey: string
+  /** When it was enrolled (ISO 8601). */
+  enrolledAt: string
+  /** Whether it proved knowledge of an enrollment code. */
+  codeUsed: boolean
+}
+
+/** A place to record enrolled devices. Implementations must make `add` durable before resolving. */
+export interface EnrollmentStore {
+  /** Records a device; rejects with `ERR_ALREADY_EXISTS` if its id is already there. */
+  add(device: EnrolledDevice): Promise<void>
+  /** True when a device with this id is enrolled. */
+  has(id: string): Promise<boolean>
+  /** The device with this id, or null. */
+  get(id: string): Promise<EnrolledDevice | null>
+  /** Every enrolled device. */
+  list(): Promise<EnrolledDevice[]>
+  /** Removes a device; true if it was there. */
+  remove(id: string): Promise<boolean>
+}
+
+/** The stored record for a device the server just issued a key to. */
+export function toEnrolledDevice(issued: IssuedDevice, now: Date = new Date()): EnrolledDevice {
+  return {
+    id: issued.id,
+    type: issued.type,
+    publicKey: Buffer.from(issued.publicKey).toString('base64'),
+    enrolledAt: now.toISOString(),
+    codeUsed: issued.codeUsed
+  }
+}
+
+function alreadyExists(id: string): SecretChannelError {
+  return new SecretChannelError(ErrorCodes.ALREADY_EXISTS, Phase.STORE, `device ${id} is already enrolled`)
+}
+
+/** An in-memory store, for tests and short-lived servers. */
+export class MemoryEnrollmentStore implements EnrollmentStore {
+  private readonly devices = new Map<string, EnrolledDevice>()
+
+  /** @inheritDoc */
+  async add(device: EnrolledDevice): Promise<void> {
+    if (this.devices.has(device.id)) throw alreadyExists(device.id)
+    this.devices.set(device.id, { ...device })
+  }
+
+  /** @inheritDoc */
+  async has(id: string): Promise<boolean> {
+    return this.devices.has(id)
+  }
+
+  /** @inheritDoc */
+  async get(id: string): Promise<EnrolledDevice | null> {
+    const device = this.devices.get(id)
+    return device ? { ...device } : null
+  }
+
+  /** @inheritDoc */
+  async list(): Promise<EnrolledDevice[]> {
+    return [...this.devices.values()].map((d) => ({ ...d }))
+  }
+
+  /** @inheritDoc */
+  async remove(id: string): Promise<boolean> {
+    return this.devices.delete(id)
+  }
+}
+
+/** The file's JSON shape. */
+interface StoreFile {
+  version: 1
+  devices: EnrolledDevice[]
+}
+
+/**
+ * A store kept in one JSON file (mode 0600), rewritten atomically on every change.
+ *
+ * @example
+ * ```ts
+ * const store = new JsonFileEnrollmentStore('./enrolled.json')
+ * await acceptEnrollment(socket, { keyPair, code, store })
+ * ```
+ */
+export class JsonFileEnrollmentStore implements EnrollmentStore {
+  /** The file's path. */
+  readonly path: string
+  private queue: Promise<unknown> = Promise.resolve()
+
+  /** @param path - the JSON file; created on the first `add` */
+  constructor(path: string) {
+    if (typeof path !== 'string' || path.length === 0) throw new SecretChannelError(ErrorCodes.INVALID_ARGUMENT, Phase.STORE, 'a store path is required')
+    this.path = path
+  }
+
+  /** @inheritDoc */
+  add(device: EnrolledDevice): Promise<void> {
+    return this.change((devices) => {
+      if (devices.some((d) => d.id === device.id)) throw alreadyExists(device.id)
+      devices.push({ ...device })
+      return true
+    }).then(() => undefined)
+  }
+
+  /** @inheritDoc */
+  async has(id: string): Promise<boolean> {
+    await this.queue.catch(() => undefined)
+    return (await this.read()).some((d) => d.id === id)
+  }
+
+  /** @inheritDoc */
+  async get(id: string): Promise<EnrolledDevice | null> {
+    await this.queue.catch(() => undefined)
+    return (await this.read()).find((d) => d.id === id) ?? null
+  }
+
+  /** @inheritDoc */
+  async list(): Promise<EnrolledDevice[]> {
+    await this.queue.catch(() => undefined)
+    return this.read()
+  }
+
+  /** @inheritDoc */
+  remove(id: string): Promise<boolean> {
+    return this.change((devices) => {
+      const i = devices.findIndex((d) => d.id === id)
+      if (i < 0) return false
+      devices.splice(i, 1)
+      return true
+    })
+  }
+
+  /** Runs read-modify-write steps one after another. */
+  private change(mutate: (devices: EnrolledDevice[]) => boolean): Promise<boolean> {
+    const run = this.queue.catch(() => undefined).then(async () => {
+      const devices = await this.read()
+      const changed = mutate(devices)
+      if (changed) await this.write({ version: 1, devices })
+      return changed
+    })
+    this.queue = run
+    return run
+  }
+
+  private async read(): Promise<EnrolledDevice[]> {
+    let text: string
+    try {
+      text = await readFile(this.path, 'utf8')
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return []
+      throw new SecretChannelError(ErrorCodes.TRANSPORT, Phase.STORE, `cannot read ${this.path}`, { cause: err })
+    }
+    try {
+      const file = JSON.parse(text) as StoreFile
+      if (file?.version !== 1 || !Array.isArray(file.devices)) throw new Error('not a version 1 enrollment store')
+      return file.devices
+    } catch (err) {
+      throw new SecretChannelError(ErrorCodes.BAD_KEY, Phase.STORE, `${this.path} is not a valid enrollment store`, { cause: err })
+    }
+  }
+
+  private async write(file: StoreFile): Promise<void> {
+    const tmp = join(dirname(this.path), `.${basename(this.path)}.${randomBytes(6).toString('hex')}.tmp`)
+    try {
+      await mkdir(dirname(this.path), { recursive: true, mode: 0o700 })
+      await writeFileAtomic(tmp, this.path, `${JSON.stringify(file, null, 2)}\n`)
+    } catch (err) {
+      if (err instanceof SecretChannelError) throw err
+      throw new SecretChannelError(ErrorCodes.TRANSPORT, Phase.STORE, `cannot write ${this.path}`, { cause: err })
+    }
+  }
+}
+
+/**
+ * Writes `text` to `tmp` (mode 0600, exclusive), fsyncs it and renames it over `path`.
+ * Used for the store and for identity files.
+ */
+export async function writeFileAtomic(tmp: string, path: string, text: string): Promise<void> {
+  const handle = await open(tmp, 'wx', 0o600)
+  try {
+    await handle.writeFile(text)
+    await handle.sync()
+  } catch (err) {
+    await handle.close()
+    await unlink(tmp).catch(() => undefined)
+    throw err
+  }
+  await handle.close()
+  try {
+    await rename(tmp, path)
+  } catch (err) {
+    await unlink(tmp).catch(() => undefined)
+    throw new SecretChannelError(ErrorCodes.TRANSPORT, Phase.STORE, `cannot replace ${path}`, { cause: err })
+  }
+}
+
+/**
+ * An `authorize` function for a secret-handshake server that admits exactly the Ed25519 keys
+ * this store has enrolled. It resolves to the device's record (so `SecretStream#auth` tells the
+ * application which device connected and when it was enrolled), or `false`.
+ *
+ * @example
+ * ```ts
+ * const server = createServer({ keyPair, authorize: enrolledAuthorizer(store) })
+ * ```
+ */
+export function enrolledAuthorizer(store: EnrollmentStore): (remotePublicKey: Uint8Array) => Promise<EnrolledDevice | false> {
+  return async (remotePublicKey: Uint8Array): Promise<EnrolledDevice | false> => {
+    if (!(remotePublicKey instanceof Uint8Array) || remotePublicKey.length !== 32) return false
+    const device = await store.get(formatId(remotePublicKey))
+    return device !== null && device.type === 'ed25519' ? device : false
+  }
+}

@@ -1,0 +1,86 @@
+/** The enrollment stores and enrolledAuthorizer. */
+import test from 'tape'
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, statSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import {
+  JsonFileEnrollmentStore, MemoryEnrollmentStore, enrolledAuthorizer, type EnrolledDevice, type EnrollmentStore
+} from '../../lib/protocols/enrollment/index.js'
+import { generateKeyPair, formatId } from '../../lib/keys.js'
+
+const dir = mkdtempSync(join(tmpdir(), 'enroll-store-'))
+test.onFinish(() => rmSync(dir, { recursive: true, force: true }))
+
+function device(): EnrolledDevice {
+  const pair = generateKeyPair()
+  return { id: formatId(pair.publicKey), type: 'ed25519', publicKey: Buffer.from(pair.publicKey).toString('base64'), enrolledAt: new Date().toISOString(), codeUsed: true }
+}
+
+for (const [name, make] of [
+  ['memory', () => new MemoryEnrollmentStore()],
+  ['json file', () => new JsonFileEnrollmentStore(join(dir, `store-${Math.random()}.json`))]
+] as Array<[string, () => EnrollmentStore]>) {
+  test(`${name} store: add, has, list, remove, duplicates`, async (t) => {
+    const store = make()
+    const d = device()
+    t.notOk(await store.has(d.id), 'empty at first')
+    await store.add(d)
+    t.ok(await store.has(d.id), 'has after add')
+    t.deepEqual(await store.list(), [d], 'listed')
+    t.deepEqual(await store.get(d.id), d, 'get returns the record')
+    t.equal(await store.get('@nobody.ed25519'), null, 'get of an unknown id is null')
+    try { await store.add(d); t.fail('duplicate') } catch (err: any) { t.equal(err.code, 'ERR_ALREADY_EXISTS', 'duplicate: ERR_ALREADY_EXISTS') }
+    t.ok(await store.remove(d.id), 'removed')
+    t.notOk(await store.remove(d.id), 'second remove is false')
+    t.notOk(await store.has(d.id), 'gone')
+  })
+}
+
+test('json file store: concurrent adds all land, the file is valid JSON with mode 0600, no temp files left', async (t) => {
+  const path = join(dir, 'concurrent.json')
+  const store = new JsonFileEnrollmentStore(path)
+  const devices = Array.from({ length: 20 }, device)
+  await Promise.all(devices.map((d) => store.add(d)))
+  const file = JSON.parse(readFileSync(path, 'utf8'))
+  t.equal(file.version, 1, 'versioned')
+  t.equal(file.devices.length, 20, 'all 20 devices written')
+  t.equal(statSync(path).mode & 0o777, 0o600, 'mode 0600')
+  t.deepEqual(readdirSync(dir).filter((f) => f.endsWith('.tmp')), [], 'no temporary files left')
+  const reopened = new JsonFileEnrollmentStore(path)
+  t.ok(await reopened.has(devices[7]!.id), 'a new instance reads the same file')
+})
+
+test('json file store: a corrupt file is ERR_BAD_KEY, not silently emptied', async (t) => {
+  const path = join(dir, 'corrupt.json')
+  writeFileSync(path, '{"version":1,"devices":')
+  const store = new JsonFileEnrollmentStore(path)
+  try { await store.add(device()); t.fail('add') } catch (err: any) { t.equal(err.code, 'ERR_BAD_KEY', 'ERR_BAD_KEY') }
+  t.equal(readFileSync(path, 'utf8'), '{"version":1,"devices":', 'file untouched')
+})
+
+test('enrolledAuthorizer admits enrolled Ed25519 keys only', async (t) => {
+  const store = new MemoryEnrollmentStore()
+  const enrolled = generateKeyPair()
+  const stranger = generateKeyPair()
+  await store.add({ ...device(), id: formatId(enrolled.publicKey) })
+  const authorize = enrolledAuthorizer(store)
+  const admitted = await authorize(enrolled.publicKey)
+  t.equal(admitted && admitted.id, formatId(enrolled.publicKey), 'enrolled key admitted, with its record')
+  t.equal(await authorize(stranger.publicKey), false, 'stranger refused')
+  t.equal(await authorize(new Uint8Array(31)), false, 'malformed key refused')
+  await store.remove(formatId(enrolled.publicKey))
+  t.equal(await authorize(enrolled.publicKey), false, 'removed device refused')
+})
+
+test('unwritable locations give typed errors (store: ERR_TRANSPORT, identity: ERR_BAD_KEY)', async (t) => {
+  const blocker = join(dir, 'not-a-directory')
+  writeFileSync(blocker, 'x')
+  const store = new JsonFileEnrollmentStore(join(blocker, 'enrolled.json'))
+  try { await store.add(device()); t.fail('add') } catch (err: any) { t.equal(err.code, 'ERR_TRANSPORT', 'store under a file: ERR_TRANSPORT') }
+  const { saveReceivedKey } = await import('../../lib/protocols/enrollment/index.js')
+  const pair = generateKeyPair()
+  try {
+    await saveReceivedKey(join(blocker, 'id.json'), { type: 'ed25519', keyPair: pair, id: formatId(pair.publicKey) })
+    t.fail('save')
+  } catch (err: any) { t.equal(err.code, 'ERR_BAD_KEY', 'identity under a file: ERR_BAD_KEY') }
+})
