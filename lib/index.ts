@@ -37,5 +37,25 @@ export {
   type EnrollOptions, type AcceptEnrollmentOptions, type EnrollmentResult, type EnrolledDevice, type EnrollmentStore, type ReceivedKey
 } from './protocols/enrollment/index.js'
 
+// notice key agreement (seed 002)
+export {
+  NoticePeer,
+  NoticeChannel,
+  KnownPeers,
+  connectNotice,
+  framedTransport,
+  noticeTransportPair,
+  keyFingerprint,
+  displayFingerprint,
+  DEFAULT_MAX_NOTICE_BYTES,
+  type NoticePeerOptions,
+  type NoticeEvent,
+  type NoticeOutput,
+  type NoticeChannelOptions,
+  type NoticeSecureInfo,
+  type NoticeTransport,
+  type KnownPeer
+} from './protocols/notice/index.js'
+
 // performance (perf): which crypto backends load here
 export { availableCryptoBackends, type CryptoBackendName } from './crypto/index.js'

@@ -133,7 +133,10 @@ export function parseIdentityFile(text: string): KeyPair {
   try {
     json = JSON.parse(String(text).split('\n').filter((line) => !/^\s*#/.test(line)).join('\n'))
   } catch (err) {
-    throw bad('not valid JSON', err)
+    // V8's JSON.parse messages quote the input around a bad token, which in a key file can be
+    // part of the secret key: keep only the position, never the text (nor the original error).
+    const position = /position (\d+)/.exec(String((err as Error)?.message))?.[1]
+    throw bad(position === undefined ? 'not valid JSON' : `not valid JSON (error at character ${position})`)
   }
   const file = json as Partial<IdentityFile> | null
   if (!file || typeof file !== 'object') throw bad('not a JSON object')

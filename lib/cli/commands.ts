@@ -18,6 +18,7 @@ import { accountsBackup } from './accounts-backup.js'
 import { accountsRestore } from './accounts-restore.js'
 import { accountsProve } from './accounts-prove.js'
 import { accountsLogin } from './accounts-login.js'
+import { notice } from './notice.js'
 
 /** Every subcommand, in the order `secret-channel --help` lists them. */
 export const commands: readonly Command[] = [
@@ -34,5 +35,6 @@ export const commands: readonly Command[] = [
   accountsProve,
   accountsLogin,
   enrollServer,
-  enroll
+  enroll,
+  notice
 ]

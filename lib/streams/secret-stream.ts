@@ -71,6 +71,11 @@ export interface SecretStreamOptions {
   handshakeTimeout?: number
   /** Aborts the handshake, or destroys the open channel, when it fires. */
   signal?: AbortSignal
+  /**
+   * Open channel only: destroy it with `ERR_IDLE_TIMEOUT` after this many milliseconds without a
+   * byte received or sent (default 0: no idle timeout). The handshake has its own deadline.
+   */
+  idleTimeout?: number
   /** streamx high-water mark for both sides, in bytes (default 16 KiB). */
   highWaterMark?: number
   /** Crypto backend; the process-wide one when left out. */
@@ -128,6 +133,10 @@ export class SecretStream extends Duplex {
   private pendingBytes = 0
   private authorizing = false
   private handshakeTimer: ReturnType<typeof setTimeout> | null = null
+  private readonly idleTimeout: number
+  private idleTimer: ReturnType<typeof setTimeout> | null = null
+  private endCalled = false
+  private destroyedByOwner = false
   private readonly signal: AbortSignal | undefined
   private openCallback: ((err: Error | null) => void) | null = null
   private drainCallback: ((err: Error | null) => void) | null = null
@@ -182,6 +191,11 @@ export class SecretStream extends Duplex {
     if (typeof timeout !== 'number' || !(timeout >= 0)) {
       throw new SecretChannelError(ErrorCodes.INVALID_ARGUMENT, Phase.HANDSHAKE, 'handshakeTimeout must be a number of milliseconds >= 0')
     }
+    const idle = opts.idleTimeout ?? 0
+    if (typeof idle !== 'number' || !(idle >= 0)) {
+      throw new SecretChannelError(ErrorCodes.INVALID_ARGUMENT, Phase.HANDSHAKE, 'idleTimeout must be a number of milliseconds >= 0')
+    }
+    this.idleTimeout = idle
     this.rawStream = rawStream
     this.isInitiator = opts.isInitiator
     this.publicKey = toBuffer(keyPair.publicKey)
@@ -234,7 +248,20 @@ export class SecretStream extends Duplex {
    * 'finish' callback, as on any writable.
    */
   override end(data?: Buffer | Uint8Array | string | (() => void)): this {
+    this.endCalled = true
     return super.end(data)
+  }
+
+  /**
+   * Queues plaintext. Returns false when the caller should wait for 'drain'.
+   * @throws SecretChannelError `ERR_INVALID_STATE` after {@link end}: the bytes could never be
+   *   sent (streamx alone would drop them silently)
+   */
+  override write(data: Buffer | Uint8Array | string): boolean {
+    if (this.endCalled && !this.destroying) {
+      throw new SecretChannelError(ErrorCodes.INVALID_STATE, 'box-stream', 'write after end(): the goodbye is already queued')
+    }
+    return super.write(data)
   }
 
   /**
@@ -309,6 +336,15 @@ export class SecretStream extends Duplex {
     }
   }
 
+  /**
+   * Tears the channel down at once: no goodbye is sent, so the peer sees a truncation. With `err`,
+   * emits it as 'error'; without, just closes (and `opened`, if pending, rejects with `ERR_ABORTED`).
+   */
+  override destroy(err?: Error | null): void {
+    if (!err && !this.destroying) this.destroyedByOwner = true
+    super.destroy(err ?? undefined)
+  }
+
   /** streamx: resolves once the handshake is over. */
   override _open(cb: (err: Error | null) => void): void {
     if (this.isOpen) cb(null)
@@ -350,6 +386,7 @@ export class SecretStream extends Duplex {
   override _predestroy(): void {
     const err = this.destroyError()
     this.clearHandshakeTimer()
+    this.clearIdleTimer()
     this.signal?.removeEventListener('abort', this.onAbort)
     if (this.handshake) {
       this.handshake.destroy()
@@ -387,7 +424,9 @@ export class SecretStream extends Duplex {
   private destroyError(): Error {
     const state = (this as any)._readableState ?? (this as any)._writableState
     const err = state?.error
-    return err instanceof Error ? err : new SecretChannelError(ErrorCodes.ABORTED, this.phaseName(), 'the stream was destroyed')
+    // destroy() without an error: streamx records its own untyped StreamError; report ours instead.
+    if (this.destroyedByOwner || !(err instanceof Error)) return new SecretChannelError(ErrorCodes.ABORTED, this.phaseName(), 'the stream was destroyed')
+    return err
   }
 
   private phaseName(): string {
@@ -408,6 +447,25 @@ export class SecretStream extends Duplex {
     }
   }
 
+  /** Any traffic after the handshake postpones the idle deadline. */
+  private touch(): void {
+    this.idleTimer?.refresh()
+  }
+
+  private startIdleTimer(): void {
+    if (this.idleTimeout <= 0 || this.destroying) return
+    const ms = this.idleTimeout
+    this.idleTimer = setTimeout(() => {
+      this.idleTimer = null
+      this.destroy(new SecretChannelError(ErrorCodes.IDLE_TIMEOUT, 'box-stream', `no traffic for ${ms} ms`))
+    }, ms)
+  }
+
+  private clearIdleTimer(): void {
+    if (this.idleTimer) clearTimeout(this.idleTimer)
+    this.idleTimer = null
+  }
+
   private clearHandshakeTimer(): void {
     if (this.handshakeTimer) clearTimeout(this.handshakeTimer)
     this.handshakeTimer = null
@@ -418,6 +476,7 @@ export class SecretStream extends Duplex {
   }
 
   private sendRaw(bytes: Uint8Array): boolean {
+    this.touch()
     return this.rawStream.write(toBuffer(bytes)) !== false
   }
 
@@ -425,12 +484,14 @@ export class SecretStream extends Duplex {
   private endRawIfDone(): void {
     if (this.sentGoodbye && this.decoder?.ended && !this.rawFinished) {
       this.rawFinished = true
+      this.clearIdleTimer()
       if (!this.rawStream.writableEnded && !this.rawStream.destroyed) this.rawStream.end()
     }
   }
 
   private receive(chunk: Buffer): void {
     if (this.destroying) return
+    this.touch()
     if (this.decoder) return this.decode(chunk)
     this.pendingInput.push(chunk)
     this.pendingBytes += chunk.length
@@ -535,6 +596,7 @@ export class SecretStream extends Duplex {
     this.isOpen = true
     this.handshakeDuration = Date.now() - this.startedAt
     this.clearHandshakeTimer()
+    this.startIdleTimer()
     const rest = this.pendingInput
     this.pendingInput = []
     this.pendingBytes = 0

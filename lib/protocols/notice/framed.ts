@@ -1,0 +1,117 @@
+/**
+ * The framed duplex adapter: carries notices over any byte stream (TCP, a pipe, a Node or streamx
+ * duplex) by prefixing each with its length:
+ * ```
+ *  0          2
+ *  ├─ len ────┼──── notice (len bytes, 10..maxNoticeBytes) ────┤   repeated
+ *  │ u16 BE   │
+ * ```
+ * A length outside 10..maxNoticeBytes is a protocol error (garbage on the stream), and so is a
+ * stream that ends in the middle of a frame.
+ * @module
+ */
+import { ErrorCodes, SecretChannelError } from '../../errors.js'
+import { NoticeChannel, type NoticeChannelOptions } from './channel.js'
+import { DEFAULT_MAX_NOTICE_BYTES, NOTICE_HEADER_BYTES, NoticePhase } from './layout.js'
+import type { NoticeTransport } from './transport.js'
+
+/** The byte stream shape the framed adapter needs: what both Node and streamx duplexes offer. */
+export interface ByteDuplex {
+  write(chunk: Uint8Array): unknown
+  end(chunk?: unknown): unknown
+  destroy(err?: Error): unknown
+  // Loosely typed on purpose: Node's and streamx's event signatures differ.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  on(event: string, listener: (...args: any[]) => void): unknown
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  removeListener(event: string, listener: (...args: any[]) => void): unknown
+}
+
+/**
+ * Turns a byte stream into a {@link NoticeTransport}.
+ * @param stream - any duplex of bytes
+ * @param maxNoticeBytes - the largest notice accepted (default 200)
+ */
+export function framedTransport(stream: ByteDuplex, maxNoticeBytes = DEFAULT_MAX_NOTICE_BYTES): NoticeTransport {
+  const listeners = new Set<(notice: Uint8Array) => void>()
+  const closers = new Set<(err?: Error) => void>()
+  let pending = Buffer.alloc(0)
+  let done = false
+  let ended = false
+  let closeError: Error | undefined
+  const close = (err?: Error): void => {
+    if (done) return
+    done = true
+    closeError = err
+    for (const l of closers) l(err)
+  }
+  const onData = (chunk: Uint8Array): void => {
+    if (done) return
+    pending = pending.length === 0 ? Buffer.from(chunk) : Buffer.concat([pending, chunk])
+    while (pending.length >= 2) {
+      const length = pending.readUInt16BE(0)
+      if (length < NOTICE_HEADER_BYTES || length > maxNoticeBytes) {
+        const err = new SecretChannelError(ErrorCodes.PROTOCOL, NoticePhase.TRANSPORT, `frame of ${length} bytes is not a notice (limit ${maxNoticeBytes}): garbage on the stream`)
+        close(err)
+        stream.destroy()
+        return
+      }
+      if (pending.length < 2 + length) break
+      const notice = new Uint8Array(pending.subarray(2, 2 + length))
+      pending = pending.subarray(2 + length)
+      for (const l of listeners) l(notice)
+      if (done) return
+    }
+  }
+  const onEnd = (): void => {
+    if (pending.length > 0) close(new SecretChannelError(ErrorCodes.TRUNCATED, NoticePhase.TRANSPORT, 'the stream ended in the middle of a notice frame'))
+    else close()
+  }
+  const onClose = (): void => close()
+  const onError = (err: Error): void => close(err)
+  stream.on('data', onData)
+  stream.on('end', onEnd)
+  stream.on('close', onClose)
+  stream.on('error', onError)
+  return {
+    send(notice) {
+      if (ended) return
+      const frame = Buffer.allocUnsafe(2 + notice.length)
+      frame.writeUInt16BE(notice.length, 0)
+      frame.set(notice, 2)
+      stream.write(frame)
+    },
+    onNotice(listener) {
+      listeners.add(listener)
+      return () => listeners.delete(listener)
+    },
+    onClose(listener) {
+      // A listener that arrives after the stream went away still hears about it.
+      if (done) queueMicrotask(() => listener(closeError))
+      closers.add(listener)
+      return () => closers.delete(listener)
+    },
+    close() {
+      done = true
+      if (ended) return
+      ended = true
+      stream.removeListener('data', onData)
+      stream.end()
+    }
+  }
+}
+
+/**
+ * Runs the notice agreement over a byte stream and returns the plaintext channel.
+ * @param stream - any duplex of bytes (a `net.Socket`, a streamx duplex, one end of a pair)
+ * @param options - see {@link NoticeChannelOptions}
+ * @example
+ * ```ts
+ * const socket = net.connect(7000, '127.0.0.1')
+ * const channel = connectNotice(socket, { role: 'initiator', keyPair, knownPeers: 'peers.json', peerName: 'bob' })
+ * channel.on('secure', (info) => console.log('fingerprint', info.fingerprint))
+ * ```
+ */
+export function connectNotice(stream: ByteDuplex, options: NoticeChannelOptions): NoticeChannel {
+  return new NoticeChannel(framedTransport(stream, options.maxNoticeBytes), { lingerMs: 0, ...options })
+}

@@ -1,0 +1,113 @@
+/**
+ * Fuzz target for the pull-stream adapter: `createServer(...)(cb)` fed by a pull source of an
+ * edited honest client transcript (msg1 ‖ msg3 ‖ frames ‖ ending) in random chunks, with random
+ * pauses. The pull API has no option to fix the server's ephemeral key, so for the duration of a
+ * case the process-wide backend hands out the fixture's ephemeral secret as its 32 random bytes.
+ *
+ * Same oracle as the streamx target, but exact on errors too: a pull source hands over every
+ * authenticated frame before it reports the failure.
+ */
+import type { CryptoBackend } from '../../../lib/crypto/backend.js'
+import { getCryptoBackend, useCryptoBackend } from '../../../lib/crypto/index.js'
+import { createServer } from '../../../lib/streams/pull.js'
+import { cat, ensure, ensureTyped, fixture, sameBytes, type Fixture } from '../harness.js'
+import { applyMutations, chunk } from '../mutate.js'
+import { expectedForSide, streamCaseArb, transcriptFor, type StreamCase } from './streams.js'
+import type { FuzzTarget } from './types.js'
+
+type End = null | true | Error
+type SourceCb = (end: End, data?: Uint8Array) => void
+type Source = (abort: End, cb: SourceCb) => void
+
+/** A pull source of `chunks`; after each index in `pauses` it answers on the next macrotask. */
+function chunkSource(chunks: Uint8Array[], pauses: number[]): Source {
+  let i = 0
+  return (abort, cb) => {
+    if (abort) return cb(abort)
+    if (i >= chunks.length) return cb(true)
+    const index = i++
+    const data = Buffer.from(chunks[index]!)
+    if (pauses.includes(index)) setImmediate(() => cb(null, data))
+    else cb(null, data)
+  }
+}
+
+/** Reads a pull source to its end without growing the stack on synchronous sources. */
+function drain(source: Source, onData: (d: Uint8Array) => void, onEnd: (end: End) => void): void {
+  let sync = true
+  let looping = false
+  const next = (): void => {
+    looping = true
+    while (looping) {
+      looping = false
+      sync = true
+      let answered = false
+      source(null, (end, data) => {
+        answered = true
+        if (end) return onEnd(end)
+        onData(data!)
+        if (sync) looping = true
+        else next()
+      })
+      sync = false
+      if (!answered) return
+    }
+  }
+  next()
+}
+
+/** The pull adapter target (asynchronous). */
+export function pullServerTarget(f: Fixture = fixture()): FuzzTarget<StreamCase> & { async: true } {
+  return {
+    name: 'pull-server',
+    description: 'the pull-stream adapter (server side): edited transcripts in random chunks and pauses',
+    async: true,
+    arbitrary: streamCaseArb,
+    async check(c) {
+      const { wire, units } = transcriptFor(f, 'server', c)
+      const mutated = applyMutations(wire, c.mutations)
+      const want = expectedForSide('server', wire, units, mutated)
+
+      const previous = getCryptoBackend()
+      const pinned: CryptoBackend = { ...f.crypto, randomBytes: (n) => (n === 32 ? f.serverEphemeral.slice() : f.crypto.randomBytes(n)) }
+      useCryptoBackend(pinned)
+      const out: Uint8Array[] = []
+      let handshakeError: unknown = null
+      let sourceEnd: End = null
+      let timer: ReturnType<typeof setTimeout> | undefined
+      try {
+        const outcome = new Promise<void>((resolve) => {
+          const accept = createServer(f.server, (_pub: Buffer, cb: (err: null, ok: boolean) => void) => cb(null, true), f.appKey, 60_000)
+          const duplex = accept((err, stream) => {
+            if (err) {
+              handshakeError = err
+              return resolve()
+            }
+            // Our side has nothing to say: end it, which sends the goodbye.
+            stream!.sink(((abort: End, cb: SourceCb) => cb(abort || true)) as any)
+            drain(stream!.source as unknown as Source, (d) => out.push(Uint8Array.from(d)), (end) => {
+              sourceEnd = end
+              resolve()
+            })
+          })
+          duplex.sink(chunkSource(chunk(mutated, c.chunks), c.pauses) as any)
+          drain(duplex.source as unknown as Source, () => {}, () => {})
+        })
+        const hung = await Promise.race([outcome.then(() => false), new Promise<boolean>((r) => { timer = setTimeout(() => r(true), 5000) })])
+        ensure(!hung, 'the pull server neither finished nor failed within 5 s (hang)')
+      } finally {
+        clearTimeout(timer)
+        useCryptoBackend(previous)
+      }
+      const plain = cat(...out)
+      ensure(sameBytes(plain, want.plain), `emitted ${plain.length} bytes, expected exactly ${want.plain.length}`)
+      if (want.code === null) {
+        ensure(handshakeError === null && sourceEnd === true, `expected a clean end, got ${String(handshakeError ?? sourceEnd)}`)
+        return
+      }
+      const failure = handshakeError ?? (sourceEnd === true ? null : sourceEnd)
+      ensure(failure !== null, `expected ${want.code}, the stream ended cleanly`)
+      ensureTyped(failure, [want.code], 'pull')
+    }
+  }
+}
