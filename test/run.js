@@ -30,7 +30,7 @@ function find(dir) {
 const files = find(testDir).filter((f) => filter.length === 0 || filter.some((p) => f.includes(p)))
 
 /** Test files (paths relative to dist/test) whose outcome depends on the crypto backend. */
-const BACKEND_SENSITIVE = [/^handshake\//, /^boxstream\//, /^streams\//, /^net\//, /interop/, /shs1/, /pull/, /vectors/]
+const BACKEND_SENSITIVE = [/^handshake\//, /^boxstream\//, /^streams\//, /^net\//, /^security\//, /interop/, /shs1/, /pull/, /vectors/]
 
 async function backendsToRun() {
   if (process.env.SECRET_CHANNEL_CRYPTO) return [process.env.SECRET_CHANNEL_CRYPTO]
