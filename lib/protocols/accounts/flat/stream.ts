@@ -20,6 +20,7 @@ import { FlatClientMachine } from './client.js'
 import type { FlatClientAction } from './client.js'
 import { FlatServerMachine } from './server.js'
 import type { FlatAccount, FlatServerAction } from './server.js'
+import { iterateUntilEnd } from '../../../streams/iterate-until-end.js'
 
 /** The duplex byte transport underneath: a `net.Socket` (with `allowHalfOpen: true`), a pipe, any Node or streamx duplex. */
 export interface FlatRawStream {
@@ -79,6 +80,11 @@ const toBuffer = (b: Uint8Array): Buffer => Buffer.isBuffer(b) ? b : Buffer.from
  * ```
  */
 export class FlatStream extends Duplex {
+  /** Iterates the plaintext until the peer's clean end, even while our side still writes. */
+  override [Symbol.asyncIterator](): AsyncIterableIterator<Buffer> {
+    return iterateUntilEnd(this, () => new SecretChannelError(ErrorCodes.ABORTED, 'flat session', 'the stream was destroyed before the peer finished'))
+  }
+
   /** The transport underneath. */
   readonly rawStream: FlatRawStream
   /** True on the client. */
