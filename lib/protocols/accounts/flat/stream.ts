@@ -21,19 +21,10 @@ import type { FlatClientAction } from './client.js'
 import { FlatServerMachine } from './server.js'
 import type { FlatAccount, FlatServerAction } from './server.js'
 import { iterateUntilEnd } from '../../../streams/iterate-until-end.js'
+import type { RawStream } from '../../../streams/secret-stream.js'
 
-/** The duplex byte transport underneath: a `net.Socket` (with `allowHalfOpen: true`), a pipe, any Node or streamx duplex. */
-export interface FlatRawStream {
-  write(data: Uint8Array): boolean
-  end(...args: any[]): unknown
-  destroy(err?: Error): unknown
-  on(event: string, listener: (...args: any[]) => void): unknown
-  removeListener(event: string, listener: (...args: any[]) => void): unknown
-  pause?(): unknown
-  resume?(): unknown
-  destroyed?: boolean
-  writableEnded?: boolean
-}
+/** The duplex byte transport underneath: the same shape `SecretStream` accepts. */
+export type FlatRawStream = RawStream
 
 /** Looks an account up for the server: by USERNAME (interactive) or by CERTIFICATE-ID (non-interactive). */
 export type FlatLookup = (query: { by: 'username', username: string } | { by: 'thumbprint', thumbprint: Uint8Array }) => FlatAccount | null | Promise<FlatAccount | null>
