@@ -17,7 +17,7 @@ export {
   type KeyPair,
   type IdentityFile
 } from './keys.js'
-export { SecretStream, DEFAULT_HANDSHAKE_TIMEOUT, type SecretStreamOptions, type Authorize, type RawStream } from './streams/secret-stream.js'
+export { SecretStream, DEFAULT_HANDSHAKE_TIMEOUT, type SecretStreamEvents, type SecretStreamOptions, type Authorize, type RawStream } from './streams/secret-stream.js'
 export { createDuplexPair, MemoryDuplex } from './streams/memory-pair.js'
 export { ClientHandshake, ServerHandshake, type SessionKeys, type HandshakeOptions, type ClientHandshakeOptions } from './handshake/index.js'
 export { BoxEncoder, BoxDecoder, MAX_FRAME_BODY } from './boxstream/index.js'

@@ -14,7 +14,7 @@
  * ```
  * @module
  */
-import { Duplex } from 'streamx'
+import { Duplex, type DuplexEvents } from 'streamx'
 import { ClientHandshake } from '../handshake/client.js'
 import { ServerHandshake } from '../handshake/server.js'
 import { Phase } from '../handshake/layout.js'
@@ -97,6 +97,14 @@ function mapWritable(data: unknown): unknown {
 
 const noop = (): void => {}
 
+/** The events of a {@link SecretStream}: streamx's, with plaintext typed, plus `'connect'`. */
+export interface SecretStreamEvents extends DuplexEvents {
+  /** A chunk of authenticated plaintext. */
+  data: [data: Buffer]
+  /** The handshake succeeded; `remotePublicKey` (and on a server, `auth`) are set. */
+  connect: []
+}
+
 /**
  * A mutually authenticated, encrypted channel over `rawStream`.
  *
@@ -109,7 +117,7 @@ const noop = (): void => {}
  * channel.end() // sends the goodbye
  * ```
  */
-export class SecretStream extends Duplex {
+export class SecretStream extends Duplex<SecretStreamEvents> {
   /** The transport underneath. */
   readonly rawStream: RawStream
   /** True on the dialing side. */
