@@ -56,3 +56,6 @@ export {
   type NoticeTransport,
   type KnownPeer
 } from './protocols/notice/index.js'
+
+// performance (perf): which crypto backends load here
+export { availableCryptoBackends, type CryptoBackendName } from './crypto/index.js'

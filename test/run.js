@@ -2,8 +2,13 @@
 // Runs every compiled test file (dist/test/**/*.test.js) in its own process with tape, then prints
 // one closing line "N passed, N failed" (assertions), which CI reads. A file that crashes or exits
 // non-zero without a tape failure counts as one failure, so a crash can never pass silently.
+//
+// Backend-sensitive files (see BACKEND_SENSITIVE, or a file containing the marker comment
+// "@test-all-backends") run once per crypto backend that loads here, with SECRET_CHANNEL_CRYPTO
+// set; the closing line sums every run. TEST_BACKENDS=noble,node narrows the list;
+// SECRET_CHANNEL_CRYPTO=<name> runs every file once with that backend only.
 import { spawn } from 'node:child_process'
-import { readdirSync, statSync } from 'node:fs'
+import { readdirSync, readFileSync, statSync } from 'node:fs'
 import { join, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
@@ -23,14 +28,37 @@ function find(dir) {
 }
 
 const files = find(testDir).filter((f) => filter.length === 0 || filter.some((p) => f.includes(p)))
+
+/** Test files (paths relative to dist/test) whose outcome depends on the crypto backend. */
+const BACKEND_SENSITIVE = [/^handshake\//, /^boxstream\//, /^streams\//, /^net\//, /^security\//, /interop/, /shs1/, /pull/, /vectors/]
+
+async function backendsToRun() {
+  if (process.env.SECRET_CHANNEL_CRYPTO) return [process.env.SECRET_CHANNEL_CRYPTO]
+  const { availableCryptoBackends } = await import(join(root, 'dist', 'lib', 'crypto', 'index.js'))
+  const available = availableCryptoBackends()
+  const wanted = (process.env.TEST_BACKENDS || '').split(',').map((s) => s.trim()).filter(Boolean)
+  return wanted.length ? available.filter((b) => wanted.includes(b)) : available
+}
+
+function isBackendSensitive(file) {
+  const name = relative(testDir, file).split('\\').join('/')
+  return BACKEND_SENSITIVE.some((re) => re.test(name)) || readFileSync(file, 'utf8').includes('@test-all-backends')
+}
+
+const backends = await backendsToRun()
+/** One job per (file, backend) for sensitive files, one per file otherwise (default backend). */
+const jobs = files.flatMap((file) => (isBackendSensitive(file) && backends.length > 1 && !process.env.SECRET_CHANNEL_CRYPTO
+  ? backends.map((backend) => ({ file, backend }))
+  : [{ file, backend: null }]))
 let passed = 0
 let failed = 0
 const failures = []
 
-function runFile(file) {
+function runFile({ file, backend }) {
   return new Promise((resolve) => {
     const started = Date.now()
-    const child = spawn(process.execPath, [join(root, 'node_modules', 'tape', 'bin', 'tape'), file], { cwd: root, env: process.env })
+    const env = backend ? { ...process.env, SECRET_CHANNEL_CRYPTO: backend } : process.env
+    const child = spawn(process.execPath, [join(root, 'node_modules', 'tape', 'bin', 'tape'), file], { cwd: root, env })
     let out = ''
     child.stdout.on('data', (d) => { out += d })
     child.stderr.on('data', (d) => { out += d })
@@ -41,7 +69,7 @@ function runFile(file) {
       const fail = Number((out.match(/^# fail\s+(\d+)/m) || [])[1] || 0)
       passed += pass
       failed += fail
-      const name = relative(testDir, file)
+      const name = relative(testDir, file) + (backend ? ` [${backend}]` : '')
       const crashed = code !== 0 && fail === 0
       if (crashed) failed += 1
       if (fail > 0 || crashed) {
@@ -55,10 +83,11 @@ function runFile(file) {
   })
 }
 
-const queue = [...files]
+console.log(`crypto backends: ${backends.join(', ')} (backend-sensitive files run once per backend)`)
+const queue = [...jobs]
 await Promise.all(Array.from({ length: Math.max(1, parallel) }, async () => {
   while (queue.length) await runFile(queue.shift())
 }))
 if (failures.length) console.log(`failed files: ${failures.join(', ')}`)
 console.log(`${passed} passed, ${failed} failed`)
-process.exit(failed > 0 || files.length === 0 ? 1 : 0)
+process.exit(failed > 0 || jobs.length === 0 ? 1 : 0)

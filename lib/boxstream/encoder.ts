@@ -5,6 +5,7 @@
 import type { CryptoBackend } from '../crypto/backend.js'
 import { getCryptoBackend } from '../crypto/index.js'
 import { ErrorCodes, SecretChannelError } from '../errors.js'
+import { allocBuffer } from './slab.js'
 import { HEADER_BYTES, HEADER_PLAINTEXT_BYTES, KEY_BYTES, MAX_FRAME_BODY, NONCE_BYTES, TAG_BYTES, encodedLength, incrementNonce } from './layout.js'
 import { copyBytes } from '../crypto/policy.js'
 
@@ -61,7 +62,7 @@ export class BoxEncoder {
    * @returns the wire bytes, a fresh buffer the caller owns
    */
   encode(plaintext: Uint8Array): Buffer {
-    const out = Buffer.allocUnsafe(encodedLength(plaintext.length))
+    const out = allocBuffer(encodedLength(plaintext.length))
     this.encodeInto(plaintext, out, 0)
     return out
   }

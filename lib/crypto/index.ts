@@ -1,31 +1,52 @@
 /**
- * Chooses the crypto backend. Today: the portable noble backend. Faster backends register here
- * and are picked automatically when they load; `SECRET_CHANNEL_CRYPTO=<name>` or
- * {@link useCryptoBackend} forces one.
+ * Chooses the crypto backend, fastest first: `sodium-native` (libsodium addon, optional), then
+ * `node` (node:crypto for Ed25519/X25519/SHA-2, noble for secretbox), then `noble` (pure JS,
+ * always loads). `SECRET_CHANNEL_CRYPTO=<name>` or {@link useCryptoBackend} forces one. All three
+ * produce identical bytes and identical accept/reject decisions (test/crypto/backends.test.ts).
  * @module
  */
 import type { CryptoBackend } from './backend.js'
 import { createNobleBackend } from './noble.js'
+import { createNodeBackend } from './node.js'
+import { createSodiumBackend } from './sodium.js'
 import { SecretChannelError, ErrorCodes } from '../errors.js'
 
 export type { CryptoBackend, SignKeyPair } from './backend.js'
 
 /** Names of the backends this build knows, in order of preference. */
-export type CryptoBackendName = 'noble'
+export type CryptoBackendName = 'sodium-native' | 'node' | 'noble'
 
-const factories: Record<string, () => CryptoBackend> = {
+const factories: Record<CryptoBackendName, () => CryptoBackend> = {
+  'sodium-native': createSodiumBackend,
+  node: createNodeBackend,
   noble: createNobleBackend
 }
 
-const preference: string[] = ['noble']
+const preference: CryptoBackendName[] = ['sodium-native', 'node', 'noble']
 
 let current: CryptoBackend | null = null
 
 /** Creates the named backend; throws `ERR_INVALID_ARGUMENT` if it is unknown or cannot load here. */
 export function createCryptoBackend(name: string): CryptoBackend {
-  const factory = factories[name]
+  const factory = Object.hasOwn(factories, name) ? factories[name as CryptoBackendName] : undefined
   if (!factory) throw new SecretChannelError(ErrorCodes.INVALID_ARGUMENT, 'crypto', `unknown crypto backend "${name}" (known: ${Object.keys(factories).join(', ')})`)
-  return factory()
+  try {
+    return factory()
+  } catch (cause) {
+    throw new SecretChannelError(ErrorCodes.INVALID_ARGUMENT, 'crypto', `crypto backend "${name}" cannot be loaded here`, { cause })
+  }
+}
+
+/** The names of the backends that load in this process, fastest first. */
+export function availableCryptoBackends(): CryptoBackendName[] {
+  return preference.filter((name) => {
+    try {
+      factories[name]()
+      return true
+    } catch {
+      return false
+    }
+  })
 }
 
 /** The backend in use: forced by `SECRET_CHANNEL_CRYPTO`, else the fastest that loads. */

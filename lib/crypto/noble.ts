@@ -21,26 +21,30 @@ function numberFromLittleEndian(bytes: Uint8Array): bigint {
   return n
 }
 
+/** Inputs up to this size go through the backend's reusable scratch buffer; larger ones get their own. */
+const SCRATCH_BYTES = 32 + 4096
+
 /**
- * XSalsa20 keystream block 0 carries the one-time Poly1305 key in bytes 0..31 and encrypts the
- * first 32 message bytes with bytes 32..63; the message continues from block 1:
+ * Runs XSalsa20 once over `[32 zero bytes | data]` in an aligned scratch buffer. Block 0's first
+ * 32 keystream bytes become the one-time Poly1305 key; the message is encrypted from byte 32:
  * ```
- * block 0: [ poly1305 key (32) | keystream for data[0..32) (32) ]
- * block 1…: keystream for data[32..)
+ * scratch: [ poly1305 key (32) | data XOR keystream[32..) ]
  * ```
- * `scratch` is 64 bytes owned by the caller; it is wiped before returning.
+ * One pass, one HSalsa20, and 4-byte aligned (noble's fast path: box-stream bodies sit at odd
+ * offsets such as 34 in a frame, which would otherwise take noble's ~40% slower unaligned path).
+ * The caller wipes what it used.
  */
-function xorFirstBlock(scratch: Uint8Array, data: Uint8Array, nonce: Uint8Array, key: Uint8Array): Uint8Array {
-  const head = Math.min(32, data.length)
-  scratch.fill(0)
-  scratch.set(data.subarray(0, head), 32)
-  xsalsa20(key, nonce, scratch, scratch, 0)
-  return scratch
+function xsalsa20WithPolyKey(scratch: Uint8Array, data: Uint8Array, nonce: Uint8Array, key: Uint8Array): Uint8Array {
+  const s = data.length + 32 <= scratch.length ? scratch.subarray(0, data.length + 32) : new Uint8Array(data.length + 32)
+  s.fill(0, 0, 32)
+  s.set(data, 32)
+  xsalsa20(key, nonce, s, s, 0)
+  return s
 }
 
 /** Creates the noble backend. */
 export function createNobleBackend(): CryptoBackend {
-  const block = new Uint8Array(64)
+  const scratch = new Uint8Array(SCRATCH_BYTES)
 
   const backend: CryptoBackend = {
     name: 'noble',
@@ -118,24 +122,20 @@ export function createNobleBackend(): CryptoBackend {
     },
 
     secretboxSealDetached(data, tag, nonce, key) {
-      const first = xorFirstBlock(block, data, nonce, key)
-      data.set(first.subarray(32, 32 + Math.min(32, data.length)), 0)
-      if (data.length > 32) {
-        const rest = data.subarray(32)
-        xsalsa20(key, nonce, rest, rest, 1)
-      }
-      tag.set(poly1305(data, first.subarray(0, 32)))
-      wipe(block)
+      const s = xsalsa20WithPolyKey(scratch, data, nonce, key)
+      const cipher = s.subarray(32)
+      tag.set(poly1305(cipher, s.subarray(0, 32)))
+      data.set(cipher)
+      wipe(s)
     },
 
     secretboxOpenDetached(out, cipher, tag, nonce, key) {
-      const first = xorFirstBlock(block, cipher, nonce, key)
-      const ok = tag.length === 16 && constantTimeEqual(poly1305(cipher, first.subarray(0, 32)), tag)
-      if (ok) {
-        out.set(first.subarray(32, 32 + Math.min(32, cipher.length)), 0)
-        if (cipher.length > 32) xsalsa20(key, nonce, cipher.subarray(32), out.subarray(32), 1)
-      }
-      wipe(block)
+      if (tag.length !== 16 || out.length !== cipher.length) return false
+      // Decrypts into scratch first; the plaintext reaches `out` only once the tag checks out.
+      const s = xsalsa20WithPolyKey(scratch, cipher, nonce, key)
+      const ok = constantTimeEqual(poly1305(cipher, s.subarray(0, 32)), tag)
+      if (ok) out.set(s.subarray(32))
+      wipe(s)
       return ok
     }
   }

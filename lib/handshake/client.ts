@@ -13,6 +13,7 @@ import { ErrorCodes, SecretChannelError } from '../errors.js'
 import { HandshakeBase, type HandshakeOptions } from './base.js'
 import { CLIENT_AUTH_BYTES, SERVER_ACCEPT_BYTES, SERVER_HELLO_BYTES, Phase, ZERO_NONCE, concat } from './layout.js'
 import { deriveSessionKeys, type SessionKeys } from './session.js'
+import { localCurveSecret, remoteCurvePublic } from './curve-cache.js'
 import { copyBytes } from '../crypto/policy.js'
 
 /** Client options: the common ones plus the server's identity, which SHS1 requires up front. */
@@ -46,7 +47,7 @@ export class ClientHandshake extends HandshakeBase<ClientPhase> {
     if (!(serverPublicKey instanceof Uint8Array) || serverPublicKey.length !== 32) {
       throw new SecretChannelError(ErrorCodes.INVALID_ARGUMENT, Phase.HANDSHAKE, 'the server public key must be 32 bytes')
     }
-    const curve = this.crypto.signPublicKeyToCurve(serverPublicKey)
+    const curve = remoteCurvePublic(this.crypto, serverPublicKey)
     if (!curve) {
       this.destroy()
       throw new SecretChannelError(ErrorCodes.INVALID_ARGUMENT, Phase.HANDSHAKE, 'the server public key is not a valid Ed25519 key (not on the curve, or of low order)')
@@ -115,8 +116,8 @@ export class ClientHandshake extends HandshakeBase<ClientPhase> {
   receiveAccept(message: Uint8Array): SessionKeys {
     this.expect('await-accept', 'receiveAccept')
     this.expectLength(message, SERVER_ACCEPT_BYTES, Phase.SERVER_ACCEPT)
-    const localCurveSecret = this.keep(this.crypto.signSecretKeyToCurve(this.keyPair.secretKey))
-    const Ab = this.crypto.scalarMult(localCurveSecret, this.serverEphemeral)
+    // Our key's curve form is derived once per key pair (curve-cache.ts), not per connection.
+    const Ab = this.crypto.scalarMult(localCurveSecret(this.crypto, this.keyPair.secretKey), this.serverEphemeral)
     if (!Ab) throw this.fail(ErrorCodes.PROTOCOL, Phase.SERVER_ACCEPT, 'Ab is all zero')
     this.keep(Ab)
     const key4 = this.keep(this.crypto.sha256(this.keep(concat(this.appKey, this.ab, this.aB, Ab))))

@@ -16,6 +16,7 @@ import { ErrorCodes } from '../errors.js'
 import { HandshakeBase, type HandshakeOptions } from './base.js'
 import { CLIENT_AUTH_BYTES, CLIENT_HELLO_BYTES, Phase, SERVER_ACCEPT_BYTES, ZERO_NONCE, concat } from './layout.js'
 import { deriveSessionKeys, type SessionKeys } from './session.js'
+import { localCurveSecret, remoteCurvePublic } from './curve-cache.js'
 import { copyBytes } from '../crypto/policy.js'
 
 type ServerPhase = 'await-hello' | 'hello' | 'await-auth' | 'authorize'
@@ -68,8 +69,8 @@ export class ServerHandshake extends HandshakeBase<ServerPhase> {
     const ab = this.crypto.scalarMult(this.ephemeralSecret, ap)
     if (!ab) throw this.fail(ErrorCodes.PROTOCOL, Phase.CLIENT_HELLO, 'the client ephemeral key is a low-order point')
     this.ab = this.keep(ab)
-    const localCurveSecret = this.keep(this.crypto.signSecretKeyToCurve(this.keyPair.secretKey))
-    const aB = this.crypto.scalarMult(localCurveSecret, ap)
+    // Our key's curve form is derived once per key pair (curve-cache.ts), not per connection.
+    const aB = this.crypto.scalarMult(localCurveSecret(this.crypto, this.keyPair.secretKey), ap)
     if (!aB) throw this.fail(ErrorCodes.PROTOCOL, Phase.CLIENT_HELLO, 'the client ephemeral key is a low-order point')
     this.aB = this.keep(aB)
     this.abHash = this.keep(this.crypto.sha256(ab))
@@ -105,7 +106,7 @@ export class ServerHandshake extends HandshakeBase<ServerPhase> {
     if (!this.crypto.verify(signature, concat(this.appKey, this.keyPair.publicKey, this.abHash), clientPublicKey)) {
       throw this.fail(ErrorCodes.PROTOCOL, Phase.CLIENT_AUTH, 'the client signature is invalid (or the client key is of low order)')
     }
-    const curve = this.crypto.signPublicKeyToCurve(clientPublicKey)
+    const curve = remoteCurvePublic(this.crypto, clientPublicKey)
     if (!curve) throw this.fail(ErrorCodes.PROTOCOL, Phase.CLIENT_AUTH, 'the client public key is not a valid Ed25519 key')
     this.clientCurveKey = curve
     this.auth = auth

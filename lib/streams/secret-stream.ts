@@ -22,6 +22,7 @@ import type { SessionKeys } from '../handshake/session.js'
 import { BoxDecoder } from '../boxstream/decoder.js'
 import { BoxEncoder } from '../boxstream/encoder.js'
 import { encodedLength } from '../boxstream/layout.js'
+import { allocBuffer } from '../boxstream/slab.js'
 import { ErrorCodes, SecretChannelError } from '../errors.js'
 import { assertKeyPair, formatId, type KeyPair } from '../keys.js'
 import type { CryptoBackend } from '../crypto/backend.js'
@@ -366,7 +367,7 @@ export class SecretStream extends Duplex {
       total += encodedLength(data.length)
     }
     if (total === 0) return cb(null)
-    const wire = Buffer.allocUnsafe(total)
+    const wire = allocBuffer(total)
     let at = 0
     for (const data of batch) at += encoder.encodeInto(data, wire, at)
     if (this.sendRaw(wire)) cb(null)
@@ -616,7 +617,7 @@ export class SecretStream extends Duplex {
     const decoder = this.decoder!
     if (decoder.ended) return
     try {
-      decoder.push(chunk, this.onPlaintext)
+      decoder.pushCoalesced(chunk, this.onPlaintext)
     } catch (err) {
       this.destroy(err as Error)
       return

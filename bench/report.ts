@@ -1,0 +1,105 @@
+/**
+ * Turns a benchmark result into the markdown table for the README and a hand-written SVG chart.
+ * @module
+ */
+
+/** What `run.ts` measured; every figure is a median over rounds. */
+export interface BenchResult {
+  machine: { nproc: number; cpu: string; node: string; platform: string; date: string; note: string }
+  config: Record<string, unknown>
+  backends: string[]
+  /** MB/s of box+unbox, by write size, then by implementation (`ours:<backend>`, `pull-box-stream`). */
+  memory: Record<string, Record<string, number>>
+  /** TCP bulk transfer, by implementation (`ours:<backend>`, `reference`, `hyperswarm`, `plain`). */
+  tcp: Record<string, { mbps: number; receiverRssMiB: number; senderRssMiB: number; receiverCpuSecondsPerGiB: number; senderCpuSecondsPerGiB: number }>
+  /** Whole-stream handshakes per second over an in-memory pair. */
+  handshakesMemory: Record<string, number>
+  /** Our state machines alone, handshakes per second. */
+  handshakesMachines: Record<string, number>
+  /** TCP connections + handshakes + clean closes per second. */
+  connections: Record<string, number>
+  /** Heap bytes per idle open connection (server side, socket included). */
+  idleHeap: Record<string, number>
+  samples: Record<string, number[]>
+}
+
+const fmt = (n: number | undefined, digits = 0): string => (n === undefined || !Number.isFinite(n) ? '–' : n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }))
+const ratio = (a: number | undefined, b: number | undefined): string => (a && b ? `${(a / b).toFixed(2)}×` : '–')
+
+/** Markdown: the machine, then one table per section, ours per backend with ratios to each peer. */
+export function markdown(r: BenchResult): string {
+  const ours = r.backends.map((b) => `ours:${b}`)
+  const lines: string[] = []
+  lines.push(`Measured ${r.machine.date} on ${r.machine.nproc} cores (${r.machine.cpu}), Node ${r.machine.node}, ${r.machine.platform}. ${r.machine.note}`)
+  lines.push('')
+  lines.push('**Box+unbox in memory, MB/s** (ratio vs pull-box-stream)')
+  lines.push('')
+  lines.push(`| write size | pull-box-stream | ${r.backends.join(' | ')} |`)
+  lines.push(`|---|---|${r.backends.map(() => '---').join('|')}|`)
+  for (const [size, row] of Object.entries(r.memory)) {
+    const label = Number(size) >= 1048576 ? `${Number(size) / 1048576} MiB` : Number(size) >= 1024 ? `${Number(size) / 1024} KiB` : `${size} B`
+    lines.push(`| ${label} | ${fmt(row['pull-box-stream'])} | ${ours.map((o) => `${fmt(row[o])} (${ratio(row[o], row['pull-box-stream'])})`).join(' | ')} |`)
+  }
+  lines.push('')
+  const peers = ['reference', 'hyperswarm', 'plain'].filter((p) => r.tcp[p])
+  lines.push(`**TCP 127.0.0.1, two processes, ${fmt(Number(r.config.tcpBytes) / 1048576)} MiB in ${fmt(Number(r.config.writeBytes) / 1024)} KiB writes**`)
+  lines.push('')
+  lines.push(`| stack | MB/s | vs reference | vs hyperswarm | vs plain TCP | CPU s per GiB receiver / sender | peak RSS receiver / sender (MiB) |`)
+  lines.push('|---|---|---|---|---|---|---|')
+  for (const name of [...ours, ...peers]) {
+    const t = r.tcp[name]
+    if (!t) continue
+    lines.push(`| ${name} | ${fmt(t.mbps)} | ${ratio(t.mbps, r.tcp.reference?.mbps)} | ${ratio(t.mbps, r.tcp.hyperswarm?.mbps)} | ${ratio(t.mbps, r.tcp.plain?.mbps)} | ${fmt(t.receiverCpuSecondsPerGiB, 2)} / ${fmt(t.senderCpuSecondsPerGiB, 2)} | ${fmt(t.receiverRssMiB)} / ${fmt(t.senderRssMiB)} |`)
+  }
+  lines.push('')
+  lines.push('**Handshakes and connections**')
+  lines.push('')
+  lines.push('| stack | handshakes/s in memory (streams) | vs reference | vs hyperswarm | state machines only | TCP connections+handshakes/s | vs reference | vs hyperswarm | heap per idle connection (KiB) | beyond plain socket (KiB) |')
+  lines.push('|---|---|---|---|---|---|---|---|---|---|')
+  const plainHeap = r.idleHeap.plain
+  for (const name of [...ours, 'reference', 'hyperswarm', 'plain']) {
+    const hs = r.handshakesMemory[name]
+    const c = r.connections[name]
+    const heap = r.idleHeap[name]
+    if (hs === undefined && c === undefined && heap === undefined) continue
+    lines.push(`| ${name} | ${fmt(hs)} | ${name.startsWith('ours') ? ratio(hs, r.handshakesMemory.reference) : ''} | ${name.startsWith('ours') ? ratio(hs, r.handshakesMemory.hyperswarm) : ''} | ${fmt(r.handshakesMachines[name])} | ${fmt(c)} | ${name.startsWith('ours') ? ratio(c, r.connections.reference) : ''} | ${name.startsWith('ours') ? ratio(c, r.connections.hyperswarm) : ''} | ${fmt(heap === undefined ? undefined : heap / 1024, 1)} | ${name === 'plain' || heap === undefined || plainHeap === undefined ? '' : fmt((heap - plainHeap) / 1024, 1)} |`)
+  }
+  lines.push('')
+  return lines.join('\n')
+}
+
+const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;')
+const COLORS: Record<string, string> = { 'ours:sodium-native': '#1f77b4', 'ours:node': '#2ca02c', 'ours:noble': '#9467bd', reference: '#d62728', 'pull-box-stream': '#d62728', hyperswarm: '#ff7f0e', plain: '#7f7f7f' }
+
+/** A hand-written SVG: one panel of horizontal bars per headline figure. */
+export function svg(r: BenchResult): string {
+  const panels: Array<{ title: string; unit: string; bars: Array<[string, number]> }> = []
+  for (const size of ['4096', '65536']) {
+    const row = r.memory[size]
+    if (row) panels.push({ title: `box+unbox in memory, ${Number(size) / 1024} KiB writes`, unit: 'MB/s', bars: Object.entries(row) })
+  }
+  panels.push({ title: 'TCP bulk, two processes', unit: 'MB/s', bars: Object.entries(r.tcp).map(([k, v]) => [k, v.mbps]) })
+  panels.push({ title: 'handshakes in memory', unit: '/s', bars: Object.entries(r.handshakesMemory) })
+  panels.push({ title: 'TCP connections + handshakes', unit: '/s', bars: Object.entries(r.connections) })
+  const width = 760
+  const barH = 16
+  const labelW = 170
+  const out: string[] = []
+  let y = 30
+  for (const p of panels) {
+    const max = Math.max(...p.bars.map(([, v]) => v), 1)
+    out.push(`<text x="10" y="${y}" font-weight="bold">${esc(p.title)} (${p.unit})</text>`)
+    y += 8
+    for (const [name, v] of p.bars) {
+      const w = Math.max(1, ((width - labelW - 90) * v) / max)
+      out.push(`<text x="${labelW - 6}" y="${y + 12}" text-anchor="end">${esc(name)}</text>`)
+      out.push(`<rect x="${labelW}" y="${y}" width="${w.toFixed(1)}" height="${barH - 3}" fill="${COLORS[name] ?? '#555'}"/>`)
+      out.push(`<text x="${(labelW + w + 4).toFixed(1)}" y="${y + 12}">${fmt(v)}</text>`)
+      y += barH
+    }
+    y += 22
+  }
+  const footer = `${r.machine.nproc} cores, ${r.machine.cpu}, Node ${r.machine.node}, ${r.machine.date}`
+  out.push(`<text x="10" y="${y}" fill="#555">${esc(footer)}</text>`)
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${y + 14}" font-family="sans-serif" font-size="12">\n<rect width="100%" height="100%" fill="white"/>\n${out.join('\n')}\n</svg>\n`
+}
