@@ -76,7 +76,10 @@ Options:
     // Read the store once now, so a wrong path or a damaged file stops us before we listen; it is
     // read again at every handshake, so devices enrolled later are admitted without a restart.
     const store = storePath === undefined ? null : new JsonFileEnrollmentStore(resolvePath(storePath))
-    if (store) log(`admitting the ${(await store.list()).length} device(s) enrolled in ${store.path}, and any enrolled later`)
+    if (store) {
+      const count = (await store.list()).length
+      log(`admitting the ${count} device(s) enrolled in ${store.path}, and any enrolled later`)
+    }
     const enrolled = store ? enrolledAuthorizer(store) : null
     const allowSet = new Set(allowed)
     const notAllowed = store === null ? 'not in --allow' : allowSet.size === 0 ? `not enrolled in ${store.path}` : `not in --allow nor enrolled in ${store.path}`
