@@ -10,8 +10,7 @@ import { sha256, sha512 } from '@noble/hashes/sha2.js'
 import { hmac } from '@noble/hashes/hmac.js'
 import { randomBytes as nodeRandomBytes } from 'node:crypto'
 import type { CryptoBackend, SignKeyPair } from './backend.js'
-import { constantTimeEqual, hasSmallOrderEdwardsEncoding, isAllZero, isCanonicalEdwardsEncoding, passesSignaturePrechecks, wipe } from './policy.js'
-import { copyBytes } from './policy.js'
+import { constantTimeEqual, hasSmallOrderEdwardsEncoding, isAllZero, isCanonicalEdwardsEncoding, passesSignaturePrechecks, wipe, curveScalarFromSeedHash } from './policy.js'
 
 const L = ed25519.Point.Fn.ORDER
 
@@ -99,15 +98,7 @@ export function createNobleBackend(): CryptoBackend {
       }
     },
 
-    signSecretKeyToCurve(secretKey) {
-      const h = sha512(secretKey.subarray(0, 32))
-      h[0]! &= 248
-      h[31]! &= 127
-      h[31]! |= 64
-      const scalar = copyBytes(h, 0, 32)
-      wipe(h)
-      return scalar
-    },
+    signSecretKeyToCurve: (secretKey) => curveScalarFromSeedHash(sha512(secretKey.subarray(0, 32))),
 
     scalarMultBase: (secretKey) => x25519.scalarMultBase(secretKey),
 

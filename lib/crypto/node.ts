@@ -21,7 +21,7 @@
 import { createHash, createHmac, createPrivateKey, createPublicKey, diffieHellman, randomFillSync, sign as nodeSign, verify as nodeVerify, type KeyObject } from 'node:crypto'
 import type { CryptoBackend, SignKeyPair } from './backend.js'
 import { createNobleBackend } from './noble.js'
-import { constantTimeEqual, copyBytes, isAllZero, passesSignaturePrechecks, wipe } from './policy.js'
+import { constantTimeEqual, copyBytes, isAllZero, passesSignaturePrechecks, wipe, curveScalarFromSeedHash } from './policy.js'
 
 const b64url = (bytes: Uint8Array): string => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64url')
 
@@ -101,15 +101,7 @@ export function createNodeBackend(): CryptoBackend {
 
     signPublicKeyToCurve: (publicKey) => noble.signPublicKeyToCurve(publicKey),
 
-    signSecretKeyToCurve(secretKey) {
-      const h = backend.sha512(secretKey.subarray(0, 32))
-      h[0]! &= 248
-      h[31]! &= 127
-      h[31]! |= 64
-      const scalar = copyBytes(h, 0, 32)
-      wipe(h)
-      return scalar
-    },
+    signSecretKeyToCurve: (secretKey) => curveScalarFromSeedHash(backend.sha512(secretKey.subarray(0, 32))),
 
     scalarMultBase(secretKey) {
       const jwk = createPublicKey(x25519PrivateKey(secretKey)).export({ format: 'jwk' })

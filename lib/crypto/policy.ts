@@ -83,6 +83,19 @@ export function copyBytes(bytes: Uint8Array, start = 0, end = bytes.length): Uin
   return new Uint8Array(bytes.subarray(start, end))
 }
 
+/**
+ * `crypto_sign_ed25519_sk_to_curve25519` after the hash: clamps the first 32 bytes of
+ * SHA-512(seed) into an X25519 scalar, returns them as a fresh array and wipes the hash.
+ */
+export function curveScalarFromSeedHash(seedHash: Uint8Array): Uint8Array {
+  seedHash[0]! &= 248
+  seedHash[31]! &= 127
+  seedHash[31]! |= 64
+  const scalar = copyBytes(seedHash, 0, 32)
+  seedHash.fill(0)
+  return scalar
+}
+
 /** Overwrites each array with zeros; null and undefined are skipped. */
 export function wipe(...arrays: Array<Uint8Array | null | undefined>): void {
   for (const a of arrays) if (a) a.fill(0)

@@ -42,15 +42,4 @@ export const Phase = Object.freeze({
   HANDSHAKE: 'handshake'
 } as const)
 
-/** Concatenates byte arrays into a fresh one (handshake messages only; never on the data path). */
-export function concat(...parts: Uint8Array[]): Uint8Array {
-  let length = 0
-  for (const p of parts) length += p.length
-  const out = new Uint8Array(length)
-  let offset = 0
-  for (const p of parts) {
-    out.set(p, offset)
-    offset += p.length
-  }
-  return out
-}
+export { concatBytes as concat } from '../bytes.js'

@@ -23,6 +23,7 @@ import { BoxDecoder } from '../boxstream/decoder.js'
 import { BoxEncoder } from '../boxstream/encoder.js'
 import { encodedLength } from '../boxstream/layout.js'
 import { allocBuffer } from '../boxstream/slab.js'
+import { iterateUntilEnd } from './iterate-until-end.js'
 import { ErrorCodes, SecretChannelError } from '../errors.js'
 import { assertKeyPair, formatId, type KeyPair } from '../keys.js'
 import type { CryptoBackend } from '../crypto/backend.js'
@@ -271,70 +272,9 @@ export class SecretStream extends Duplex {
    * loop destroys the stream, as with Node streams.
    */
   override [Symbol.asyncIterator](): AsyncIterableIterator<Buffer> {
-    const stream = this
-    let error: Error | null = null
-    let ended = false
-    let closed = false
-    let wake: (() => void) | null = null
-    const notify = (): void => {
-      const w = wake
-      wake = null
-      if (w) w()
-    }
-    const onEnd = (): void => {
-      ended = true
-      notify()
-    }
-    const onError = (err: Error): void => {
-      error = err
-      notify()
-    }
-    const onClose = (): void => {
-      closed = true
-      notify()
-    }
-    this.on('readable', notify)
-    this.on('end', onEnd)
-    this.on('error', onError)
-    this.on('close', onClose)
-    const cleanup = (): void => {
-      this.removeListener('readable', notify)
-      this.removeListener('end', onEnd)
-      this.removeListener('error', onError)
-      this.removeListener('close', onClose)
-    }
-    return {
-      [Symbol.asyncIterator]() {
-        return this
-      },
-      async next(): Promise<IteratorResult<Buffer>> {
-        for (;;) {
-          const data = stream.read() as Buffer | null
-          if (data !== null) return { value: data, done: false }
-          if (error) {
-            cleanup()
-            throw error
-          }
-          if (ended) {
-            cleanup()
-            return { value: undefined, done: true }
-          }
-          if (closed) {
-            cleanup()
-            throw new SecretChannelError(ErrorCodes.ABORTED, stream.phaseName(), 'the stream was destroyed before the peer finished')
-          }
-          await new Promise<void>((resolve) => {
-            wake = resolve
-          })
-        }
-      },
-      async return(): Promise<IteratorResult<Buffer>> {
-        cleanup()
-        if (!ended) stream.destroy()
-        return { value: undefined, done: true }
-      }
-    }
+    return iterateUntilEnd(this, () => new SecretChannelError(ErrorCodes.ABORTED, this.phaseName(), 'the stream was destroyed before the peer finished'))
   }
+
 
   /**
    * Tears the channel down at once: no goodbye is sent, so the peer sees a truncation. With `err`,

@@ -11,6 +11,7 @@ import { NoticePhase } from './layout.js'
 import { NoticePeer, type NoticeOutput, type NoticePeerOptions } from './peer.js'
 import type { NoticeTransport } from './transport.js'
 import { retransmissionBudget } from './reliable.js'
+import { iterateUntilEnd } from '../../streams/iterate-until-end.js'
 
 /** Options of a {@link NoticeChannel}: those of {@link NoticePeer} plus where known keys live. */
 export interface NoticeChannelOptions extends NoticePeerOptions {
@@ -71,6 +72,11 @@ const BACKLOG_LIMIT = 64
  * ```
  */
 export class NoticeChannel extends Duplex<NoticeChannelEvents> {
+  /** Iterates the plaintext until the peer's clean end, even while our side still writes. */
+  override [Symbol.asyncIterator](): AsyncIterableIterator<Buffer> {
+    return iterateUntilEnd(this, () => new SecretChannelError(ErrorCodes.ABORTED, 'notice channel', 'the stream was destroyed before the peer finished'))
+  }
+
   /** The state machine (for inspection; drive it only through this channel). */
   readonly peer: NoticePeer
   private readonly transport: NoticeTransport

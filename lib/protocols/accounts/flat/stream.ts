@@ -20,19 +20,11 @@ import { FlatClientMachine } from './client.js'
 import type { FlatClientAction } from './client.js'
 import { FlatServerMachine } from './server.js'
 import type { FlatAccount, FlatServerAction } from './server.js'
+import { iterateUntilEnd } from '../../../streams/iterate-until-end.js'
+import type { RawStream } from '../../../streams/secret-stream.js'
 
-/** The duplex byte transport underneath: a `net.Socket` (with `allowHalfOpen: true`), a pipe, any Node or streamx duplex. */
-export interface FlatRawStream {
-  write(data: Uint8Array): boolean
-  end(...args: any[]): unknown
-  destroy(err?: Error): unknown
-  on(event: string, listener: (...args: any[]) => void): unknown
-  removeListener(event: string, listener: (...args: any[]) => void): unknown
-  pause?(): unknown
-  resume?(): unknown
-  destroyed?: boolean
-  writableEnded?: boolean
-}
+/** The duplex byte transport underneath: the same shape `SecretStream` accepts. */
+export type FlatRawStream = RawStream
 
 /** Looks an account up for the server: by USERNAME (interactive) or by CERTIFICATE-ID (non-interactive). */
 export type FlatLookup = (query: { by: 'username', username: string } | { by: 'thumbprint', thumbprint: Uint8Array }) => FlatAccount | null | Promise<FlatAccount | null>
@@ -79,6 +71,11 @@ const toBuffer = (b: Uint8Array): Buffer => Buffer.isBuffer(b) ? b : Buffer.from
  * ```
  */
 export class FlatStream extends Duplex {
+  /** Iterates the plaintext until the peer's clean end, even while our side still writes. */
+  override [Symbol.asyncIterator](): AsyncIterableIterator<Buffer> {
+    return iterateUntilEnd(this, () => new SecretChannelError(ErrorCodes.ABORTED, 'flat session', 'the stream was destroyed before the peer finished'))
+  }
+
   /** The transport underneath. */
   readonly rawStream: FlatRawStream
   /** True on the client. */
