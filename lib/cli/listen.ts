@@ -6,7 +6,9 @@
  */
 import { spawn } from 'node:child_process'
 import type { AddressInfo } from 'node:net'
+import { resolve as resolvePath } from 'node:path'
 import { formatId } from '../keys.js'
+import { enrolledAuthorizer, JsonFileEnrollmentStore } from '../protocols/enrollment/index.js'
 import { createServer, type ServerStream } from '../net/server.js'
 import { UsageError, flag, listOption, stringOption, type Command, type CommandIO } from './command.js'
 import { appKeyOption, keysPath, loadKeys, parsePort, peerId, timeoutOption } from './options.js'
@@ -17,7 +19,7 @@ export const listen: Command = {
   name: 'listen',
   summary: 'wait for a connection; stdin goes to the peer, its bytes go to stdout (or --exec CMD)',
   usage: `Usage: secret-channel listen --port N [--host H] [--keys FILE] [--app-key B64]
-                             [--allow ID ...] [--exec CMD]
+                             [--allow ID ...] [--allow-enrolled STORE] [--exec CMD]
 
 Listens for encrypted, mutually authenticated connections. Without --exec,
 serves the first client that completes the handshake: stdin goes to it and
@@ -34,8 +36,12 @@ Options:
   -k, --keys FILE    our identity file (default: $SECRET_CHANNEL_KEYS, else ~/.ssb/secret)
   -a, --app-key B64  network key (default: the Scuttlebutt main network's)
       --allow ID     accept only this client id; repeat (or separate with commas) for more
+      --allow-enrolled STORE
+                     also accept the devices "secret-channel enroll-server" recorded in
+                     STORE (its --store file, read at every handshake); with --allow,
+                     a client listed in either is accepted
       --allow-any    with --exec, accept any client that knows the app key and our id
-  -e, --exec CMD     run CMD per connection (requires --allow or --allow-any)
+  -e, --exec CMD     run CMD per connection (requires --allow, --allow-enrolled or --allow-any)
   -t, --timeout MS   drop clients whose handshake takes longer (default 10000)
   -q, --quiet        no status lines on stderr
   -h, --help         show this help`,
@@ -45,6 +51,7 @@ Options:
     keys: { type: 'string', short: 'k' },
     'app-key': { type: 'string', short: 'a' },
     allow: { type: 'string', multiple: true },
+    'allow-enrolled': { type: 'string' },
     'allow-any': { type: 'boolean' },
     exec: { type: 'string', short: 'e' },
     timeout: { type: 'string', short: 't' },
@@ -55,20 +62,32 @@ Options:
     const port = parsePort(stringOption(args, 'port'), '--port')
     const host = stringOption(args, 'host')
     const allowed = listOption(args, 'allow').map((id) => formatId(peerId(id, '--allow')))
+    const storePath = stringOption(args, 'allow-enrolled')
+    if (storePath === '') throw new UsageError('--allow-enrolled needs the path of an enrollment store')
     const exec = stringOption(args, 'exec')
-    if (exec !== undefined && allowed.length === 0 && !flag(args, 'allow-any')) {
-      throw new UsageError('--exec runs a command for every client: name them with --allow ID (or accept anyone with --allow-any)')
+    if (exec !== undefined && allowed.length === 0 && storePath === undefined && !flag(args, 'allow-any')) {
+      throw new UsageError('--exec runs a command for every client: name them with --allow ID or --allow-enrolled STORE (or accept anyone with --allow-any)')
     }
     const appKey = appKeyOption(args)
     const handshakeTimeout = timeoutOption(stringOption(args, 'timeout'))
     const keyPair = await loadKeys(keysPath(args, io.env))
     const log = (line: string): void => { if (!flag(args, 'quiet')) io.stderr.write(line + '\n') }
 
+    // Read the store once now, so a wrong path or a damaged file stops us before we listen; it is
+    // read again at every handshake, so devices enrolled later are admitted without a restart.
+    const store = storePath === undefined ? null : new JsonFileEnrollmentStore(resolvePath(storePath))
+    if (store) {
+      const count = (await store.list()).length
+      log(`admitting the ${count} device(s) enrolled in ${store.path}, and any enrolled later`)
+    }
+    const enrolled = store ? enrolledAuthorizer(store) : null
     const allowSet = new Set(allowed)
-    const authorize = allowSet.size === 0 ? undefined : (key: Buffer): boolean => {
-      const ok = allowSet.has(formatId(key))
-      if (!ok) log(`refusing ${formatId(key)}: not in --allow`)
-      return ok
+    const notAllowed = store === null ? 'not in --allow' : allowSet.size === 0 ? `not enrolled in ${store.path}` : `not in --allow nor enrolled in ${store.path}`
+    const authorize = allowSet.size === 0 && enrolled === null ? undefined : async (key: Buffer): Promise<unknown> => {
+      if (allowSet.has(formatId(key))) return true
+      const device = enrolled ? await enrolled(key) : false
+      if (!device) log(`refusing ${formatId(key)}: ${notAllowed}`)
+      return device
     }
     const server = createServer({ keyPair, appKey, authorize, handshakeTimeout })
     server.on('handshakeError', (err, peer) => {

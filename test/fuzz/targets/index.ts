@@ -3,7 +3,7 @@ import { fixture, type Fixture } from '../harness.js'
 import { boxStreamTarget } from './boxstream.js'
 import { handshakeTargets } from './handshake.js'
 import { identityFileTarget } from './identity.js'
-import { pullServerTarget } from './pull.js'
+import { pullClientTarget, pullServerTarget } from './pull.js'
 import { secretStreamTarget } from './streams.js'
 import type { FuzzTarget } from './types.js'
 
@@ -11,5 +11,5 @@ export type { FuzzTarget } from './types.js'
 
 /** Every target: the sans-I/O parsers and state machines, then the stream adapters. */
 export function allTargets(f: Fixture = fixture()): FuzzTarget<any>[] {
-  return [...handshakeTargets(f), boxStreamTarget(f), identityFileTarget(f), secretStreamTarget(f, 'server'), secretStreamTarget(f, 'client'), pullServerTarget(f)]
+  return [...handshakeTargets(f), boxStreamTarget(f), identityFileTarget(f), secretStreamTarget(f, 'server'), secretStreamTarget(f, 'client'), pullServerTarget(f), pullClientTarget(f)]
 }

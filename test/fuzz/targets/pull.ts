@@ -1,18 +1,21 @@
 /**
- * Fuzz target for the pull-stream adapter: `createServer(...)(cb)` fed by a pull source of an
- * edited honest client transcript (msg1 ‖ msg3 ‖ frames ‖ ending) in random chunks, with random
- * pauses. The pull API has no option to fix the server's ephemeral key, so for the duration of a
- * case the process-wide backend hands out the fixture's ephemeral secret as its 32 random bytes.
+ * Fuzz targets for the pull-stream adapter: `createServer(...)(cb)` fed by a pull source of an
+ * edited honest client transcript (msg1 ‖ msg3 ‖ frames ‖ ending), and `createClient(...)(pub, cb)`
+ * fed by an edited server transcript (msg2 ‖ msg4 ‖ frames ‖ ending), in random chunks, with random
+ * pauses. The pull API has no option to fix the ephemeral key, so for the duration of a case the
+ * process-wide backend hands out the fixture's ephemeral secret as its 32 random bytes.
  *
  * Same oracle as the streamx target, but exact on errors too: a pull source hands over every
  * authenticated frame before it reports the failure.
  */
 import type { CryptoBackend } from '../../../lib/crypto/backend.js'
 import { getCryptoBackend, useCryptoBackend } from '../../../lib/crypto/index.js'
-import { createServer } from '../../../lib/streams/pull.js'
+import { ErrorCodes, type ErrorCode } from '../../../lib/errors.js'
+import { createClient, createServer } from '../../../lib/streams/pull.js'
 import { cat, ensure, ensureTyped, fixture, sameBytes, type Fixture } from '../harness.js'
 import { applyMutations, chunk } from '../mutate.js'
 import { expectedForSide, streamCaseArb, transcriptFor, type StreamCase } from './streams.js'
+import type { PullHandshakeCallback } from '../../../lib/streams/pull.js'
 import type { FuzzTarget } from './types.js'
 
 type End = null | true | Error
@@ -56,20 +59,44 @@ function drain(source: Source, onData: (d: Uint8Array) => void, onEnd: (end: End
   next()
 }
 
-/** The pull adapter target (asynchronous). */
-export function pullServerTarget(f: Fixture = fixture()): FuzzTarget<StreamCase> & { async: true } {
+type Side = 'server' | 'client'
+
+/**
+ * What the pull client reports where the streamx oracle of {@link expectedForSide} is coarser: it
+ * names a hang-up by where it happened, so no byte of the server's hello reads as another network
+ * (ERR_WRONG_APP_KEY), no byte of the acceptance as a refusal (ERR_UNAUTHORIZED), and part of
+ * either message as a truncation.
+ */
+function pullClientCode(code: ErrorCode | null, receivedBytes: number): ErrorCode | null {
+  if (code === ErrorCodes.TRUNCATED && receivedBytes === 0) return ErrorCodes.WRONG_APP_KEY
+  if (code === ErrorCodes.UNAUTHORIZED && receivedBytes > 64) return ErrorCodes.TRUNCATED
+  return code
+}
+
+/** Starts our pull handshake for `side` with the fixture's keys; returns its ciphertext duplex. */
+function startHandshake(f: Fixture, side: Side, cb: PullHandshakeCallback<unknown>): { sink: (read: any) => void; source: unknown } {
+  if (side === 'server') {
+    return createServer(f.server, (_pub: Buffer, answer: (err: null, ok: boolean) => void) => answer(null, true), f.appKey, 60_000)(cb)
+  }
+  return createClient(f.client, f.appKey, 60_000)(Buffer.from(f.server.publicKey), cb)
+}
+
+/** The pull adapter target for one side (asynchronous). */
+export function pullTarget(f: Fixture = fixture(), side: Side = 'server'): FuzzTarget<StreamCase> & { async: true } {
+  const ephemeral = side === 'server' ? f.serverEphemeral : f.clientEphemeral
   return {
-    name: 'pull-server',
-    description: 'the pull-stream adapter (server side): edited transcripts in random chunks and pauses',
+    name: `pull-${side}`,
+    description: `the pull-stream adapter (${side} side): edited transcripts in random chunks and pauses`,
     async: true,
     arbitrary: streamCaseArb,
     async check(c) {
-      const { wire, units } = transcriptFor(f, 'server', c)
+      const { wire, units } = transcriptFor(f, side, c)
       const mutated = applyMutations(wire, c.mutations)
-      const want = expectedForSide('server', wire, units, mutated)
+      const want = expectedForSide(side, wire, units, mutated)
+      if (side === 'client') want.code = pullClientCode(want.code, mutated.length)
 
       const previous = getCryptoBackend()
-      const pinned: CryptoBackend = { ...f.crypto, randomBytes: (n) => (n === 32 ? f.serverEphemeral.slice() : f.crypto.randomBytes(n)) }
+      const pinned: CryptoBackend = { ...f.crypto, randomBytes: (n) => (n === 32 ? ephemeral.slice() : f.crypto.randomBytes(n)) }
       useCryptoBackend(pinned)
       const out: Uint8Array[] = []
       let handshakeError: unknown = null
@@ -77,8 +104,7 @@ export function pullServerTarget(f: Fixture = fixture()): FuzzTarget<StreamCase>
       let timer: ReturnType<typeof setTimeout> | undefined
       try {
         const outcome = new Promise<void>((resolve) => {
-          const accept = createServer(f.server, (_pub: Buffer, cb: (err: null, ok: boolean) => void) => cb(null, true), f.appKey, 60_000)
-          const duplex = accept((err, stream) => {
+          const duplex = startHandshake(f, side, (err, stream) => {
             if (err) {
               handshakeError = err
               return resolve()
@@ -94,7 +120,7 @@ export function pullServerTarget(f: Fixture = fixture()): FuzzTarget<StreamCase>
           drain(duplex.source as unknown as Source, () => {}, () => {})
         })
         const hung = await Promise.race([outcome.then(() => false), new Promise<boolean>((r) => { timer = setTimeout(() => r(true), 5000) })])
-        ensure(!hung, 'the pull server neither finished nor failed within 5 s (hang)')
+        ensure(!hung, `the pull ${side} neither finished nor failed within 5 s (hang)`)
       } finally {
         clearTimeout(timer)
         useCryptoBackend(previous)
@@ -111,3 +137,9 @@ export function pullServerTarget(f: Fixture = fixture()): FuzzTarget<StreamCase>
     }
   }
 }
+
+/** The pull adapter's server side (`pull-server`). */
+export const pullServerTarget = (f: Fixture = fixture()): FuzzTarget<StreamCase> & { async: true } => pullTarget(f, 'server')
+
+/** The pull adapter's client side (`pull-client`). */
+export const pullClientTarget = (f: Fixture = fixture()): FuzzTarget<StreamCase> & { async: true } => pullTarget(f, 'client')
