@@ -24,6 +24,7 @@ import { BoxEncoder } from '../boxstream/encoder.js'
 import { encodedLength } from '../boxstream/layout.js'
 import { allocBuffer } from '../boxstream/slab.js'
 import { iterateUntilEnd } from './iterate-until-end.js'
+import { ChunkQueue } from './chunk-queue.js'
 import { ErrorCodes, SecretChannelError } from '../errors.js'
 import { assertKeyPair, formatId, type KeyPair } from '../keys.js'
 import type { CryptoBackend } from '../crypto/backend.js'
@@ -138,8 +139,8 @@ export class SecretStream extends Duplex<SecretStreamEvents> {
   private readonly authorize: Authorize | undefined
   private encoder: BoxEncoder | null = null
   private decoder: BoxDecoder | null = null
-  private pendingInput: Buffer[] = []
-  private pendingBytes = 0
+  /** Handshake bytes received but not yet consumed. */
+  private readonly pendingInput = new ChunkQueue()
   private authorizing = false
   private handshakeTimer: ReturnType<typeof setTimeout> | null = null
   private readonly idleTimeout: number
@@ -342,7 +343,7 @@ export class SecretStream extends Duplex<SecretStreamEvents> {
     }
     this.encoder?.destroy()
     this.decoder?.destroy()
-    this.pendingInput = []
+    this.pendingInput.drain()
     if (!this.isOpen) this.rejectOpened(err)
     const open = this.openCallback
     this.openCallback = null
@@ -442,36 +443,18 @@ export class SecretStream extends Duplex<SecretStreamEvents> {
     this.touch()
     if (this.decoder) return this.decode(chunk)
     this.pendingInput.push(chunk)
-    this.pendingBytes += chunk.length
-    if (this.pendingBytes > MAX_HANDSHAKE_BUFFER) {
+    if (this.pendingInput.length > MAX_HANDSHAKE_BUFFER) {
       this.destroy(new SecretChannelError(ErrorCodes.PROTOCOL, this.phaseName(), 'the peer sent more data than the handshake allows'))
       return
     }
     this.advanceHandshake()
   }
 
-  /** Takes exactly `length` buffered bytes, or null if fewer are buffered. */
-  private take(length: number): Uint8Array | null {
-    if (length === 0 || this.pendingBytes < length) return null
-    const out = new Uint8Array(length)
-    let filled = 0
-    while (filled < length) {
-      const head = this.pendingInput[0]!
-      const n = Math.min(head.length, length - filled)
-      out.set(head.subarray(0, n), filled)
-      filled += n
-      if (n === head.length) this.pendingInput.shift()
-      else this.pendingInput[0] = head.subarray(n)
-    }
-    this.pendingBytes -= length
-    return out
-  }
-
   private advanceHandshake(): void {
     try {
       while (this.handshake && !this.authorizing && !this.destroying) {
         const hs = this.handshake
-        const message = this.take(hs.expectedLength)
+        const message = this.pendingInput.take(hs.expectedLength)
         if (!message) return
         if (hs instanceof ClientHandshake) {
           if (hs.phase === 'await-hello') {
@@ -545,9 +528,7 @@ export class SecretStream extends Duplex<SecretStreamEvents> {
     this.handshakeDuration = Date.now() - this.startedAt
     this.clearHandshakeTimer()
     this.startIdleTimer()
-    const rest = this.pendingInput
-    this.pendingInput = []
-    this.pendingBytes = 0
+    const rest = this.pendingInput.drain()
     this.resolveOpened()
     const open = this.openCallback
     this.openCallback = null

@@ -13,6 +13,7 @@
  * @module
  */
 import { isEnd, type End, type Source, type SourceCallback } from './types.js'
+import { ChunkQueue } from '../chunk-queue.js'
 
 /** The answer to {@link ExactReader.read}: the bytes, or how the source ended before enough came. */
 export type ExactCallback = (end: true | Error | null, data?: Buffer) => void
@@ -20,8 +21,7 @@ export type ExactCallback = (end: true | Error | null, data?: Buffer) => void
 /** Exact-length reads over a pull source that may be attached later. */
 export class ExactReader {
   private source: Source<Uint8Array> | null = null
-  private readonly chunks: Buffer[] = []
-  private length = 0
+  private readonly queue = new ChunkQueue()
   private ended: true | Error | null = null
   private reading = false
   private want = 0
@@ -31,7 +31,7 @@ export class ExactReader {
 
   /** Bytes received but not yet consumed. */
   get buffered(): number {
-    return this.length
+    return this.queue.length
   }
 
   /** How the source ended, if it did. */
@@ -70,8 +70,7 @@ export class ExactReader {
   abort(err: Error | true): void {
     if (this.ended) return
     this.ended = err
-    this.chunks.length = 0
-    this.length = 0
+    this.queue.drain()
     const cb = this.pending
     this.pending = null
     if (this.source) this.source(err, () => {})
@@ -85,17 +84,13 @@ export class ExactReader {
   rest(): Source<Buffer> {
     return (abort: End, cb: SourceCallback<Buffer>): void => {
       if (isEnd(abort)) {
-        this.chunks.length = 0
-        this.length = 0
+        this.queue.drain()
         if (this.ended) return cb(abort)
         this.ended = abort
         if (this.source) return this.source(abort, () => cb(abort))
         return cb(abort)
       }
-      if (this.length > 0) {
-        const all = this.take(this.length)
-        return cb(null, all)
-      }
+      if (this.queue.length > 0) return cb(null, this.queue.take(this.queue.length)!)
       if (this.ended) return cb(this.ended)
       this.whenAttached(() => {
         this.source!(null, (end, data) => {
@@ -114,38 +109,13 @@ export class ExactReader {
     else this.attachWaiters.push(fn)
   }
 
-  private take(n: number): Buffer {
-    const first = this.chunks[0]!
-    let out: Buffer
-    if (first.length === n) {
-      out = first
-      this.chunks.shift()
-    } else if (first.length > n) {
-      out = first.subarray(0, n)
-      this.chunks[0] = first.subarray(n)
-    } else {
-      out = Buffer.allocUnsafe(n)
-      let at = 0
-      while (at < n) {
-        const c = this.chunks[0]!
-        const use = Math.min(c.length, n - at)
-        c.copy(out, at, 0, use)
-        at += use
-        if (use === c.length) this.chunks.shift()
-        else this.chunks[0] = c.subarray(use)
-      }
-    }
-    this.length -= n
-    return out
-  }
-
   /** Answers the pending read from the buffer, or asks the source for one more chunk. */
   private more(): void {
     const cb = this.pending
     if (!cb) return
-    if (this.length >= this.want) {
+    if (this.queue.length >= this.want) {
       this.pending = null
-      cb(null, this.take(this.want))
+      cb(null, this.queue.take(this.want)!)
       return
     }
     if (this.ended) {
@@ -160,9 +130,8 @@ export class ExactReader {
       if (this.ended) return // aborted meanwhile; the pending read was already answered
       if (isEnd(end)) {
         this.ended = end
-      } else if (data && data.length > 0) {
-        this.chunks.push(toBuffer(data))
-        this.length += data.length
+      } else if (data) {
+        this.queue.push(toBuffer(data))
       }
       this.more()
     })
