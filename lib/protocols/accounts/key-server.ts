@@ -10,9 +10,8 @@ import type { KeyPair } from '../../keys.js'
 import { assertKeyPair } from '../../keys.js'
 import { KeyService } from './key-service.js'
 import type { ValidateUser } from './key-service.js'
-import { RpcClient } from './rpc/client.js'
+import { IdentityClient } from './account-client.js'
 import type { Endpoint } from './rpc/client.js'
-import { Op, utf8 } from './rpc/messages.js'
 import { createRpcServer } from './rpc/server.js'
 import { RunningService, listenOn, type ServiceListenOptions } from './running-service.js'
 import { openSqliteStore } from './sqlite-store.js'
@@ -33,13 +32,13 @@ export interface KeyServerOptions extends ServiceListenOptions {
 /** `validateUser` over its own SecretStream channel to the identity server, authenticated with `keyPair`. */
 export function remoteValidateUser(identity: Endpoint, keyPair: KeyPair, appKey?: Uint8Array): ValidateUser {
   return async (userID, accessToken, purpose) => {
-    const rpc = await RpcClient.connect(identity, { keyPair, appKey })
+    const client = await IdentityClient.connect(identity, { keyPair, appKey })
     try {
-      const [publicKey] = await rpc.call(Op.VALIDATE_USER, [utf8(userID), accessToken, utf8(purpose)])
+      const publicKey = await client.validateUser(userID, accessToken, purpose)
       if (!publicKey || publicKey.length !== 32) throw new SecretChannelError(ErrorCodes.PROTOCOL, 'key server', 'validateUser answered without a public key')
       return publicKey
     } finally {
-      rpc.close()
+      client.close()
     }
   }
 }
