@@ -151,6 +151,14 @@ export abstract class ChannelDuplex<E extends DuplexEvents = DuplexEvents> exten
     if (open) open(null)
   }
 
+  /** Fails a pending open (the protocol ended before it was ready) without destroying the stream. */
+  protected releaseOpen(err: Error): void {
+    if (!this.isOpen) this.rejectOpened(err)
+    const open = this.openSlot
+    this.openSlot = null
+    if (open) open(err)
+  }
+
   /** Traffic: postpones the idle deadline. */
   protected touch(): void {
     this.idleTimer?.refresh()
@@ -232,7 +240,7 @@ export abstract class ChannelDuplex<E extends DuplexEvents = DuplexEvents> exten
    * Queues plaintext; strings are UTF-8. Returns false when the caller should wait for 'drain'.
    * @throws SecretChannelError `ERR_INVALID_STATE` after {@link end}: the bytes could never be sent
    */
-  override write(data: Uint8Array | string): boolean {
+  override write(data: Uint8Array | string | unknown): boolean {
     if (this.endCalled && !this.destroying) {
       throw new SecretChannelError(ErrorCodes.INVALID_STATE, this.writePhaseName(), 'write after end(): the goodbye is already queued')
     }
@@ -245,9 +253,9 @@ export abstract class ChannelDuplex<E extends DuplexEvents = DuplexEvents> exten
   }
 
   /** Ends our direction after writing `data`, if given; a function is a 'finish' listener. */
-  override end(data?: Uint8Array | string | (() => void)): this {
+  override end(data?: Uint8Array | string | (() => void) | unknown): this {
     if (typeof data === 'function') {
-      this.once('finish', data)
+      this.once('finish', data as () => void)
       data = undefined
     }
     if (data !== undefined && data !== null && !this.endCalled) this.write(data)
