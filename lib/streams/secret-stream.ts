@@ -16,9 +16,7 @@
  * @module
  */
 import type { DuplexEvents } from 'streamx'
-import { HandshakeDriver, type DriverOutput } from '../handshake/driver.js'
-import { Phase } from '../handshake/layout.js'
-import type { SessionKeys } from '../handshake/session.js'
+import { HandshakeDriver, Phase, type DriverOutput, type SessionKeys } from '../handshake/index.js'
 import { BoxDecoder } from '../boxstream/decoder.js'
 import { BoxEncoder } from '../boxstream/encoder.js'
 import { encodedLength } from '../boxstream/layout.js'

@@ -13,8 +13,7 @@
  * @module
  */
 import { ErrorCodes, SecretChannelError } from '../../errors.js'
-import { HandshakeDriver, type DriverOutput } from '../../handshake/driver.js'
-import { Phase, type SessionKeys } from '../../handshake/index.js'
+import { HandshakeDriver, Phase, type DriverOutput, type SessionKeys } from '../../handshake/index.js'
 import { Pushable } from './pushable.js'
 import { isEnd, loop, type Duplex, type End, type Source, type SourceCallback } from './types.js'
 

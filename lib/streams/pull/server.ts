@@ -3,8 +3,7 @@
  * @module
  */
 import { ErrorCodes, SecretChannelError } from '../../errors.js'
-import { Phase } from '../../handshake/index.js'
-import { HandshakeDriver } from '../../handshake/driver.js'
+import { HandshakeDriver, Phase } from '../../handshake/index.js'
 import type { KeyPair } from '../../keys.js'
 import { toAppKey, toKeys, toTimeout } from './options.js'
 import { secureStream, type PullHandshakeCallback } from './secure.js'
