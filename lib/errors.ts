@@ -46,6 +46,11 @@ export const ErrorCodes = Object.freeze({
   WRONG_PASSWORD: 'ERR_WRONG_PASSWORD',
   /** A token, challenge or code was wrong, expired, replayed or for another user. */
   INVALID_TOKEN: 'ERR_INVALID_TOKEN',
+  /**
+   * An enrollment code can no longer be used: it already enrolled every device it was good for, or
+   * it has no guesses left (burnt). Ask the operator for a new code.
+   */
+  CODE_SPENT: 'ERR_CODE_SPENT',
   /** A stored peer key differs from the one presented (possible man in the middle). */
   KEY_CHANGED: 'ERR_KEY_CHANGED',
   /** A requested item does not exist. */

@@ -2,14 +2,17 @@
  * The device's side of enrollment (seed 000) as a sans-I/O state machine.
  *
  * ```
- * start()                 -> [CLIENT_HELLO]        start              -> await-server-hello
- * receive(SERVER_HELLO)   -> []                    await-server-hello -> await-challenge
- * receive(CHALLENGE)      -> [RESPONSE]            await-challenge    -> await-key
+ * start()                 -> [CLIENT_HELLO]              start              -> await-server-hello
+ * receive(SERVER_HELLO)   -> []                          await-server-hello -> await-challenge
+ * receive(CHALLENGE)      -> [RESPONSE]                  await-challenge    -> await-key
  *                         -> [CLIENT_HELLO] (retry, the challenge did not open)  -> await-server-hello
- * receive(ISSUED_KEY)     -> [] + result           await-key          -> done   (secrets wiped)
+ * receive(ISSUED_KEY)     -> [] + event enrolled         await-key          -> done   (secrets wiped)
+ * receive(REFUSED)        -> throws the server's reason  any                -> failed
  * ```
  * When the last allowed attempt fails, or the server is not the one we expected, the machine throws
  * and leaves an ABORT in {@link EnrollmentClient.farewell} for the adapter to send before hanging up.
+ * A REFUSED (code used up or burnt, code required or not expected) is unauthenticated: it says why
+ * the server hung up, and proves nothing (anyone in the middle could forge it, or just cut the line).
  * @module
  */
 import { getCryptoBackend } from '../../crypto/index.js'
@@ -23,7 +26,8 @@ import {
   POINT_BYTES, SERVER_HELLO_BYTES, SERVER_HELLO_SIGNED_BYTES, SERVER_HELLO_SIGNED_PREFIX, SERVER_KEY_BYTES,
   SIGNATURE_LABEL, TAG_BYTES, concat, type IssuedKeyType
 } from './layout.js'
-import { EnrollmentMachine } from './machine.js'
+import type { Step } from '../../machine.js'
+import { EnrollmentMachine, parseRefusal } from './machine.js'
 import {
   codeHash, decodePoint, deriveExchangeKeys, digest, generateEphemeral, generatorFor, open, sharedSecret, transcriptHash,
   type EphemeralKey, type ExchangeKeys
@@ -62,21 +66,18 @@ export interface EnrollmentResult {
   attempts: number
 }
 
-/** What the adapter does after {@link EnrollmentClient.receive}. */
-export interface ClientStep {
-  /** Messages to send, in order. */
-  send: Uint8Array[]
-  /** Set once enrollment is complete. */
-  result: EnrollmentResult | null
-}
+/** What the device machine reports to its adapter. */
+export type ClientEvent =
+  /** Enrollment is complete: the checked key, to save. */
+  | { type: 'enrolled', result: EnrollmentResult }
+
+/** What the adapter does after a client step. */
+export type ClientStep = Step<ClientEvent>
 
 type ClientState = 'start' | 'await-server-hello' | 'await-challenge' | 'await-key'
 
 /** The device side of enrollment. */
 export class EnrollmentClient extends EnrollmentMachine<ClientState> {
-  /** An ABORT message to send before hanging up, set when the machine gives up; null otherwise. */
-  farewell: Uint8Array | null = null
-
   private readonly crypto: CryptoBackend
   private readonly code: Uint8Array | null
   private readonly codeHash: Uint8Array | null
@@ -110,10 +111,10 @@ export class EnrollmentClient extends EnrollmentMachine<ClientState> {
     return this.attempt
   }
 
-  /** Begins the first key exchange: returns CLIENT_HELLO. */
-  start(): Uint8Array {
-    this.expectState('start', 'start')
-    return this.guarded(() => this.newHello())
+  /** Begins the first key exchange: sends CLIENT_HELLO. */
+  start(): ClientStep {
+    this.expect('start', 'start')
+    return this.guard(() => ({ send: [this.newHello()], events: [] }))
   }
 
   /**
@@ -123,9 +124,14 @@ export class EnrollmentClient extends EnrollmentMachine<ClientState> {
    *   opened in `maxAttempts` exchanges, so the code is wrong or someone is in the middle)
    */
   receive(message: Uint8Array): ClientStep {
-    this.expectState('receive', 'await-server-hello', 'await-challenge', 'await-key')
-    return this.guarded(() => {
+    this.expect('receive', 'await-server-hello', 'await-challenge', 'await-key')
+    return this.guard(() => {
       const type = this.messageType(message)
+      if (type === MessageType.REFUSED) {
+        const refusal = parseRefusal(message)
+        this.destroy()
+        throw refusal
+      }
       if (type === MessageType.SERVER_HELLO && this.current === 'await-server-hello') return this.onServerHello(message)
       if (type === MessageType.CHALLENGE && this.current === 'await-challenge') return this.onChallenge(message)
       if (type === MessageType.ISSUED_KEY && this.current === 'await-key') return this.onIssuedKey(message)
@@ -179,7 +185,7 @@ export class EnrollmentClient extends EnrollmentMachine<ClientState> {
     this.keys = { challengeKey: this.keep(keys.challengeKey), issueKey: this.keep(keys.issueKey) }
     this.ephemeral = null
     this.current = 'await-challenge'
-    return { send: [], result: null }
+    return { send: [], events: [] }
   }
 
   private onChallenge(message: Uint8Array): ClientStep {
@@ -189,7 +195,7 @@ export class EnrollmentClient extends EnrollmentMachine<ClientState> {
     if (!random) {
       // The document's rule: a challenge that does not decrypt means the key exchange is repeated.
       this.wipeSecretsExceptCode()
-      if (this.attempt < this.maxAttempts) return { send: [this.newHello()], result: null }
+      if (this.attempt < this.maxAttempts) return { send: [this.newHello()], events: [] }
       this.farewell = Uint8Array.of(MessageType.ABORT, AbortReason.CHALLENGE_FAILED)
       throw this.code
         ? this.fail(ErrorCodes.INVALID_TOKEN, Phase.CHALLENGE, `no challenge opened in ${this.attempt} attempts: the enrollment code is wrong, or someone is in the middle`)
@@ -199,7 +205,7 @@ export class EnrollmentClient extends EnrollmentMachine<ClientState> {
     const response = concat(Uint8Array.of(MessageType.RESPONSE, this.attempt), digest(random))
     random.fill(0)
     this.current = 'await-key'
-    return { send: [response], result: null }
+    return { send: [response], events: [] }
   }
 
   private onIssuedKey(message: Uint8Array): ClientStep {
@@ -217,7 +223,7 @@ export class EnrollmentClient extends EnrollmentMachine<ClientState> {
     if (this.knownServerKey) authenticatedBy.push('server-key')
     const result: EnrollmentResult = { key, serverPublicKey: this.serverKey, authenticatedBy, attempts: this.attempt }
     this.finish()
-    return { send: [], result }
+    return { send: [], events: [{ type: 'enrolled', result }] }
   }
 
   /** Between attempts: wipes the exchange's secrets but keeps the code for the next one. */

@@ -8,7 +8,7 @@
  * ```
  * @module
  */
-import { createPrivateKey, createPublicKey, generateKeyPairSync, createHash } from 'node:crypto'
+import { createPrivateKey, createPublicKey, generateKeyPair as generateNodeKeyPair, generateKeyPairSync, createHash, type KeyObject } from 'node:crypto'
 import { getCryptoBackend } from '../../crypto/index.js'
 import { constantTimeEqual } from '../../crypto/policy.js'
 import { ErrorCodes, SecretChannelError } from '../../errors.js'
@@ -39,23 +39,65 @@ export function issuedKeyId(type: IssuedKeyType, publicKey: Uint8Array): string 
   return `rsa:sha256:${createHash('sha256').update(publicKey).digest('hex')}`
 }
 
-/** Makes a fresh key pair of `type` for a device. */
+function checkType(type: IssuedKeyType): void {
+  if (type !== 'ed25519' && type !== 'rsa') {
+    throw new SecretChannelError(ErrorCodes.INVALID_ARGUMENT, Phase.ISSUED_KEY, `unknown key type ${JSON.stringify(type)}`)
+  }
+}
+
+function checkModulus(rsa: RsaOptions): number {
+  const modulusLength = rsa.modulusLength ?? 2048
+  if (!Number.isInteger(modulusLength) || modulusLength < 2048) {
+    throw new SecretChannelError(ErrorCodes.INVALID_ARGUMENT, Phase.ISSUED_KEY, 'RSA keys must have at least 2048 bits')
+  }
+  return modulusLength
+}
+
+function ed25519Material(): IssuedKeyMaterial {
+  const pair = generateKeyPair()
+  return { type: 'ed25519', privateKey: pair.secretKey, publicKey: pair.publicKey, id: formatId(pair.publicKey) }
+}
+
+function rsaMaterial(privateKey: KeyObject, publicKey: KeyObject): IssuedKeyMaterial {
+  const der = new Uint8Array(privateKey.export({ type: 'pkcs8', format: 'der' }))
+  const spki = new Uint8Array(publicKey.export({ type: 'spki', format: 'der' }))
+  return { type: 'rsa', privateKey: der, publicKey: spki, id: issuedKeyId('rsa', spki) }
+}
+
+/**
+ * Makes a fresh key pair of `type` for a device, off the event loop: RSA generation (tens to
+ * hundreds of milliseconds) runs on libuv's thread pool through node:crypto's asynchronous
+ * `generateKeyPair`, so a server keeps serving other connections meanwhile. Ed25519 takes
+ * microseconds and is made in place.
+ *
+ * @example
+ * ```ts
+ * const step = server.receive(response)            // event { type: 'key-needed', keyType, rsa }
+ * const material = await generateIssuedKey('rsa', { modulusLength: 3072 })
+ * const { send, events } = server.issue(material)   // record events[0].device, then send
+ * ```
+ */
+export async function generateIssuedKey(type: IssuedKeyType, rsa: RsaOptions = {}): Promise<IssuedKeyMaterial> {
+  checkType(type)
+  if (type === 'ed25519') return ed25519Material()
+  const modulusLength = checkModulus(rsa)
+  return new Promise((resolve, reject) => {
+    generateNodeKeyPair('rsa', { modulusLength }, (err, publicKey, privateKey) => {
+      if (err) reject(new SecretChannelError(ErrorCodes.INVALID_ARGUMENT, Phase.ISSUED_KEY, 'RSA key generation failed', { cause: err }))
+      else resolve(rsaMaterial(privateKey, publicKey))
+    })
+  })
+}
+
+/**
+ * The same as {@link generateIssuedKey}, synchronously: for tests and drivers that run both machines
+ * in one call. For RSA it blocks the event loop for the whole generation; servers use the async one.
+ */
 export function makeIssuedKey(type: IssuedKeyType, rsa: RsaOptions = {}): IssuedKeyMaterial {
-  if (type === 'ed25519') {
-    const pair = generateKeyPair()
-    return { type, privateKey: pair.secretKey, publicKey: pair.publicKey, id: formatId(pair.publicKey) }
-  }
-  if (type === 'rsa') {
-    const modulusLength = rsa.modulusLength ?? 2048
-    if (!Number.isInteger(modulusLength) || modulusLength < 2048) {
-      throw new SecretChannelError(ErrorCodes.INVALID_ARGUMENT, Phase.ISSUED_KEY, 'RSA keys must have at least 2048 bits')
-    }
-    const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength })
-    const der = new Uint8Array(privateKey.export({ type: 'pkcs8', format: 'der' }))
-    const spki = new Uint8Array(publicKey.export({ type: 'spki', format: 'der' }))
-    return { type, privateKey: der, publicKey: spki, id: issuedKeyId('rsa', spki) }
-  }
-  throw new SecretChannelError(ErrorCodes.INVALID_ARGUMENT, Phase.ISSUED_KEY, `unknown key type ${JSON.stringify(type)}`)
+  checkType(type)
+  if (type === 'ed25519') return ed25519Material()
+  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: checkModulus(rsa) })
+  return rsaMaterial(privateKey, publicKey)
 }
 
 /** What the device receives: its key pair, checked. */
