@@ -5,7 +5,7 @@
  * @module
  */
 import { dirname, join, resolve } from 'node:path'
-import { runEnrollServer } from '../protocols/enrollment/cli.js'
+import { runEnrollList, runEnrollRevoke, runEnrollServer } from '../protocols/enrollment/cli.js'
 import { UsageError, flag, stringOption, type Command } from './command.js'
 import { keysPath, loadKeys, parsePort } from './options.js'
 
@@ -22,13 +22,16 @@ export const enrollServer: Command = {
   usage: `Usage: secret-channel enroll-server [--port N] [--host H] [--keys FILE] [--store FILE]
                                     [--code CODE | --no-code] [--key-type ed25519|rsa]
                                     [--count N] [--max-guesses N] [--timeout MS]
+       secret-channel enroll-server --list | --revoke ID [--keys FILE] [--store FILE]
 
 Waits for devices running "secret-channel enroll", gives each a new identity
 and records its public key in the store (JSON, mode 0600). Prints a one-time
 enrollment code on stderr (unless --code or --no-code) and each enrolled id
 on stdout. The server signs every exchange with its identity (--keys), so a
 device that knows the server's id detects an impostor. Stops after --count
-enrollments (default 1; 0 = until interrupted).
+enrollments (default 1; 0 = until interrupted); the one code is good for
+that many devices, and is refused after --max-guesses unanswered challenges.
+--list prints the enrolled devices; --revoke ID removes one.
 
 Options:
   -p, --port N          TCP port (default 0: pick a free one, printed on stderr)
@@ -38,8 +41,10 @@ Options:
   -c, --code CODE       use this code instead of a generated one
       --no-code         open enrollment: anyone who can connect is enrolled (see the warning)
       --key-type T      ed25519 (default) or rsa
-  -n, --count N         stop after N enrollments (default 1; 0 = never)
-      --max-guesses N   challenges allowed under the code before it is burnt (default 5)
+  -n, --count N         stop after N enrollments, one code for all N (default 1; 0 = never)
+      --max-guesses N   unanswered challenges under the code before it is burnt (default 5)
+      --list            print the enrolled devices (id, type, date, code) and exit
+      --revoke ID       remove an enrolled device from the store and exit
   -t, --timeout MS      per-device deadline (default 30000)
   -h, --help            show this help`,
   options: {
@@ -52,7 +57,9 @@ Options:
     'key-type': { type: 'string' },
     count: { type: 'string', short: 'n' },
     'max-guesses': { type: 'string' },
-    timeout: { type: 'string', short: 't' }
+    timeout: { type: 'string', short: 't' },
+    list: { type: 'boolean' },
+    revoke: { type: 'string' }
   },
   async run(args, io) {
     if (args.positionals.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(args.positionals[0])}`)
@@ -62,6 +69,12 @@ Options:
     if (keyType !== 'ed25519' && keyType !== 'rsa') throw new UsageError('--key-type must be ed25519 or rsa')
     const port = stringOption(args, 'port')
     const identity = keysPath(args, io.env)
+    const storePath = resolve(stringOption(args, 'store') ?? join(dirname(identity), 'enrolled.json'))
+    const lines = { out: (line: string) => { io.stdout.write(`${line}\n`) }, status: (line: string) => { io.stderr.write(`${line}\n`) } }
+    const revoke = stringOption(args, 'revoke')
+    if (flag(args, 'list') && revoke !== undefined) throw new UsageError('--list and --revoke exclude each other')
+    if (flag(args, 'list')) return runEnrollList(storePath, lines)
+    if (revoke !== undefined) return runEnrollRevoke(storePath, revoke, lines)
     const keyPair = await loadKeys(identity)
     const stop = new AbortController()
     void io.stopped.then(() => stop.abort())
@@ -69,16 +82,12 @@ Options:
       host: stringOption(args, 'host'),
       port: port === undefined ? 0 : parsePort(port, '--port'),
       keyPair,
-      storePath: resolve(stringOption(args, 'store') ?? join(dirname(identity), 'enrolled.json')),
+      storePath,
       code: flag(args, 'no-code') ? null : code,
       keyType,
       count: integerOption(stringOption(args, 'count'), 'count', 0),
       maxGuesses: integerOption(stringOption(args, 'max-guesses'), 'max-guesses', 1),
       timeout: integerOption(stringOption(args, 'timeout'), 'timeout', 0)
-    }, {
-      out: (line) => { io.stdout.write(`${line}\n`) },
-      status: (line) => { io.stderr.write(`${line}\n`) },
-      signal: stop.signal
-    })
+    }, { ...lines, signal: stop.signal })
   }
 }
