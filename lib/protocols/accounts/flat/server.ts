@@ -1,29 +1,34 @@
 /**
- * The flat protocol's server side, sans-I/O: bytes in, actions out.
+ * The flat protocol's server side, sans-I/O: bytes in, actions out. Built on the protocol kernel
+ * (`lib/machine.ts`): every call checks the phase first, and any failure poisons the machine
+ * (phase "failed") and wipes its keys.
  *
  * ```
- * state      accepts (value bytes)                                   then
+ * phase      accepts (value bytes)                                   then
  * hello      CLIENT-NONCE (32)                                       ident
- * ident      MAX-PACKET (4, at most once), USERNAME (1–128)          lookup → proof
- *            or CERTIFICATE-ID (32)
+ * ident      MAX-PACKET (4), USERNAME (1–128) or CERTIFICATE-ID (32) lookup → proof
  * lookup     nothing is parsed; the adapter looks the account up and calls resolve()
- * proof      CLIENT-PROOF (48)                                       open
+ * proof      MAX-PACKET (4), CLIENT-PROOF (48)                       open
  * open       DATA-LENGTH (4) → DATA (n+16) → VERIFICATION-SHA256 (48), END (16)
  * ```
- * On resolve() the server sends MAX-PACKET (the smaller of the two announcements), CERTIFICATE
- * (interactive only), SESSION-KEY and SERVER-SIGNATURE. Unknown accounts get decoys that look the
- * same, so the answers do not reveal which names exist; their proof can never verify. Nothing is
- * delivered to the application before the proof verifies, and any unexpected command or length
- * throws `ERR_PROTOCOL` (the adapter then sends ERROR and closes).
+ * MAX-PACKET is optional and accepted once, before or after USERNAME / CERTIFICATE-ID (design
+ * document 003 shows it after USERNAME). On resolve() the server answers in the document's order:
+ * CERTIFICATE (interactive only), SESSION-KEY, MAX-PACKET, then SERVER-SIGNATURE. Its MAX-PACKET is
+ * the smaller of its own and the client's when the client's came first ("the server will mimic
+ * unless the server's setting is lower"); either way both sides use the smaller of the two
+ * announcements. Unknown accounts get decoys that look the same, so the answers do not reveal
+ * which names exist; their proof can never verify. Nothing is delivered to the application before
+ * the proof verifies, and any unexpected command or length throws `ERR_PROTOCOL` (the adapter then
+ * sends ERROR and closes).
  * @module
  */
-import { hmac } from '@noble/hashes/hmac.js'
-import { sha256 } from '@noble/hashes/sha2.js'
+import type { CryptoBackend } from '../../../crypto/index.js'
 import { getCryptoBackend } from '../../../crypto/index.js'
 import { constantTimeEqual, wipe } from '../../../crypto/policy.js'
 import { ErrorCodes, SecretChannelError } from '../../../errors.js'
 import { assertKeyPair } from '../../../keys.js'
 import type { KeyPair } from '../../../keys.js'
+import { Machine } from '../../../machine.js'
 import { defaultKdfParams, encodeKdfParams } from '../kdf.js'
 import { ENCODED_SEALED_KEY_BYTES } from '../sealed-key.js'
 import { sealToPublicKey } from '../sealed-box.js'
@@ -32,7 +37,7 @@ import { assertUserID } from '../user-id.js'
 import { FlatReceiver, FlatSender } from './channel.js'
 import { Cmd, CommandDecoder, DEFAULT_MAX_PACKET, MAX_MAX_PACKET, MIN_MAX_PACKET, encodeCommand, readU32, u32 } from './commands.js'
 import type { Command, CommandLimits } from './commands.js'
-import { directionalKeys, serverSignedBytes, transcriptHash } from './keys.js'
+import { directionalKeys, proofValue, serverSignedBytes, transcriptHash } from './keys.js'
 
 const PHASE = 'flat server'
 
@@ -63,6 +68,8 @@ export interface FlatServerOptions {
   maxPacket?: number
   /** 32-byte secret for decoy answers; random by default. */
   decoySecret?: Uint8Array
+  /** The crypto backend; the process-wide one when left out. */
+  crypto?: CryptoBackend
 }
 
 /** Checks a MAX-PACKET value. */
@@ -73,14 +80,18 @@ export function assertMaxPacket(n: number, phase: string, code: 'ERR_INVALID_ARG
   return n
 }
 
+type ServerPhase = 'hello' | 'ident' | 'lookup' | 'proof' | 'open'
+
 /** The server half of one connection. */
-export class FlatServerMachine {
-  private state: 'hello' | 'ident' | 'lookup' | 'proof' | 'open' | 'closed' = 'hello'
+export class FlatServerMachine extends Machine<ServerPhase> {
   private readonly decoder = new CommandDecoder(PHASE)
+  private readonly crypto: CryptoBackend
   private readonly keyPair: KeyPair
   private readonly ownMax: number
   private readonly decoySecret: Uint8Array
   private clientMax: number | null = null
+  /** The client's MAX-PACKET command as received, bound by its proof. */
+  private clientMaxCommand: Uint8Array | null = null
   private readonly clientCommands: Uint8Array[] = []
   private interactive = false
   private requested = ''
@@ -88,31 +99,30 @@ export class FlatServerMachine {
   private transcript: Uint8Array | null = null
   private sender: FlatSender | null = null
   private receiver: FlatReceiver | null = null
-  /** The negotiated MAX-PACKET (valid once the account is resolved). */
+  /** The negotiated MAX-PACKET (final once the client is authenticated). */
   maxPacket: number
 
   /** @param options - see {@link FlatServerOptions} */
   constructor(options: FlatServerOptions) {
+    super('hello', PHASE)
+    this.crypto = options.crypto ?? getCryptoBackend()
     this.keyPair = assertKeyPair(options.keyPair)
     this.ownMax = assertMaxPacket(options.maxPacket ?? DEFAULT_MAX_PACKET, PHASE)
     this.maxPacket = this.ownMax
-    this.decoySecret = options.decoySecret ?? getCryptoBackend().randomBytes(32)
+    this.decoySecret = this.keep(Uint8Array.from(options.decoySecret ?? this.crypto.randomBytes(32)))
   }
 
   /** True once the client has proved the session key. */
   get authenticated(): boolean {
-    return this.state === 'open'
+    return this.current === 'open'
   }
 
   private limits(): CommandLimits {
-    switch (this.state) {
+    const max: Array<[number, readonly [number, number]]> = this.clientMax === null ? [[Cmd.MAX_PACKET, [4, 4]]] : []
+    switch (this.current) {
       case 'hello': return new Map([[Cmd.CLIENT_NONCE, [32, 32]]])
-      case 'ident': {
-        const m = new Map<number, readonly [number, number]>([[Cmd.USERNAME, [1, 128]], [Cmd.CERTIFICATE_ID, [32, 32]]])
-        if (this.clientMax === null) m.set(Cmd.MAX_PACKET, [4, 4])
-        return m
-      }
-      case 'proof': return new Map([[Cmd.CLIENT_PROOF, [48, 48]]])
+      case 'ident': return new Map([[Cmd.USERNAME, [1, 128]], [Cmd.CERTIFICATE_ID, [32, 32]], ...max])
+      case 'proof': return new Map([[Cmd.CLIENT_PROOF, [48, 48]], ...max])
       case 'open': return this.receiver!.limits()
       default: return new Map()
     }
@@ -123,66 +133,78 @@ export class FlatServerMachine {
    * @throws SecretChannelError `ERR_PROTOCOL` (junk), `ERR_UNAUTHORIZED` (bad proof), `ERR_BOX_TAMPERED`
    */
   receive(chunk: Uint8Array): FlatServerAction[] {
-    if (this.state === 'closed') throw new SecretChannelError(ErrorCodes.INVALID_STATE, PHASE, 'connection already failed')
+    this.expect('receive', 'hello', 'ident', 'lookup', 'proof', 'open')
     this.decoder.push(chunk)
     return this.drain()
   }
 
   private drain(): FlatServerAction[] {
-    const actions: FlatServerAction[] = []
-    try {
-      while (this.state !== 'lookup' && this.state !== 'closed') {
+    return this.guard(() => {
+      const actions: FlatServerAction[] = []
+      while (this.current !== 'lookup' && this.current !== 'failed') {
         const cmd = this.decoder.next(this.limits())
         if (!cmd) break
         this.handle(cmd, actions)
       }
-    } catch (err) {
-      this.state = 'closed'
-      throw err
-    }
-    return actions
+      return actions
+    })
   }
 
   private handle(cmd: Command, actions: FlatServerAction[]): void {
-    if (this.state === 'open') {
+    if (this.current === 'open') {
       const got = this.receiver!.receive(cmd)
       if (got?.type === 'data') actions.push({ type: 'data', data: got.data })
       else if (got?.type === 'end') actions.push({ type: 'end' })
       return
     }
-    if (this.state !== 'proof') this.clientCommands.push(encodeCommand(cmd.op, cmd.value))
+    if (cmd.op === Cmd.MAX_PACKET) {
+      // Outside H (it may come after our signed answer); the client's proof covers it.
+      this.clientMax = assertMaxPacket(readU32(cmd.value), PHASE, ErrorCodes.PROTOCOL)
+      this.clientMaxCommand = encodeCommand(cmd.op, cmd.value)
+      return
+    }
+    if (this.current !== 'proof') this.clientCommands.push(encodeCommand(cmd.op, cmd.value))
     switch (cmd.op) {
       case Cmd.CLIENT_NONCE:
-        this.state = 'ident'
-        return
-      case Cmd.MAX_PACKET:
-        this.clientMax = assertMaxPacket(readU32(cmd.value), PHASE, ErrorCodes.PROTOCOL)
+        this.current = 'ident'
         return
       case Cmd.USERNAME: {
         const username = assertUserID(text(cmd.value, PHASE), PHASE, ErrorCodes.PROTOCOL)
         this.interactive = true
         this.requested = username
-        this.state = 'lookup'
+        this.current = 'lookup'
         actions.push({ type: 'lookup', by: 'username', username })
         return
       }
       case Cmd.CERTIFICATE_ID:
         this.interactive = false
         this.requested = Buffer.from(cmd.value).toString('hex')
-        this.state = 'lookup'
+        this.current = 'lookup'
         actions.push({ type: 'lookup', by: 'thumbprint', thumbprint: Uint8Array.from(cmd.value) })
         return
       case Cmd.CLIENT_PROOF: {
         const proof = this.receiver!.openValueOrNull(cmd.value)
-        const ok = proof !== null && this.account !== null && constantTimeEqual(proof, this.transcript!)
-        if (!ok) throw new SecretChannelError(ErrorCodes.UNAUTHORIZED, PHASE, 'the client did not prove the session key')
-        this.state = 'open'
+        const expected = proofValue(this.crypto, this.transcript!, this.clientMaxCommand)
+        const ok = proof !== null && this.account !== null && constantTimeEqual(proof, expected)
+        if (!ok) throw this.fail(ErrorCodes.UNAUTHORIZED, PHASE, 'the client did not prove the session key')
+        // Both sides now use the smaller of the two announcements, whichever order they came in.
+        this.maxPacket = Math.min(this.ownMax, this.clientMax ?? this.ownMax)
+        this.sender!.limitMaxPacket(this.maxPacket)
+        this.receiver!.limitMaxPacket(this.maxPacket)
+        this.current = 'open'
         actions.push({ type: 'authenticated', username: this.account!.username, publicKey: this.account!.publicKey, interactive: this.interactive })
         return
       }
       default:
-        throw new SecretChannelError(ErrorCodes.PROTOCOL, PHASE, 'unexpected command')
+        throw this.fail(ErrorCodes.PROTOCOL, PHASE, 'unexpected command')
     }
+  }
+
+  /** Wipes the session keys and the decoy secret; further calls fail. */
+  override destroy(): void {
+    super.destroy()
+    this.sender?.destroy()
+    this.receiver?.destroy()
   }
 
   /**
@@ -190,27 +212,33 @@ export class FlatServerMachine {
    * login). Returns the server's handshake bytes and whatever the buffered input now yields.
    */
   resolve(account: FlatAccount | null): FlatServerAction[] {
-    if (this.state !== 'lookup') throw new SecretChannelError(ErrorCodes.INVALID_STATE, PHASE, 'resolve() without a pending lookup')
-    const crypto = getCryptoBackend()
+    this.expect('resolve', 'lookup')
+    return this.guard(() => [...this.answer(account), ...this.drain()])
+  }
+
+  private answer(account: FlatAccount | null): FlatServerAction[] {
+    const crypto = this.crypto
     const usable = account !== null && crypto.signPublicKeyToCurve(account.publicKey) !== null &&
       (!this.interactive || account.certificate?.length === ENCODED_SEALED_KEY_BYTES)
     this.account = usable ? account : null
     this.maxPacket = Math.min(this.ownMax, this.clientMax ?? this.ownMax)
     const recipient = this.account?.publicKey ?? this.decoyKey()
     const sessionKey = crypto.randomBytes(32)
-    const server: Uint8Array[] = [encodeCommand(Cmd.MAX_PACKET, u32(this.maxPacket))]
+    // The document's order: CERTIFICATE, SESSION-KEY, MAX-PACKET.
+    const server: Uint8Array[] = []
     if (this.interactive) server.push(encodeCommand(Cmd.CERTIFICATE, this.account?.certificate ?? this.decoyCertificate(recipient)))
     server.push(encodeCommand(Cmd.SESSION_KEY, sealToPublicKey(recipient, sessionKey)))
-    this.transcript = transcriptHash(this.clientCommands, server)
+    server.push(encodeCommand(Cmd.MAX_PACKET, u32(this.maxPacket)))
+    this.transcript = transcriptHash(crypto, this.clientCommands, server)
     const signature = crypto.sign(serverSignedBytes(this.transcript), this.keyPair.secretKey)
-    const keys = directionalKeys(sessionKey, this.transcript)
+    const keys = directionalKeys(crypto, sessionKey, this.transcript)
     wipe(sessionKey)
-    this.sender = new FlatSender(keys.serverToClient, this.maxPacket, 0n)
-    this.receiver = new FlatReceiver(keys.clientToServer, this.maxPacket, 0n, PHASE)
+    this.sender = new FlatSender(crypto, keys.serverToClient, this.maxPacket, 0n)
+    this.receiver = new FlatReceiver(crypto, keys.clientToServer, this.maxPacket, 0n, PHASE)
     wipe(keys.serverToClient, keys.clientToServer)
-    this.state = 'proof'
+    this.current = 'proof'
     const bytes = Buffer.concat([...server, encodeCommand(Cmd.SERVER_SIGNATURE, signature)])
-    return [{ type: 'send', bytes }, ...this.drain()]
+    return [{ type: 'send', bytes }]
   }
 
   /** Received bytes not yet turned into commands. */
@@ -220,13 +248,13 @@ export class FlatServerMachine {
 
   /** Seals application data (only once authenticated). */
   write(data: Uint8Array): Uint8Array {
-    if (this.state !== 'open' || !this.sender) throw new SecretChannelError(ErrorCodes.INVALID_STATE, PHASE, 'cannot send data before the client is authenticated')
+    if (this.current !== 'open' || !this.sender) throw new SecretChannelError(ErrorCodes.INVALID_STATE, PHASE, 'cannot send data before the client is authenticated')
     return this.sender.seal(data)
   }
 
   /** The END command (only once authenticated). */
   end(): Uint8Array {
-    if (!this.sender || !this.account) throw new SecretChannelError(ErrorCodes.INVALID_STATE, PHASE, 'cannot end before the client is authenticated')
+    if (this.current !== 'open' || !this.sender || !this.account) throw new SecretChannelError(ErrorCodes.INVALID_STATE, PHASE, 'cannot end before the client is authenticated')
     return this.sender.end()
   }
 
@@ -236,11 +264,12 @@ export class FlatServerMachine {
   }
 
   private decoySeed(label: string): Uint8Array {
-    return hmac(sha256, this.decoySecret, Buffer.from(`${label}\u0000${this.interactive ? 'u' : 't'}\u0000${this.requested}`, 'utf8'))
+    // HMAC-SHA-512-256 (the backend's `auth`): stable per name, unpredictable without the secret.
+    return this.crypto.auth(Buffer.from(`${label}\u0000${this.interactive ? 'u' : 't'}\u0000${this.requested}`, 'utf8'), this.decoySecret)
   }
 
   private decoyKey(): Uint8Array {
-    return getCryptoBackend().signKeyPairFromSeed(this.decoySeed('key')).publicKey
+    return this.crypto.signKeyPairFromSeed(this.decoySeed('key')).publicKey
   }
 
   private decoyCertificate(publicKey: Uint8Array): Uint8Array {
