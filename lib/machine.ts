@@ -5,7 +5,9 @@
  * One vocabulary for all of them:
  * ```
  * phase        the machine's step: one of its own names, then "done" (success) or "failed"
- * expect()     the first thing every step does: a call out of turn is ERR_INVALID_STATE and poisons
+ * expect()     the first thing every protocol step does: a call out of turn is ERR_INVALID_STATE and poisons
+ * outOfTurn()  for calls on a live session (write before it is open, a second re-key) that are refused
+ *              before they touch any protocol state: ERR_INVALID_STATE, and the session goes on
  * keep()       registers a secret buffer; finish(), destroy() and every failure wipe them together
  * fail()       poisons (phase "failed"), wipes, and returns the error to throw
  * guard()      runs a step so that whatever it throws leaves the machine failed and wiped
@@ -107,6 +109,15 @@ export abstract class Machine<P extends string> {
       this.destroy()
       throw new SecretChannelError(ErrorCodes.INVALID_STATE, this.protocolName, `${step} called out of turn (state was "${was}")`)
     }
+  }
+
+  /**
+   * The error for an application call the session refuses before touching any protocol state
+   * (`write()` before it is open, a second `rekey()`): `ERR_INVALID_STATE`, not poisoned, because
+   * nothing the peer sent is in doubt. Protocol steps use {@link expect} instead.
+   */
+  protected outOfTurn(detail: string): SecretChannelError {
+    return new SecretChannelError(ErrorCodes.INVALID_STATE, this.protocolName, `${detail} (state "${this.current}")`)
   }
 
   /** `ERR_PROTOCOL` (and poisoned) unless `message` is a byte array of exactly `length` bytes. */
