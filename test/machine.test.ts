@@ -1,6 +1,7 @@
 /**
  * The protocol kernel (lib/machine.ts): every sans-I/O machine builds on it and speaks its
  * vocabulary: `phase`, "failed" after junk (poisoned, secrets zeroed), ERR_INVALID_STATE out of turn.
+ * @test-all-backends
  */
 import test from 'tape'
 import { Machine } from '../lib/machine.js'

@@ -1,4 +1,4 @@
-/**
+/** @test-all-backends
  * Design document 003's exact command sequences, replayed against the flat machines:
  *
  *   Client Sends:  USERNAME <username>  MAX-PACKET <optional integer>

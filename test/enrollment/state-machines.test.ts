@@ -1,4 +1,4 @@
-/** The two sans-I/O machines enroll a device end to end, with every combination of safeguards. */
+/** The two sans-I/O machines enroll a device end to end, with every combination of safeguards. @test-all-backends */
 import test from 'tape'
 import { createPrivateKey, createPublicKey } from 'node:crypto'
 import { EnrollmentClient, EnrollmentServer, EnrollmentCode, MessageType } from '../../lib/protocols/enrollment/index.js'

@@ -96,7 +96,7 @@ export class EnrollmentClient extends EnrollmentMachine<ClientState> {
     super('start')
     this.crypto = options.crypto ?? getCryptoBackend()
     this.code = options.code === undefined ? null : this.keep(normalizeCode(options.code))
-    this.codeHash = this.code ? this.keep(codeHash(this.code)) : null
+    this.codeHash = this.code ? this.keep(codeHash(this.crypto, this.code)) : null
     if (options.serverPublicKey !== undefined && (!(options.serverPublicKey instanceof Uint8Array) || options.serverPublicKey.length !== SERVER_KEY_BYTES)) {
       throw this.fail(ErrorCodes.INVALID_ARGUMENT, Phase.ENROLLMENT, 'serverPublicKey must be a 32-byte Ed25519 key')
     }
@@ -141,7 +141,7 @@ export class EnrollmentClient extends EnrollmentMachine<ClientState> {
 
   private newHello(): Uint8Array {
     this.attempt++
-    this.ephemeral = generateEphemeral(this.generator)
+    this.ephemeral = generateEphemeral(this.crypto, this.generator)
     this.hello = concat(
       Uint8Array.of(MessageType.CLIENT_HELLO, PROTOCOL_VERSION, this.attempt, this.code ? FLAG_CODE : 0),
       this.ephemeral.publicKey
@@ -163,7 +163,7 @@ export class EnrollmentClient extends EnrollmentMachine<ClientState> {
     if (signed === 1) {
       const serverKey = message.subarray(SERVER_HELLO_BYTES, SERVER_HELLO_SIGNED_PREFIX)
       const signature = message.subarray(SERVER_HELLO_SIGNED_PREFIX)
-      const signedHash = transcriptHash(this.hello, message.subarray(0, SERVER_HELLO_SIGNED_PREFIX))
+      const signedHash = transcriptHash(this.crypto, this.hello, message.subarray(0, SERVER_HELLO_SIGNED_PREFIX))
       const valid = this.crypto.verify(signature, concat(new TextEncoder().encode(SIGNATURE_LABEL), signedHash), serverKey)
       if (this.knownServerKey && !(constantTimeEqual(serverKey, this.knownServerKey) && valid)) {
         this.farewell = Uint8Array.of(MessageType.ABORT, AbortReason.SERVER_KEY_MISMATCH)
@@ -181,7 +181,7 @@ export class EnrollmentClient extends EnrollmentMachine<ClientState> {
     }
 
     const ecdh = this.keep(sharedSecret(this.ephemeral!.scalar, serverEphemeral))
-    const keys = deriveExchangeKeys(ecdh, this.codeHash, transcriptHash(this.hello, message))
+    const keys = deriveExchangeKeys(ecdh, this.codeHash, transcriptHash(this.crypto, this.hello, message))
     this.keys = { challengeKey: this.keep(keys.challengeKey), issueKey: this.keep(keys.issueKey) }
     this.ephemeral = null
     this.current = 'await-challenge'
@@ -202,7 +202,7 @@ export class EnrollmentClient extends EnrollmentMachine<ClientState> {
         : this.fail(ErrorCodes.PROTOCOL, Phase.CHALLENGE, `no challenge opened in ${this.attempt} attempts: the messages are being corrupted or tampered with`)
     }
     this.keep(random)
-    const response = concat(Uint8Array.of(MessageType.RESPONSE, this.attempt), digest(random))
+    const response = concat(Uint8Array.of(MessageType.RESPONSE, this.attempt), digest(this.crypto, random))
     random.fill(0)
     this.current = 'await-key'
     return { send: [response], events: [] }
@@ -217,7 +217,7 @@ export class EnrollmentClient extends EnrollmentMachine<ClientState> {
     const plain = open(this.keys!.issueKey, message.subarray(2), message.subarray(0, 2))
     if (!plain) throw this.fail(ErrorCodes.PROTOCOL, phase, 'the issued key does not authenticate: it was tampered with')
     this.keep(plain)
-    const key = parseReceivedKey(type, plain)
+    const key = parseReceivedKey(type, plain, this.crypto)
     const authenticatedBy: EnrollmentResult['authenticatedBy'] = []
     if (this.code) authenticatedBy.push('code')
     if (this.knownServerKey) authenticatedBy.push('server-key')

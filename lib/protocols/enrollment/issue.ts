@@ -9,7 +9,7 @@
  * @module
  */
 import { createPrivateKey, createPublicKey, generateKeyPair as generateNodeKeyPair, generateKeyPairSync, createHash, type KeyObject } from 'node:crypto'
-import { getCryptoBackend } from '../../crypto/index.js'
+import { getCryptoBackend, type CryptoBackend } from '../../crypto/index.js'
 import { constantTimeEqual } from '../../crypto/policy.js'
 import { ErrorCodes, SecretChannelError } from '../../errors.js'
 import { formatId, generateKeyPair, type KeyPair } from '../../keys.js'
@@ -109,12 +109,12 @@ export type ReceivedKey =
  * Checks decrypted key bytes and turns them into a usable key.
  * @throws SecretChannelError `ERR_PROTOCOL` when they are not a valid key of the announced type
  */
-export function parseReceivedKey(type: IssuedKeyType, bytes: Uint8Array): ReceivedKey {
+export function parseReceivedKey(type: IssuedKeyType, bytes: Uint8Array, crypto: CryptoBackend = getCryptoBackend()): ReceivedKey {
   const bad = (detail: string, cause?: unknown): SecretChannelError =>
     new SecretChannelError(ErrorCodes.PROTOCOL, Phase.ISSUED_KEY, detail, { cause })
   if (type === 'ed25519') {
     if (bytes.length !== 64) throw bad(`an Ed25519 secret key has 64 bytes, got ${bytes.length}`)
-    const derived = getCryptoBackend().signKeyPairFromSeed(bytes.subarray(0, 32))
+    const derived = crypto.signKeyPairFromSeed(bytes.subarray(0, 32))
     const ok = constantTimeEqual(derived.publicKey, bytes.subarray(32)) && constantTimeEqual(derived.secretKey, bytes)
     derived.secretKey.fill(0)
     if (!ok) throw bad('the issued Ed25519 secret key does not match its public half')

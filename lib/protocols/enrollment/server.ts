@@ -160,20 +160,20 @@ export class EnrollmentServer extends EnrollmentMachine<ServerState> {
       }
     }
     this.attempt = attempt
-    const ephemeral = generateEphemeral(generatorFor(codeBytes))
+    const ephemeral = generateEphemeral(this.crypto, generatorFor(codeBytes))
     let hello = concat(Uint8Array.of(MessageType.SERVER_HELLO, attempt), ephemeral.publicKey, Uint8Array.of(this.keyPair ? 1 : 0))
     if (this.keyPair) {
       // The signature covers both ephemeral keys, the attempt and our key: a device that knows our
       // key knows nobody replaced our ephemeral key, so nobody else can read the challenge or key.
       const signed = concat(hello, this.keyPair.publicKey)
-      const signature = this.crypto.sign(concat(new TextEncoder().encode(SIGNATURE_LABEL), transcriptHash(message, signed)), this.keyPair.secretKey)
+      const signature = this.crypto.sign(concat(new TextEncoder().encode(SIGNATURE_LABEL), transcriptHash(this.crypto, message, signed)), this.keyPair.secretKey)
       hello = concat(signed, signature)
     }
     const ecdh = this.keep(sharedSecret(ephemeral.scalar, clientEphemeral))
-    const keys = deriveExchangeKeys(ecdh, codeBytes ? this.keep(codeHash(codeBytes)) : null, transcriptHash(message, hello))
+    const keys = deriveExchangeKeys(ecdh, codeBytes ? this.keep(codeHash(this.crypto, codeBytes)) : null, transcriptHash(this.crypto, message, hello))
     this.keys = { challengeKey: this.keep(keys.challengeKey), issueKey: this.keep(keys.issueKey) }
     const random = this.keep(this.crypto.randomBytes(CHALLENGE_BYTES))
-    this.expectedDigest = this.keep(digest(random))
+    this.expectedDigest = this.keep(digest(this.crypto, random))
     const header = Uint8Array.of(MessageType.CHALLENGE, attempt)
     const challenge = concat(header, seal(this.keys.challengeKey, random, header))
     random.fill(0)
