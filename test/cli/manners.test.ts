@@ -5,6 +5,7 @@
  */
 import test from 'tape'
 import { spawn } from 'node:child_process'
+import { once } from 'node:events'
 import { readFileSync } from 'node:fs'
 import { createServer as createTcpServer, type Server } from 'node:net'
 import { join } from 'node:path'
@@ -111,15 +112,17 @@ test('SIGINT exits 130 and SIGTERM 143, for every command that can be waiting', 
   // A TCP server that accepts and never answers: clients stay in their handshake.
   const silent: Server = createTcpServer((socket) => { socket.resume() })
   const silentPort = await listenLocal(silent)
+  // A client is past its start-up (signal handlers in place) once it has connected.
+  const dialled = (): Promise<unknown> => once(silent, 'connection')
   const { child: peer, port: peerPort } = await startListener(['--keys', ids.file.server!, '--allow-any', '--exec', 'cat'])
 
   const cases: Array<{ what: string, args: string[], ready: (c: CliProcess) => Promise<unknown> }> = [
     { what: 'listen', args: ['listen', '127.0.0.1:0', '--keys', ids.file.server!], ready: (c) => waitForStderr(c, /listening on/) },
     { what: 'listen --exec', args: ['listen', '127.0.0.1:0', '--keys', ids.file.server!, '--allow-any', '--exec', 'cat'], ready: (c) => waitForStderr(c, /listening on/) },
     { what: 'connect (in a session)', args: ['connect', `127.0.0.1:${peerPort}`, '--server', serverId, '--keys', ids.file.client!], ready: (c) => waitForStderr(c, /connected to/) },
-    { what: 'connect (in the handshake)', args: ['connect', `127.0.0.1:${silentPort}`, '--server', serverId, '--keys', ids.file.client!], ready: () => new Promise((resolve) => setTimeout(resolve, 300)) },
+    { what: 'connect (in the handshake)', args: ['connect', `127.0.0.1:${silentPort}`, '--server', serverId, '--keys', ids.file.client!], ready: dialled },
     { what: 'enroll-server', args: ['enroll-server', '127.0.0.1:0', '--keys', ids.file.server!, '--store', join(ids.dir, 'enrolled.json')], ready: (c) => waitForStderr(c, /enrollment code/) },
-    { what: 'enroll', args: ['enroll', `127.0.0.1:${silentPort}`, '--code', 'abc', '--keys', join(ids.dir, 'device.json')], ready: () => new Promise((resolve) => setTimeout(resolve, 300)) },
+    { what: 'enroll', args: ['enroll', `127.0.0.1:${silentPort}`, '--code', 'abc', '--keys', join(ids.dir, 'device.json')], ready: dialled },
     { what: 'notice', args: ['notice', '--listen', '127.0.0.1:0', '--peer', 'x', '--keys', ids.file.server!, '--known-peers', join(ids.dir, 'peers.json')], ready: (c) => waitForStderr(c, /listening on/) },
     { what: 'accounts-identity-server', args: ['accounts-identity-server', '127.0.0.1:0', '--keys', ids.file.server!, '--db', join(ids.dir, 'id.db')], ready: (c) => waitForStdout(c, /listening on/) },
     { what: 'accounts-register (at the password prompt)', args: ['accounts-register', '--identity', `127.0.0.1:${silentPort}`, '--identity-id', serverId, '--user', 'u', '--out', join(ids.dir, 'u.json')], ready: (c) => waitForStderr(c, /password/) }
@@ -127,7 +130,8 @@ test('SIGINT exits 130 and SIGTERM 143, for every command that can be waiting', 
   for (const { what, args, ready } of cases) {
     for (const [signal, status] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
       const child = startCli(args)
-      await ready(child)
+      const started = ready(child) // listening before the child can connect
+      await started
       child.kill(signal)
       const { code } = await child.result
       t.equal(code, status, `${what}: ${signal} -> ${status}`)
