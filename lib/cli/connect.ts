@@ -60,7 +60,7 @@ Options:
     const abort = new AbortController()
     void io.stopped.then(() => abort.abort())
     const stream = await dial({ ...address, keyPair, appKey, remotePublicKey, handshakeTimeout, signal: abort.signal })
-    const peer = formatId(stream.remotePublicKey as Uint8Array)
+    const peer = formatId(stream.remotePublicKey)
     log(`connected to ${peer}`)
     const outcome = await runSession(stream, io, { peer, verbose: flag(args, 'verbose'), progress: flag(args, 'progress') })
     return outcome === 'stopped' ? 130 : 0

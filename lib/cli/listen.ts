@@ -150,7 +150,7 @@ async function serveOnce(server: Server, io: CommandIO, log: (line: string) => v
   const got = await Promise.race([first, io.stopped.then(() => null)])
   if (got === null) return 130
   const stream = got
-  const peer = formatId(stream.remotePublicKey as Uint8Array)
+  const peer = formatId(stream.remotePublicKey)
   log(`connection from ${peer} (${stream.remoteAddress ?? 'local'})`)
   const outcome = await runSession(stream, io, { peer, ...report })
   return outcome === 'stopped' ? 130 : 0
@@ -169,7 +169,7 @@ async function serveExec(server: Server, command: string, io: CommandIO, log: (l
     if (report.once && taken) return void stream.destroy()
     taken = true
     if (report.once) server.close() // the open connection is unaffected
-    const who = formatId(stream.remotePublicKey as Uint8Array)
+    const who = formatId(stream.remotePublicKey)
     log(`connection from ${who} (${stream.remoteAddress ?? 'local'}): running ${command}`)
     open.add(stream)
     const child = spawn(command, {
