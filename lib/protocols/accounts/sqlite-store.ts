@@ -10,9 +10,31 @@
  * @module
  */
 import { ErrorCodes, SecretChannelError } from '../../errors.js'
-import type { Database as SqliteDatabase } from 'better-sqlite3'
 import type { IdentityStore, KeyStore, SealedKeyRecord, TokenRecord, UserRecord } from './store.js'
 import type { KdfParams } from './kdf.js'
+
+/**
+ * The part of a better-sqlite3 `Database` this store uses. Written out rather than imported so the
+ * published types compile without `@types/better-sqlite3` (better-sqlite3 is an optional peer);
+ * a real `Database` fits it.
+ * @example
+ * ```ts
+ * import Database from 'better-sqlite3'
+ * const db: SqliteDatabase = new Database(':memory:')
+ * ```
+ */
+export interface SqliteDatabase {
+  /** Runs a PRAGMA. */
+  pragma(source: string, options?: { simple?: boolean }): unknown
+  /** Runs SQL without results. */
+  exec(source: string): unknown
+  /** Compiles a statement. */
+  prepare(source: string): { run(...params: unknown[]): unknown, get(...params: unknown[]): unknown, all(...params: unknown[]): unknown[] }
+  /** False once closed. */
+  readonly open: boolean
+  /** Closes the file. */
+  close(): unknown
+}
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS users (
