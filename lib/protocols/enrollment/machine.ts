@@ -42,13 +42,13 @@ export function refusalError(reason: number): SecretChannelError {
   const phase = Phase.REFUSED
   switch (reason) {
     case RefusalReason.CODE_USED:
-      return new SecretChannelError(ErrorCodes.CODE_SPENT, phase, 'the server refused: the enrollment code was already used (ask for a new one)')
+      return new SecretChannelError(ErrorCodes.CODE_SPENT, phase, 'the server says the enrollment code was already used (ask the operator for a new one)')
     case RefusalReason.CODE_BURNT:
-      return new SecretChannelError(ErrorCodes.CODE_SPENT, phase, 'the server refused: the enrollment code is burnt after too many wrong guesses (ask for a new one)')
+      return new SecretChannelError(ErrorCodes.CODE_SPENT, phase, 'the server says the enrollment code is burnt after too many wrong guesses (ask the operator for a new one)')
     case RefusalReason.CODE_REQUIRED:
-      return new SecretChannelError(ErrorCodes.INVALID_TOKEN, phase, 'the server refused: it requires an enrollment code')
+      return new SecretChannelError(ErrorCodes.INVALID_TOKEN, phase, 'the server requires an enrollment code and this device used none')
     case RefusalReason.NO_CODE:
-      return new SecretChannelError(ErrorCodes.INVALID_TOKEN, phase, 'the server refused: it has no enrollment code, but this device used one')
+      return new SecretChannelError(ErrorCodes.INVALID_TOKEN, phase, 'the server has no enrollment code, but this device used one')
     default:
       return new SecretChannelError(ErrorCodes.PROTOCOL, phase, `the server refused for an unknown reason ${reason}`)
   }
