@@ -51,6 +51,34 @@ export function emptyStep<E>(): Step<E> {
 }
 
 /**
+ * Appends `more` to `step` (messages after messages, events after events) and returns `step`.
+ * @example
+ * ```ts
+ * return mergeSteps(this.answer(account), this.drain())
+ * ```
+ */
+export function mergeSteps<E>(step: Step<E>, more: Step<E>): Step<E> {
+  step.send.push(...more.send)
+  step.events.push(...more.events)
+  return step
+}
+
+/** One entry of {@link stepActions}: a message to send, or an event. */
+export type StepAction<E> = { type: 'send', bytes: Uint8Array } | E
+
+/**
+ * A step as one ordered list, messages first (`{ type: 'send', bytes }`), then events: for adapters
+ * written against action lists (the flat login stream).
+ * @example
+ * ```ts
+ * for (const a of stepActions(step)) if (a.type === 'send') socket.write(a.bytes)
+ * ```
+ */
+export function stepActions<E>(step: Step<E>): Array<StepAction<E>> {
+  return [...step.send.map((bytes) => ({ type: 'send' as const, bytes })), ...step.events]
+}
+
+/**
  * Base class of every protocol state machine.
  *
  * @example

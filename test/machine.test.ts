@@ -44,6 +44,18 @@ test('every protocol machine is a Machine and fails closed on junk', (t) => {
   t.end()
 })
 
+test('the flat machines produce the kernel\'s { send, events } step too', (t) => {
+  const client = new FlatClientMachine({ serverPublicKey: keys.publicKey, username: 'alice' })
+  const server = new FlatServerMachine({ keyPair: keys })
+  const step = server.receiveStep(client.start())
+  t.deepEqual(step.send, [], 'nothing to send before the lookup')
+  t.deepEqual(step.events, [{ type: 'lookup', by: 'username', username: 'alice' }], 'a lookup event')
+  const answer = server.resolveStep(null)
+  t.equal(answer.send.length, 1, 'the answer (a decoy for an unknown name) in send')
+  t.deepEqual(client.receiveStep(answer.send[0]!).events.map((e) => e.type), ['unlock'], 'the client asks for the unlock')
+  t.end()
+})
+
 test('out of turn: ERR_INVALID_STATE; a one-shot machine is poisoned, a live notice session is not', (t) => {
   const server = new EnrollmentServer()
   t.throws(() => server.issue({ type: 'ed25519', privateKey: new Uint8Array(64), publicKey: new Uint8Array(32), id: 'x' }), (e: unknown) => isSecretChannelError(e, 'ERR_INVALID_STATE'), 'enrollment issue() before a response')

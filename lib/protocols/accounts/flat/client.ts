@@ -1,6 +1,8 @@
 /**
  * The flat protocol's client side, sans-I/O, on the protocol kernel (`lib/machine.ts`): phase check
- * first, any failure poisons the machine and wipes its keys.
+ * first, any failure poisons the machine and wipes its keys. `receiveStep()` / `unlockStep()` return
+ * `{ send, events }`; `receive()` / `unlock()` return the same as one ordered action list (messages
+ * first) for the stream adapter.
  *
  * ```
  * start()          → CLIENT-NONCE, USERNAME (interactive) | CERTIFICATE-ID (non-interactive), MAX-PACKET
@@ -22,7 +24,7 @@ import { ErrorCodes, SecretChannelError } from '../../../errors.js'
 import type { ErrorCode } from '../../../errors.js'
 import { assertKeyPair } from '../../../keys.js'
 import type { KeyPair } from '../../../keys.js'
-import { Machine } from '../../../machine.js'
+import { Machine, emptyStep, mergeSteps, stepActions, type Step } from '../../../machine.js'
 import { ENCODED_SEALED_KEY_BYTES, decodeSealedKey } from '../sealed-key.js'
 import type { SealedPrivateKey } from '../sealed-key.js'
 import { SEALED_BOX_OVERHEAD, openSealed } from '../sealed-box.js'
@@ -36,13 +38,18 @@ import { assertMaxPacket } from './server.js'
 const PHASE = 'flat client'
 const ERROR_LIMIT: readonly [number, number] = [0, 256]
 
-/** What the client asks the adapter to do. */
-export type FlatClientAction =
-  | { type: 'send', bytes: Uint8Array }
+/** What the client reports: a CERTIFICATE to unlock, the login, data, the server's END. */
+export type FlatClientEvent =
   | { type: 'unlock', sealed: SealedPrivateKey, publicKey: Uint8Array }
   | { type: 'authenticated', maxPacket: number }
   | { type: 'data', data: Uint8Array }
   | { type: 'end' }
+
+/** One client step: commands to send, then events. */
+export type FlatClientStep = Step<FlatClientEvent>
+
+/** A client step as one ordered list (messages first), what {@link FlatClientMachine.receive} returns. */
+export type FlatClientAction = { type: 'send', bytes: Uint8Array } | FlatClientEvent
 
 /** Options for {@link FlatClientMachine}: exactly one of `username` and `keyPair`. */
 export interface FlatClientOptions {
@@ -139,25 +146,30 @@ export class FlatClientMachine extends Machine<ClientPhase> {
   }
 
   /** Feeds received bytes. */
-  receive(chunk: Uint8Array): FlatClientAction[] {
+  receiveStep(chunk: Uint8Array): FlatClientStep {
     this.expect('receive', 'answer', 'unlocking', 'open')
     this.decoder.push(chunk)
     return this.drain()
   }
 
-  private drain(): FlatClientAction[] {
+  /** {@link receiveStep} as one ordered action list (messages first). */
+  receive(chunk: Uint8Array): FlatClientAction[] {
+    return stepActions(this.receiveStep(chunk))
+  }
+
+  private drain(): FlatClientStep {
     return this.guard(() => {
-      const actions: FlatClientAction[] = []
+      const step = emptyStep<FlatClientEvent>()
       while (this.current === 'answer' || this.current === 'open') {
         const cmd = this.decoder.next(this.limits())
         if (!cmd) break
-        this.handle(cmd, actions)
+        this.handle(cmd, step)
       }
-      return actions
+      return step
     })
   }
 
-  private handle(cmd: Command, actions: FlatClientAction[]): void {
+  private handle(cmd: Command, step: FlatClientStep): void {
     if (cmd.op === Cmd.ERROR) {
       const said = Buffer.from(cmd.value).toString('utf8').replace(/[^\x20-\x7e]/g, '?')
       const code = (Object.values(ErrorCodes) as string[]).find((c) => said.startsWith(`${c} `)) as ErrorCode | undefined
@@ -165,7 +177,7 @@ export class FlatClientMachine extends Machine<ClientPhase> {
     }
     if (this.current === 'open') {
       const got = this.receiver!.receive(cmd)
-      if (got) actions.push(got.type === 'data' ? { type: 'data', data: got.data } : { type: 'end' })
+      if (got) step.events.push(got.type === 'data' ? { type: 'data', data: got.data } : { type: 'end' })
       return
     }
     if (cmd.op !== Cmd.SERVER_SIGNATURE) this.serverCommands.push(encodeCommand(cmd.op, cmd.value))
@@ -187,9 +199,9 @@ export class FlatClientMachine extends Machine<ClientPhase> {
         }
         if (this.interactive) {
           this.current = 'unlocking'
-          actions.push({ type: 'unlock', sealed: this.certificate!.sealed, publicKey: this.certificate!.publicKey })
+          step.events.push({ type: 'unlock', sealed: this.certificate!.sealed, publicKey: this.certificate!.publicKey })
         } else {
-          actions.push(...this.finishLogin(this.keyPair!))
+          mergeSteps(step, this.finishLogin(this.keyPair!))
         }
         return
       }
@@ -202,17 +214,22 @@ export class FlatClientMachine extends Machine<ClientPhase> {
    * Interactive logins: hands over the key pair the adapter unlocked from the CERTIFICATE.
    * Returns the proof to send and whatever buffered input now yields.
    */
-  unlock(keyPair: KeyPair): FlatClientAction[] {
+  unlockStep(keyPair: KeyPair): FlatClientStep {
     this.expect('unlock', 'unlocking')
     return this.guard(() => {
       if (!constantTimeEqual(keyPair.publicKey, this.certificate!.publicKey)) {
         throw this.fail(ErrorCodes.BAD_KEY, PHASE, 'the unlocked key is not the certificate\'s key')
       }
-      return [...this.finishLogin(keyPair), ...this.drain()]
+      return mergeSteps(this.finishLogin(keyPair), this.drain())
     })
   }
 
-  private finishLogin(keyPair: KeyPair): FlatClientAction[] {
+  /** {@link unlockStep} as one ordered action list (messages first). */
+  unlock(keyPair: KeyPair): FlatClientAction[] {
+    return stepActions(this.unlockStep(keyPair))
+  }
+
+  private finishLogin(keyPair: KeyPair): FlatClientStep {
     let sessionKey: Uint8Array
     try {
       sessionKey = openSealed(keyPair.secretKey, this.sessionBox!)
@@ -226,7 +243,7 @@ export class FlatClientMachine extends Machine<ClientPhase> {
     wipe(keys.clientToServer, keys.serverToClient)
     const proof = encodeCommand(Cmd.CLIENT_PROOF, this.sender.sealValue(proofValue(this.crypto, this.transcript!, this.clientMaxCommand)))
     this.current = 'open'
-    return [{ type: 'send', bytes: proof }, { type: 'authenticated', maxPacket: this.maxPacket }]
+    return { send: [proof], events: [{ type: 'authenticated', maxPacket: this.maxPacket }] }
   }
 
   /** Wipes the session keys; further calls fail. */

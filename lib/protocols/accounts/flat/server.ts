@@ -1,7 +1,8 @@
 /**
- * The flat protocol's server side, sans-I/O: bytes in, actions out. Built on the protocol kernel
- * (`lib/machine.ts`): every call checks the phase first, and any failure poisons the machine
- * (phase "failed") and wipes its keys.
+ * The flat protocol's server side, sans-I/O: bytes in, `{ send, events }` out. Built on the
+ * protocol kernel (`lib/machine.ts`): every call checks the phase first, and any failure poisons
+ * the machine (phase "failed") and wipes its keys. `receive()` / `resolve()` return the same step
+ * as one ordered action list (messages first) for the stream adapter.
  *
  * ```
  * phase      accepts (value bytes)                                   then
@@ -28,7 +29,7 @@ import { constantTimeEqual, wipe } from '../../../crypto/policy.js'
 import { ErrorCodes, SecretChannelError } from '../../../errors.js'
 import { assertKeyPair } from '../../../keys.js'
 import type { KeyPair } from '../../../keys.js'
-import { Machine } from '../../../machine.js'
+import { Machine, emptyStep, mergeSteps, stepActions, type Step } from '../../../machine.js'
 import { defaultKdfParams, encodeKdfParams } from '../kdf.js'
 import { ENCODED_SEALED_KEY_BYTES } from '../sealed-key.js'
 import { sealToPublicKey } from '../sealed-box.js'
@@ -51,14 +52,19 @@ export interface FlatAccount {
   certificate?: Uint8Array
 }
 
-/** What the server asks the adapter to do. */
-export type FlatServerAction =
-  | { type: 'send', bytes: Uint8Array }
+/** What the server reports: a lookup to run, a login, data, the client's END. */
+export type FlatServerEvent =
   | { type: 'lookup', by: 'username', username: string }
   | { type: 'lookup', by: 'thumbprint', thumbprint: Uint8Array }
   | { type: 'authenticated', username: string, publicKey: Uint8Array, interactive: boolean }
   | { type: 'data', data: Uint8Array }
   | { type: 'end' }
+
+/** One server step: commands to send, then events. */
+export type FlatServerStep = Step<FlatServerEvent>
+
+/** A server step as one ordered list (messages first), what {@link FlatServerMachine.receive} returns. */
+export type FlatServerAction = { type: 'send', bytes: Uint8Array } | FlatServerEvent
 
 /** Options for {@link FlatServerMachine}. */
 export interface FlatServerOptions {
@@ -132,25 +138,30 @@ export class FlatServerMachine extends Machine<ServerPhase> {
    * Feeds received bytes.
    * @throws SecretChannelError `ERR_PROTOCOL` (junk), `ERR_UNAUTHORIZED` (bad proof), `ERR_BOX_TAMPERED`
    */
-  receive(chunk: Uint8Array): FlatServerAction[] {
+  receiveStep(chunk: Uint8Array): FlatServerStep {
     this.expect('receive', 'hello', 'ident', 'lookup', 'proof', 'open')
     this.decoder.push(chunk)
     return this.drain()
   }
 
-  private drain(): FlatServerAction[] {
+  /** {@link receiveStep} as one ordered action list (messages first). */
+  receive(chunk: Uint8Array): FlatServerAction[] {
+    return stepActions(this.receiveStep(chunk))
+  }
+
+  private drain(): FlatServerStep {
     return this.guard(() => {
-      const actions: FlatServerAction[] = []
+      const step = emptyStep<FlatServerEvent>()
       while (this.current !== 'lookup' && this.current !== 'failed') {
         const cmd = this.decoder.next(this.limits())
         if (!cmd) break
-        this.handle(cmd, actions)
+        this.handle(cmd, step.events)
       }
-      return actions
+      return step
     })
   }
 
-  private handle(cmd: Command, actions: FlatServerAction[]): void {
+  private handle(cmd: Command, actions: FlatServerEvent[]): void {
     if (this.current === 'open') {
       const got = this.receiver!.receive(cmd)
       if (got?.type === 'data') actions.push({ type: 'data', data: got.data })
@@ -211,12 +222,17 @@ export class FlatServerMachine extends Machine<ServerPhase> {
    * Answers the last `lookup` action (null: no such account, or no certificate for an interactive
    * login). Returns the server's handshake bytes and whatever the buffered input now yields.
    */
-  resolve(account: FlatAccount | null): FlatServerAction[] {
+  resolveStep(account: FlatAccount | null): FlatServerStep {
     this.expect('resolve', 'lookup')
-    return this.guard(() => [...this.answer(account), ...this.drain()])
+    return this.guard(() => mergeSteps(this.answer(account), this.drain()))
   }
 
-  private answer(account: FlatAccount | null): FlatServerAction[] {
+  /** {@link resolveStep} as one ordered action list (messages first). */
+  resolve(account: FlatAccount | null): FlatServerAction[] {
+    return stepActions(this.resolveStep(account))
+  }
+
+  private answer(account: FlatAccount | null): FlatServerStep {
     const crypto = this.crypto
     const usable = account !== null && crypto.signPublicKeyToCurve(account.publicKey) !== null &&
       (!this.interactive || account.certificate?.length === ENCODED_SEALED_KEY_BYTES)
@@ -238,7 +254,7 @@ export class FlatServerMachine extends Machine<ServerPhase> {
     wipe(keys.serverToClient, keys.clientToServer)
     this.current = 'proof'
     const bytes = Buffer.concat([...server, encodeCommand(Cmd.SERVER_SIGNATURE, signature)])
-    return [{ type: 'send', bytes }]
+    return { send: [bytes], events: [] }
   }
 
   /** Received bytes not yet turned into commands. */
