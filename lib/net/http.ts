@@ -10,7 +10,14 @@ import type { Duplex } from 'node:stream'
 import { SecretStream } from '../streams/secret-stream.js'
 import { connect, type ConnectOptions } from './connect.js'
 
-/** What `http.request({ createConnection })` takes. */
+/**
+ * What `http.request({ createConnection })` takes.
+ * @example
+ * ```ts
+ * const createConnection: HttpCreateConnection = createHttpConnection({ host, port, keyPair, appKey, remotePublicKey })
+ * http.get({ path: '/', createConnection }, (res) => res.pipe(process.stdout))
+ * ```
+ */
 export type HttpCreateConnection = NonNullable<ClientRequestArgs['createConnection']>
 
 /**

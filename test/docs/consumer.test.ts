@@ -47,8 +47,8 @@ export {}
 `
 
 /**
- * pull-stream ships no types and stream-to-pull-stream is not a dependency: a TypeScript user of
- * the pull API installs @types/pull-stream or declares what they use, as here.
+ * pull-stream ships no types, and stream-to-pull-stream and muxrpc are not dependencies: a
+ * TypeScript user of the pull API installs @types/pull-stream or declares what they use, as here.
  */
 const AMBIENT = `declare module 'pull-stream' {
   interface Pull {
@@ -60,6 +60,15 @@ const AMBIENT = `declare module 'pull-stream' {
   export default pull
 }
 declare module 'stream-to-pull-stream'
+declare module 'muxrpc' {
+  interface MuxRpc {
+    stream: unknown
+    once (event: 'closed', listener: () => void): void
+    close (callback?: (err?: Error) => void): void
+    whoami (callback: (err: Error | null, answer: unknown) => void): void // the peer's manifest, typed
+  }
+  export default function muxrpc (remoteManifest: object, localManifest: object): MuxRpc
+}
 `
 
 /** A file exercising what the issue found broken for strict consumers. */

@@ -76,7 +76,14 @@ interface KeyRow {
 const u8 = (b: Buffer): Uint8Array => new Uint8Array(b)
 const params = (s: string): KdfParams => JSON.parse(s) as KdfParams
 
-/** Both stores in one SQLite file. Create it with {@link openSqliteStore}. */
+/**
+ * Both stores in one SQLite file. Create it with {@link openSqliteStore}.
+ * @example
+ * ```ts
+ * const store: accounts.SqliteStore = await accounts.openSqliteStore(':memory:')
+ * const service = new accounts.IdentityService({ store, keyServers: [] })
+ * ```
+ */
 export class SqliteStore implements IdentityStore, KeyStore {
   /** The open database (for inspection in tests and tools). */
   readonly db: SqliteDatabase
@@ -167,6 +174,12 @@ export class SqliteStore implements IdentityStore, KeyStore {
 /**
  * Opens (creating when missing) the SQLite store at `path` (`":memory:"` for a throwaway one).
  * @throws SecretChannelError `ERR_INVALID_STATE` when better-sqlite3 is not installed
+ * @example
+ * ```ts
+ * const store = await accounts.openSqliteStore('identity.db') // needs the optional peer better-sqlite3
+ * console.log(store.getUser('alice'))
+ * store.close()
+ * ```
  */
 export async function openSqliteStore(path: string): Promise<SqliteStore> {
   let Database: typeof import('better-sqlite3')

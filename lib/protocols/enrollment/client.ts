@@ -51,7 +51,14 @@ export interface EnrollmentClientOptions {
   crypto?: CryptoBackend
 }
 
-/** What a device gets out of a successful enrollment. */
+/**
+ * What a device gets out of a successful enrollment.
+ * @example
+ * ```ts
+ * const result: EnrollmentResult = await enroll(net.connect(7001, 'server.example'), { code, serverPublicKey })
+ * console.log(result.key.id, result.authenticatedBy) // e.g. ['code', 'server-key']
+ * ```
+ */
 export interface EnrollmentResult {
   /** The issued key, checked. Ed25519: a key pair ready for {@link toIdentityFile}. */
   key: ReceivedKey
@@ -76,7 +83,15 @@ export type ClientStep = Step<ClientEvent>
 
 type ClientState = 'start' | 'await-server-hello' | 'await-challenge' | 'await-key'
 
-/** The device side of enrollment. */
+/**
+ * The device side of enrollment.
+ * @example
+ * ```ts
+ * const client = new EnrollmentClient({ code: '482-913-075', serverPublicKey })
+ * for (const m of client.start().send) send(m)
+ * const step = client.receive(await nextMessage()) // step.send: what to send next; step.events: { type: 'enrolled', result }
+ * ```
+ */
 export class EnrollmentClient extends EnrollmentMachine<ClientState> {
   private readonly crypto: CryptoBackend
   private readonly code: Uint8Array | null

@@ -100,7 +100,14 @@ export function makeIssuedKey(type: IssuedKeyType, rsa: RsaOptions = {}): Issued
   return rsaMaterial(privateKey, publicKey)
 }
 
-/** What the device receives: its key pair, checked. */
+/**
+ * What the device receives: its key pair, checked.
+ * @example
+ * ```ts
+ * const { key }: { key: ReceivedKey } = await enroll(socket, { code, serverPublicKey })
+ * if (key.type === 'ed25519') console.log(formatId(key.keyPair.publicKey))
+ * ```
+ */
 export type ReceivedKey =
   | { type: 'ed25519', keyPair: KeyPair, id: string }
   | { type: 'rsa', privateKeyPem: string, publicKeyPem: string, id: string }

@@ -84,7 +84,16 @@ export type ServerStep = Step<ServerEvent>
 
 type ServerState = 'await-hello' | 'await-response' | 'issue'
 
-/** The server side of enrollment. */
+/**
+ * The server side of enrollment.
+ * @example
+ * ```ts
+ * const server = new EnrollmentServer({ keyPair: serverKeys, code: EnrollmentCode.generate() })
+ * let step = server.receive(await nextMessage())   // step.send: what to send back
+ * const need = step.events.find((e) => e.type === 'key-needed')
+ * if (need) step = server.issue(await generateIssuedKey(need.keyType, need.rsa)) // events: { type: 'issued', device }
+ * ```
+ */
 export class EnrollmentServer extends EnrollmentMachine<ServerState> {
   private readonly crypto: CryptoBackend
   private readonly keyPair: KeyPair | null

@@ -38,20 +38,49 @@ import { assertMaxPacket } from './server.js'
 const PHASE = 'flat client'
 const ERROR_LIMIT: readonly [number, number] = [0, 256]
 
-/** What the client reports: a CERTIFICATE to unlock, the login, data, the server's END. */
+/**
+ * What the client reports: a CERTIFICATE to unlock, the login, data, the server's END.
+ * @example
+ * ```ts
+ * for (const event of machine.receiveStep(bytes).events) if (event.type === 'data') app.write(event.data)
+ * ```
+ */
 export type FlatClientEvent =
   | { type: 'unlock', sealed: SealedPrivateKey, publicKey: Uint8Array }
   | { type: 'authenticated', maxPacket: number }
   | { type: 'data', data: Uint8Array }
   | { type: 'end' }
 
-/** One client step: commands to send, then events. */
+/**
+ * One client step: commands to send, then events.
+ * @example
+ * ```ts
+ * const step: accounts.FlatClientStep = machine.receiveStep(bytes)
+ * for (const bytes of step.send) socket.write(bytes)
+ * ```
+ */
 export type FlatClientStep = Step<FlatClientEvent>
 
-/** A client step as one ordered list (messages first), what {@link FlatClientMachine.receive} returns. */
+/**
+ * A client step as one ordered list (messages first), what {@link FlatClientMachine.receive} returns.
+ * @example
+ * ```ts
+ * const actions: accounts.FlatClientAction[] = machine.receive(bytes)
+ * for (const action of actions) {
+ *   if (action.type === 'send') socket.write(action.bytes)
+ * }
+ * ```
+ */
 export type FlatClientAction = { type: 'send', bytes: Uint8Array } | FlatClientEvent
 
-/** Options for {@link FlatClientMachine}: exactly one of `username` and `keyPair`. */
+/**
+ * Options for {@link FlatClientMachine}: exactly one of `username` and `keyPair`.
+ * @example
+ * ```ts
+ * const options: accounts.FlatClientOptions = { serverPublicKey: flatKey, username: 'alice' } // the password unlocks what arrives
+ * const machine = new accounts.FlatClientMachine(options)
+ * ```
+ */
 export interface FlatClientOptions {
   /** The server's Ed25519 public key (pinned; a server that cannot sign with it is refused). */
   serverPublicKey: Uint8Array
@@ -67,7 +96,17 @@ export interface FlatClientOptions {
 
 type ClientPhase = 'new' | 'answer' | 'unlocking' | 'open'
 
-/** The client half of one connection. */
+/**
+ * The client half of one connection.
+ * @example
+ * ```ts
+ * const machine = new accounts.FlatClientMachine({ serverPublicKey: flatKey, keyPair })
+ * socket.write(machine.start())
+ * socket.on('data', (chunk) => {
+ *   for (const action of machine.receive(chunk)) if (action.type === 'send') socket.write(action.bytes)
+ * })
+ * ```
+ */
 export class FlatClientMachine extends Machine<ClientPhase> {
   private readonly decoder = new CommandDecoder(PHASE)
   private readonly crypto: CryptoBackend

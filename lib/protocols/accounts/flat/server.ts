@@ -42,7 +42,14 @@ import { directionalKeys, proofValue, serverSignedBytes, transcriptHash } from '
 
 const PHASE = 'flat server'
 
-/** An account as the flat server sees it. */
+/**
+ * An account as the flat server sees it.
+ * @example
+ * ```ts
+ * const lookup: accounts.FlatLookup = async (query): Promise<accounts.FlatAccount | null> =>
+ *   query.by === 'username' ? accountsByName.get(query.username) ?? null : null
+ * ```
+ */
 export interface FlatAccount {
   /** The account name. */
   username: string
@@ -52,7 +59,13 @@ export interface FlatAccount {
   certificate?: Uint8Array
 }
 
-/** What the server reports: a lookup to run, a login, data, the client's END. */
+/**
+ * What the server reports: a lookup to run, a login, data, the client's END.
+ * @example
+ * ```ts
+ * for (const event of machine.receiveStep(bytes).events) if (event.type === 'lookup') startLookup(event)
+ * ```
+ */
 export type FlatServerEvent =
   | { type: 'lookup', by: 'username', username: string }
   | { type: 'lookup', by: 'thumbprint', thumbprint: Uint8Array }
@@ -60,13 +73,36 @@ export type FlatServerEvent =
   | { type: 'data', data: Uint8Array }
   | { type: 'end' }
 
-/** One server step: commands to send, then events. */
+/**
+ * One server step: commands to send, then events.
+ * @example
+ * ```ts
+ * const step: accounts.FlatServerStep = machine.resolveStep(account)
+ * for (const bytes of step.send) socket.write(bytes)
+ * ```
+ */
 export type FlatServerStep = Step<FlatServerEvent>
 
-/** A server step as one ordered list (messages first), what {@link FlatServerMachine.receive} returns. */
+/**
+ * A server step as one ordered list (messages first), what {@link FlatServerMachine.receive} returns.
+ * @example
+ * ```ts
+ * const actions: accounts.FlatServerAction[] = machine.receive(bytes)
+ * for (const action of actions) {
+ *   if (action.type === 'send') socket.write(action.bytes)
+ * }
+ * ```
+ */
 export type FlatServerAction = { type: 'send', bytes: Uint8Array } | FlatServerEvent
 
-/** Options for {@link FlatServerMachine}. */
+/**
+ * Options for {@link FlatServerMachine}.
+ * @example
+ * ```ts
+ * const options: accounts.FlatServerOptions = { keyPair: flatKeys }
+ * const machine = new accounts.FlatServerMachine(options)
+ * ```
+ */
 export interface FlatServerOptions {
   /** The server's long-term Ed25519 key pair; clients pin its public key. */
   keyPair: KeyPair
@@ -88,7 +124,22 @@ export function assertMaxPacket(n: number, phase: string, code: 'ERR_INVALID_ARG
 
 type ServerPhase = 'hello' | 'ident' | 'lookup' | 'proof' | 'open'
 
-/** The server half of one connection. */
+/**
+ * The server half of one connection.
+ * @example
+ * ```ts
+ * const machine = new accounts.FlatServerMachine({ keyPair: flatKeys })
+ * socket.on('data', async (chunk) => {
+ *   for (const action of machine.receive(chunk)) {
+ *     if (action.type === 'send') socket.write(action.bytes)
+ *     if (action.type === 'lookup') {
+ *       const account = await lookup(action.by === 'username' ? { by: 'username', username: action.username } : { by: 'thumbprint', thumbprint: action.thumbprint })
+ *       for (const next of machine.resolve(account)) if (next.type === 'send') socket.write(next.bytes)
+ *     }
+ *   }
+ * })
+ * ```
+ */
 export class FlatServerMachine extends Machine<ServerPhase> {
   private readonly decoder = new CommandDecoder(PHASE)
   private readonly crypto: CryptoBackend
