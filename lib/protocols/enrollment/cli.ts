@@ -115,6 +115,10 @@ export async function runEnrollServer(options: EnrollServerCommandOptions, io: E
 /**
  * `enroll-server --list`: one line per enrolled device on `out`
  * (`<id> <type> enrolled <ISO time> <with code | without code>`), the count on `status`.
+ * @example
+ * ```ts
+ * await runEnrollList('enrolled.json') // @Smr…=.ed25519 ed25519 enrolled 2026-12-01T04:40:12.345Z with code
+ * ```
  */
 export async function runEnrollList(storePath: string, io: EnrollCommandIO = processIO): Promise<number> {
   const devices = await new JsonFileEnrollmentStore(storePath).list()
@@ -128,6 +132,10 @@ export async function runEnrollList(storePath: string, io: EnrollCommandIO = pro
  * `listen --allow-enrolled`, which re-reads the store per handshake) refuses it from then on.
  * Sessions already open are not cut. Prints the id on `out`.
  * @throws SecretChannelError `ERR_NOT_FOUND` when no device has that id
+ * @example
+ * ```ts
+ * await runEnrollRevoke('enrolled.json', '@SmrIblGQ9AcA…=.ed25519')
+ * ```
  */
 export async function runEnrollRevoke(storePath: string, id: string, io: EnrollCommandIO = processIO): Promise<number> {
   if (!(await new JsonFileEnrollmentStore(storePath).remove(id))) {

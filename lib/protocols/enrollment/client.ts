@@ -73,12 +73,26 @@ export interface EnrollmentResult {
   attempts: number
 }
 
-/** What the device machine reports to its adapter. */
+/**
+ * What the device machine reports to its adapter.
+ * @example
+ * ```ts
+ * const done = step.events.find((e) => e.type === 'enrolled')
+ * if (done) await saveReceivedKey('identity.json', done.result.key)
+ * ```
+ */
 export type ClientEvent =
   /** Enrollment is complete: the checked key, to save. */
   | { type: 'enrolled', result: EnrollmentResult }
 
-/** What the adapter does after a client step. */
+/**
+ * What the adapter does after a client step.
+ * @example
+ * ```ts
+ * const step: ClientStep = client.receive(message)
+ * for (const m of step.send) socket.write(encodeFrame(m))
+ * ```
+ */
 export type ClientStep = Step<ClientEvent>
 
 type ClientState = 'start' | 'await-server-hello' | 'await-challenge' | 'await-key'

@@ -42,7 +42,13 @@ export interface EnrollmentCodeOptions {
   uses?: number
 }
 
-/** Why a code cannot start another exchange: every use taken, or no guesses left. */
+/**
+ * Why a code cannot start another exchange: every use taken, or no guesses left.
+ * @example
+ * ```ts
+ * if (code.spent === 'burnt') console.error('too many wrong guesses: issue a new code')
+ * ```
+ */
 export type CodeSpentReason = 'used' | 'burnt'
 
 /**

@@ -17,7 +17,13 @@ export const DEFAULT_MAX_FRAME_BYTES = 4096
 /** The u16 length prefix cannot say more. */
 export const MAX_FRAME_BYTES_LIMIT = 0xffff
 
-/** Validates a frame cap and applies the default. */
+/**
+ * Validates a frame cap and applies the default.
+ * @example
+ * ```ts
+ * checkMaxFrameBytes(undefined) // 4096
+ * ```
+ */
 export function checkMaxFrameBytes(max: number | undefined): number {
   const n = max ?? DEFAULT_MAX_FRAME_BYTES
   if (!Number.isInteger(n) || n < 64 || n > MAX_FRAME_BYTES_LIMIT) {
@@ -26,7 +32,13 @@ export function checkMaxFrameBytes(max: number | undefined): number {
   return n
 }
 
-/** Enrollment's frame format for a given cap. */
+/**
+ * Enrollment's frame format for a given cap.
+ * @example
+ * ```ts
+ * const decoder = new LengthPrefixedDecoder(enrollmentFrameFormat(4096))
+ * ```
+ */
 export function enrollmentFrameFormat(maxFrameBytes: number): FrameFormat {
   return { prefixBytes: 2, minBytes: 1, maxBytes: maxFrameBytes, phase: Phase.FRAMING }
 }

@@ -92,6 +92,10 @@ export async function generateIssuedKey(type: IssuedKeyType, rsa: RsaOptions = {
 /**
  * The same as {@link generateIssuedKey}, synchronously: for tests and drivers that run both machines
  * in one call. For RSA it blocks the event loop for the whole generation; servers use the async one.
+ * @example
+ * ```ts
+ * const step = server.issue(makeIssuedKey('ed25519')) // a test driver; servers await generateIssuedKey
+ * ```
  */
 export function makeIssuedKey(type: IssuedKeyType, rsa: RsaOptions = {}): IssuedKeyMaterial {
   checkType(type)

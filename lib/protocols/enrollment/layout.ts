@@ -93,7 +93,13 @@ export type IssuedKeyType = keyof typeof KeyTypeTag
 /** ABORT reasons. */
 export const AbortReason = Object.freeze({ CHALLENGE_FAILED: 1, SERVER_KEY_MISMATCH: 2 } as const)
 
-/** REFUSED reasons: why the server will not run an exchange with this device. */
+/**
+ * REFUSED reasons: why the server will not run an exchange with this device.
+ * @example
+ * ```ts
+ * const refused = Uint8Array.of(MessageType.REFUSED, RefusalReason.CODE_BURNT)
+ * ```
+ */
 export const RefusalReason = Object.freeze({ CODE_USED: 1, CODE_BURNT: 2, CODE_REQUIRED: 3, NO_CODE: 4 } as const)
 
 /** One of {@link RefusalReason}. */

@@ -9,7 +9,13 @@ import { ErrorCodes, SecretChannelError } from '../../errors.js'
 import { Machine, type TerminalPhase } from '../../machine.js'
 import { Phase, RefusalReason, messageName, REFUSED_BYTES } from './layout.js'
 
-/** Base class of {@link EnrollmentClient} and {@link EnrollmentServer}. */
+/**
+ * Base class of {@link EnrollmentClient} and {@link EnrollmentServer}.
+ * @example
+ * ```ts
+ * class EnrollmentServer extends EnrollmentMachine<'await-hello' | 'await-response' | 'issue'> { … }
+ * ```
+ */
 export abstract class EnrollmentMachine<S extends string> extends Machine<S> {
   /**
    * The current phase.
@@ -37,7 +43,13 @@ export abstract class EnrollmentMachine<S extends string> extends Machine<S> {
   }
 }
 
-/** What a REFUSED reason means, as the error the device reports. */
+/**
+ * What a REFUSED reason means, as the error the device reports.
+ * @example
+ * ```ts
+ * refusalError(RefusalReason.CODE_USED).code // 'ERR_CODE_SPENT'
+ * ```
+ */
 export function refusalError(reason: number): SecretChannelError {
   const phase = Phase.REFUSED
   switch (reason) {
@@ -54,7 +66,13 @@ export function refusalError(reason: number): SecretChannelError {
   }
 }
 
-/** Parses a REFUSED message into its error (`ERR_PROTOCOL` when it is malformed). */
+/**
+ * Parses a REFUSED message into its error (`ERR_PROTOCOL` when it is malformed).
+ * @example
+ * ```ts
+ * if (message[0] === MessageType.REFUSED) throw parseRefusal(message)
+ * ```
+ */
 export function parseRefusal(message: Uint8Array): SecretChannelError {
   if (message.length !== REFUSED_BYTES) {
     return new SecretChannelError(ErrorCodes.PROTOCOL, Phase.REFUSED, `expected ${REFUSED_BYTES} bytes, got ${message.length}`)

@@ -72,14 +72,27 @@ export interface IssuedDevice {
   codeUsed: boolean
 }
 
-/** What the server machine reports to its adapter. */
+/**
+ * What the server machine reports to its adapter.
+ * @example
+ * ```ts
+ * for (const e of step.events) if (e.type === 'issued') await store.add(toEnrolledDevice(e.device))
+ * ```
+ */
 export type ServerEvent =
   /** The device answered the challenge: make a key of this type and pass it to {@link EnrollmentServer.issue}. */
   | { type: 'key-needed', keyType: IssuedKeyType, rsa: RsaOptions }
   /** The device to record (before sending the step's ISSUED_KEY). */
   | { type: 'issued', device: IssuedDevice }
 
-/** What the adapter does after a server step: record an `issued` device first, then send. */
+/**
+ * What the adapter does after a server step: record an `issued` device first, then send.
+ * @example
+ * ```ts
+ * const step: ServerStep = server.receive(message)
+ * for (const m of step.send) socket.write(encodeFrame(m))
+ * ```
+ */
 export type ServerStep = Step<ServerEvent>
 
 type ServerState = 'await-hello' | 'await-response' | 'issue'

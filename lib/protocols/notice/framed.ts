@@ -29,7 +29,13 @@ export interface ByteDuplex {
   removeListener(event: string, listener: (...args: any[]) => void): unknown
 }
 
-/** The notice stream's frame format: u16 prefix, 10 (a notice header) to `maxNoticeBytes`. */
+/**
+ * The notice stream's frame format: u16 prefix, 10 (a notice header) to `maxNoticeBytes`.
+ * @example
+ * ```ts
+ * const decoder = new LengthPrefixedDecoder(noticeFrameFormat(200))
+ * ```
+ */
 export function noticeFrameFormat(maxNoticeBytes: number): FrameFormat {
   return { prefixBytes: 2, minBytes: NOTICE_HEADER_BYTES, maxBytes: maxNoticeBytes, phase: NoticePhase.TRANSPORT, noun: 'notice frame (garbage on the stream?)' }
 }

@@ -38,7 +38,13 @@ export function transcriptHash(crypto: CryptoBackend, client: Uint8Array[], serv
   return crypto.sha256(Buffer.concat([LABEL, len, c, ...server]))
 }
 
-/** P, what CLIENT-PROOF seals: H and the client's MAX-PACKET command (empty when it sent none). */
+/**
+ * P, what CLIENT-PROOF seals: H and the client's MAX-PACKET command (empty when it sent none).
+ * @example
+ * ```ts
+ * const proof = sender.sealValue(proofValue(crypto, h, clientMaxPacketCommand))
+ * ```
+ */
 export function proofValue(crypto: CryptoBackend, h: Uint8Array, clientMaxPacket: Uint8Array | null): Uint8Array {
   return crypto.sha256(Buffer.concat([PROOF, h, clientMaxPacket ?? new Uint8Array(0)]))
 }
