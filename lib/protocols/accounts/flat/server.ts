@@ -23,6 +23,8 @@
  * sends ERROR and closes).
  * @module
  */
+import { hmac } from '@noble/hashes/hmac.js'
+import { sha256 } from '@noble/hashes/sha2.js'
 import type { CryptoBackend } from '../../../crypto/index.js'
 import { getCryptoBackend } from '../../../crypto/index.js'
 import { constantTimeEqual, wipe } from '../../../crypto/policy.js'
@@ -331,8 +333,9 @@ export class FlatServerMachine extends Machine<ServerPhase> {
   }
 
   private decoySeed(label: string): Uint8Array {
-    // HMAC-SHA-512-256 (the backend's `auth`): stable per name, unpredictable without the secret.
-    return this.crypto.auth(Buffer.from(`${label}\u0000${this.interactive ? 'u' : 't'}\u0000${this.requested}`, 'utf8'), this.decoySecret)
+    // HMAC-SHA-256, the derivation the identity server's decoys share (servers with the same decoy
+    // secret must hand out the same decoy salt), from @noble: the backend interface has no HMAC-SHA-256.
+    return hmac(sha256, this.decoySecret, Buffer.from(`${label}\u0000${this.interactive ? 'u' : 't'}\u0000${this.requested}`, 'utf8'))
   }
 
   private decoyKey(): Uint8Array {
