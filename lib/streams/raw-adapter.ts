@@ -17,7 +17,14 @@ import { ErrorCodes, SecretChannelError } from '../errors.js'
 import { ChannelDuplex, type ChannelDuplexOptions } from './channel-duplex.js'
 import type { DuplexEvents } from 'streamx'
 
-/** The duplex byte transport under a channel: a `net.Socket`, a pipe, any Node or streamx duplex. */
+/**
+ * The duplex byte transport under a channel: a `net.Socket`, a pipe, any Node or streamx duplex.
+ * @example
+ * ```ts
+ * const raw: RawStream = net.connect({ host, port, allowHalfOpen: true }) // or any Node, streamx or web duplex
+ * const stream = new SecretStream(raw, { isInitiator: true, keyPair, appKey, remotePublicKey })
+ * ```
+ */
 export interface RawStream {
   write(data: Uint8Array): boolean
   end(...args: any[]): unknown

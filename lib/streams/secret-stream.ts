@@ -31,7 +31,13 @@ import { RawStreamAdapter, type RawStream } from './raw-adapter.js'
 
 export type { RawStream } from './raw-adapter.js'
 
-/** The default whole-handshake deadline, in milliseconds. */
+/**
+ * The default whole-handshake deadline, in milliseconds.
+ * @example
+ * ```ts
+ * new SecretStream(socket, { isInitiator: true, keyPair, appKey, remotePublicKey, handshakeTimeout: 2 * DEFAULT_HANDSHAKE_TIMEOUT })
+ * ```
+ */
 export const DEFAULT_HANDSHAKE_TIMEOUT = 10_000
 
 /**
@@ -44,10 +50,21 @@ const MAX_TRANSPORT_WRITE = 1024 * 1024
  * Decides whether a client may connect. Receives the client's proven long-term public key.
  * Return (or resolve to) a truthy value to accept — it is exposed as `stream.auth` — or a falsy
  * value / throw to refuse; the server then hangs up without ever proving who it is.
+ * @example
+ * ```ts
+ * const authorize: Authorize = async (key) => (await db.lookup(formatId(key))) ?? false // truthy admits; kept as stream.auth
+ * ```
  */
 export type Authorize = (remotePublicKey: Buffer) => unknown
 
-/** Options for {@link SecretStream}. */
+/**
+ * Options for {@link SecretStream}.
+ * @example
+ * ```ts
+ * const options: SecretStreamOptions = { isInitiator: true, keyPair, appKey, remotePublicKey: serverKey, handshakeTimeout: 5000 }
+ * const stream = new SecretStream(socket, options)
+ * ```
+ */
 export interface SecretStreamOptions {
   /** True on the side that dials (the SHS1 client). */
   isInitiator: boolean
@@ -80,7 +97,14 @@ function toBuffer(bytes: Uint8Array): Buffer {
   return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
 }
 
-/** The events of a {@link SecretStream}: streamx's, with plaintext typed, plus `'connect'`. */
+/**
+ * The events of a {@link SecretStream}: streamx's, with plaintext typed, plus `'connect'`.
+ * @example
+ * ```ts
+ * stream.on('connect', () => console.log('open:', formatId(stream.remotePublicKey!)))
+ * stream.on('error', (err) => console.error(err.message))
+ * ```
+ */
 export interface SecretStreamEvents extends DuplexEvents {
   /** A chunk of authenticated plaintext. */
   data: [data: Buffer]

@@ -14,7 +14,15 @@ import type { PurposeName } from './tokens.js'
 
 const EMPTY = new Uint8Array(0)
 
-/** Calls to the identity server. */
+/**
+ * Calls to the identity server.
+ * @example
+ * ```ts
+ * const identity = await accounts.IdentityClient.connect({ host: '127.0.0.1', port: 9000, publicKey: identityServerKey })
+ * const { salt, kdf } = await identity.getLoginParams('alice')
+ * identity.close()
+ * ```
+ */
 export class IdentityClient {
   /** The underlying channel (tests use it to send junk). */
   readonly rpc: RpcClient
@@ -74,7 +82,15 @@ export class IdentityClient {
   }
 }
 
-/** Calls to the key server. */
+/**
+ * Calls to the key server.
+ * @example
+ * ```ts
+ * const keys = await accounts.KeyServerClient.connect({ host: '127.0.0.1', port: 9001, publicKey: keyServerKey })
+ * const sealed = await keys.getEncryptedPrivateKey('alice', accessToken)
+ * keys.close()
+ * ```
+ */
 export class KeyServerClient {
   /** The underlying channel. */
   readonly rpc: RpcClient

@@ -29,13 +29,27 @@ import { Purpose, TOKEN_BYTES, issueToken, redeemToken } from './tokens.js'
 import type { PurposeName } from './tokens.js'
 import { assertUserID } from './user-id.js'
 
-/** Who is calling: the SHS-authenticated public key of the channel. */
+/**
+ * Who is calling: the SHS-authenticated public key of the channel.
+ * @example
+ * ```ts
+ * const ctx: accounts.CallContext = { remotePublicKey: stream.remotePublicKey }
+ * const reply = await service.handle(request, ctx)
+ * ```
+ */
 export interface CallContext {
   /** 32-byte Ed25519 key the peer proved in the handshake. */
   remotePublicKey: Uint8Array
 }
 
-/** Options for {@link IdentityService}. */
+/**
+ * Options for {@link IdentityService}.
+ * @example
+ * ```ts
+ * const options: accounts.IdentityServiceOptions = { store: new accounts.MemoryStore(), keyServers: [ksKeys.publicKey] }
+ * const service = new accounts.IdentityService(options)
+ * ```
+ */
 export interface IdentityServiceOptions {
   /** Where accounts and tokens live. */
   store: IdentityStore
@@ -62,7 +76,14 @@ export interface IdentityServiceOptions {
 const PHASE = 'identity server'
 const unauthorized = (detail: string): SecretChannelError => new SecretChannelError(ErrorCodes.UNAUTHORIZED, PHASE, detail)
 
-/** The identity server's request handler. */
+/**
+ * The identity server's request handler.
+ * @example
+ * ```ts
+ * const service = new accounts.IdentityService({ store: await accounts.openSqliteStore('identity.db'), keyServers: [ksKeys.publicKey] })
+ * const reply = await service.handle(request, { remotePublicKey }) // the RPC layer's work, without sockets
+ * ```
+ */
 export class IdentityService {
   private readonly store: IdentityStore
   private readonly keyServers: Uint8Array[]

@@ -21,7 +21,13 @@ import { sha256 } from '@noble/hashes/sha2.js'
 import { ErrorCodes, SecretChannelError } from '../../errors.js'
 import { wipe } from '../../crypto/policy.js'
 
-/** scrypt cost parameters, stored with everything derived from them. */
+/**
+ * scrypt cost parameters, stored with everything derived from them.
+ * @example
+ * ```ts
+ * const kdf: accounts.KdfParams = { logN: 17, r: 8, p: 1 } // scrypt cost: N = 2^17
+ * ```
+ */
 export interface KdfParams {
   /** log2 of the CPU/memory cost N. 17 (N = 131072, 128 MiB with r = 8) by default. */
   logN: number
@@ -39,6 +45,10 @@ export const KDF_PARAMS_BYTES = 6
 /**
  * The default parameters: logN = 17, r = 8, p = 1 (OWASP's scrypt recommendation).
  * `SECRET_CHANNEL_SCRYPT_LOGN` overrides logN (tests set it low to stay fast).
+ * @example
+ * ```ts
+ * const kdf = accounts.defaultKdfParams() // the cost new passwords are sealed with
+ * ```
  */
 export function defaultKdfParams(): KdfParams {
   const env = Number(process.env.SECRET_CHANNEL_SCRYPT_LOGN)
@@ -50,6 +60,11 @@ export function defaultKdfParams(): KdfParams {
  * The weakest parameters a client accepts from a server (a hostile identity server could otherwise
  * hand out cheap parameters and then brute-force the login key it receives). logN 15 by default;
  * `SECRET_CHANNEL_SCRYPT_MIN_LOGN` lowers it for tests.
+ * @example
+ * ```ts
+ * const floor = accounts.minimumKdfParams()
+ * if (offered.logN < floor.logN) throw new Error('the server asks for a weaker KDF than we accept')
+ * ```
  */
 export function minimumKdfParams(): KdfParams {
   const env = Number(process.env.SECRET_CHANNEL_SCRYPT_MIN_LOGN)
@@ -83,6 +98,10 @@ export function assertKdfParams(params: KdfParams, minimum?: KdfParams, phase = 
  * ```
  * [ 0x01 algorithm=scrypt | logN u8 | r u16 BE | p u16 BE ]
  * ```
+ * @example
+ * ```ts
+ * const bytes = accounts.encodeKdfParams({ logN: 17, r: 8, p: 1 }) // the wire form
+ * ```
  */
 export function encodeKdfParams(params: KdfParams): Uint8Array {
   assertKdfParams(params)
@@ -94,7 +113,13 @@ export function encodeKdfParams(params: KdfParams): Uint8Array {
   return out
 }
 
-/** Parses {@link encodeKdfParams}' output; throws `ERR_PROTOCOL` on anything else. */
+/**
+ * Parses {@link encodeKdfParams}' output; throws `ERR_PROTOCOL` on anything else.
+ * @example
+ * ```ts
+ * const kdf = accounts.decodeKdfParams(bytes) // throws ERR_PROTOCOL for a malformed or out-of-range value
+ * ```
+ */
 export function decodeKdfParams(bytes: Uint8Array, phase = 'kdf'): KdfParams {
   if (bytes.length !== KDF_PARAMS_BYTES || bytes[0] !== 1) {
     throw new SecretChannelError(ErrorCodes.PROTOCOL, phase, 'unknown KDF parameter encoding')
@@ -108,7 +133,14 @@ export function decodeKdfParams(bytes: Uint8Array, phase = 'kdf'): KdfParams {
   }
 }
 
-/** The two keys a password yields. Wipe them with {@link wipePasswordKeys} when done. */
+/**
+ * The two keys a password yields. Wipe them with {@link wipePasswordKeys} when done.
+ * @example
+ * ```ts
+ * const keys: accounts.PasswordKeys = await accounts.derivePasswordKeys(password, salt, kdf)
+ * // keys.loginKey goes to the identity server, keys.sealKey never leaves this device
+ * ```
+ */
 export interface PasswordKeys {
   /** 32 bytes; seals the private key; never leaves the client. */
   sealKey: Uint8Array
@@ -136,6 +168,11 @@ export function scryptAsync(secret: Uint8Array, salt: Uint8Array, params: KdfPar
  * @param password - UTF-8 text or raw bytes (normalised to NFKC when text)
  * @param salt - the per-user random salt ({@link SALT_BYTES} bytes)
  * @param params - scrypt cost
+ * @example
+ * ```ts
+ * const { salt, kdf } = await identity.getLoginParams('alice')
+ * const { loginKey, sealKey } = await accounts.derivePasswordKeys(password, salt, kdf)
+ * ```
  */
 export async function derivePasswordKeys(password: string | Uint8Array, salt: Uint8Array, params: KdfParams): Promise<PasswordKeys> {
   if (typeof password !== 'string' && !(password instanceof Uint8Array)) {

@@ -10,9 +10,31 @@
  * @module
  */
 import { ErrorCodes, SecretChannelError } from '../../errors.js'
-import type { Database as SqliteDatabase } from 'better-sqlite3'
 import type { IdentityStore, KeyStore, SealedKeyRecord, TokenRecord, UserRecord } from './store.js'
 import type { KdfParams } from './kdf.js'
+
+/**
+ * The part of a better-sqlite3 `Database` this store uses. Written out rather than imported so the
+ * published types compile without `@types/better-sqlite3` (better-sqlite3 is an optional peer);
+ * a real `Database` fits it.
+ * @example
+ * ```ts
+ * import Database from 'better-sqlite3'
+ * const db: SqliteDatabase = new Database(':memory:')
+ * ```
+ */
+export interface SqliteDatabase {
+  /** Runs a PRAGMA. */
+  pragma(source: string, options?: { simple?: boolean }): unknown
+  /** Runs SQL without results. */
+  exec(source: string): unknown
+  /** Compiles a statement. */
+  prepare(source: string): { run(...params: unknown[]): unknown, get(...params: unknown[]): unknown, all(...params: unknown[]): unknown[] }
+  /** False once closed. */
+  readonly open: boolean
+  /** Closes the file. */
+  close(): unknown
+}
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS users (
@@ -54,7 +76,14 @@ interface KeyRow {
 const u8 = (b: Buffer): Uint8Array => new Uint8Array(b)
 const params = (s: string): KdfParams => JSON.parse(s) as KdfParams
 
-/** Both stores in one SQLite file. Create it with {@link openSqliteStore}. */
+/**
+ * Both stores in one SQLite file. Create it with {@link openSqliteStore}.
+ * @example
+ * ```ts
+ * const store: accounts.SqliteStore = await accounts.openSqliteStore(':memory:')
+ * const service = new accounts.IdentityService({ store, keyServers: [] })
+ * ```
+ */
 export class SqliteStore implements IdentityStore, KeyStore {
   /** The open database (for inspection in tests and tools). */
   readonly db: SqliteDatabase
@@ -145,6 +174,12 @@ export class SqliteStore implements IdentityStore, KeyStore {
 /**
  * Opens (creating when missing) the SQLite store at `path` (`":memory:"` for a throwaway one).
  * @throws SecretChannelError `ERR_INVALID_STATE` when better-sqlite3 is not installed
+ * @example
+ * ```ts
+ * const store = await accounts.openSqliteStore('identity.db') // needs the optional peer better-sqlite3
+ * console.log(store.getUser('alice'))
+ * store.close()
+ * ```
  */
 export async function openSqliteStore(path: string): Promise<SqliteStore> {
   let Database: typeof import('better-sqlite3')

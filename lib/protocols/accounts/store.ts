@@ -9,7 +9,14 @@ import { ErrorCodes, SecretChannelError } from '../../errors.js'
 import type { KdfParams } from './kdf.js'
 import type { SealedPrivateKey } from './sealed-key.js'
 
-/** One account on the identity server. */
+/**
+ * One account on the identity server.
+ * @example
+ * ```ts
+ * const user: accounts.UserRecord | null = store.getUser('alice')
+ * if (user) console.log(formatId(user.publicKey))
+ * ```
+ */
 export interface UserRecord {
   /** The account name people type (1–128 bytes of UTF-8). */
   userID: string
@@ -31,7 +38,13 @@ export interface UserRecord {
   createdAt: number
 }
 
-/** A live token, stored only as its hash. */
+/**
+ * A live token, stored only as its hash.
+ * @example
+ * ```ts
+ * const token: accounts.TokenRecord | null = store.consumeToken(hash) // single use: gone after this
+ * ```
+ */
 export interface TokenRecord {
   /** SHA-256 of the token. */
   hash: Uint8Array
@@ -43,7 +56,13 @@ export interface TokenRecord {
   expiresAt: number
 }
 
-/** One account's sealed private key on the key server. */
+/**
+ * One account's sealed private key on the key server.
+ * @example
+ * ```ts
+ * const record: accounts.SealedKeyRecord | null = store.getSealedKey('alice')
+ * ```
+ */
 export interface SealedKeyRecord {
   /** The account. */
   userID: string
@@ -55,7 +74,14 @@ export interface SealedKeyRecord {
   updatedAt: number
 }
 
-/** What the identity server stores. */
+/**
+ * What the identity server stores.
+ * @example
+ * ```ts
+ * const store: accounts.IdentityStore = new accounts.MemoryStore() // or openSqliteStore(path)
+ * const service = new accounts.IdentityService({ store, keyServers: [] })
+ * ```
+ */
 export interface IdentityStore {
   /** Adds an account; `ERR_ALREADY_EXISTS` when the user id or the public key is taken. */
   insertUser(user: UserRecord): void
@@ -73,7 +99,14 @@ export interface IdentityStore {
   close(): void
 }
 
-/** What the key server stores. */
+/**
+ * What the key server stores.
+ * @example
+ * ```ts
+ * const store: accounts.KeyStore = new accounts.MemoryStore()
+ * const service = new accounts.KeyService({ store, validateUser })
+ * ```
+ */
 export interface KeyStore {
   /** Adds or replaces an account's sealed key. */
   putSealedKey(record: SealedKeyRecord): void
@@ -86,7 +119,14 @@ export interface KeyStore {
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex')
 const copy = <T>(v: T): T => structuredClone(v)
 
-/** Both stores in memory; everything is lost when the process ends. */
+/**
+ * Both stores in memory; everything is lost when the process ends.
+ * @example
+ * ```ts
+ * const store = new accounts.MemoryStore() // both stores, in memory: for tests and throwaway servers
+ * const identity = new accounts.IdentityService({ store, keyServers: [] })
+ * ```
+ */
 export class MemoryStore implements IdentityStore, KeyStore {
   private readonly users = new Map<string, UserRecord>()
   private readonly byThumbprint = new Map<string, string>()

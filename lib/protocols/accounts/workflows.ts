@@ -27,7 +27,14 @@ async function using<C extends { close(): void }, T>(client: Promise<C>, fn: (c:
   }
 }
 
-/** Options for {@link register}. */
+/**
+ * Options for {@link register}.
+ * @example
+ * ```ts
+ * const options: accounts.RegisterOptions = { identity, userID: 'alice', password }
+ * const keyPair = await accounts.register(options)
+ * ```
+ */
 export interface RegisterOptions {
   /** The identity server. */
   identity: Endpoint
@@ -45,6 +52,11 @@ export interface RegisterOptions {
  * Creates (or takes) an identity and registers its public key, the password's KDF salt and
  * parameters, and its login key. The channel is authenticated with the identity itself.
  * @returns the identity (keep it: it is the account)
+ * @example
+ * ```ts
+ * const alice = await accounts.register({ identity, userID: 'alice', password })
+ * writeFileSync('alice.json', JSON.stringify(toIdentityFile(alice)), { mode: 0o600 })
+ * ```
  */
 export async function register(options: RegisterOptions): Promise<KeyPair> {
   const userID = assertUserID(options.userID)
@@ -60,7 +72,14 @@ export async function register(options: RegisterOptions): Promise<KeyPair> {
   return keyPair
 }
 
-/** Options for {@link backup}. */
+/**
+ * Options for {@link backup}.
+ * @example
+ * ```ts
+ * const options: accounts.BackupOptions = { identity, keyServer, userID: 'alice', keyPair: alice, password }
+ * await accounts.backup(options)
+ * ```
+ */
 export interface BackupOptions {
   /** The identity server. */
   identity: Endpoint
@@ -78,6 +97,10 @@ export interface BackupOptions {
  * Seals the private key with the password (same salt and parameters as registered, so one
  * password opens both) and stores it on the key server with a `put-private-key` token.
  * @returns the sealed record that was stored
+ * @example
+ * ```ts
+ * await accounts.backup({ identity, keyServer, userID: 'alice', keyPair: alice, password })
+ * ```
  */
 export async function backup(options: BackupOptions): Promise<SealedPrivateKey> {
   const userID = assertUserID(options.userID)
@@ -94,7 +117,14 @@ export async function backup(options: BackupOptions): Promise<SealedPrivateKey> 
   })
 }
 
-/** Options for {@link restore}. */
+/**
+ * Options for {@link restore}.
+ * @example
+ * ```ts
+ * const options: accounts.RestoreOptions = { identity, keyServer, userID: 'alice', password }
+ * const keyPair = await accounts.restore(options)
+ * ```
+ */
 export interface RestoreOptions {
   /** The identity server. */
   identity: Endpoint
@@ -114,6 +144,10 @@ export interface RestoreOptions {
  * Channels use a throwaway key pair (the device has no identity yet).
  * @throws SecretChannelError `ERR_WRONG_PASSWORD` (the identity server refused the login key, or
  *   the sealed key does not open), `ERR_INVALID_ARGUMENT` (the server offered weak KDF parameters)
+ * @example
+ * ```ts
+ * const keyPair = await accounts.restore({ identity, keyServer, userID: 'alice', password }) // on a new device
+ * ```
  */
 export async function restore(options: RestoreOptions): Promise<KeyPair> {
   const userID = assertUserID(options.userID)
@@ -144,7 +178,14 @@ export async function restore(options: RestoreOptions): Promise<KeyPair> {
   })
 }
 
-/** Options for {@link proveIdentity}. */
+/**
+ * Options for {@link proveIdentity}.
+ * @example
+ * ```ts
+ * const options: accounts.ProveOptions = { identity, userID: 'alice', keyPair }
+ * await accounts.proveIdentity(options)
+ * ```
+ */
 export interface ProveOptions {
   /** The identity server. */
   identity: Endpoint
@@ -158,6 +199,10 @@ export interface ProveOptions {
  * The session challenge: fetch a token sealed to the account's key, open it with the private key,
  * hand it back. Resolves when the server accepts it. Runs over a throwaway channel key, so it is
  * the challenge alone that proves possession.
+ * @example
+ * ```ts
+ * await accounts.proveIdentity({ identity, userID: 'alice', keyPair }) // answers the session challenge
+ * ```
  */
 export async function proveIdentity(options: ProveOptions): Promise<void> {
   const userID = assertUserID(options.userID)
