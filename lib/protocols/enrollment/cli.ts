@@ -9,6 +9,7 @@ import net from 'node:net'
 import { ErrorCodes, SecretChannelError, isSecretChannelError } from '../../errors.js'
 import { formatId, type KeyPair } from '../../keys.js'
 import { EnrollmentCode } from './code.js'
+import { assertCanCreate } from './identity.js'
 import { JsonFileEnrollmentStore } from './store.js'
 import { acceptEnrollment, enroll, type EnrollmentLogEvent } from './stream.js'
 
@@ -175,6 +176,9 @@ export interface EnrollCommandOptions {
 export async function runEnroll(options: EnrollCommandOptions, io: EnrollCommandIO = processIO): Promise<number> {
   const host = options.host ?? '127.0.0.1'
   io.status(`connecting to ${options.path ?? `${host}:${options.port}`}`)
+  // Refuse before dialing: an existing identity is never replaced, so the answer must not depend
+  // on whether the server happens to be reachable (it raced the connection's outcome before).
+  if (!options.overwrite) await assertCanCreate(options.identityPath)
   const socket = options.path !== undefined ? net.connect(options.path) : net.connect(options.port, host)
   const result = await enroll(socket, {
     code: options.code,
