@@ -146,7 +146,7 @@ export class IdentityService {
       loginSalt = getCryptoBackend().randomBytes(SALT_BYTES)
       loginHash = await scryptAsync(loginKey, loginSalt, this.loginHashKdf, 32)
     }
-    this.store.insertUser({
+    await this.store.insertUser({
       userID: id, publicKey, thumbprint: getCryptoBackend().sha256(publicKey), kdfSalt, kdfParams,
       loginHash, loginSalt, loginParams: loginHash ? this.loginHashKdf : null, createdAt: this.clock()
     })
@@ -154,8 +154,8 @@ export class IdentityService {
   }
 
   /** The client-side KDF salt and parameters for an account (decoys for unknown ones). */
-  getLoginParams(id: string): Uint8Array[] {
-    const user = this.store.getUser(id)
+  async getLoginParams(id: string): Promise<Uint8Array[]> {
+    const user = await this.store.getUser(id)
     if (user && user.loginHash) return [user.kdfSalt, encodeKdfParams(user.kdfParams)]
     return [this.decoy('salt', id), encodeKdfParams(this.decoyKdf)]
   }
@@ -165,7 +165,7 @@ export class IdentityService {
     if (tokenPurpose !== Purpose.PUT_PRIVATE_KEY && tokenPurpose !== Purpose.GET_PRIVATE_KEY) {
       throw new SecretChannelError(ErrorCodes.INVALID_ARGUMENT, PHASE, `no access tokens for "${tokenPurpose}"`)
     }
-    const user = this.store.getUser(id)
+    const user = await this.store.getUser(id)
     let allowed: boolean
     if (loginKey.length === 0) {
       allowed = user !== null && constantTimeEqual(ctx.remotePublicKey, user.publicKey)
@@ -183,39 +183,39 @@ export class IdentityService {
       if (allowed) this.failures.delete(id)
     }
     if (!allowed || !user) throw unauthorized('wrong user id or password')
-    const { token, expiresAt } = issueToken(this.store, id, tokenPurpose, this.clock(), this.tokenTtlMs)
+    const { token, expiresAt } = await issueToken(this.store, id, tokenPurpose, this.clock(), this.tokenTtlMs)
     return [token, encodeTime(expiresAt)]
   }
 
   /** Redeems an access token for a key server; answers with the account's public key. */
-  validateUser(ctx: CallContext, id: string, token: Uint8Array, tokenPurpose: PurposeName): Uint8Array[] {
+  async validateUser(ctx: CallContext, id: string, token: Uint8Array, tokenPurpose: PurposeName): Promise<Uint8Array[]> {
     if (!this.keyServers.some((k) => constantTimeEqual(k, ctx.remotePublicKey))) throw unauthorized('only a configured key server may validate tokens')
     if (tokenPurpose !== Purpose.PUT_PRIVATE_KEY && tokenPurpose !== Purpose.GET_PRIVATE_KEY) {
       throw new SecretChannelError(ErrorCodes.INVALID_TOKEN, PHASE, 'not an access-token purpose')
     }
-    redeemToken(this.store, token, id, tokenPurpose, this.clock(), PHASE)
-    const user = this.store.getUser(id)
+    await redeemToken(this.store, token, id, tokenPurpose, this.clock(), PHASE)
+    const user = await this.store.getUser(id)
     if (!user) throw new SecretChannelError(ErrorCodes.INVALID_TOKEN, PHASE, 'account no longer exists')
     return [user.publicKey]
   }
 
   /** A random token sealed to the account's key (see `sealed-box.ts`). */
-  getSessionChallenge(id: string): Uint8Array[] {
-    const user = this.store.getUser(id)
+  async getSessionChallenge(id: string): Promise<Uint8Array[]> {
+    const user = await this.store.getUser(id)
     if (!user) {
       // Decoy: a box of the same size sealed to a key nobody holds.
       const decoyKey = getCryptoBackend().signKeyPairFromSeed(this.decoy('challenge-key', id)).publicKey
       return [sealToPublicKey(decoyKey, getCryptoBackend().randomBytes(TOKEN_BYTES))]
     }
-    const { token } = issueToken(this.store, id, Purpose.SESSION_CHALLENGE, this.clock(), this.challengeTtlMs)
+    const { token } = await issueToken(this.store, id, Purpose.SESSION_CHALLENGE, this.clock(), this.challengeTtlMs)
     const box = sealToPublicKey(user.publicKey, token)
     wipe(token)
     return [box]
   }
 
   /** Checks the opened challenge; success proves the caller holds the account's private key. */
-  submitSessionChallenge(id: string, token: Uint8Array): Uint8Array[] {
-    redeemToken(this.store, token, id, Purpose.SESSION_CHALLENGE, this.clock(), PHASE)
+  async submitSessionChallenge(id: string, token: Uint8Array): Promise<Uint8Array[]> {
+    await redeemToken(this.store, token, id, Purpose.SESSION_CHALLENGE, this.clock(), PHASE)
     return []
   }
 

@@ -67,7 +67,7 @@ export class KeyService {
   /** Stores (or replaces) a sealed key once the identity server accepts the token. */
   async putPrivateKey(accessToken: Uint8Array, userID: string, encryptedPrivateKey: Uint8Array, iv: Uint8Array, salt: Uint8Array, kdfParams: Uint8Array): Promise<Uint8Array[]> {
     const publicKey = await this.validated(userID, accessToken, Purpose.PUT_PRIVATE_KEY)
-    this.store.putSealedKey({
+    await this.store.putSealedKey({
       userID, publicKey, updatedAt: this.clock(),
       sealed: { encryptedPrivateKey, nonce: iv, salt, kdf: decodeKdfParams(kdfParams, PHASE) }
     })
@@ -77,7 +77,7 @@ export class KeyService {
   /** Returns `[encryptedPrivateKey, iv, salt, kdfParams, publicKey]` once the identity server accepts the token. */
   async getEncryptedPrivateKey(userID: string, accessToken: Uint8Array): Promise<Uint8Array[]> {
     await this.validated(userID, accessToken, Purpose.GET_PRIVATE_KEY)
-    const record = this.store.getSealedKey(userID)
+    const record = await this.store.getSealedKey(userID)
     if (!record) throw new SecretChannelError(ErrorCodes.NOT_FOUND, PHASE, 'no key is stored for this account')
     const s = record.sealed
     return [s.encryptedPrivateKey, s.nonce, s.salt, encodeKdfParams(s.kdf), record.publicKey]

@@ -26,12 +26,12 @@ export const Purpose = Object.freeze({
 export type PurposeName = (typeof Purpose)[keyof typeof Purpose]
 
 /** Makes and stores a token; returns the token (to hand out once) and its expiry. */
-export function issueToken(store: IdentityStore, userID: string, purpose: PurposeName, now: number, ttlMs: number): { token: Uint8Array, expiresAt: number } {
+export async function issueToken(store: IdentityStore, userID: string, purpose: PurposeName, now: number, ttlMs: number): Promise<{ token: Uint8Array, expiresAt: number }> {
   const crypto = getCryptoBackend()
   const token = crypto.randomBytes(TOKEN_BYTES)
   const expiresAt = now + ttlMs
-  store.purgeExpiredTokens(now)
-  store.insertToken({ hash: crypto.sha256(token), userID, purpose, expiresAt })
+  await store.purgeExpiredTokens(now)
+  await store.insertToken({ hash: crypto.sha256(token), userID, purpose, expiresAt })
   return { token, expiresAt }
 }
 
@@ -39,9 +39,9 @@ export function issueToken(store: IdentityStore, userID: string, purpose: Purpos
  * Redeems a token for `userID` and `purpose`, consuming it.
  * @throws SecretChannelError `ERR_INVALID_TOKEN` when unknown, already used, expired, for another user or another purpose
  */
-export function redeemToken(store: IdentityStore, token: Uint8Array, userID: string, purpose: PurposeName, now: number, phase: string): void {
+export async function redeemToken(store: IdentityStore, token: Uint8Array, userID: string, purpose: PurposeName, now: number, phase: string): Promise<void> {
   const hash = getCryptoBackend().sha256(token)
-  const record = token.length === TOKEN_BYTES ? store.consumeToken(hash) : null
+  const record = token.length === TOKEN_BYTES ? await store.consumeToken(hash) : null
   const ok = record !== null && constantTimeEqual(record.hash, hash) && record.userID === userID &&
     record.purpose === purpose && record.expiresAt >= now
   if (!ok) throw new SecretChannelError(ErrorCodes.INVALID_TOKEN, phase, 'token is unknown, used, expired, or not for this user and purpose')

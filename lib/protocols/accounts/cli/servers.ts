@@ -104,8 +104,8 @@ authenticated session is echoed back, so a client can see its data make the roun
     io.stdout.write(`flat server ${idOf(keyPair.publicKey)} listening on ${addr.address}:${addr.port}\n`)
     await io.stopped
     await closeServer(server)
-    keys?.close()
-    identity?.close()
+    await keys?.close()
+    await identity?.close()
     return 0
   }
 }
