@@ -4,11 +4,11 @@
  * long-term key so no extra secret needs storing.
  * @module
  */
-import { hmac } from '@noble/hashes/hmac.js'
-import { sha256 } from '@noble/hashes/sha2.js'
+import { getCryptoBackend } from '../../crypto/index.js'
+import type { CryptoBackend } from '../../crypto/index.js'
 import type { KeyPair } from '../../keys.js'
 
 /** HMAC-SHA-256(seed of the server key, "secret-channel/accounts/v1/decoy"): stable, secret, 32 bytes. */
-export function decoySecretFor(keyPair: KeyPair): Uint8Array {
-  return hmac(sha256, keyPair.secretKey.subarray(0, 32), new TextEncoder().encode('secret-channel/accounts/v1/decoy'))
+export function decoySecretFor(keyPair: KeyPair, crypto: CryptoBackend = getCryptoBackend()): Uint8Array {
+  return crypto.hmacSha256(keyPair.secretKey.subarray(0, 32), new TextEncoder().encode('secret-channel/accounts/v1/decoy'))
 }

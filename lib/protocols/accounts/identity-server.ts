@@ -43,7 +43,7 @@ export class IdentityServer extends RunningService<IdentityStore> {
   static async start(options: IdentityServerOptions): Promise<IdentityServer> {
     const keyPair = assertKeyPair(options.keyPair)
     const store = options.store ?? await openAccountStore(options.database ?? ':memory:', { onError: options.onError })
-    const service = new IdentityService({ decoySecret: decoySecretFor(keyPair), ...options, store })
+    const service = new IdentityService({ decoySecret: decoySecretFor(keyPair, options.crypto), ...options, store })
     const server = createRpcServer({ keyPair, appKey: options.appKey, idleTimeout: options.idleTimeout, onError: options.onError },
       (request, remote) => service.handle(request, { remotePublicKey: remote }, options.onError))
     const host = options.host ?? '127.0.0.1'

@@ -14,9 +14,8 @@
  *   decoys indistinguishable from real answers, so these calls do not reveal who has an account.
  * @module
  */
-import { hmac } from '@noble/hashes/hmac.js'
-import { sha256 } from '@noble/hashes/sha2.js'
 import { getCryptoBackend } from '../../crypto/index.js'
+import type { CryptoBackend } from '../../crypto/index.js'
 import { constantTimeEqual, wipe } from '../../crypto/policy.js'
 import { ErrorCodes, SecretChannelError, isSecretChannelError } from '../../errors.js'
 import { SALT_BYTES, decodeKdfParams, defaultKdfParams, encodeKdfParams, scryptAsync } from './kdf.js'
@@ -39,6 +38,8 @@ export interface CallContext {
 export interface IdentityServiceOptions {
   /** Where accounts and tokens live. */
   store: IdentityStore
+  /** The crypto backend; the process-wide one by default. */
+  crypto?: CryptoBackend
   /** Public keys of the key servers allowed to call `validateUser`. */
   keyServers: Uint8Array[]
   /** Milliseconds since the epoch; `Date.now` by default. */
@@ -65,6 +66,7 @@ const unauthorized = (detail: string): SecretChannelError => new SecretChannelEr
 /** The identity server's request handler. */
 export class IdentityService {
   private readonly store: IdentityStore
+  private readonly crypto: CryptoBackend
   private readonly keyServers: Uint8Array[]
   private readonly clock: () => number
   private readonly tokenTtlMs: number
@@ -80,13 +82,14 @@ export class IdentityService {
   /** @param options - see {@link IdentityServiceOptions} */
   constructor(options: IdentityServiceOptions) {
     this.store = options.store
+    this.crypto = options.crypto ?? getCryptoBackend()
     this.keyServers = options.keyServers.map((k) => Uint8Array.from(k))
     this.clock = options.clock ?? Date.now
     this.tokenTtlMs = options.tokenTtlMs ?? 60_000
     this.challengeTtlMs = options.challengeTtlMs ?? 60_000
     this.loginHashKdf = options.loginHashKdf ?? { logN: 14, r: 8, p: 1 }
     this.decoyKdf = options.decoyKdf ?? defaultKdfParams()
-    this.decoySecret = options.decoySecret ?? getCryptoBackend().randomBytes(32)
+    this.decoySecret = options.decoySecret ?? this.crypto.randomBytes(32)
     this.maxFailures = options.maxLoginFailures ?? 10
     this.failureWindow = options.loginFailureWindowMs ?? 15 * 60_000
   }
@@ -138,16 +141,16 @@ export class IdentityService {
   /** Registers an account: its public key, the client's KDF salt and parameters, and (optionally) its login key. */
   async putPublicKey(ctx: CallContext, id: string, publicKey: Uint8Array, kdfSalt: Uint8Array, kdfParams: KdfParams, loginKey: Uint8Array): Promise<Uint8Array[]> {
     if (!constantTimeEqual(ctx.remotePublicKey, publicKey)) throw unauthorized('putPublicKey must come over a channel authenticated with the key being registered')
-    if (!getCryptoBackend().signPublicKeyToCurve(publicKey)) throw new SecretChannelError(ErrorCodes.BAD_KEY, PHASE, 'public key is not a usable Ed25519 key')
+    if (!this.crypto.signPublicKeyToCurve(publicKey)) throw new SecretChannelError(ErrorCodes.BAD_KEY, PHASE, 'public key is not a usable Ed25519 key')
     if (loginKey.length !== 0 && loginKey.length !== 32) throw new SecretChannelError(ErrorCodes.PROTOCOL, PHASE, 'a login key is 32 bytes')
     let loginHash: Uint8Array | null = null
     let loginSalt: Uint8Array | null = null
     if (loginKey.length === 32) {
-      loginSalt = getCryptoBackend().randomBytes(SALT_BYTES)
-      loginHash = await scryptAsync(loginKey, loginSalt, this.loginHashKdf, 32)
+      loginSalt = this.crypto.randomBytes(SALT_BYTES)
+      loginHash = await scryptAsync(loginKey, loginSalt, this.loginHashKdf, 32, this.crypto)
     }
     await this.store.insertUser({
-      userID: id, publicKey, thumbprint: getCryptoBackend().sha256(publicKey), kdfSalt, kdfParams,
+      userID: id, publicKey, thumbprint: this.crypto.sha256(publicKey), kdfSalt, kdfParams,
       loginHash, loginSalt, loginParams: loginHash ? this.loginHashKdf : null, createdAt: this.clock()
     })
     return []
@@ -176,14 +179,14 @@ export class IdentityService {
       // Hash even for unknown accounts so timing does not reveal which exist.
       const salt = user?.loginSalt ?? this.decoy('login-salt', id)
       const params = user?.loginParams ?? this.loginHashKdf
-      const hash = await scryptAsync(loginKey, salt, params, 32)
+      const hash = await scryptAsync(loginKey, salt, params, 32, this.crypto)
       allowed = user !== null && user.loginHash !== null && constantTimeEqual(hash, user.loginHash)
       wipe(hash)
       if (user && !allowed) this.recordFailure(id, now)
       if (allowed) this.failures.delete(id)
     }
     if (!allowed || !user) throw unauthorized('wrong user id or password')
-    const { token, expiresAt } = await issueToken(this.store, id, tokenPurpose, this.clock(), this.tokenTtlMs)
+    const { token, expiresAt } = await issueToken(this.crypto, this.store, id, tokenPurpose, this.clock(), this.tokenTtlMs)
     return [token, encodeTime(expiresAt)]
   }
 
@@ -193,7 +196,7 @@ export class IdentityService {
     if (tokenPurpose !== Purpose.PUT_PRIVATE_KEY && tokenPurpose !== Purpose.GET_PRIVATE_KEY) {
       throw new SecretChannelError(ErrorCodes.INVALID_TOKEN, PHASE, 'not an access-token purpose')
     }
-    await redeemToken(this.store, token, id, tokenPurpose, this.clock(), PHASE)
+    await redeemToken(this.crypto, this.store, token, id, tokenPurpose, this.clock(), PHASE)
     const user = await this.store.getUser(id)
     if (!user) throw new SecretChannelError(ErrorCodes.INVALID_TOKEN, PHASE, 'account no longer exists')
     return [user.publicKey]
@@ -204,23 +207,23 @@ export class IdentityService {
     const user = await this.store.getUser(id)
     if (!user) {
       // Decoy: a box of the same size sealed to a key nobody holds.
-      const decoyKey = getCryptoBackend().signKeyPairFromSeed(this.decoy('challenge-key', id)).publicKey
-      return [sealToPublicKey(decoyKey, getCryptoBackend().randomBytes(TOKEN_BYTES))]
+      const decoyKey = this.crypto.signKeyPairFromSeed(this.decoy('challenge-key', id)).publicKey
+      return [sealToPublicKey(decoyKey, this.crypto.randomBytes(TOKEN_BYTES), this.crypto)]
     }
-    const { token } = await issueToken(this.store, id, Purpose.SESSION_CHALLENGE, this.clock(), this.challengeTtlMs)
-    const box = sealToPublicKey(user.publicKey, token)
+    const { token } = await issueToken(this.crypto, this.store, id, Purpose.SESSION_CHALLENGE, this.clock(), this.challengeTtlMs)
+    const box = sealToPublicKey(user.publicKey, token, this.crypto)
     wipe(token)
     return [box]
   }
 
   /** Checks the opened challenge; success proves the caller holds the account's private key. */
   async submitSessionChallenge(id: string, token: Uint8Array): Promise<Uint8Array[]> {
-    await redeemToken(this.store, token, id, Purpose.SESSION_CHALLENGE, this.clock(), PHASE)
+    await redeemToken(this.crypto, this.store, token, id, Purpose.SESSION_CHALLENGE, this.clock(), PHASE)
     return []
   }
 
   private decoy(label: string, id: string): Uint8Array {
-    return hmac(sha256, this.decoySecret, utf8(`${label}\u0000${id}`))
+    return this.crypto.hmacSha256(this.decoySecret, utf8(`${label}\u0000${id}`))
   }
 }
 

@@ -15,9 +15,8 @@
  * that the key server stores.
  * @module
  */
-import { scrypt as nodeScrypt } from 'node:crypto'
-import { hkdf } from '@noble/hashes/hkdf.js'
-import { sha256 } from '@noble/hashes/sha2.js'
+import { getCryptoBackend } from '../../crypto/index.js'
+import type { CryptoBackend } from '../../crypto/index.js'
 import { ErrorCodes, SecretChannelError } from '../../errors.js'
 import { wipe } from '../../crypto/policy.js'
 
@@ -119,16 +118,12 @@ export interface PasswordKeys {
 const SEAL_INFO = new TextEncoder().encode('secret-channel/accounts/v1/seal')
 const LOGIN_INFO = new TextEncoder().encode('secret-channel/accounts/v1/login')
 
-/** Runs scrypt off the main thread (node's thread pool) with exactly enough `maxmem`. */
-export function scryptAsync(secret: Uint8Array, salt: Uint8Array, params: KdfParams, length: number): Promise<Uint8Array> {
-  const N = 2 ** params.logN
-  const maxmem = 128 * N * params.r + 128 * params.r * params.p + 1024 * 1024
-  return new Promise((resolve, reject) => {
-    nodeScrypt(secret, salt, length, { N, r: params.r, p: params.p, maxmem }, (err, key) => {
-      if (err) reject(new SecretChannelError(ErrorCodes.INVALID_ARGUMENT, 'kdf', 'scrypt failed', { cause: err }))
-      else resolve(new Uint8Array(key.buffer, key.byteOffset, key.length))
-    })
-  })
+/**
+ * scrypt through the crypto backend (off the event loop on the Node backends).
+ * @param crypto - the backend; the process-wide one by default
+ */
+export function scryptAsync(secret: Uint8Array, salt: Uint8Array, params: KdfParams, length: number, crypto: CryptoBackend = getCryptoBackend()): Promise<Uint8Array> {
+  return crypto.scrypt(secret, salt, assertKdfParams(params), length)
 }
 
 /**
@@ -136,8 +131,9 @@ export function scryptAsync(secret: Uint8Array, salt: Uint8Array, params: KdfPar
  * @param password - UTF-8 text or raw bytes (normalised to NFKC when text)
  * @param salt - the per-user random salt ({@link SALT_BYTES} bytes)
  * @param params - scrypt cost
+ * @param crypto - the backend; the process-wide one by default
  */
-export async function derivePasswordKeys(password: string | Uint8Array, salt: Uint8Array, params: KdfParams): Promise<PasswordKeys> {
+export async function derivePasswordKeys(password: string | Uint8Array, salt: Uint8Array, params: KdfParams, crypto: CryptoBackend = getCryptoBackend()): Promise<PasswordKeys> {
   if (typeof password !== 'string' && !(password instanceof Uint8Array)) {
     throw new SecretChannelError(ErrorCodes.INVALID_ARGUMENT, 'kdf', 'password must be a string or bytes')
   }
@@ -146,10 +142,10 @@ export async function derivePasswordKeys(password: string | Uint8Array, salt: Ui
   }
   assertKdfParams(params)
   const pw = typeof password === 'string' ? Buffer.from(password.normalize('NFKC'), 'utf8') : Buffer.from(password)
-  const master = await scryptAsync(pw, salt, params, 64)
+  const master = await scryptAsync(pw, salt, params, 64, crypto)
   wipe(pw)
-  const sealKey = hkdf(sha256, master, salt, SEAL_INFO, 32)
-  const loginKey = hkdf(sha256, master, salt, LOGIN_INFO, 32)
+  const sealKey = crypto.hkdfSha256(master, salt, SEAL_INFO, 32)
+  const loginKey = crypto.hkdfSha256(master, salt, LOGIN_INFO, 32)
   wipe(master)
   return { sealKey, loginKey }
 }

@@ -7,7 +7,7 @@
  * the same `ERR_INVALID_TOKEN` so a caller learns nothing about which check failed.
  * @module
  */
-import { getCryptoBackend } from '../../crypto/index.js'
+import type { CryptoBackend } from '../../crypto/index.js'
 import { constantTimeEqual } from '../../crypto/policy.js'
 import { ErrorCodes, SecretChannelError } from '../../errors.js'
 import type { IdentityStore } from './store.js'
@@ -26,8 +26,7 @@ export const Purpose = Object.freeze({
 export type PurposeName = (typeof Purpose)[keyof typeof Purpose]
 
 /** Makes and stores a token; returns the token (to hand out once) and its expiry. */
-export async function issueToken(store: IdentityStore, userID: string, purpose: PurposeName, now: number, ttlMs: number): Promise<{ token: Uint8Array, expiresAt: number }> {
-  const crypto = getCryptoBackend()
+export async function issueToken(crypto: CryptoBackend, store: IdentityStore, userID: string, purpose: PurposeName, now: number, ttlMs: number): Promise<{ token: Uint8Array, expiresAt: number }> {
   const token = crypto.randomBytes(TOKEN_BYTES)
   const expiresAt = now + ttlMs
   await store.purgeExpiredTokens(now)
@@ -39,8 +38,8 @@ export async function issueToken(store: IdentityStore, userID: string, purpose: 
  * Redeems a token for `userID` and `purpose`, consuming it.
  * @throws SecretChannelError `ERR_INVALID_TOKEN` when unknown, already used, expired, for another user or another purpose
  */
-export async function redeemToken(store: IdentityStore, token: Uint8Array, userID: string, purpose: PurposeName, now: number, phase: string): Promise<void> {
-  const hash = getCryptoBackend().sha256(token)
+export async function redeemToken(crypto: CryptoBackend, store: IdentityStore, token: Uint8Array, userID: string, purpose: PurposeName, now: number, phase: string): Promise<void> {
+  const hash = crypto.sha256(token)
   const record = token.length === TOKEN_BYTES ? await store.consumeToken(hash) : null
   const ok = record !== null && constantTimeEqual(record.hash, hash) && record.userID === userID &&
     record.purpose === purpose && record.expiresAt >= now
