@@ -4,8 +4,8 @@
  * while the database is down and recovery when it returns, and pg loaded only on demand.
  */
 import test from 'tape'
-import { execFileSync } from 'node:child_process'
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
+import { execFileSync, spawn } from 'node:child_process'
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -23,6 +23,7 @@ let cluster: PgCluster
 let databases = 0
 /** A fresh database on the shared cluster. */
 const freshDatabase = (): Promise<string> => cluster.createDatabase(`t${++databases}`)
+const alive = (pid: number): boolean => { try { process.kill(pid, 0); return true } catch { return false } }
 const codeOf = (p: Promise<unknown>): Promise<unknown> => p.then(() => 'resolved', (e: unknown) => isSecretChannelError(e) ? e.code : e)
 
 test('pg store: a throwaway PostgreSQL cluster starts', async (t) => {
@@ -205,6 +206,32 @@ export const store: Promise<accounts.IdentityStore & accounts.KeyStore> = accoun
     rmSync(dir, { recursive: true, force: true })
   }
   t.end()
+})
+
+test('pg store: a throwaway cluster is stopped and removed even when its test process crashes or is killed', async (t) => {
+  const helper = new URL('../helpers/postgres.js', import.meta.url).href
+  for (const ending of ['throw', 'SIGKILL'] as const) {
+    const code = `
+      import { readFileSync } from 'node:fs'
+      const { startPostgres } = await import(${JSON.stringify(helper)})
+      const pg = await startPostgres()
+      const pid = Number(readFileSync(pg.dir + '/data/postmaster.pid', 'utf8').split('\\n')[0])
+      console.log(JSON.stringify({ dir: pg.dir, pid }))
+      if (${JSON.stringify(ending)} === 'throw') throw new Error('the test blew up')
+      setInterval(() => {}, 1000)`
+    const child = spawn(process.execPath, ['--input-type=module', '-e', code], { stdio: ['ignore', 'pipe', 'ignore'] })
+    const info = await new Promise<{ dir: string, pid: number }>((resolve, reject) => {
+      let out = ''
+      child.stdout.on('data', (d) => { out += d; if (out.includes('\n')) resolve(JSON.parse(out.split('\n')[0]!)) })
+      child.once('exit', (c) => reject(new Error(`child exited (${c}) before the cluster started`)))
+    })
+    t.ok(existsSync(info.dir) && alive(info.pid), `${ending}: cluster running (postmaster ${info.pid})`)
+    if (ending === 'SIGKILL') child.kill('SIGKILL')
+    await new Promise((resolve) => child.exitCode !== null || child.signalCode !== null ? resolve(null) : child.once('exit', resolve))
+    for (let i = 0; i < 100 && (existsSync(info.dir) || alive(info.pid)); i++) await new Promise((resolve) => setTimeout(resolve, 100))
+    t.notOk(alive(info.pid), `${ending}: the postmaster is gone`)
+    t.notOk(existsSync(info.dir), `${ending}: its directory is removed`)
+  }
 })
 
 test('pg store: the cluster is removed afterwards', async (t) => {
