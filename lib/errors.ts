@@ -38,6 +38,8 @@ export const ErrorCodes = Object.freeze({
   INVALID_STATE: 'ERR_INVALID_STATE',
   /** An argument was missing, of the wrong type or of the wrong length. */
   INVALID_ARGUMENT: 'ERR_INVALID_ARGUMENT',
+  /** A command-line mistake (unknown option, missing value, bad address): the CLI exits 2. */
+  USAGE: 'ERR_USAGE',
   /** The underlying transport failed (connection refused, reset, …); the transport's error is the `cause`. */
   TRANSPORT: 'ERR_TRANSPORT',
   /** A key or identity file could not be read, parsed or decrypted. */

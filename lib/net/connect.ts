@@ -7,6 +7,7 @@ import { ErrorCodes, SecretChannelError, isSecretChannelError } from '../errors.
 import { SecretStream } from '../streams/secret-stream.js'
 import { checkChannelOptions, type ChannelOptions } from './options.js'
 import { addSocketShims, type SocketLike } from './socket-shim.js'
+import type { OpenSecretStream } from './open-stream.js'
 
 /** Options for {@link connect}: where (`host` + `port`, or `path`), who we are and whom we dial. */
 export interface ConnectOptions extends ChannelOptions {
@@ -23,7 +24,7 @@ export interface ConnectOptions extends ChannelOptions {
 }
 
 /** A secret stream made by {@link connect}: a {@link SecretStream} with socket-like extras for http. */
-export type ClientStream = SecretStream & SocketLike
+export type ClientStream = OpenSecretStream & SocketLike
 
 /**
  * Opens a TCP connection and runs the client side of the secret handshake over it.
@@ -101,7 +102,7 @@ export function connect(options: ConnectOptions): Promise<ClientStream> {
         // From here on errors are the caller's to handle (a failed stream keeps its no-op listener:
         // streamx reports the error after `opened` rejects, and nobody else is listening then).
         opened.off('error', ignore)
-        resolve(addSocketShims(opened, raw))
+        resolve(addSocketShims(opened, raw) as ClientStream) // open: remotePublicKey is set
       },
       (err: unknown) => fail(isSecretChannelError(err) ? err : new SecretChannelError(ErrorCodes.TRANSPORT, 'handshake', 'the connection failed during the handshake', { cause: err }))
     )

@@ -6,3 +6,4 @@ export { createServer, SecretServer, type ServerOptions, type ServerStream, type
 export { connect, type ConnectOptions, type ClientStream } from './connect.js'
 export { addSocketShims, type SocketLike } from './socket-shim.js'
 export { type ChannelOptions } from './options.js'
+export { type OpenSecretStream } from './open-stream.js'

@@ -13,6 +13,7 @@ import { ErrorCodes, SecretChannelError, isSecretChannelError } from '../errors.
 import { SecretStream } from '../streams/secret-stream.js'
 import { checkChannelOptions, type ChannelOptions } from './options.js'
 import { addSocketShims, type SocketLike } from './socket-shim.js'
+import type { OpenSecretStream } from './open-stream.js'
 
 /** Options for {@link createServer}. */
 export interface ServerOptions extends ChannelOptions {
@@ -35,7 +36,7 @@ export interface PeerAddress {
 }
 
 /** A secret stream handed out by the server: a {@link SecretStream} with socket-like extras for http. */
-export type ServerStream = SecretStream & SocketLike
+export type ServerStream = OpenSecretStream & SocketLike
 
 /**
  * A `net.Server` whose `'connection'` event carries {@link SecretStream}s that finished the handshake.

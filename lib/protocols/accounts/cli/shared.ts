@@ -1,64 +1,22 @@
 /**
- * What the accounts subcommands share: their shape (structurally the same as the `secret-channel`
- * tool's `Command`, so they register there with one line each), endpoints, key files, passwords.
+ * What the accounts subcommands share: endpoints, key files, passwords. They are `Command`s of the
+ * `secret-channel` tool (lib/cli/command.ts) and `lib/cli/commands.ts` lists them directly.
  * @module
  */
 import { readFileSync, writeFileSync } from 'node:fs'
-import type { Readable, Writable } from 'node:stream'
-import { ErrorCodes, SecretChannelError } from '../../../errors.js'
+import type { SecretChannelError } from '../../../errors.js'
+import { UsageError, type CommandIO as CliIO, type OptionSpec as CliOption, type ParsedArgs as CliArgs } from '../../../cli/command.js'
 import { formatId, parseId, parseIdentityFile, toIdentityFile } from '../../../keys.js'
 import type { KeyPair } from '../../../keys.js'
 import type { Endpoint } from '../rpc/client.js'
 
-/** How one option is spelled (as `node:util` parseArgs takes it). */
-export interface CliOption {
-  /** Value or flag. */
-  type: 'string' | 'boolean'
-  /** One-letter alias. */
-  short?: string
-  /** May be repeated. */
-  multiple?: boolean
-}
+// The accounts subcommands are ordinary commands of the `secret-channel` tool: one command shape
+// (lib/cli/command.ts), one usage-error code (`ERR_USAGE`); these names stay for the code here.
+export type { OptionSpec as CliOption, ParsedArgs as CliArgs, CommandIO as CliIO, Command as CliCommand } from '../../../cli/command.js'
 
-/** Parsed command line. */
-export interface CliArgs {
-  /** Option values by long name. */
-  values: Record<string, string | boolean | string[] | boolean[] | undefined>
-  /** Positional arguments. */
-  positionals: string[]
-}
-
-/** The process's streams, passed in so commands run in tests. */
-export interface CliIO {
-  /** Standard input. */
-  stdin: Readable
-  /** Standard output: results only. */
-  stdout: Writable
-  /** Standard error: progress and errors. */
-  stderr: Writable
-  /** Environment (passwords come from here, never from argv). */
-  env: NodeJS.ProcessEnv
-  /** Resolves when the process is asked to stop; servers run until then. */
-  stopped: Promise<void>
-}
-
-/** One subcommand. */
-export interface CliCommand {
-  /** The word after `secret-channel`. */
-  name: string
-  /** One line for the command list. */
-  summary: string
-  /** `--help` text. */
-  usage: string
-  /** Accepted options. */
-  options: Record<string, CliOption>
-  /** Runs; resolves to the exit status. */
-  run(args: CliArgs, io: CliIO): Promise<number>
-}
-
-/** A bad command line. */
+/** A bad command line (`ERR_USAGE`: the tool exits 2). */
 export function usage(detail: string): SecretChannelError {
-  return new SecretChannelError(ErrorCodes.INVALID_ARGUMENT, 'command line', detail)
+  return new UsageError(detail)
 }
 
 /** A required string option. */
