@@ -45,7 +45,7 @@ export class IdentityServer extends RunningService<IdentityStore> {
     const store = options.store ?? await openAccountStore(options.database ?? ':memory:', { onError: options.onError })
     const service = new IdentityService({ decoySecret: decoySecretFor(keyPair, options.crypto), ...options, store })
     const server = createRpcServer({ keyPair, appKey: options.appKey, idleTimeout: options.idleTimeout, onError: options.onError },
-      (request, remote) => service.handle(request, { remotePublicKey: remote }, options.onError))
+      (request, remotePublicKey, remoteAddress) => service.handle(request, { remotePublicKey, remoteAddress }, options.onError))
     const host = options.host ?? '127.0.0.1'
     await listenOn(server, options.port ?? 0, host)
     return new IdentityServer(server, store, options.store === undefined, keyPair.publicKey, host)

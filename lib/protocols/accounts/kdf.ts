@@ -46,14 +46,36 @@ export function defaultKdfParams(): KdfParams {
 }
 
 /**
- * The weakest parameters a client accepts from a server (a hostile identity server could otherwise
- * hand out cheap parameters and then brute-force the login key it receives). logN 15 by default;
- * `SECRET_CHANNEL_SCRYPT_MIN_LOGN` lowers it for tests.
+ * The weakest parameters a client accepts, from a server or from its own caller, at register,
+ * backup, restore and password change (a hostile identity server could otherwise hand out cheap
+ * parameters, then brute-force the login key it receives or fetch the weakly sealed key).
+ *
+ * OWASP's scrypt guidance (Password Storage Cheat Sheet): N = 2^17, r = 8, p = 1, or one of its
+ * equal-cost alternatives, which trade memory for passes: (2^16, 8, 2), (2^15, 8, 3), (2^14, 8, 5),
+ * (2^13, 8, 10); see {@link meetsKdfFloor}.
+ *
+ * `SECRET_CHANNEL_SCRYPT_MIN_LOGN` lowers logN for fast tests. It is read from this process's own
+ * environment only, so nothing a server sends can lower it.
  */
 export function minimumKdfParams(): KdfParams {
   const env = Number(process.env.SECRET_CHANNEL_SCRYPT_MIN_LOGN)
-  const logN = Number.isInteger(env) && env >= 1 && env <= 22 ? env : 15
+  const logN = Number.isInteger(env) && env >= 1 && env <= 22 ? env : 17
   return { logN, r: 8, p: 1 }
+}
+
+/** OWASP's equal-cost alternatives to (logN, p) at r = 8: one step down in logN for each entry. */
+const OWASP_TIERS: ReadonlyArray<{ down: number, p: number }> = [
+  { down: 0, p: 1 }, { down: 1, p: 2 }, { down: 2, p: 3 }, { down: 3, p: 5 }, { down: 4, p: 10 }
+]
+
+/**
+ * True when `params` costs at least `floor`: its block size is at least the floor's, and its
+ * (logN, p) is at least one of OWASP's equal-cost tiers below the floor's logN
+ * (logN, p ≥ 1), (logN − 1, p ≥ 2), (logN − 2, p ≥ 3), (logN − 3, p ≥ 5), (logN − 4, p ≥ 10).
+ */
+export function meetsKdfFloor(params: KdfParams, floor: KdfParams): boolean {
+  if (params.r < floor.r) return false
+  return OWASP_TIERS.some((t) => params.logN >= floor.logN - t.down && params.p >= Math.max(floor.p, 1) * t.p)
 }
 
 /** Most memory scrypt may be asked to use (128 · N · r bytes): 1 GiB, e.g. logN 20 with r 8. */
@@ -70,9 +92,9 @@ export function assertKdfParams(params: KdfParams, minimum?: KdfParams, phase = 
     params.logN >= 1 && params.logN <= 22 && params.r >= 1 && params.r <= 32 && params.p >= 1 && params.p <= 16 &&
     128 * 2 ** params.logN * params.r <= MAX_KDF_MEMORY
   if (!ok) throw new SecretChannelError(ErrorCodes.INVALID_ARGUMENT, phase, 'scrypt parameters out of range')
-  if (minimum && (params.logN < minimum.logN || params.r * params.p < minimum.r * minimum.p)) {
+  if (minimum && !meetsKdfFloor(params, minimum)) {
     throw new SecretChannelError(ErrorCodes.INVALID_ARGUMENT, phase,
-      `scrypt parameters (logN ${params.logN}, r ${params.r}, p ${params.p}) are weaker than the accepted minimum (logN ${minimum.logN})`)
+      `scrypt parameters (logN ${params.logN}, r ${params.r}, p ${params.p}) are weaker than the accepted minimum (logN ${minimum.logN}, r ${minimum.r}, p ${minimum.p} or an OWASP equal-cost variant)`)
   }
   return params
 }

@@ -13,7 +13,7 @@
  * their work synchronously: SQLite's own calls block for the length of one fsync.
  * @module
  */
-import { closeSync, openSync, fchmodSync } from 'node:fs'
+import { chmodSync, closeSync, existsSync, fchmodSync, openSync } from 'node:fs'
 import { ErrorCodes, SecretChannelError } from '../../errors.js'
 import type { IdentityStore, KeyStore, LoginUpdate, SealedKeyRecord, TokenRecord, UserRecord, WindowLimit } from './store.js'
 import type { KdfParams } from './kdf.js'
@@ -279,5 +279,23 @@ export async function openSqliteStore(path: string): Promise<SqliteStore> {
     throw new SecretChannelError(ErrorCodes.INVALID_STATE, 'account store',
       'the SQLite store needs the optional peer dependency better-sqlite3: run `npm install better-sqlite3@12`', { cause: err })
   }
+  if (path !== '' && path !== ':memory:' && !path.startsWith('file:')) ownerOnly(path)
   return new SqliteStore(new Database(path))
+}
+
+/**
+ * Creates the database file 0600 (whatever the umask) before SQLite opens it, and tightens an
+ * existing one and its `-wal` / `-shm` files: SQLite gives those the database file's mode, and
+ * they hold password hashes and sealed keys.
+ */
+function ownerOnly(path: string): void {
+  const fd = openSync(path, 'a', 0o600)
+  try {
+    fchmodSync(fd, 0o600)
+  } finally {
+    closeSync(fd)
+  }
+  for (const extra of [`${path}-wal`, `${path}-shm`]) {
+    if (existsSync(extra)) chmodSync(extra, 0o600)
+  }
 }

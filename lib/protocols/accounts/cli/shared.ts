@@ -62,19 +62,23 @@ export function saveKey(path: string, keyPair: KeyPair): void {
  * `SECRET_CHANNEL_PASSWORD`), else the first line of standard input. Never from argv, where
  * every user of the machine could read it.
  */
-export async function readPassword(args: CliArgs, io: CliIO): Promise<string> {
-  const name = opt(args, 'password-env') ?? 'SECRET_CHANNEL_PASSWORD'
+export async function readPassword(args: CliArgs, io: CliIO, which: { option?: string, variable?: string, prompt?: string } = {}): Promise<string> {
+  const name = opt(args, which.option ?? 'password-env') ?? which.variable ?? 'SECRET_CHANNEL_PASSWORD'
   const fromEnv = io.env[name]
   if (fromEnv !== undefined) return fromEnv
-  io.stderr.write(`password (one line on stdin, or set ${name}): `)
+  io.stderr.write(`${which.prompt ?? 'password'} (one line on stdin, or set ${name}): `)
   return new Promise((resolve, reject) => {
-    let text = ''
+    let got: Buffer = Buffer.alloc(0)
     const onData = (d: Buffer | string): void => {
-      text += d.toString()
-      const nl = text.indexOf('\n')
-      if (nl >= 0) done(text.slice(0, nl).replace(/\r$/, ''))
+      got = Buffer.concat([got, typeof d === 'string' ? Buffer.from(d) : d])
+      const nl = got.indexOf(0x0a)
+      if (nl < 0) return
+      // Whatever followed the password line in this chunk belongs to the caller (e.g. the session's input).
+      const rest = got.subarray(nl + 1)
+      done(got.subarray(0, nl).toString('utf8').replace(/\r$/, ''))
+      if (rest.length > 0) io.stdin.unshift(rest)
     }
-    const onEnd = (): void => done(text.replace(/\r?\n$/, ''))
+    const onEnd = (): void => done(got.toString('utf8').replace(/\r?\n$/, ''))
     const done = (pw: string): void => {
       io.stdin.off('data', onData)
       io.stdin.off('end', onEnd)
