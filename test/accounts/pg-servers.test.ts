@@ -9,6 +9,7 @@ import { spawnSync } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { TEST_KDF } from './helpers.js'
 import { startPostgres } from '../helpers/postgres.js'
 import { CLI, endpointOf, startProcess } from '../helpers/processes.js'
@@ -20,6 +21,7 @@ import { openSealed } from '../../lib/protocols/accounts/sealed-box.js'
 import { getCryptoBackend } from '../../lib/crypto/index.js'
 import { isSecretChannelError } from '../../lib/errors.js'
 
+const SERVER_CHILD = fileURLToPath(new URL('./fixtures/account-server-child.js', import.meta.url))
 const codeOf = (p: Promise<unknown>): Promise<unknown> => p.then(() => 'resolved', (e: unknown) => isSecretChannelError(e) ? e.code : e)
 
 test('pg servers: three identity-server processes and a key server on one PostgreSQL act as one server', async (t) => {
@@ -72,10 +74,27 @@ test('pg servers: three identity-server processes and a key server on one Postgr
     t.equal(await codeOf(c1.submitSessionChallenge('alice', challenge)), 'ERR_INVALID_TOKEN', 'and is then spent for #1 too')
     c1.close()
 
+    const guesses = [i1!, i2!, i3!]
+    // The throttle (10 wrong passwords per account per window by default) counts across processes:
+    // 12 wrong guesses, 4 per process, each process alone far below 10. Then the right password
+    // is refused by all three; with per-process counters every one of them would still accept it.
+    for (let i = 0; i < 12; i++) {
+      const client = await IdentityClient.connect(guesses[i % 3]!)
+      try {
+        t.equal(await codeOf(client.getAccessToken('alice', 'get-private-key', getCryptoBackend().randomBytes(32))), 'ERR_UNAUTHORIZED', `wrong guess ${i + 1} at #${(i % 3) + 1} refused`)
+      } finally {
+        client.close()
+      }
+    }
+    for (const [i, at] of guesses.entries()) {
+      const err = await restore({ identity: at, keyServer: ks, userID: 'alice', password: 'correct horse' }).then(() => null, (e: unknown) => e)
+      t.ok(isSecretChannelError(err, 'ERR_UNAUTHORIZED') && /too many wrong passwords/.test(err.message),
+        `after 12 guesses spread over three processes, #${i + 1} refuses even the right password: ${(err as Error | null)?.message ?? 'accepted'}`)
+    }
+
     // Outage: every process answers with a typed error while PostgreSQL is down, stays up, and
     // serves again once it is back.
     cluster.stop()
-    const guesses = [i1!, i2!, i3!]
     for (const [i, at] of guesses.entries()) {
       t.equal(await codeOf(register({ identity: at, userID: `bob${i}`, password: 'pw', kdf: TEST_KDF })), 'ERR_TRANSPORT', `database down: #${i + 1} answers ERR_TRANSPORT`)
     }
@@ -108,5 +127,34 @@ test('pg servers: without --db and without DATABASE_URL the servers refuse to st
     t.match(r.stderr, /--db FILE\|URL is required \(or set DATABASE_URL\)/, `and says what to give: ${r.stderr.trim()}`)
   } finally {
     rmSync(dir, { recursive: true, force: true })
+  }
+})
+
+test('pg servers: the per-address rate limit is one budget for all identity-server processes on the database', async (t) => {
+  // Through the API-level child (the CLI keeps the default 300 per minute): 6 session challenges
+  // per address per 10 minutes, 12 asked for round-robin from three processes. Per-process
+  // counters would let each process grant 6, so all 12.
+  const cluster = await startPostgres()
+  const procs: ServerProcess[] = []
+  try {
+    const url = await cluster.createDatabase('identity')
+    const idKeys = generateKeyPair()
+    const config = JSON.stringify({ role: 'identity', seed: Buffer.from(idKeys.secretKey.subarray(0, 32)).toString('hex'), database: url, loginLogN: 4,
+      identityOptions: { sourceRateLimit: { max: 6, windowMs: 600_000 } } })
+    procs.push(...await Promise.all([1, 2, 3].map(() => startProcess([SERVER_CHILD, config], /listening on (\S+)/, { SECRET_CHANNEL_SCRYPT_LOGN: '4' }))))
+    const outcomes: unknown[] = []
+    for (let i = 0; i < 12; i++) {
+      const client = await IdentityClient.connect(endpointOf(procs[i % 3]!.ready[1]!, idKeys.publicKey))
+      try {
+        outcomes.push(await codeOf(client.getSessionChallenge(`user${i}`)))
+      } finally {
+        client.close()
+      }
+    }
+    t.deepEqual(outcomes, [...Array(6).fill('resolved'), ...Array(6).fill('ERR_RATE_LIMITED')],
+      '6 challenges granted in all, then ERR_RATE_LIMITED from every process')
+  } finally {
+    for (const p of procs) await p.stop()
+    await cluster.destroy()
   }
 })
