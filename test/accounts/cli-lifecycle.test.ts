@@ -84,3 +84,20 @@ test('cli: prove prints a session token, passwd changes the password, revoke end
     rmSync(dir, { recursive: true, force: true })
   }
 })
+
+test('cli: --decoy-secret FILE is created 0600 with a random secret and read back the same by a second server', async (t) => {
+  const { loadDecoySecret } = await import('../../lib/protocols/accounts/cli/shared.js')
+  const { statSync, writeFileSync: write } = await import('node:fs')
+  const dir = mkdtempSync(join(tmpdir(), 'accounts-decoy-'))
+  try {
+    const path = join(dir, 'decoy.hex')
+    const first = loadDecoySecret(path)
+    t.equal(first.length, 32, '32 random bytes')
+    t.equal((statSync(path).mode & 0o777).toString(8), '600', 'the file is 0600')
+    t.deepEqual(loadDecoySecret(path), first, 'the second server reads the same secret')
+    write(join(dir, 'bad.hex'), 'not hex')
+    t.throws(() => loadDecoySecret(join(dir, 'bad.hex')), /64 hex digits/, 'a malformed file is refused')
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+})
