@@ -7,7 +7,15 @@
  * @module
  */
 
-/** Every code a {@link SecretChannelError} can carry. Stable across versions. */
+/**
+ * Every code a {@link SecretChannelError} can carry. Stable across versions.
+ * @example
+ * ```ts
+ * stream.on('error', (err) => {
+ *   if (isSecretChannelError(err) && err.code === ErrorCodes.TRUNCATED) console.warn('the peer vanished without a goodbye')
+ * })
+ * ```
+ */
 export const ErrorCodes = Object.freeze({
   /** The whole-handshake deadline passed before the handshake completed. */
   HANDSHAKE_TIMEOUT: 'ERR_HANDSHAKE_TIMEOUT',
@@ -61,7 +69,14 @@ export const ErrorCodes = Object.freeze({
   RATE_LIMITED: 'ERR_RATE_LIMITED'
 } as const)
 
-/** The union of all error codes. */
+/**
+ * The union of all error codes.
+ * @example
+ * ```ts
+ * const retryable: ErrorCode[] = ['ERR_TRANSPORT', 'ERR_HANDSHAKE_TIMEOUT']
+ * if (isSecretChannelError(err) && retryable.includes(err.code)) setTimeout(reconnect, 1000)
+ * ```
+ */
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes]
 
 /** Options for constructing a {@link SecretChannelError}. */
@@ -104,6 +119,16 @@ export class SecretChannelError extends Error {
  * True when `err` is a {@link SecretChannelError}, optionally with the given code.
  * @param err - any thrown value
  * @param code - when given, the code it must carry
+ * @example
+ * ```ts
+ * try {
+ *   await connect({ host, port, keyPair, appKey, remotePublicKey })
+ * } catch (err) {
+ *   if (isSecretChannelError(err, 'ERR_WRONG_APP_KEY')) console.error('the server is on another network')
+ *   else if (isSecretChannelError(err)) console.error(err.code, err.phase)
+ *   else throw err
+ * }
+ * ```
  */
 export function isSecretChannelError(err: unknown, code?: ErrorCode): err is SecretChannelError {
   return err instanceof SecretChannelError && (code === undefined || err.code === code)

@@ -24,7 +24,8 @@ export { BoxEncoder, BoxDecoder, MAX_FRAME_BODY } from './boxstream/index.js'
 export { getCryptoBackend, useCryptoBackend, createCryptoBackend, type CryptoBackend } from './crypto/index.js'
 
 // transports: TCP / Unix-socket server and client (lib/net)
-export { createServer, connect, SecretServer, addSocketShims, type ServerOptions, type ServerStream, type PeerAddress, type ConnectOptions, type ClientStream, type SocketLike, type ChannelOptions, type OpenSecretStream } from './net/index.js'
+export { createServer, connect, SecretServer, addSocketShims, type ServerOptions, type ServerStream, type PeerAddress, type ConnectOptions, type ClientStream, type SocketLike, type ChannelOptions, type OpenSecretStream,
+  createHttpConnection, peerKeyOf, type HttpCreateConnection } from './net/index.js'
 
 // accounts (seeds 001 and 003): key server, identity server, flat login protocol
 export * as accounts from './protocols/accounts/index.js'

@@ -10,7 +10,14 @@ import { ErrorCodes, SecretChannelError } from './errors.js'
 /** Secret keys already proven to match their public key, so servers check each key pair once, not per connection. */
 const checkedSecretKeys = new WeakSet<Uint8Array>()
 
-/** An Ed25519 key pair: 32-byte `publicKey`, 64-byte `secretKey` (seed ‖ public key). */
+/**
+ * An Ed25519 key pair: 32-byte `publicKey`, 64-byte `secretKey` (seed ‖ public key).
+ * @example
+ * ```ts
+ * const keyPair: KeyPair = generateKeyPair()
+ * console.log(keyPair.publicKey.length, keyPair.secretKey.length) // 32 64
+ * ```
+ */
 export type KeyPair = SignKeyPair
 
 /**
@@ -47,6 +54,10 @@ function toBufferPair(pair: SignKeyPair): KeyPair {
  * and returns it; throws `ERR_INVALID_ARGUMENT` otherwise.
  * @param keyPair - the value to check
  * @param what - how to name it in the error message
+ * @example
+ * ```ts
+ * const keyPair = assertKeyPair(JSON.parse(text), 'the configured key pair') // throws ERR_BAD_KEY when malformed
+ * ```
  */
 export function assertKeyPair(keyPair: unknown, what = 'keyPair'): KeyPair {
   const kp = keyPair as Partial<KeyPair> | null | undefined
@@ -73,6 +84,10 @@ export function assertKeyPair(keyPair: unknown, what = 'keyPair'): KeyPair {
 /**
  * Formats a 32-byte Ed25519 public key as a Scuttlebutt id: `@<base64>.ed25519`.
  * @param publicKey - 32-byte Ed25519 public key
+ * @example
+ * ```ts
+ * formatId(generateKeyPair().publicKey) // '@<44 characters of base64>.ed25519'
+ * ```
  */
 export function formatId(publicKey: Uint8Array): string {
   if (!(publicKey instanceof Uint8Array) || publicKey.length !== 32) {
@@ -86,6 +101,10 @@ export function formatId(publicKey: Uint8Array): string {
  * `<base64>.ed25519` and `<base64>` forms people paste; the base64 must be canonical.
  * @param id - the id text
  * @throws SecretChannelError `ERR_INVALID_ARGUMENT` when it is not a 32-byte key
+ * @example
+ * ```ts
+ * const serverKey = parseId('@FCX/tsDLpubCPKKfIrw4gc+SQkHcaD17s7GI6i/ziWY=.ed25519') // 32 bytes
+ * ```
  */
 export function parseId(id: string): Buffer {
   if (typeof id !== 'string') throw new SecretChannelError(ErrorCodes.INVALID_ARGUMENT, 'keys', 'an id must be a string')
@@ -97,7 +116,14 @@ export function parseId(id: string): Buffer {
   return key
 }
 
-/** The JSON shape of an identity file, as written by ssb-keys. */
+/**
+ * The JSON shape of an identity file, as written by ssb-keys.
+ * @example
+ * ```ts
+ * const file: IdentityFile = toIdentityFile(generateKeyPair())
+ * console.log(file.id) // '@<base64>.ed25519'
+ * ```
+ */
 export interface IdentityFile {
   /** Always `"ed25519"`. */
   curve: 'ed25519'
@@ -109,7 +135,13 @@ export interface IdentityFile {
   id: string
 }
 
-/** Serialises a key pair to the ssb-keys identity-file object. */
+/**
+ * Serialises a key pair to the ssb-keys identity-file object.
+ * @example
+ * ```ts
+ * writeFileSync('alice.json', JSON.stringify(toIdentityFile(generateKeyPair()), null, 2), { mode: 0o600 })
+ * ```
+ */
 export function toIdentityFile(keyPair: KeyPair): IdentityFile {
   assertKeyPair(keyPair)
   const pub = Buffer.from(keyPair.publicKey).toString('base64')
@@ -125,6 +157,11 @@ export function toIdentityFile(keyPair: KeyPair): IdentityFile {
  * Reads a key pair back from identity-file text (JSON; `#` comment lines, as ssb-keys writes
  * them, are allowed). Checks that the halves belong together.
  * @throws SecretChannelError `ERR_BAD_KEY` for anything malformed
+ * @example
+ * ```ts
+ * const keyPair = parseIdentityFile(readFileSync(join(homedir(), '.ssb', 'secret'), 'utf8'))
+ * console.log(formatId(keyPair.publicKey))
+ * ```
  */
 export function parseIdentityFile(text: string): KeyPair {
   const bad = (detail: string, cause?: unknown): SecretChannelError =>
@@ -163,5 +200,11 @@ export function parseIdentityFile(text: string): KeyPair {
   return { publicKey, secretKey }
 }
 
-/** The main Scuttlebutt network's app key (`caps.shs`), the default everywhere in this package. */
+/**
+ * The main Scuttlebutt network's app key (`caps.shs`), the default everywhere in this package.
+ * @example
+ * ```ts
+ * const stream = await connect({ host, port, keyPair, appKey: SSB_MAIN_NETWORK_APP_KEY, remotePublicKey: pubKey })
+ * ```
+ */
 export const SSB_MAIN_NETWORK_APP_KEY: Buffer = Buffer.from('1KHLiKZvAvjbY1ziZEHMXawbCEIM6qwjCDm3VYRan/s=', 'base64')

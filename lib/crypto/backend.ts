@@ -18,7 +18,14 @@ export interface SignKeyPair {
   secretKey: Uint8Array
 }
 
-/** The primitives SHS1, box-stream and the other protocols need, nothing more. */
+/**
+ * The primitives SHS1, box-stream and the other protocols need, nothing more.
+ * @example
+ * ```ts
+ * const crypto: CryptoBackend = getCryptoBackend()
+ * const digest = crypto.sha256(Buffer.from('hello'))
+ * ```
+ */
 export interface CryptoBackend {
   /** A short name for logs and benchmarks: `"noble"`, `"sodium-native"`, `"node"`. */
   readonly name: string

@@ -13,7 +13,14 @@ import { SecretChannelError, ErrorCodes } from '../errors.js'
 
 export type { CryptoBackend, SignKeyPair, ScryptCost } from './backend.js'
 
-/** Names of the backends this build knows, in order of preference. */
+/**
+ * Names of the backends this build knows, in order of preference.
+ * @example
+ * ```ts
+ * const name: CryptoBackendName = 'noble'
+ * useCryptoBackend(name)
+ * ```
+ */
 export type CryptoBackendName = 'sodium-native' | 'node' | 'noble'
 
 const factories: Record<CryptoBackendName, () => CryptoBackend> = {
@@ -26,7 +33,14 @@ const preference: CryptoBackendName[] = ['sodium-native', 'node', 'noble']
 
 let current: CryptoBackend | null = null
 
-/** Creates the named backend; throws `ERR_INVALID_ARGUMENT` if it is unknown or cannot load here. */
+/**
+ * Creates the named backend; throws `ERR_INVALID_ARGUMENT` if it is unknown or cannot load here.
+ * @example
+ * ```ts
+ * const noble = createCryptoBackend('noble') // a fresh instance, not the process-wide one
+ * const stream = new SecretStream(socket, { isInitiator: true, keyPair, appKey, remotePublicKey, crypto: noble })
+ * ```
+ */
 export function createCryptoBackend(name: string): CryptoBackend {
   const factory = Object.hasOwn(factories, name) ? factories[name as CryptoBackendName] : undefined
   if (!factory) throw new SecretChannelError(ErrorCodes.INVALID_ARGUMENT, 'crypto', `unknown crypto backend "${name}" (known: ${Object.keys(factories).join(', ')})`)
@@ -37,7 +51,13 @@ export function createCryptoBackend(name: string): CryptoBackend {
   }
 }
 
-/** The names of the backends that load in this process, fastest first. */
+/**
+ * The names of the backends that load in this process, fastest first.
+ * @example
+ * ```ts
+ * console.log(availableCryptoBackends()) // e.g. ['sodium-native', 'node', 'noble']
+ * ```
+ */
 export function availableCryptoBackends(): CryptoBackendName[] {
   return preference.filter((name) => {
     try {
@@ -49,7 +69,13 @@ export function availableCryptoBackends(): CryptoBackendName[] {
   })
 }
 
-/** The backend in use: forced by `SECRET_CHANNEL_CRYPTO`, else the fastest that loads. */
+/**
+ * The backend in use: forced by `SECRET_CHANNEL_CRYPTO`, else the fastest that loads.
+ * @example
+ * ```ts
+ * console.log(getCryptoBackend().name) // 'sodium-native' when it loads, else 'node' or 'noble'
+ * ```
+ */
 export function getCryptoBackend(): CryptoBackend {
   if (current) return current
   const forced = process.env.SECRET_CHANNEL_CRYPTO
@@ -68,7 +94,13 @@ export function getCryptoBackend(): CryptoBackend {
   throw new SecretChannelError(ErrorCodes.INVALID_ARGUMENT, 'crypto', 'no crypto backend could be loaded')
 }
 
-/** Forces the process-wide backend, by name or as an object. Returns the backend now in use. */
+/**
+ * Forces the process-wide backend, by name or as an object. Returns the backend now in use.
+ * @example
+ * ```ts
+ * useCryptoBackend('noble') // pure JavaScript for every stream created after this call
+ * ```
+ */
 export function useCryptoBackend(backend: string | CryptoBackend): CryptoBackend {
   current = typeof backend === 'string' ? createCryptoBackend(backend) : backend
   return current

@@ -14,7 +14,14 @@ import { assertKeyPair, type KeyPair } from '../keys.js'
 import { APP_KEY_BYTES, Phase } from './layout.js'
 import { copyBytes } from '../crypto/policy.js'
 
-/** Options common to both sides of the handshake. */
+/**
+ * Options common to both sides of the handshake.
+ * @example
+ * ```ts
+ * const options: HandshakeOptions = { appKey: SSB_MAIN_NETWORK_APP_KEY, keyPair: generateKeyPair() }
+ * const server = new ServerHandshake(options)
+ * ```
+ */
 export interface HandshakeOptions {
   /** 32-byte app key (network identifier, `caps.shs`). */
   appKey: Uint8Array

@@ -16,7 +16,14 @@ import { deriveSessionKeys, type SessionKeys } from './session.js'
 import { localCurveSecret, remoteCurvePublic } from './curve-cache.js'
 import { copyBytes } from '../crypto/policy.js'
 
-/** Client options: the common ones plus the server's identity, which SHS1 requires up front. */
+/**
+ * Client options: the common ones plus the server's identity, which SHS1 requires up front.
+ * @example
+ * ```ts
+ * const options: ClientHandshakeOptions = { appKey, keyPair: clientKeys, serverPublicKey: serverKeys.publicKey }
+ * const client = new ClientHandshake(options)
+ * ```
+ */
 export interface ClientHandshakeOptions extends HandshakeOptions {
   /** The server's 32-byte long-term Ed25519 public key (who we are dialing). */
   serverPublicKey: Uint8Array
@@ -24,7 +31,17 @@ export interface ClientHandshakeOptions extends HandshakeOptions {
 
 type ClientPhase = 'hello' | 'await-hello' | 'auth' | 'await-accept'
 
-/** The initiator's side of SHS1. */
+/**
+ * The initiator's side of SHS1.
+ * @example
+ * ```ts
+ * const client = new ClientHandshake({ appKey, keyPair: clientKeys, serverPublicKey })
+ * send(client.createHello())                              // 64 bytes
+ * client.receiveHello(await receive(64))
+ * send(client.createAuth())                               // 112 bytes
+ * const session = client.receiveAccept(await receive(80)) // keys and nonces for box-stream
+ * ```
+ */
 export class ClientHandshake extends HandshakeBase<ClientPhase> {
   private readonly serverPublicKey: Uint8Array
   private readonly serverCurveKey: Uint8Array

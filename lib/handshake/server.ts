@@ -29,7 +29,19 @@ export interface ServerAccept {
   session: SessionKeys
 }
 
-/** The responder's side of SHS1. */
+/**
+ * The responder's side of SHS1.
+ * @example
+ * ```ts
+ * const server = new ServerHandshake({ appKey, keyPair: serverKeys })
+ * server.receiveHello(await receive(64))
+ * send(server.createHello())
+ * const clientKey = server.receiveAuth(await receive(112))
+ * if (!allowed(clientKey)) server.reject()
+ * const { message, session } = server.createAccept()
+ * send(message)
+ * ```
+ */
 export class ServerHandshake extends HandshakeBase<ServerPhase> {
   private clientHello: Uint8Array = new Uint8Array(0)
   private clientEphemeral: Uint8Array = new Uint8Array(0)

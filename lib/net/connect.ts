@@ -9,7 +9,14 @@ import { checkChannelOptions, type ChannelOptions } from './options.js'
 import { addSocketShims, type SocketLike } from './socket-shim.js'
 import type { OpenSecretStream } from './open-stream.js'
 
-/** Options for {@link connect}: where (`host` + `port`, or `path`), who we are and whom we dial. */
+/**
+ * Options for {@link connect}: where (`host` + `port`, or `path`), who we are and whom we dial.
+ * @example
+ * ```ts
+ * const options: ConnectOptions = { host: 'example.org', port: 8008, keyPair, appKey, remotePublicKey: serverKey, handshakeTimeout: 5000 }
+ * const stream = await connect(options)
+ * ```
+ */
 export interface ConnectOptions extends ChannelOptions {
   /** Host name or address; default `localhost`. */
   host?: string
@@ -23,7 +30,14 @@ export interface ConnectOptions extends ChannelOptions {
   signal?: AbortSignal
 }
 
-/** A secret stream made by {@link connect}: a {@link SecretStream} with socket-like extras for http. */
+/**
+ * A secret stream made by {@link connect}: a {@link SecretStream} with socket-like extras for http.
+ * @example
+ * ```ts
+ * const stream: ClientStream = await connect({ host, port, keyPair, appKey, remotePublicKey })
+ * stream.setKeepAlive(true, 30_000) // socket manners on top of the SecretStream
+ * ```
+ */
 export type ClientStream = OpenSecretStream & SocketLike
 
 /**

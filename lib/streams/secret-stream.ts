@@ -31,7 +31,13 @@ import type { CryptoBackend } from '../crypto/backend.js'
 import { getCryptoBackend } from '../crypto/index.js'
 import { wipe } from '../crypto/policy.js'
 
-/** The default whole-handshake deadline, in milliseconds. */
+/**
+ * The default whole-handshake deadline, in milliseconds.
+ * @example
+ * ```ts
+ * new SecretStream(socket, { isInitiator: true, keyPair, appKey, remotePublicKey, handshakeTimeout: 2 * DEFAULT_HANDSHAKE_TIMEOUT })
+ * ```
+ */
 export const DEFAULT_HANDSHAKE_TIMEOUT = 10_000
 
 /** Most bytes a peer may send us before the handshake is over (the largest message is 112 bytes). */
@@ -41,10 +47,21 @@ const MAX_HANDSHAKE_BUFFER = 64 * 1024
  * Decides whether a client may connect. Receives the client's proven long-term public key.
  * Return (or resolve to) a truthy value to accept — it is exposed as `stream.auth` — or a falsy
  * value / throw to refuse; the server then hangs up without ever proving who it is.
+ * @example
+ * ```ts
+ * const authorize: Authorize = async (key) => (await db.lookup(formatId(key))) ?? false // truthy admits; kept as stream.auth
+ * ```
  */
 export type Authorize = (remotePublicKey: Buffer) => unknown
 
-/** The duplex byte transport under a {@link SecretStream}: a `net.Socket`, a pipe, any Node or streamx duplex. */
+/**
+ * The duplex byte transport under a {@link SecretStream}: a `net.Socket`, a pipe, any Node or streamx duplex.
+ * @example
+ * ```ts
+ * const raw: RawStream = net.connect({ host, port, allowHalfOpen: true }) // or any Node, streamx or web duplex
+ * const stream = new SecretStream(raw, { isInitiator: true, keyPair, appKey, remotePublicKey })
+ * ```
+ */
 export interface RawStream {
   write(data: Uint8Array): boolean
   end(...args: any[]): unknown
@@ -57,7 +74,14 @@ export interface RawStream {
   writableEnded?: boolean
 }
 
-/** Options for {@link SecretStream}. */
+/**
+ * Options for {@link SecretStream}.
+ * @example
+ * ```ts
+ * const options: SecretStreamOptions = { isInitiator: true, keyPair, appKey, remotePublicKey: serverKey, handshakeTimeout: 5000 }
+ * const stream = new SecretStream(socket, options)
+ * ```
+ */
 export interface SecretStreamOptions {
   /** True on the side that dials (the SHS1 client). */
   isInitiator: boolean
@@ -98,7 +122,14 @@ function mapWritable(data: unknown): unknown {
 
 const noop = (): void => {}
 
-/** The events of a {@link SecretStream}: streamx's, with plaintext typed, plus `'connect'`. */
+/**
+ * The events of a {@link SecretStream}: streamx's, with plaintext typed, plus `'connect'`.
+ * @example
+ * ```ts
+ * stream.on('connect', () => console.log('open:', formatId(stream.remotePublicKey!)))
+ * stream.on('error', (err) => console.error(err.message))
+ * ```
+ */
 export interface SecretStreamEvents extends DuplexEvents {
   /** A chunk of authenticated plaintext. */
   data: [data: Buffer]

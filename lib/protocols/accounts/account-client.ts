@@ -14,7 +14,14 @@ import type { PurposeName } from './tokens.js'
 
 const EMPTY = new Uint8Array(0)
 
-/** What a passed session challenge establishes. */
+/**
+ * What a passed session challenge establishes.
+ * @example
+ * ```ts
+ * const session: accounts.Session = await accounts.proveIdentity({ identity, userID: 'alice', keyPair })
+ * const { publicKey } = await identityClient.validateSession('alice', session.sessionToken)
+ * ```
+ */
 export interface Session {
   /** 32 bytes; present it to `validateSession` / `endSession`. A bearer secret: keep it like a password. */
   sessionToken: Uint8Array
@@ -22,7 +29,15 @@ export interface Session {
   expiresAt: number
 }
 
-/** Calls to the identity server. */
+/**
+ * Calls to the identity server.
+ * @example
+ * ```ts
+ * const identity = await accounts.IdentityClient.connect({ host: '127.0.0.1', port: 9000, publicKey: identityServerKey })
+ * const { salt, kdf } = await identity.getLoginParams('alice')
+ * identity.close()
+ * ```
+ */
 export class IdentityClient {
   /** The underlying channel (tests use it to send junk). */
   readonly rpc: RpcClient
@@ -114,7 +129,15 @@ export class IdentityClient {
   }
 }
 
-/** Calls to the key server. */
+/**
+ * Calls to the key server.
+ * @example
+ * ```ts
+ * const keys = await accounts.KeyServerClient.connect({ host: '127.0.0.1', port: 9001, publicKey: keyServerKey })
+ * const sealed = await keys.getEncryptedPrivateKey('alice', accessToken)
+ * keys.close()
+ * ```
+ */
 export class KeyServerClient {
   /** The underlying channel. */
   readonly rpc: RpcClient

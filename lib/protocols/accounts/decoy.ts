@@ -16,7 +16,13 @@ import { getCryptoBackend } from '../../crypto/index.js'
 import type { CryptoBackend } from '../../crypto/index.js'
 import type { KeyPair } from '../../keys.js'
 
-/** HMAC-SHA-256(seed of the server key, "secret-channel/accounts/v1/decoy"): stable, secret, 32 bytes. */
+/**
+ * HMAC-SHA-256(seed of the server key, "secret-channel/accounts/v1/decoy"): stable, secret, 32 bytes.
+ * @example
+ * ```ts
+ * const decoySecret = accounts.decoySecretFor(identityServerKeys) // give the flat server the same one
+ * ```
+ */
 export function decoySecretFor(keyPair: KeyPair, crypto: CryptoBackend = getCryptoBackend()): Uint8Array {
   return crypto.hmacSha256(keyPair.secretKey.subarray(0, 32), new TextEncoder().encode('secret-channel/accounts/v1/decoy'))
 }
@@ -26,7 +32,13 @@ export function decoyBytes(crypto: CryptoBackend, decoySecret: Uint8Array, label
   return crypto.hmacSha256(decoySecret, new TextEncoder().encode(`${label}\u0000u\u0000${name}`))
 }
 
-/** The KDF salt shown for an unknown user name: the same bytes a flat server with this decoy secret puts in its decoy CERTIFICATE. */
+/**
+ * The KDF salt shown for an unknown user name: the same bytes a flat server with this decoy secret puts in its decoy CERTIFICATE.
+ * @example
+ * ```ts
+ * const salt = accounts.decoySalt(getCryptoBackend(), decoySecret, 'nobody')
+ * ```
+ */
 export function decoySalt(crypto: CryptoBackend, decoySecret: Uint8Array, name: string): Uint8Array {
   return decoyBytes(crypto, decoySecret, 'c1', name)
 }

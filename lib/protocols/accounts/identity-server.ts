@@ -14,7 +14,14 @@ import { decoySecretFor } from './decoy.js'
 import { openAccountStore } from './open-store.js'
 import type { IdentityStore } from './store.js'
 
-/** Options for {@link IdentityServer.start}. */
+/**
+ * Options for {@link IdentityServer.start}.
+ * @example
+ * ```ts
+ * const options: accounts.IdentityServerOptions = { keyPair: idKeys, database: 'identity.db', keyServers: [keyServerKey], port: 9000 }
+ * const server = await accounts.IdentityServer.start(options)
+ * ```
+ */
 export interface IdentityServerOptions extends Omit<IdentityServiceOptions, 'store'>, ServiceListenOptions {
   /** The server's long-term key pair; clients dial its public key. */
   keyPair: KeyPair
@@ -27,7 +34,15 @@ export interface IdentityServerOptions extends Omit<IdentityServiceOptions, 'sto
   database?: string
 }
 
-/** A running identity server. */
+/**
+ * A running identity server.
+ * @example
+ * ```ts
+ * const server = await accounts.IdentityServer.start({ keyPair: idKeys, database: 'identity.db', keyServers: [ksKeys.publicKey] })
+ * console.log(server.endpoint) // { host, port, publicKey }
+ * await server.close()
+ * ```
+ */
 export class IdentityServer extends RunningService<IdentityStore> {
   private constructor(server: net.Server, store: IdentityStore, ownsStore: boolean, publicKey: Uint8Array, host: string) {
     super(server, store, ownsStore, publicKey, host)

@@ -39,7 +39,14 @@ import { decoyBytes, decoySalt } from './decoy.js'
 import { WorkLimiter } from './work-limiter.js'
 import type { WorkLimits } from './work-limiter.js'
 
-/** Who is calling. */
+/**
+ * Who is calling: the SHS-authenticated public key of the channel and its network address.
+ * @example
+ * ```ts
+ * const ctx: accounts.CallContext = { remotePublicKey: stream.remotePublicKey, remoteAddress: socket.remoteAddress }
+ * const reply = await service.handle(request, ctx)
+ * ```
+ */
 export interface CallContext {
   /** 32-byte Ed25519 key the peer proved in the handshake. */
   remotePublicKey: Uint8Array
@@ -47,7 +54,14 @@ export interface CallContext {
   remoteAddress?: string
 }
 
-/** Options for {@link IdentityService}. */
+/**
+ * Options for {@link IdentityService}.
+ * @example
+ * ```ts
+ * const options: accounts.IdentityServiceOptions = { store: new accounts.MemoryStore(), keyServers: [ksKeys.publicKey] }
+ * const service = new accounts.IdentityService(options)
+ * ```
+ */
 export interface IdentityServiceOptions {
   /** Where accounts, tokens, throttle counters and rate limits live. */
   store: IdentityStore
@@ -94,7 +108,14 @@ const WRONG = 'wrong user id or password'
 const THROTTLED = 'too many wrong passwords for this account; try again later'
 const NOT_YOUR_KEY = 'this call must come over a channel authenticated with the account\'s own key'
 
-/** The identity server's request handler. */
+/**
+ * The identity server's request handler.
+ * @example
+ * ```ts
+ * const service = new accounts.IdentityService({ store: await accounts.openSqliteStore('identity.db'), keyServers: [ksKeys.publicKey] })
+ * const reply = await service.handle(request, { remotePublicKey }) // the RPC layer's work, without sockets
+ * ```
+ */
 export class IdentityService {
   private readonly store: IdentityStore
   private readonly crypto: CryptoBackend

@@ -20,7 +20,13 @@ import type { CryptoBackend } from '../../crypto/index.js'
 import { ErrorCodes, SecretChannelError } from '../../errors.js'
 import { wipe } from '../../crypto/policy.js'
 
-/** scrypt cost parameters, stored with everything derived from them. */
+/**
+ * scrypt cost parameters, stored with everything derived from them.
+ * @example
+ * ```ts
+ * const kdf: accounts.KdfParams = { logN: 17, r: 8, p: 1 } // scrypt cost: N = 2^17
+ * ```
+ */
 export interface KdfParams {
   /** log2 of the CPU/memory cost N. 17 (N = 131072, 128 MiB with r = 8) by default. */
   logN: number
@@ -38,6 +44,10 @@ export const KDF_PARAMS_BYTES = 6
 /**
  * The default parameters: logN = 17, r = 8, p = 1 (OWASP's scrypt recommendation).
  * `SECRET_CHANNEL_SCRYPT_LOGN` overrides logN (tests set it low to stay fast).
+ * @example
+ * ```ts
+ * const kdf = accounts.defaultKdfParams() // the cost new passwords are sealed with
+ * ```
  */
 export function defaultKdfParams(): KdfParams {
   const env = Number(process.env.SECRET_CHANNEL_SCRYPT_LOGN)
@@ -56,6 +66,11 @@ export function defaultKdfParams(): KdfParams {
  *
  * `SECRET_CHANNEL_SCRYPT_MIN_LOGN` lowers logN for fast tests. It is read from this process's own
  * environment only, so nothing a server sends can lower it.
+ * @example
+ * ```ts
+ * const floor = accounts.minimumKdfParams()
+ * if (!accounts.meetsKdfFloor(offered, floor)) throw new Error('the server asks for a weaker KDF than we accept')
+ * ```
  */
 export function minimumKdfParams(): KdfParams {
   const env = Number(process.env.SECRET_CHANNEL_SCRYPT_MIN_LOGN)
@@ -72,6 +87,10 @@ const OWASP_TIERS: ReadonlyArray<{ down: number, p: number }> = [
  * True when `params` costs at least `floor`: its block size is at least the floor's, and its
  * (logN, p) is at least one of OWASP's equal-cost tiers below the floor's logN
  * (logN, p ≥ 1), (logN − 1, p ≥ 2), (logN − 2, p ≥ 3), (logN − 3, p ≥ 5), (logN − 4, p ≥ 10).
+ * @example
+ * ```ts
+ * accounts.meetsKdfFloor({ logN: 16, r: 8, p: 2 }, { logN: 17, r: 8, p: 1 }) // true: OWASP's equal-cost variant
+ * ```
  */
 export function meetsKdfFloor(params: KdfParams, floor: KdfParams): boolean {
   if (params.r < floor.r) return false
@@ -104,6 +123,10 @@ export function assertKdfParams(params: KdfParams, minimum?: KdfParams, phase = 
  * ```
  * [ 0x01 algorithm=scrypt | logN u8 | r u16 BE | p u16 BE ]
  * ```
+ * @example
+ * ```ts
+ * const bytes = accounts.encodeKdfParams({ logN: 17, r: 8, p: 1 }) // the wire form
+ * ```
  */
 export function encodeKdfParams(params: KdfParams): Uint8Array {
   assertKdfParams(params)
@@ -115,7 +138,13 @@ export function encodeKdfParams(params: KdfParams): Uint8Array {
   return out
 }
 
-/** Parses {@link encodeKdfParams}' output; throws `ERR_PROTOCOL` on anything else. */
+/**
+ * Parses {@link encodeKdfParams}' output; throws `ERR_PROTOCOL` on anything else.
+ * @example
+ * ```ts
+ * const kdf = accounts.decodeKdfParams(bytes) // throws ERR_PROTOCOL for a malformed or out-of-range value
+ * ```
+ */
 export function decodeKdfParams(bytes: Uint8Array, phase = 'kdf'): KdfParams {
   if (bytes.length !== KDF_PARAMS_BYTES || bytes[0] !== 1) {
     throw new SecretChannelError(ErrorCodes.PROTOCOL, phase, 'unknown KDF parameter encoding')
@@ -129,7 +158,14 @@ export function decodeKdfParams(bytes: Uint8Array, phase = 'kdf'): KdfParams {
   }
 }
 
-/** The two keys a password yields. Wipe them with {@link wipePasswordKeys} when done. */
+/**
+ * The two keys a password yields. Wipe them with {@link wipePasswordKeys} when done.
+ * @example
+ * ```ts
+ * const keys: accounts.PasswordKeys = await accounts.derivePasswordKeys(password, salt, kdf)
+ * // keys.loginKey goes to the identity server, keys.sealKey never leaves this device
+ * ```
+ */
 export interface PasswordKeys {
   /** 32 bytes; seals the private key; never leaves the client. */
   sealKey: Uint8Array
@@ -154,6 +190,11 @@ export function scryptAsync(secret: Uint8Array, salt: Uint8Array, params: KdfPar
  * @param salt - the per-user random salt ({@link SALT_BYTES} bytes)
  * @param params - scrypt cost
  * @param crypto - the backend; the process-wide one by default
+ * @example
+ * ```ts
+ * const { salt, kdf } = await identity.getLoginParams('alice')
+ * const { loginKey, sealKey } = await accounts.derivePasswordKeys(password, salt, kdf)
+ * ```
  */
 export async function derivePasswordKeys(password: string | Uint8Array, salt: Uint8Array, params: KdfParams, crypto: CryptoBackend = getCryptoBackend()): Promise<PasswordKeys> {
   if (typeof password !== 'string' && !(password instanceof Uint8Array)) {

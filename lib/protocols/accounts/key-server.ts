@@ -17,7 +17,14 @@ import { RunningService, listenOn, type ServiceListenOptions } from './running-s
 import { openAccountStore } from './open-store.js'
 import type { KeyStore } from './store.js'
 
-/** Options for {@link KeyServer.start}. */
+/**
+ * Options for {@link KeyServer.start}.
+ * @example
+ * ```ts
+ * const options: accounts.KeyServerOptions = { keyPair: ksKeys, database: 'keys.db', identityServer: identity.endpoint }
+ * const server = await accounts.KeyServer.start(options)
+ * ```
+ */
 export interface KeyServerOptions extends ServiceListenOptions {
   /** The key server's long-term key pair (the identity server must list its public key). */
   keyPair: KeyPair
@@ -32,7 +39,14 @@ export interface KeyServerOptions extends ServiceListenOptions {
   database?: string
 }
 
-/** `validateUser` over its own SecretStream channel to the identity server, authenticated with `keyPair`. */
+/**
+ * `validateUser` over its own SecretStream channel to the identity server, authenticated with `keyPair`.
+ * @example
+ * ```ts
+ * const validateUser = accounts.remoteValidateUser(identityServer.endpoint, ksKeys)
+ * const service = new accounts.KeyService({ store, validateUser })
+ * ```
+ */
 export function remoteValidateUser(identity: Endpoint, keyPair: KeyPair, appKey?: Uint8Array): ValidateUser {
   return async (userID, accessToken, purpose) => {
     const client = await IdentityClient.connect(identity, { keyPair, appKey })
@@ -46,7 +60,15 @@ export function remoteValidateUser(identity: Endpoint, keyPair: KeyPair, appKey?
   }
 }
 
-/** A running key server. */
+/**
+ * A running key server.
+ * @example
+ * ```ts
+ * const server = await accounts.KeyServer.start({ keyPair: ksKeys, database: 'keys.db', identityServer: identity.endpoint })
+ * console.log(server.endpoint)
+ * await server.close()
+ * ```
+ */
 export class KeyServer extends RunningService<KeyStore> {
   private constructor(server: net.Server, store: KeyStore, ownsStore: boolean, publicKey: Uint8Array, host: string) {
     super(server, store, ownsStore, publicKey, host)

@@ -14,10 +14,23 @@ import { Purpose } from './tokens.js'
 import type { PurposeName } from './tokens.js'
 import { parseUserIDField } from './identity-service.js'
 
-/** Asks the identity server to redeem a token; resolves to the account's public key. */
+/**
+ * Asks the identity server to redeem a token; resolves to the account's public key.
+ * @example
+ * ```ts
+ * const validateUser: accounts.ValidateUser = async (userID, token, purpose) => identityClient.validateUser(userID, token, purpose)
+ * ```
+ */
 export type ValidateUser = (userID: string, accessToken: Uint8Array, purpose: PurposeName) => Promise<Uint8Array>
 
-/** Options for {@link KeyService}. */
+/**
+ * Options for {@link KeyService}.
+ * @example
+ * ```ts
+ * const options: accounts.KeyServiceOptions = { store: new accounts.MemoryStore(), validateUser }
+ * const service = new accounts.KeyService(options)
+ * ```
+ */
 export interface KeyServiceOptions {
   /** Where sealed keys live. */
   store: KeyStore
@@ -29,7 +42,14 @@ export interface KeyServiceOptions {
 
 const PHASE = 'key server'
 
-/** The key server's request handler. */
+/**
+ * The key server's request handler.
+ * @example
+ * ```ts
+ * const service = new accounts.KeyService({ store: new accounts.MemoryStore(), validateUser: accounts.remoteValidateUser(identity.endpoint, ksKeys) })
+ * const reply = await service.handle(request)
+ * ```
+ */
 export class KeyService {
   private readonly store: KeyStore
   private readonly validate: ValidateUser

@@ -40,6 +40,10 @@ function boxKey(crypto: CryptoBackend, shared: Uint8Array, ephemeralPublic: Uint
  * Encrypts `message` so only the holder of `recipientPublicKey`'s private key can read it.
  * @param recipientPublicKey - 32-byte Ed25519 public key
  * @throws SecretChannelError `ERR_BAD_KEY` when the key has no safe X25519 form
+ * @example
+ * ```ts
+ * const box = accounts.sealToPublicKey(alice.publicKey, challenge) // only alice's secret key opens it
+ * ```
  */
 export function sealToPublicKey(recipientPublicKey: Uint8Array, message: Uint8Array, crypto: CryptoBackend = getCryptoBackend()): Uint8Array {
   const recipient = recipientPublicKey.length === 32 ? crypto.signPublicKeyToCurve(recipientPublicKey) : null
@@ -62,6 +66,10 @@ export function sealToPublicKey(recipientPublicKey: Uint8Array, message: Uint8Ar
 /**
  * Opens a {@link sealToPublicKey} box with the recipient's Ed25519 secret key (64 bytes).
  * @throws SecretChannelError `ERR_BAD_KEY` when the box is malformed, altered or for another key
+ * @example
+ * ```ts
+ * const challenge = accounts.openSealed(alice.secretKey, box)
+ * ```
  */
 export function openSealed(secretKey: Uint8Array, box: Uint8Array, crypto: CryptoBackend = getCryptoBackend()): Uint8Array {
   if (!(box instanceof Uint8Array) || box.length < SEALED_BOX_OVERHEAD) {

@@ -18,7 +18,14 @@ import { ErrorCodes, SecretChannelError } from '../../errors.js'
 import type { IdentityStore, KeyStore, LoginUpdate, SealedKeyRecord, TokenRecord, UserRecord, WindowLimit } from './store.js'
 import type { KdfParams } from './kdf.js'
 
-/** The few better-sqlite3 calls this store makes (so declarations need not name better-sqlite3's types). */
+/**
+ * The few better-sqlite3 calls this store makes (so declarations need not name better-sqlite3's types).
+ * @example
+ * ```ts
+ * import Database from 'better-sqlite3'
+ * const store = new accounts.SqliteStore(new Database('identity.db') as accounts.SqliteHandle)
+ * ```
+ */
 export interface SqliteHandle {
   /** A prepared statement. */
   prepare(sql: string): { run(...params: unknown[]): { changes: number }, get(...params: unknown[]): unknown, all(...params: unknown[]): unknown[] }
@@ -100,7 +107,14 @@ const params = (s: string): KdfParams => JSON.parse(s) as KdfParams
 const token = (row: TokenRow | undefined): TokenRecord | null =>
   row ? { hash: u8(row.hash), userID: row.user_id, purpose: row.purpose, expiresAt: row.expires_at, payload: row.payload && u8(row.payload) } : null
 
-/** Both stores in one SQLite file. Create it with {@link openSqliteStore}. */
+/**
+ * Both stores in one SQLite file. Create it with {@link openSqliteStore}.
+ * @example
+ * ```ts
+ * const store: accounts.SqliteStore = await accounts.openSqliteStore(':memory:')
+ * const service = new accounts.IdentityService({ store, keyServers: [] })
+ * ```
+ */
 export class SqliteStore implements IdentityStore, KeyStore {
   /** The open database (for inspection in tests and tools). */
   readonly db: SqliteHandle
@@ -264,11 +278,13 @@ export class SqliteStore implements IdentityStore, KeyStore {
 /**
  * Opens (creating when missing) the SQLite store at `path` (`":memory:"` for a throwaway one).
  * Only the account servers call this; it is the one place better-sqlite3 is loaded.
+ * @throws SecretChannelError `ERR_INVALID_STATE` naming the package when better-sqlite3 is not installed
  * @example
  * ```ts
- * const store = await openSqliteStore('identity.db')
+ * const store = await accounts.openSqliteStore('identity.db') // needs the optional peer better-sqlite3
+ * console.log(await store.getUser('alice'))
+ * await store.close()
  * ```
- * @throws SecretChannelError `ERR_INVALID_STATE` naming the package when better-sqlite3 is not installed
  */
 export async function openSqliteStore(path: string): Promise<SqliteStore> {
   let Database: new (path: string) => SqliteHandle

@@ -18,7 +18,14 @@ import { ErrorCodes, SecretChannelError } from '../../errors.js'
 import type { KdfParams } from './kdf.js'
 import type { SealedPrivateKey } from './sealed-key.js'
 
-/** One account on the identity server. */
+/**
+ * One account on the identity server.
+ * @example
+ * ```ts
+ * const user: accounts.UserRecord | null = await store.getUser('alice')
+ * if (user) console.log(formatId(user.publicKey))
+ * ```
+ */
 export interface UserRecord {
   /** The account name people type (1–128 bytes of UTF-8). */
   userID: string
@@ -40,10 +47,23 @@ export interface UserRecord {
   createdAt: number
 }
 
-/** What a password change replaces, all at once. */
+/**
+ * What a password change replaces, all at once.
+ * @example
+ * ```ts
+ * const update: accounts.LoginUpdate = { kdfSalt, kdfParams, loginHash, loginSalt, loginParams }
+ * await store.updateLogin('alice', update)
+ * ```
+ */
 export type LoginUpdate = Pick<UserRecord, 'kdfSalt' | 'kdfParams' | 'loginHash' | 'loginSalt' | 'loginParams'>
 
-/** A live token, stored only as its hash. */
+/**
+ * A live token, stored only as its hash.
+ * @example
+ * ```ts
+ * const token: accounts.TokenRecord | null = await store.consumeToken(hash) // single use: gone after this
+ * ```
+ */
 export interface TokenRecord {
   /** SHA-256 of the token. */
   hash: Uint8Array
@@ -57,7 +77,13 @@ export interface TokenRecord {
   payload?: Uint8Array | null
 }
 
-/** One account's sealed private key on the key server. */
+/**
+ * One account's sealed private key on the key server.
+ * @example
+ * ```ts
+ * const record: accounts.SealedKeyRecord | null = await store.getSealedKey('alice')
+ * ```
+ */
 export interface SealedKeyRecord {
   /** The account. */
   userID: string
@@ -69,7 +95,14 @@ export interface SealedKeyRecord {
   updatedAt: number
 }
 
-/** A fixed-window limit: at most `max` events per `windowMs`. */
+/**
+ * A fixed-window limit: at most `max` events per `windowMs`.
+ * @example
+ * ```ts
+ * const limit: accounts.WindowLimit = { max: 10, windowMs: 15 * 60_000 }
+ * const allowed = await store.reserveLoginAttempt('alice', Date.now(), limit)
+ * ```
+ */
 export interface WindowLimit {
   /** Events allowed per window. */
   max: number
@@ -77,7 +110,14 @@ export interface WindowLimit {
   windowMs: number
 }
 
-/** What the identity server stores. */
+/**
+ * What the identity server stores.
+ * @example
+ * ```ts
+ * const store: accounts.IdentityStore = new accounts.MemoryStore() // or openSqliteStore(path), or a PostgreSQL store
+ * const service = new accounts.IdentityService({ store, keyServers: [] })
+ * ```
+ */
 export interface IdentityStore {
   /** Adds an account; `ERR_ALREADY_EXISTS` when the user id or the public key is taken. */
   insertUser(user: UserRecord): Promise<void>
@@ -120,7 +160,14 @@ export interface IdentityStore {
   close(): Promise<void>
 }
 
-/** What the key server stores. */
+/**
+ * What the key server stores.
+ * @example
+ * ```ts
+ * const store: accounts.KeyStore = new accounts.MemoryStore()
+ * const service = new accounts.KeyService({ store, validateUser })
+ * ```
+ */
 export interface KeyStore {
   /** Adds or replaces an account's sealed key. */
   putSealedKey(record: SealedKeyRecord): Promise<void>
@@ -135,7 +182,15 @@ export interface KeyStore {
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex')
 const copy = <T>(v: T): T => structuredClone(v)
 
-/** Both stores in memory; everything is lost when the process ends. Each method is atomic because it never awaits. */
+/**
+ * Both stores in memory; everything is lost when the process ends. Each method is atomic because
+ * it never awaits.
+ * @example
+ * ```ts
+ * const store = new accounts.MemoryStore() // both stores, in memory: for tests and throwaway servers
+ * const identity = new accounts.IdentityService({ store, keyServers: [] })
+ * ```
+ */
 export class MemoryStore implements IdentityStore, KeyStore {
   private readonly users = new Map<string, UserRecord>()
   private readonly byThumbprint = new Map<string, string>()

@@ -15,7 +15,13 @@ import type { IdentityStore, TokenRecord } from './store.js'
 /** Bytes of a token. */
 export const TOKEN_BYTES = 32
 
-/** What a token may be used for. */
+/**
+ * What a token may be used for.
+ * @example
+ * ```ts
+ * const { accessToken } = await identity.getAccessToken('alice', accounts.Purpose.GET_PRIVATE_KEY, loginKey)
+ * ```
+ */
 export const Purpose = Object.freeze({
   PUT_PRIVATE_KEY: 'put-private-key',
   GET_PRIVATE_KEY: 'get-private-key',
@@ -28,7 +34,13 @@ export const Purpose = Object.freeze({
   DELETE_ACCOUNT: 'delete-account'
 } as const)
 
-/** One of {@link Purpose}. */
+/**
+ * One of {@link Purpose}.
+ * @example
+ * ```ts
+ * const purpose: accounts.PurposeName = accounts.Purpose.PUT_PRIVATE_KEY
+ * ```
+ */
 export type PurposeName = (typeof Purpose)[keyof typeof Purpose]
 
 /** Makes and stores a token; returns the token (to hand out once) and its expiry. */

@@ -14,7 +14,14 @@
  */
 import { ErrorCodes, SecretChannelError } from '../../errors.js'
 
-/** Limits for {@link WorkLimiter}. */
+/**
+ * Limits for {@link WorkLimiter}.
+ * @example
+ * ```ts
+ * const limits: accounts.WorkLimits = { maxConcurrent: 4, perSourceConcurrent: 2 }
+ * const service = new accounts.IdentityService({ store, keyServers: [], passwordWork: limits })
+ * ```
+ */
 export interface WorkLimits {
   /** Password computations running at once in this process (default 4, libuv's thread pool). */
   maxConcurrent?: number
@@ -28,7 +35,14 @@ export interface WorkLimits {
 
 interface Waiter { source: string, start: () => void }
 
-/** A fair, bounded semaphore keyed by source address. */
+/**
+ * A fair, bounded semaphore keyed by source address.
+ * @example
+ * ```ts
+ * const limiter = new accounts.WorkLimiter({ maxConcurrent: 4 })
+ * const hash = await limiter.run('203.0.113.7', () => expensiveHash())
+ * ```
+ */
 export class WorkLimiter {
   private readonly max: number
   private readonly maxQueued: number

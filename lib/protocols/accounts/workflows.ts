@@ -43,7 +43,13 @@ function asWrongPassword(phase: string): (err: unknown) => never {
   }
 }
 
-/** What every workflow takes. */
+/**
+ * What every workflow takes.
+ * @example
+ * ```ts
+ * const common: accounts.WorkflowOptions = { identity: { host: '127.0.0.1', port: 9000, publicKey: identityServerKey }, userID: 'alice' }
+ * ```
+ */
 export interface WorkflowOptions {
   /** The identity server. */
   identity: Endpoint
@@ -55,7 +61,14 @@ export interface WorkflowOptions {
   crypto?: CryptoBackend
 }
 
-/** Options for {@link register}. */
+/**
+ * Options for {@link register}.
+ * @example
+ * ```ts
+ * const options: accounts.RegisterOptions = { identity, userID: 'alice', password }
+ * const keyPair = await accounts.register(options)
+ * ```
+ */
 export interface RegisterOptions extends WorkflowOptions {
   /** The password; leave out for a non-interactive account (key only, no password login, no backup). */
   password?: string
@@ -68,11 +81,12 @@ export interface RegisterOptions extends WorkflowOptions {
 /**
  * Creates (or takes) an identity and registers its public key, the password's KDF salt and
  * parameters, and its login key. The channel is authenticated with the identity itself.
+ * @returns the identity (keep it: it is the account)
  * @example
  * ```ts
- * const keyPair = await register({ identity: { port, publicKey: identityId }, userID: 'alice', password })
+ * const alice = await accounts.register({ identity, userID: 'alice', password })
+ * writeFileSync('alice.json', JSON.stringify(toIdentityFile(alice)), { mode: 0o600 })
  * ```
- * @returns the identity (keep it: it is the account)
  */
 export async function register(options: RegisterOptions): Promise<KeyPair> {
   const userID = assertUserID(options.userID)
@@ -92,7 +106,14 @@ export async function register(options: RegisterOptions): Promise<KeyPair> {
   return keyPair
 }
 
-/** Options for {@link backup}. */
+/**
+ * Options for {@link backup}.
+ * @example
+ * ```ts
+ * const options: accounts.BackupOptions = { identity, keyServer, userID: 'alice', keyPair: alice, password }
+ * await accounts.backup(options)
+ * ```
+ */
 export interface BackupOptions extends WorkflowOptions {
   /** The key server. */
   keyServer: Endpoint
@@ -109,6 +130,10 @@ export interface BackupOptions extends WorkflowOptions {
  * mistyped password is `ERR_WRONG_PASSWORD` and the stored backup stays as it was.
  * @returns the sealed record that was stored
  * @throws SecretChannelError `ERR_WRONG_PASSWORD`; `ERR_INVALID_ARGUMENT` when the server's parameters are below the floor
+ * @example
+ * ```ts
+ * await accounts.backup({ identity, keyServer, userID: 'alice', keyPair: alice, password })
+ * ```
  */
 export async function backup(options: BackupOptions): Promise<SealedPrivateKey> {
   const userID = assertUserID(options.userID)
@@ -130,7 +155,14 @@ export async function backup(options: BackupOptions): Promise<SealedPrivateKey> 
   })
 }
 
-/** Options for {@link restore}. */
+/**
+ * Options for {@link restore}.
+ * @example
+ * ```ts
+ * const options: accounts.RestoreOptions = { identity, keyServer, userID: 'alice', password }
+ * const keyPair = await accounts.restore(options)
+ * ```
+ */
 export interface RestoreOptions extends WorkflowOptions {
   /** The key server. */
   keyServer: Endpoint
@@ -144,6 +176,10 @@ export interface RestoreOptions extends WorkflowOptions {
  * Channels use a throwaway key pair (the device has no identity yet).
  * @throws SecretChannelError `ERR_WRONG_PASSWORD` (the identity server refused the login key, or
  *   the sealed key does not open), `ERR_INVALID_ARGUMENT` (the server offered weak KDF parameters)
+ * @example
+ * ```ts
+ * const keyPair = await accounts.restore({ identity, keyServer, userID: 'alice', password }) // on a new device
+ * ```
  */
 export async function restore(options: RestoreOptions): Promise<KeyPair> {
   const userID = assertUserID(options.userID)
@@ -172,7 +208,14 @@ export async function restore(options: RestoreOptions): Promise<KeyPair> {
   })
 }
 
-/** Options for {@link proveIdentity}. */
+/**
+ * Options for {@link proveIdentity}.
+ * @example
+ * ```ts
+ * const options: accounts.ProveOptions = { identity, userID: 'alice', keyPair }
+ * const { sessionToken } = await accounts.proveIdentity(options)
+ * ```
+ */
 export interface ProveOptions extends WorkflowOptions {
   /** The account's identity. */
   keyPair: KeyPair
@@ -183,6 +226,10 @@ export interface ProveOptions extends WorkflowOptions {
  * hand it back. Runs over a throwaway channel key, so it is the challenge alone that proves
  * possession. Resolves to the session the server starts: a token that `IdentityClient.validateSession`
  * accepts until it expires or is ended (`endSession`, `revokeTokens`, account deletion).
+ * @example
+ * ```ts
+ * const { sessionToken, expiresAt } = await accounts.proveIdentity({ identity, userID: 'alice', keyPair })
+ * ```
  */
 export async function proveIdentity(options: ProveOptions): Promise<Session> {
   const userID = assertUserID(options.userID)
@@ -198,7 +245,14 @@ export async function proveIdentity(options: ProveOptions): Promise<Session> {
   })
 }
 
-/** Options for {@link changePassword}. */
+/**
+ * Options for {@link changePassword}.
+ * @example
+ * ```ts
+ * const options: accounts.ChangePasswordOptions = { identity, keyServer, userID: 'alice', keyPair: alice, oldPassword, newPassword }
+ * await accounts.changePassword(options)
+ * ```
+ */
 export interface ChangePasswordOptions extends WorkflowOptions {
   /** The key server (it gets the key re-sealed under the new password). */
   keyServer: Endpoint
@@ -215,6 +269,10 @@ export interface ChangePasswordOptions extends WorkflowOptions {
  * salt, and re-seals the private key. The identity server switches to the new login key in the
  * same step in which the key server's redemption of the change token is accepted; the key server
  * then stores the new seal. If that last write fails, run {@link backup} with the new password.
+ * @example
+ * ```ts
+ * await accounts.changePassword({ identity, keyServer, userID: 'alice', keyPair: alice, oldPassword: 'old', newPassword: 'new' })
+ * ```
  * @throws SecretChannelError `ERR_WRONG_PASSWORD` for a wrong old password
  */
 export async function changePassword(options: ChangePasswordOptions): Promise<SealedPrivateKey> {
@@ -241,19 +299,39 @@ export async function changePassword(options: ChangePasswordOptions): Promise<Se
   })
 }
 
-/** Options for {@link revokeTokens}. */
+/**
+ * Options for {@link revokeTokens}.
+ * @example
+ * ```ts
+ * const options: accounts.RevokeOptions = { identity, userID: 'alice', keyPair: alice }
+ * const voided = await accounts.revokeTokens(options)
+ * ```
+ */
 export interface RevokeOptions extends WorkflowOptions {
   /** The account's identity. */
   keyPair: KeyPair
 }
 
-/** Ends every session and voids every token of the account (proved by its identity key); resolves to how many. */
+/**
+ * Ends every session and voids every token of the account (proved by its identity key); resolves to how many.
+ * @example
+ * ```ts
+ * const voided = await accounts.revokeTokens({ identity, userID: 'alice', keyPair: alice }) // e.g. after losing a device
+ * ```
+ */
 export async function revokeTokens(options: RevokeOptions): Promise<number> {
   const userID = assertUserID(options.userID)
   return using(IdentityClient.connect(options.identity, { keyPair: options.keyPair }), (c) => c.revokeTokens(userID))
 }
 
-/** Options for {@link deleteAccount}. */
+/**
+ * Options for {@link deleteAccount}.
+ * @example
+ * ```ts
+ * const options: accounts.DeleteAccountOptions = { identity, keyServer, userID: 'alice', keyPair: alice }
+ * await accounts.deleteAccount(options)
+ * ```
+ */
 export interface DeleteAccountOptions extends WorkflowOptions {
   /** The key server, to delete the backup there too. */
   keyServer?: Endpoint
@@ -266,6 +344,10 @@ export interface DeleteAccountOptions extends WorkflowOptions {
  * server (with a `delete-account` token only the identity's channel can get), then the account,
  * its tokens, sessions and counters on the identity server. Safe to run again after a failure.
  * @returns whether the key server held a backup
+ * @example
+ * ```ts
+ * const { backupDeleted } = await accounts.deleteAccount({ identity, keyServer, userID: 'alice', keyPair: alice })
+ * ```
  */
 export async function deleteAccount(options: DeleteAccountOptions): Promise<{ backupDeleted: boolean }> {
   const userID = assertUserID(options.userID)

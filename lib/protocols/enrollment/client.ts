@@ -47,7 +47,14 @@ export interface EnrollmentClientOptions {
   crypto?: CryptoBackend
 }
 
-/** What a device gets out of a successful enrollment. */
+/**
+ * What a device gets out of a successful enrollment.
+ * @example
+ * ```ts
+ * const result: EnrollmentResult = await enroll(net.connect(7001, 'server.example'), { code, serverPublicKey })
+ * console.log(result.key.id, result.authenticatedBy) // e.g. ['code', 'server-key']
+ * ```
+ */
 export interface EnrollmentResult {
   /** The issued key, checked. Ed25519: a key pair ready for {@link toIdentityFile}. */
   key: ReceivedKey
@@ -72,7 +79,15 @@ export interface ClientStep {
 
 type ClientState = 'start' | 'await-server-hello' | 'await-challenge' | 'await-key'
 
-/** The device side of enrollment. */
+/**
+ * The device side of enrollment.
+ * @example
+ * ```ts
+ * const client = new EnrollmentClient({ code: '482-913-075', serverPublicKey })
+ * send(client.start())
+ * const step = client.receive(await nextMessage()) // what to send next, or the issued key
+ * ```
+ */
 export class EnrollmentClient extends EnrollmentMachine<ClientState> {
   /** An ABORT message to send before hanging up, set when the machine gives up; null otherwise. */
   farewell: Uint8Array | null = null

@@ -58,7 +58,14 @@ export function makeIssuedKey(type: IssuedKeyType, rsa: RsaOptions = {}): Issued
   throw new SecretChannelError(ErrorCodes.INVALID_ARGUMENT, Phase.ISSUED_KEY, `unknown key type ${JSON.stringify(type)}`)
 }
 
-/** What the device receives: its key pair, checked. */
+/**
+ * What the device receives: its key pair, checked.
+ * @example
+ * ```ts
+ * const { key }: { key: ReceivedKey } = await enroll(socket, { code, serverPublicKey })
+ * if (key.type === 'ed25519') console.log(formatId(key.keyPair.publicKey))
+ * ```
+ */
 export type ReceivedKey =
   | { type: 'ed25519', keyPair: KeyPair, id: string }
   | { type: 'rsa', privateKeyPem: string, publicKeyPem: string, id: string }

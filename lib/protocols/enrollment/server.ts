@@ -77,7 +77,14 @@ export interface ServerStep {
 
 type ServerState = 'await-hello' | 'await-response'
 
-/** The server side of enrollment. */
+/**
+ * The server side of enrollment.
+ * @example
+ * ```ts
+ * const server = new EnrollmentServer({ keyPair: serverKeys, code: EnrollmentCode.generate() })
+ * const step = server.receive(await nextMessage()) // what to send back, or the enrolled device
+ * ```
+ */
 export class EnrollmentServer extends EnrollmentMachine<ServerState> {
   private readonly crypto: CryptoBackend
   private readonly keyPair: KeyPair | null

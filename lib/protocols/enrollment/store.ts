@@ -14,7 +14,14 @@ import { formatId } from '../../keys.js'
 import { Phase, type IssuedKeyType } from './layout.js'
 import type { IssuedDevice } from './server.js'
 
-/** One enrolled device as stored. */
+/**
+ * One enrolled device as stored.
+ * @example
+ * ```ts
+ * const devices: EnrolledDevice[] = await store.list()
+ * for (const device of devices) console.log(device.id, device.enrolledAt)
+ * ```
+ */
 export interface EnrolledDevice {
   /** `@…=.ed25519` or `rsa:sha256:<hex>`. */
   id: string
@@ -28,7 +35,14 @@ export interface EnrolledDevice {
   codeUsed: boolean
 }
 
-/** A place to record enrolled devices. Implementations must make `add` durable before resolving. */
+/**
+ * A place to record enrolled devices. Implementations must make `add` durable before resolving.
+ * @example
+ * ```ts
+ * const store: EnrollmentStore = new JsonFileEnrollmentStore('enrolled.json') // or MemoryEnrollmentStore
+ * createServer({ keyPair, appKey, authorize: enrolledAuthorizer(store) })
+ * ```
+ */
 export interface EnrollmentStore {
   /** Records a device; rejects with `ERR_ALREADY_EXISTS` if its id is already there. */
   add(device: EnrolledDevice): Promise<void>
@@ -57,7 +71,15 @@ function alreadyExists(id: string): SecretChannelError {
   return new SecretChannelError(ErrorCodes.ALREADY_EXISTS, Phase.STORE, `device ${id} is already enrolled`)
 }
 
-/** An in-memory store, for tests and short-lived servers. */
+/**
+ * An in-memory store, for tests and short-lived servers.
+ * @example
+ * ```ts
+ * const store = new MemoryEnrollmentStore()
+ * await acceptEnrollment(socket, { keyPair: serverKeys, code, store })
+ * console.log(await store.list())
+ * ```
+ */
 export class MemoryEnrollmentStore implements EnrollmentStore {
   private readonly devices = new Map<string, EnrolledDevice>()
 

@@ -54,7 +54,14 @@ export interface EnrollmentStreamOptions {
   end?: boolean
 }
 
-/** Options of {@link enroll}. */
+/**
+ * Options of {@link enroll}.
+ * @example
+ * ```ts
+ * const options: EnrollOptions = { code: '482-913-075', serverPublicKey, identityPath: 'identity.json' }
+ * const result = await enroll(net.connect(7001, 'server.example'), options)
+ * ```
+ */
 export interface EnrollOptions extends EnrollmentClientOptions, EnrollmentStreamOptions {
   /** Where to save the received key (mode 0600); not saved when left out. */
   identityPath?: string
@@ -62,7 +69,14 @@ export interface EnrollOptions extends EnrollmentClientOptions, EnrollmentStream
   overwrite?: boolean
 }
 
-/** Options of {@link acceptEnrollment}. */
+/**
+ * Options of {@link acceptEnrollment}.
+ * @example
+ * ```ts
+ * const options: AcceptEnrollmentOptions = { keyPair: serverKeys, code: EnrollmentCode.generate(), store }
+ * net.createServer((socket) => acceptEnrollment(socket, options).catch(console.error)).listen(7001)
+ * ```
+ */
 export interface AcceptEnrollmentOptions extends EnrollmentServerOptions, EnrollmentStreamOptions {
   /** Where enrolled devices are recorded. */
   store: EnrollmentStore

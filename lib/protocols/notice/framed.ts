@@ -31,6 +31,11 @@ export interface ByteDuplex {
  * Turns a byte stream into a {@link NoticeTransport}.
  * @param stream - any duplex of bytes
  * @param maxNoticeBytes - the largest notice accepted (default 200)
+ * @example
+ * ```ts
+ * const transport = framedTransport(socket) // length-prefixed notices over any byte stream
+ * const channel = new NoticeChannel(transport, { role: 'responder', keyPair, knownPeers: 'peers.json', peerName: 'alice' })
+ * ```
  */
 export function framedTransport(stream: ByteDuplex, maxNoticeBytes = DEFAULT_MAX_NOTICE_BYTES): NoticeTransport {
   const listeners = new Set<(notice: Uint8Array) => void>()

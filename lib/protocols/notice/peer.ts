@@ -44,7 +44,14 @@ import { AgreementRound, type RoundParty } from './round.js'
 /** Which side of the agreement this peer plays. The initiator sends the first HELLO. */
 export type NoticeRole = 'initiator' | 'responder'
 
-/** Options of a {@link NoticePeer}. */
+/**
+ * Options of a {@link NoticePeer}.
+ * @example
+ * ```ts
+ * const options: NoticePeerOptions = { role: 'initiator', keyPair, peerKey: null } // null: learn it on first use
+ * const peer = new NoticePeer(options)
+ * ```
+ */
 export interface NoticePeerOptions {
   /** `initiator` (Alice, sends HELLO) or `responder` (Bob). */
   role: NoticeRole
@@ -68,7 +75,14 @@ export interface NoticePeerOptions {
   crypto?: CryptoBackend
 }
 
-/** Something that happened, returned with the notices to send. */
+/**
+ * Something that happened, returned with the notices to send.
+ * @example
+ * ```ts
+ * const events: NoticeEvent[] = out.events
+ * for (const event of events) if (event.type === 'data') process.stdout.write(event.data)
+ * ```
+ */
 export type NoticeEvent =
   /** A peer key arrived in phase 2 (not yet proven: that happens in phase 3, see `secure`). */
   | { type: 'peer-key'; publicKey: Uint8Array; fingerprint: string }
@@ -85,7 +99,14 @@ export type NoticeEvent =
   /** The session failed; nothing more will happen. */
   | { type: 'error'; error: SecretChannelError }
 
-/** What one call produced: notices to hand to the transport, in order, and events. */
+/**
+ * What one call produced: notices to hand to the transport, in order, and events.
+ * @example
+ * ```ts
+ * const out: NoticeOutput = peer.receive(notice, Date.now())
+ * for (const n of out.notices) transport.send(n)
+ * ```
+ */
 export interface NoticeOutput {
   notices: Uint8Array[]
   events: NoticeEvent[]

@@ -116,7 +116,9 @@ export const proveCommand: CliCommand = {
   summary: 'answer the identity server\'s session challenge with an identity',
   usage: `Usage: secret-channel accounts-prove --keys FILE --identity HOST:PORT --identity-id ID --user NAME
 
-Answers the identity server's session challenge with the identity in --keys.
+Answers the identity server's session challenge with the identity in --keys and
+prints the session token it starts (hex, one line on stdout). Anyone holding it
+can check whose session it is until it expires or is revoked; keep it secret.
 
 Options:
   -k, --keys FILE             the identity file
@@ -124,8 +126,10 @@ ${SERVERS}`,
   options: { ...CLIENT_OPTIONS, keys: { type: 'string', short: 'k', aliases: ['key'] } },
   async run(args, io) {
     const keyPair = loadKey(need(args, 'keys'))
-    await proveIdentity({ identity: identityOf(args), userID: need(args, 'user'), keyPair })
-    io.stdout.write(`session challenge passed for ${need(args, 'user')}\n`)
+    const session = await proveIdentity({ identity: identityOf(args), userID: need(args, 'user'), keyPair })
+    io.stderr.write(`session challenge passed for ${need(args, 'user')}; session valid until ${new Date(session.expiresAt).toISOString()}\n`)
+    // The session token alone on stdout, for a script to hand to a service (which checks it with validateSession).
+    io.stdout.write(`${Buffer.from(session.sessionToken).toString('hex')}\n`)
     return 0
   }
 }

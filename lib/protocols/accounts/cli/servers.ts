@@ -8,7 +8,7 @@ import { KeyServer } from '../key-server.js'
 import { createFlatServer } from '../flat/net.js'
 import { flatLookupFromStores } from '../flat/lookup.js'
 import { parseId } from '../../../keys.js'
-import { endpoint, idOf, listenAddress, loadKey, need, opt, usage } from './shared.js'
+import { endpoint, idOf, listenAddress, loadDecoySecret, loadKey, need, opt, usage } from './shared.js'
 import type { CliCommand } from './shared.js'
 import type { AddressInfo } from 'node:net'
 import { closeServer } from '../close-server.js'
@@ -48,14 +48,16 @@ Options:
                              start); default $DATABASE_URL
       --listen HOST:PORT     where to listen, as an option
       --allow-key-server ID  a key server's public id (repeatable)
+      --decoy-secret FILE    share decoy answers with a flat server (created when missing)
   -h, --help                 show this help`,
-  options: { keys: { type: 'string', short: 'k', aliases: ['key'] }, db: { type: 'string' }, listen: { type: 'string' }, 'allow-key-server': { type: 'string', multiple: true } },
+  options: { keys: { type: 'string', short: 'k', aliases: ['key'] }, db: { type: 'string' }, listen: { type: 'string' }, 'allow-key-server': { type: 'string', multiple: true }, 'decoy-secret': { type: 'string' } },
   async run(args, io) {
     const keyPair = loadKey(need(args, 'keys'))
     const keyServers = list(args.values['allow-key-server']).map((id) => parseId(id))
     if (keyServers.length === 0) io.stderr.write('warning: no --allow-key-server: backups and restores will be refused\n')
     const at = listenAddress(opt(args, 'listen') ?? args.positionals[0])
-    const server = await IdentityServer.start({ keyPair, database: database(args, io), keyServers, ...at, onError: (e) => io.stderr.write(`connection failed: ${(e as Error).message}\n`) })
+    const decoy = opt(args, 'decoy-secret')
+    const server = await IdentityServer.start({ keyPair, database: database(args, io), keyServers, ...at, ...(decoy ? { decoySecret: loadDecoySecret(decoy) } : {}), onError: (e) => io.stderr.write(`connection failed: ${(e as Error).message}\n`) })
     io.stdout.write(`identity server ${idOf(server.publicKey)} listening on ${server.host}:${server.port}\n`)
     await io.stopped
     await server.close()
@@ -114,9 +116,10 @@ Options:
                           URL (interactive accounts)
       --identity-db FILE|URL  the identity server's database (non-interactive accounts)
       --max-packet N      this server's MAX-PACKET (default 65536)
+      --decoy-secret FILE share decoy answers with the identity server (created when missing)
       --listen HOST:PORT  where to listen, as an option
   -h, --help              show this help`,
-  options: { keys: { type: 'string', short: 'k', aliases: ['key'] }, 'keys-db': { type: 'string' }, 'identity-db': { type: 'string' }, listen: { type: 'string' }, 'max-packet': { type: 'string' } },
+  options: { keys: { type: 'string', short: 'k', aliases: ['key'] }, 'keys-db': { type: 'string' }, 'identity-db': { type: 'string' }, listen: { type: 'string' }, 'max-packet': { type: 'string' }, 'decoy-secret': { type: 'string' } },
   async run(args, io) {
     const keyPair = loadKey(need(args, 'keys'))
     const keysDb = opt(args, 'keys-db')
@@ -125,7 +128,8 @@ Options:
     const keys = keysDb ? await openAccountStore(keysDb) : null
     const identity = identityDb ? await openAccountStore(identityDb) : null
     const maxPacket = opt(args, 'max-packet') === undefined ? undefined : Number(opt(args, 'max-packet'))
-    const server = createFlatServer({ keyPair, lookup: flatLookupFromStores(keys, identity), maxPacket, onError: (e) => io.stderr.write(`session refused: ${e.message}\n`) }, (s) => {
+    const decoy = opt(args, 'decoy-secret')
+    const server = createFlatServer({ keyPair, lookup: flatLookupFromStores(keys, identity), maxPacket, ...(decoy ? { decoySecret: loadDecoySecret(decoy) } : {}), onError: (e) => io.stderr.write(`session refused: ${e.message}\n`) }, (s) => {
       io.stderr.write(`${s.username} logged in (${s.interactive ? 'interactive' : 'non-interactive'}, MAX-PACKET ${s.maxPacket})\n`)
       s.on('data', (d: unknown) => { if (!s.write(d as Buffer)) { s.pause(); s.once('drain', () => s.resume()) } })
       s.on('end', () => s.end())

@@ -3,7 +3,8 @@
  * `secret-channel` tool (lib/cli/command.ts) and `lib/cli/commands.ts` lists them directly.
  * @module
  */
-import { readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
+import { getCryptoBackend } from '../../../crypto/index.js'
 import type { SecretChannelError } from '../../../errors.js'
 import { UsageError, type CommandIO as CliIO, type OptionSpec as CliOption, type ParsedArgs as CliArgs } from '../../../cli/command.js'
 import { formatId, parseId, parseIdentityFile, toIdentityFile } from '../../../keys.js'
@@ -91,6 +92,24 @@ export async function readPassword(args: CliArgs, io: CliIO, which: { option?: s
     io.stdin.once('end', onEnd)
     io.stdin.resume()
   })
+}
+
+/**
+ * The decoy secret a server shares with the others that answer about the same accounts (identity
+ * server and flat server), so their answers for unknown names agree the way real ones do. The file
+ * holds 64 hex digits; it is created (0600, random) when missing.
+ */
+export function loadDecoySecret(path: string): Uint8Array {
+  if (!existsSync(path)) {
+    try {
+      writeFileSync(path, Buffer.from(getCryptoBackend().randomBytes(32)).toString('hex') + '\n', { mode: 0o600, flag: 'wx' })
+    } catch (err) {
+      if ((err as { code?: string }).code !== 'EEXIST') throw err
+    }
+  }
+  const text = readFileSync(path, 'utf8').trim()
+  if (!/^[0-9a-fA-F]{64}$/.test(text)) throw usage(`${path} must hold a 32-byte decoy secret as 64 hex digits`)
+  return Uint8Array.from(Buffer.from(text, 'hex'))
 }
 
 /** `@…ed25519` of a key. */

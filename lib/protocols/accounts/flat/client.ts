@@ -30,7 +30,16 @@ import { assertMaxPacket } from './server.js'
 const PHASE = 'flat client'
 const ERROR_LIMIT: readonly [number, number] = [0, 256]
 
-/** What the client asks the adapter to do. */
+/**
+ * What the client asks the adapter to do.
+ * @example
+ * ```ts
+ * const actions: accounts.FlatClientAction[] = machine.receive(bytes)
+ * for (const action of actions) {
+ *   if (action.type === 'send') socket.write(action.bytes)
+ * }
+ * ```
+ */
 export type FlatClientAction =
   | { type: 'send', bytes: Uint8Array }
   | { type: 'unlock', sealed: SealedPrivateKey, publicKey: Uint8Array }
@@ -38,7 +47,14 @@ export type FlatClientAction =
   | { type: 'data', data: Uint8Array }
   | { type: 'end' }
 
-/** Options for {@link FlatClientMachine}: exactly one of `username` and `keyPair`. */
+/**
+ * Options for {@link FlatClientMachine}: exactly one of `username` and `keyPair`.
+ * @example
+ * ```ts
+ * const options: accounts.FlatClientOptions = { serverPublicKey: flatKey, username: 'alice' } // the password unlocks what arrives
+ * const machine = new accounts.FlatClientMachine(options)
+ * ```
+ */
 export interface FlatClientOptions {
   /** The server's Ed25519 public key (pinned; a server that cannot sign with it is refused). */
   serverPublicKey: Uint8Array
@@ -50,7 +66,17 @@ export interface FlatClientOptions {
   maxPacket?: number
 }
 
-/** The client half of one connection. */
+/**
+ * The client half of one connection.
+ * @example
+ * ```ts
+ * const machine = new accounts.FlatClientMachine({ serverPublicKey: flatKey, keyPair })
+ * socket.write(machine.start())
+ * socket.on('data', (chunk) => {
+ *   for (const action of machine.receive(chunk)) if (action.type === 'send') socket.write(action.bytes)
+ * })
+ * ```
+ */
 export class FlatClientMachine {
   private state: 'new' | 'max' | 'certificate' | 'session-key' | 'signature' | 'unlocking' | 'open' | 'closed' = 'new'
   private readonly decoder = new CommandDecoder(PHASE)

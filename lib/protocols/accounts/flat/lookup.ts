@@ -13,6 +13,11 @@ import type { FlatLookup } from './stream.js'
  * CERTIFICATE-ID → the identity server's account with that thumbprint.
  * @param keys - the key server's store (interactive logins); null to refuse them
  * @param identity - the identity server's store (non-interactive logins); null to refuse them
+ * @example
+ * ```ts
+ * const lookup = accounts.flatLookupFromStores(keyServer.store, identityServer.store)
+ * accounts.createFlatServer({ keyPair: flatKeys, lookup }, (session) => session.pipe(session)).listen(9002)
+ * ```
  */
 export function flatLookupFromStores(keys: KeyStore | null, identity: IdentityStore | null): FlatLookup {
   return async (query) => {

@@ -36,7 +36,14 @@ import { directionalKeys, serverSignedBytes, transcriptHash } from './keys.js'
 
 const PHASE = 'flat server'
 
-/** An account as the flat server sees it. */
+/**
+ * An account as the flat server sees it.
+ * @example
+ * ```ts
+ * const lookup: accounts.FlatLookup = async (query): Promise<accounts.FlatAccount | null> =>
+ *   query.by === 'username' ? accountsByName.get(query.username) ?? null : null
+ * ```
+ */
 export interface FlatAccount {
   /** The account name. */
   username: string
@@ -46,7 +53,16 @@ export interface FlatAccount {
   certificate?: Uint8Array
 }
 
-/** What the server asks the adapter to do. */
+/**
+ * What the server asks the adapter to do.
+ * @example
+ * ```ts
+ * const actions: accounts.FlatServerAction[] = machine.receive(bytes)
+ * for (const action of actions) {
+ *   if (action.type === 'send') socket.write(action.bytes)
+ * }
+ * ```
+ */
 export type FlatServerAction =
   | { type: 'send', bytes: Uint8Array }
   | { type: 'lookup', by: 'username', username: string }
@@ -55,7 +71,14 @@ export type FlatServerAction =
   | { type: 'data', data: Uint8Array }
   | { type: 'end' }
 
-/** Options for {@link FlatServerMachine}. */
+/**
+ * Options for {@link FlatServerMachine}.
+ * @example
+ * ```ts
+ * const options: accounts.FlatServerOptions = { keyPair: flatKeys }
+ * const machine = new accounts.FlatServerMachine(options)
+ * ```
+ */
 export interface FlatServerOptions {
   /** The server's long-term Ed25519 key pair; clients pin its public key. */
   keyPair: KeyPair
@@ -73,7 +96,22 @@ export function assertMaxPacket(n: number, phase: string, code: 'ERR_INVALID_ARG
   return n
 }
 
-/** The server half of one connection. */
+/**
+ * The server half of one connection.
+ * @example
+ * ```ts
+ * const machine = new accounts.FlatServerMachine({ keyPair: flatKeys })
+ * socket.on('data', async (chunk) => {
+ *   for (const action of machine.receive(chunk)) {
+ *     if (action.type === 'send') socket.write(action.bytes)
+ *     if (action.type === 'lookup') {
+ *       const account = await lookup(action.by === 'username' ? { by: 'username', username: action.username } : { by: 'thumbprint', thumbprint: action.thumbprint })
+ *       for (const next of machine.resolve(account)) if (next.type === 'send') socket.write(next.bytes)
+ *     }
+ *   }
+ * })
+ * ```
+ */
 export class FlatServerMachine {
   private state: 'hello' | 'ident' | 'lookup' | 'proof' | 'open' | 'closed' = 'hello'
   private readonly decoder = new CommandDecoder(PHASE)
