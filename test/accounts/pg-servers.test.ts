@@ -15,7 +15,7 @@ import { startPostgres } from '../helpers/postgres.js'
 import { CLI, endpointOf, startProcess } from '../helpers/processes.js'
 import type { ServerProcess } from '../helpers/processes.js'
 import { formatId, generateKeyPair, toIdentityFile } from '../../lib/keys.js'
-import { backup, register, restore } from '../../lib/protocols/accounts/workflows.js'
+import { backup, changePassword, deleteAccount, proveIdentity, register, restore, revokeTokens } from '../../lib/protocols/accounts/workflows.js'
 import { IdentityClient } from '../../lib/protocols/accounts/account-client.js'
 import { openSealed } from '../../lib/protocols/accounts/sealed-box.js'
 import { getCryptoBackend } from '../../lib/crypto/index.js'
@@ -73,6 +73,27 @@ test('pg servers: three identity-server processes and a key server on one Postgr
     const c1 = await IdentityClient.connect(i1!)
     t.equal(await codeOf(c1.submitSessionChallenge('alice', challenge)), 'ERR_INVALID_TOKEN', 'and is then spent for #1 too')
     c1.close()
+
+    // Sessions, revocation, password change and deletion, each step at a different process.
+    const dave = await register({ identity: i2!, userID: 'dave', password: 'first', kdf: TEST_KDF })
+    await backup({ identity: i2!, keyServer: ks, userID: 'dave', keyPair: dave, password: 'first' })
+    const session = await proveIdentity({ identity: i1!, userID: 'dave', keyPair: dave })
+    const v3 = await IdentityClient.connect(i3!)
+    try {
+      t.ok(Buffer.from((await v3.validateSession('dave', session.sessionToken)).publicKey).equals(Buffer.from(dave.publicKey)), 'a session started at #1 is valid at #3')
+      t.ok(await revokeTokens({ identity: i2!, userID: 'dave', keyPair: dave }) >= 1, 'revoked at #2')
+      t.equal(await codeOf(v3.validateSession('dave', session.sessionToken)), 'ERR_INVALID_TOKEN', 'and the session is dead at #3')
+    } finally {
+      v3.close()
+    }
+    await changePassword({ identity: i3!, keyServer: ks, userID: 'dave', keyPair: dave, oldPassword: 'first', newPassword: 'second' })
+    t.ok(Buffer.from((await restore({ identity: i1!, keyServer: ks, userID: 'dave', password: 'second' })).secretKey).equals(Buffer.from(dave.secretKey)),
+      'password changed at #3: the new one restores at #1')
+    t.equal(await codeOf(restore({ identity: i2!, keyServer: ks, userID: 'dave', password: 'first' })), 'ERR_WRONG_PASSWORD', 'the old one is refused at #2')
+    t.deepEqual(await deleteAccount({ identity: i1!, keyServer: ks, userID: 'dave', keyPair: dave }), { backupDeleted: true }, 'account and backup deleted through #1')
+    t.equal(await codeOf(restore({ identity: i3!, keyServer: ks, userID: 'dave', password: 'second' })), 'ERR_WRONG_PASSWORD', 'gone for #3 too')
+    await register({ identity: i3!, userID: 'dave', password: 'third', kdf: TEST_KDF })
+    t.pass('and the name is free again at #3')
 
     const guesses = [i1!, i2!, i3!]
     // The throttle (10 wrong passwords per account per window by default) counts across processes:
