@@ -24,7 +24,13 @@
  */
 import { ErrorCodes, SecretChannelError } from '../../errors.js'
 
-/** One schema step. */
+/**
+ * One schema step.
+ * @example
+ * ```ts
+ * const next: PgMigration = { version: 3, name: 'sessions by expiry', sql: 'CREATE INDEX tokens_purpose ON tokens (purpose)' }
+ * ```
+ */
 export interface PgMigration {
   /** 1, 2, 3 … in order, never reused. */
   version: number
@@ -34,7 +40,13 @@ export interface PgMigration {
   sql: string
 }
 
-/** Every migration, oldest first. */
+/**
+ * Every migration, oldest first.
+ * @example
+ * ```ts
+ * const latest = PG_MIGRATIONS[PG_MIGRATIONS.length - 1]!.version // the schema version this code writes
+ * ```
+ */
 export const PG_MIGRATIONS: readonly PgMigration[] = Object.freeze([
   {
     version: 1,

@@ -38,7 +38,13 @@ import type { IdentityStore, KeyStore, LoginUpdate, SealedKeyRecord, TokenRecord
 
 const PHASE = 'account store'
 
-/** Options for {@link openPgStore}. */
+/**
+ * Options for {@link openPgStore}.
+ * @example
+ * ```ts
+ * const store = await openPgStore(url, { maxConnections: 20, onError: (e) => console.error(e.message) })
+ * ```
+ */
 export interface PgStoreOptions {
   /** Connections this process keeps at most (default 10). */
   maxConnections?: number
@@ -78,7 +84,14 @@ const UNREACHABLE_CODES = new Set([
 ])
 const UNREACHABLE_MESSAGES = /Connection terminated|timeout exceeded when trying to connect|Query read timeout|not queryable|Connection ended/i
 
-/** True when `err` says the database could not be reached or dropped the connection. */
+/**
+ * True when `err` (a driver error) says the database could not be reached or dropped the
+ * connection; the store turns those into `ERR_TRANSPORT`.
+ * @example
+ * ```ts
+ * await client.query('SELECT 1').catch((err) => { if (isDatabaseUnreachable(err)) retryLater() })
+ * ```
+ */
 export function isDatabaseUnreachable(err: unknown): boolean {
   const code = (err as { code?: unknown } | null)?.code
   if (typeof code === 'string' && (code.startsWith('08') || UNREACHABLE_CODES.has(code))) return true
@@ -119,7 +132,16 @@ const token = (row: TokenRow | undefined): TokenRecord | null => row
   ? { hash: u8(row.hash), userID: row.user_id, purpose: row.purpose, expiresAt: ms(row.expires_at), payload: row.payload && u8(row.payload) }
   : null
 
-/** Both stores in one PostgreSQL database. Create it with {@link openPgStore}. */
+/**
+ * Both stores in one PostgreSQL database. Create it with {@link openPgStore}.
+ * @example
+ * ```ts
+ * const store: PgStore = await openPgStore(process.env.DATABASE_URL!)
+ * const identity = await IdentityServer.start({ keyPair, store, keyServers: [keyServerPublicKey] })
+ * // … identity.close() does not close a store it was given:
+ * await store.close()
+ * ```
+ */
 export class PgStore implements IdentityStore, KeyStore {
   private readonly pool: PgPool
   private readonly onError: (err: unknown) => void
@@ -318,7 +340,14 @@ export class PgStore implements IdentityStore, KeyStore {
   }
 }
 
-/** True when `location` is a PostgreSQL connection URL (`postgres://…` or `postgresql://…`) rather than a file path. */
+/**
+ * True when `location` is a PostgreSQL connection URL (`postgres://…` or `postgresql://…`) rather than a file path.
+ * @example
+ * ```ts
+ * isPostgresUrl('postgres://accounts@db/identity') // true
+ * isPostgresUrl('identity.db')                     // false: a SQLite file
+ * ```
+ */
 export function isPostgresUrl(location: string): boolean {
   return /^postgres(ql)?:\/\//i.test(location)
 }
