@@ -21,7 +21,9 @@ function declarations(dir: string): string[] {
 }
 
 test('types: no declaration file imports better-sqlite3', (t) => {
-  const offenders = declarations(lib).filter((f) => /(from|import\()\s*['"]better-sqlite3['"]/.test(readFileSync(f, 'utf8')))
+  // Code only: TSDoc examples may show how a server opens the database.
+  const code = (f: string) => readFileSync(f, 'utf8').replace(/\/\*[\s\S]*?\*\//g, '').replace(/\/\/.*$/gm, '')
+  const offenders = declarations(lib).filter((f) => /(from|import\()\s*['"]better-sqlite3['"]/.test(code(f)))
   t.deepEqual(offenders.map((f) => f.slice(lib.length + 1)), [], 'none')
   t.end()
 })

@@ -13,7 +13,7 @@ import { generateKeyPair } from '../../keys.js'
 import type { KeyPair } from '../../keys.js'
 import { IdentityClient, KeyServerClient } from './account-client.js'
 import type { Session } from './account-client.js'
-import { SALT_BYTES, assertKdfParams, derivePasswordKeys, minimumKdfParams, wipePasswordKeys } from './kdf.js'
+import { SALT_BYTES, assertKdfParams, defaultKdfParams, derivePasswordKeys, minimumKdfParams, wipePasswordKeys } from './kdf.js'
 import type { KdfParams } from './kdf.js'
 import { getCryptoBackend } from '../../crypto/index.js'
 import type { CryptoBackend } from '../../crypto/index.js'
@@ -94,7 +94,10 @@ export async function register(options: RegisterOptions): Promise<KeyPair> {
   const keyPair = options.keyPair ?? generateKeyPair()
   const floor = options.minimumKdf ?? minimumKdfParams()
   await using(IdentityClient.connect(options.identity, { keyPair }), async (c) => {
-    const kdf = assertKdfParams(options.kdf ?? (await c.getLoginParams(userID)).kdf, floor, 'register')
+    // Without a password the parameters are never used to derive anything; with one they must meet the floor.
+    const kdf = options.password === undefined
+      ? assertKdfParams(options.kdf ?? defaultKdfParams(), undefined, 'register')
+      : assertKdfParams(options.kdf ?? (await c.getLoginParams(userID)).kdf, floor, 'register')
     const salt = crypto.randomBytes(SALT_BYTES)
     const keys = options.password === undefined ? null : await derivePasswordKeys(options.password, salt, kdf, crypto)
     try {
