@@ -91,6 +91,7 @@ CREATE TABLE login_attempts (
   count   integer NOT NULL,
   since   bigint NOT NULL
 );
+CREATE INDEX login_attempts_since ON login_attempts (since);
 CREATE TABLE rate_limits (
   key       text PRIMARY KEY,
   count     integer NOT NULL,

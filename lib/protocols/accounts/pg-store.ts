@@ -194,7 +194,10 @@ export class PgStore implements IdentityStore, KeyStore {
       return typed
     }
     const code = (err as { code?: string }).code
-    if (code === '23505') return new SecretChannelError(ErrorCodes.ALREADY_EXISTS, PHASE, 'that user id or public key is already registered', { cause: err })
+    if (code === '23505') {
+      return new SecretChannelError(ErrorCodes.ALREADY_EXISTS, PHASE,
+        what === 'insertUser' ? 'that user id or public key is already registered' : `${what}: the record already exists`, { cause: err })
+    }
     return new SecretChannelError(ErrorCodes.INVALID_STATE, PHASE, `the database refused ${what}${code ? ` (SQLSTATE ${code})` : ''}`, { cause: err })
   }
 
@@ -267,7 +270,9 @@ export class PgStore implements IdentityStore, KeyStore {
 
   /** @inheritDoc IdentityStore.purgeExpiredTokens */
   async purgeExpiredTokens(now: number): Promise<void> {
-    await this.q('purgeExpiredTokens', 'DELETE FROM tokens WHERE expires_at < $1', [now])
+    // Rows another process is purging or redeeming right now are left to it (SKIP LOCKED).
+    await this.q('purgeExpiredTokens', `DELETE FROM tokens WHERE hash IN (
+      SELECT hash FROM tokens WHERE expires_at < $1 FOR UPDATE SKIP LOCKED)`, [now])
   }
 
   /** @inheritDoc IdentityStore.reserveLoginAttempt */
@@ -276,9 +281,11 @@ export class PgStore implements IdentityStore, KeyStore {
     // process) run one after the other and each sees the count the previous one left; the
     // DO UPDATE's WHERE refuses (no row returned) once the window holds `max` attempts. A window
     // that has passed restarts at 1. The CTE forgets other accounts' finished windows, as the
-    // other stores do, so the table stays bounded.
+    // other stores do, so the table stays bounded; it skips rows another transaction holds, so
+    // clean-ups running in several processes never wait on (or deadlock with) each other.
     const r = await this.q('reserveLoginAttempt', `WITH purge AS (
-        DELETE FROM login_attempts WHERE user_id <> $1 AND $2::bigint - since > $3::bigint)
+        DELETE FROM login_attempts WHERE user_id IN (SELECT user_id FROM login_attempts
+          WHERE user_id <> $1 AND since < $2::bigint - $3::bigint FOR UPDATE SKIP LOCKED))
       INSERT INTO login_attempts AS a (user_id, count, since) VALUES ($1, 1, $2)
       ON CONFLICT (user_id) DO UPDATE SET
         count = CASE WHEN $2::bigint - a.since > $3::bigint THEN 1 ELSE a.count + 1 END,
@@ -297,7 +304,8 @@ export class PgStore implements IdentityStore, KeyStore {
   async takeRateLimit(key: string, now: number, limit: WindowLimit): Promise<boolean> {
     // Same shape as reserveLoginAttempt: one locked upsert per key, refused when the window is full.
     const r = await this.q('takeRateLimit', `WITH purge AS (
-        DELETE FROM rate_limits WHERE key <> $1 AND $2::bigint - since >= window_ms)
+        DELETE FROM rate_limits WHERE key IN (SELECT key FROM rate_limits
+          WHERE key <> $1 AND $2::bigint - since >= window_ms FOR UPDATE SKIP LOCKED))
       INSERT INTO rate_limits AS w (key, count, since, window_ms) VALUES ($1, 1, $2, $3)
       ON CONFLICT (key) DO UPDATE SET
         count = CASE WHEN $2::bigint - w.since >= w.window_ms THEN 1 ELSE w.count + 1 END,
