@@ -66,7 +66,12 @@ export const ErrorCodes = Object.freeze({
   /** A requested item does not exist. */
   NOT_FOUND: 'ERR_NOT_FOUND',
   /** The requested item already exists. */
-  ALREADY_EXISTS: 'ERR_ALREADY_EXISTS'
+  ALREADY_EXISTS: 'ERR_ALREADY_EXISTS',
+  /**
+   * A server refused the request because this source (or the server as a whole) has too much
+   * expensive work in flight or used up its allowance for the current window. Retry later.
+   */
+  RATE_LIMITED: 'ERR_RATE_LIMITED'
 } as const)
 
 /**

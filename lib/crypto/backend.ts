@@ -88,4 +88,26 @@ export interface CryptoBackend {
    * Returns false and writes nothing when the tag is wrong.
    */
   secretboxOpenDetached(out: Uint8Array, cipher: Uint8Array, tag: Uint8Array, nonce: Uint8Array, key: Uint8Array): boolean
+
+  /** HMAC-SHA-256 (RFC 2104), 32 bytes. Any key length. */
+  hmacSha256(key: Uint8Array, data: Uint8Array): Uint8Array
+
+  /** HKDF-SHA-256 (RFC 5869) extract-and-expand; `length` ≤ 8160. An empty salt means 32 zero bytes. */
+  hkdfSha256(ikm: Uint8Array, salt: Uint8Array, info: Uint8Array, length: number): Uint8Array
+
+  /**
+   * scrypt (RFC 7914) with N = 2^logN, r, p, off the event loop where the backend can (a worker
+   * thread or an async JS loop that yields). Callers bound the memory (128 · N · r) themselves.
+   */
+  scrypt(password: Uint8Array, salt: Uint8Array, cost: ScryptCost, length: number): Promise<Uint8Array>
+}
+
+/** scrypt cost parameters as {@link CryptoBackend.scrypt} takes them. */
+export interface ScryptCost {
+  /** log2 of N. */
+  logN: number
+  /** Block size. */
+  r: number
+  /** Parallelism. */
+  p: number
 }

@@ -11,7 +11,7 @@ import { createNodeBackend } from './node.js'
 import { createSodiumBackend } from './sodium.js'
 import { SecretChannelError, ErrorCodes } from '../errors.js'
 
-export type { CryptoBackend, SignKeyPair } from './backend.js'
+export type { CryptoBackend, SignKeyPair, ScryptCost } from './backend.js'
 
 /**
  * Names of the backends this build knows, in order of preference.

@@ -8,6 +8,9 @@ import { xsalsa20 } from '@noble/ciphers/salsa.js'
 import { poly1305 } from '@noble/ciphers/_poly1305.js'
 import { sha256, sha512 } from '@noble/hashes/sha2.js'
 import { hmac } from '@noble/hashes/hmac.js'
+import { hkdf } from '@noble/hashes/hkdf.js'
+import { scryptAsync } from '@noble/hashes/scrypt.js'
+import { assertHkdfLength, scryptMemory } from './derive.js'
 import { randomBytes as nodeRandomBytes } from 'node:crypto'
 import type { CryptoBackend, SignKeyPair } from './backend.js'
 import { constantTimeEqual, hasSmallOrderEdwardsEncoding, isAllZero, isCanonicalEdwardsEncoding, passesSignaturePrechecks, wipe, curveScalarFromSeedHash } from './policy.js'
@@ -128,7 +131,18 @@ export function createNobleBackend(): CryptoBackend {
       if (ok) out.set(s.subarray(32))
       wipe(s)
       return ok
-    }
+    },
+
+    hmacSha256: (key, data) => hmac(sha256, key, data),
+
+    hkdfSha256(ikm, salt, info, length) {
+      assertHkdfLength(length)
+      return hkdf(sha256, ikm, salt, info, length)
+    },
+
+    // Pure JS on the main thread, yielding every 10 ms: slower than OpenSSL's, same bytes.
+    scrypt: (password, salt, cost, length) =>
+      scryptAsync(password, salt, { N: 2 ** cost.logN, r: cost.r, p: cost.p, dkLen: length, maxmem: scryptMemory(cost), asyncTick: 10 })
   }
   return backend
 }

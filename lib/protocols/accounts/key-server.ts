@@ -14,7 +14,7 @@ import { IdentityClient } from './account-client.js'
 import type { Endpoint } from './rpc/client.js'
 import { createRpcServer } from './rpc/server.js'
 import { RunningService, listenOn, type ServiceListenOptions } from './running-service.js'
-import { openSqliteStore } from './sqlite-store.js'
+import { openAccountStore } from './open-store.js'
 import type { KeyStore } from './store.js'
 
 /**
@@ -30,9 +30,12 @@ export interface KeyServerOptions extends ServiceListenOptions {
   keyPair: KeyPair
   /** Where the identity server is. */
   identityServer: Endpoint
-  /** A store to use; otherwise a SQLite file at {@link database}. */
+  /** A store to use; otherwise the one {@link database} names. */
   store?: KeyStore
-  /** SQLite file path (`":memory:"` by default) when no store is given. */
+  /**
+   * When no store is given: a `postgres://` URL (the PostgreSQL store, shared by every server
+   * process pointed at it) or a SQLite file path (`":memory:"` by default).
+   */
   database?: string
 }
 
@@ -74,7 +77,7 @@ export class KeyServer extends RunningService<KeyStore> {
   /** Opens the store and starts listening. */
   static async start(options: KeyServerOptions): Promise<KeyServer> {
     const keyPair = assertKeyPair(options.keyPair)
-    const store = options.store ?? await openSqliteStore(options.database ?? ':memory:')
+    const store = options.store ?? await openAccountStore(options.database ?? ':memory:', { onError: options.onError })
     const service = new KeyService({ store, validateUser: remoteValidateUser(options.identityServer, keyPair, options.appKey) })
     const server = createRpcServer({ keyPair, appKey: options.appKey, idleTimeout: options.idleTimeout, onError: options.onError },
       (request) => service.handle(request, options.onError))

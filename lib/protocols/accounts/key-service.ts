@@ -80,6 +80,11 @@ export class KeyService {
         return this.putPrivateKey(f[0]!, parseUserIDField(f[1]!), f[2]!, f[3]!, f[4]!, encodeKdfParams(kdf))
       }
       case Op.GET_ENCRYPTED_PRIVATE_KEY: return this.getEncryptedPrivateKey(parseUserIDField(f[0]!), f[1]!)
+      case Op.REPLACE_PRIVATE_KEY: {
+        const kdf = decodeKdfParams(f[5]!, PHASE)
+        return this.replacePrivateKey(f[0]!, parseUserIDField(f[1]!), f[2]!, f[3]!, f[4]!, encodeKdfParams(kdf))
+      }
+      case Op.DELETE_PRIVATE_KEY: return this.deletePrivateKey(f[0]!, parseUserIDField(f[1]!))
       default: throw new SecretChannelError(ErrorCodes.PROTOCOL, PHASE, `operation 0x${op.toString(16)} is not served here`)
     }
   }
@@ -87,17 +92,36 @@ export class KeyService {
   /** Stores (or replaces) a sealed key once the identity server accepts the token. */
   async putPrivateKey(accessToken: Uint8Array, userID: string, encryptedPrivateKey: Uint8Array, iv: Uint8Array, salt: Uint8Array, kdfParams: Uint8Array): Promise<Uint8Array[]> {
     const publicKey = await this.validated(userID, accessToken, Purpose.PUT_PRIVATE_KEY)
-    this.store.putSealedKey({
+    await this.store.putSealedKey({
       userID, publicKey, updatedAt: this.clock(),
       sealed: { encryptedPrivateKey, nonce: iv, salt, kdf: decodeKdfParams(kdfParams, PHASE) }
     })
     return []
   }
 
+  /**
+   * A password change: stores the key re-sealed under the new password, authorised by the
+   * `change-password` token whose redemption switches the identity server to the new login key.
+   */
+  async replacePrivateKey(changeToken: Uint8Array, userID: string, encryptedPrivateKey: Uint8Array, iv: Uint8Array, salt: Uint8Array, kdfParams: Uint8Array): Promise<Uint8Array[]> {
+    const publicKey = await this.validated(userID, changeToken, Purpose.CHANGE_PASSWORD)
+    await this.store.putSealedKey({
+      userID, publicKey, updatedAt: this.clock(),
+      sealed: { encryptedPrivateKey, nonce: iv, salt, kdf: decodeKdfParams(kdfParams, PHASE) }
+    })
+    return []
+  }
+
+  /** Deletes the account's sealed key for a `delete-account` token; answers `[0x01]` when one was stored, `[0x00]` otherwise. */
+  async deletePrivateKey(deleteToken: Uint8Array, userID: string): Promise<Uint8Array[]> {
+    await this.validated(userID, deleteToken, Purpose.DELETE_ACCOUNT)
+    return [Uint8Array.of((await this.store.deleteSealedKey(userID)) ? 1 : 0)]
+  }
+
   /** Returns `[encryptedPrivateKey, iv, salt, kdfParams, publicKey]` once the identity server accepts the token. */
   async getEncryptedPrivateKey(userID: string, accessToken: Uint8Array): Promise<Uint8Array[]> {
     await this.validated(userID, accessToken, Purpose.GET_PRIVATE_KEY)
-    const record = this.store.getSealedKey(userID)
+    const record = await this.store.getSealedKey(userID)
     if (!record) throw new SecretChannelError(ErrorCodes.NOT_FOUND, PHASE, 'no key is stored for this account')
     const s = record.sealed
     return [s.encryptedPrivateKey, s.nonce, s.salt, encodeKdfParams(s.kdf), record.publicKey]

@@ -15,6 +15,7 @@
  * @module
  */
 import { getCryptoBackend } from '../../crypto/index.js'
+import type { CryptoBackend } from '../../crypto/index.js'
 import { constantTimeEqual, wipe } from '../../crypto/policy.js'
 import { ErrorCodes, SecretChannelError } from '../../errors.js'
 import type { KeyPair } from '../../keys.js'
@@ -54,11 +55,10 @@ export interface SealedPrivateKey {
  * const sealed = accounts.sealWithKey(keyPair.secretKey, sealKey, salt, kdf)
  * ```
  */
-export function sealWithKey(secretKey: Uint8Array, sealKey: Uint8Array, salt: Uint8Array, kdf: KdfParams): SealedPrivateKey {
+export function sealWithKey(secretKey: Uint8Array, sealKey: Uint8Array, salt: Uint8Array, kdf: KdfParams, crypto: CryptoBackend = getCryptoBackend()): SealedPrivateKey {
   if (!(secretKey instanceof Uint8Array) || secretKey.length !== 64) {
     throw new SecretChannelError(ErrorCodes.INVALID_ARGUMENT, PHASE, 'secret key must be 64 bytes')
   }
-  const crypto = getCryptoBackend()
   const nonce = crypto.randomBytes(NONCE_BYTES)
   const out = new Uint8Array(SEALED_SEED_BYTES)
   const body = out.subarray(16)
@@ -76,9 +76,8 @@ export function sealWithKey(secretKey: Uint8Array, sealKey: Uint8Array, salt: Ui
  * const keyPair = accounts.openWithKey(sealed, sealKey, expectedPublicKey)
  * ```
  */
-export function openWithKey(sealed: SealedPrivateKey, sealKey: Uint8Array, expectedPublicKey?: Uint8Array): KeyPair {
+export function openWithKey(sealed: SealedPrivateKey, sealKey: Uint8Array, expectedPublicKey?: Uint8Array, crypto: CryptoBackend = getCryptoBackend()): KeyPair {
   assertSealedShape(sealed)
-  const crypto = getCryptoBackend()
   const seed = new Uint8Array(32)
   const ok = crypto.secretboxOpenDetached(seed, sealed.encryptedPrivateKey.subarray(16), sealed.encryptedPrivateKey.subarray(0, 16), sealed.nonce, sealKey)
   if (!ok) throw new SecretChannelError(ErrorCodes.WRONG_PASSWORD, PHASE, 'the password does not open this key (or the sealed key was altered)')
@@ -103,6 +102,8 @@ export interface SealOptions {
   kdf?: KdfParams
   /** A fixed salt (tests only); random otherwise. */
   salt?: Uint8Array
+  /** The crypto backend; the process-wide one by default. */
+  crypto?: CryptoBackend
 }
 
 /**
@@ -116,10 +117,11 @@ export interface SealOptions {
  */
 export async function sealPrivateKey(secretKey: Uint8Array, password: string | Uint8Array, options: SealOptions = {}): Promise<{ sealed: SealedPrivateKey, keys: PasswordKeys }> {
   const kdf = assertKdfParams(options.kdf ?? defaultKdfParams(), undefined, PHASE)
-  const salt = options.salt ?? getCryptoBackend().randomBytes(SALT_BYTES)
-  const keys = await derivePasswordKeys(password, salt, kdf)
+  const crypto = options.crypto ?? getCryptoBackend()
+  const salt = options.salt ?? crypto.randomBytes(SALT_BYTES)
+  const keys = await derivePasswordKeys(password, salt, kdf, crypto)
   try {
-    return { sealed: sealWithKey(secretKey, keys.sealKey, salt, kdf), keys }
+    return { sealed: sealWithKey(secretKey, keys.sealKey, salt, kdf, crypto), keys }
   } catch (err) {
     wipePasswordKeys(keys)
     throw err
@@ -135,11 +137,11 @@ export async function sealPrivateKey(secretKey: Uint8Array, password: string | U
  * const keyPair = await accounts.unsealPrivateKey(sealed, password, expectedPublicKey) // ERR_WRONG_PASSWORD on a typo
  * ```
  */
-export async function unsealPrivateKey(sealed: SealedPrivateKey, password: string | Uint8Array, expectedPublicKey?: Uint8Array): Promise<KeyPair> {
+export async function unsealPrivateKey(sealed: SealedPrivateKey, password: string | Uint8Array, expectedPublicKey?: Uint8Array, crypto: CryptoBackend = getCryptoBackend()): Promise<KeyPair> {
   assertSealedShape(sealed)
-  const keys = await derivePasswordKeys(password, sealed.salt, sealed.kdf)
+  const keys = await derivePasswordKeys(password, sealed.salt, sealed.kdf, crypto)
   try {
-    return openWithKey(sealed, keys.sealKey, expectedPublicKey)
+    return openWithKey(sealed, keys.sealKey, expectedPublicKey, crypto)
   } finally {
     wipePasswordKeys(keys)
   }

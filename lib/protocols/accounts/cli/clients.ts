@@ -2,11 +2,20 @@
  * `accounts-register`, `accounts-backup`, `accounts-restore`, `accounts-prove`, `accounts-login`.
  * @module
  */
+import { rmSync } from 'node:fs'
 import { generateKeyPair } from '../../../keys.js'
+import { ErrorCodes, isSecretChannelError } from '../../../errors.js'
 import { register, backup, restore, proveIdentity } from '../workflows.js'
 import { connectFlat } from '../flat/net.js'
 import { CLIENT_OPTIONS, endpoint, idOf, loadKey, need, opt, readPassword, saveKey, usage } from './shared.js'
 import type { CliArgs, CliCommand } from './shared.js'
+
+/** An error that proves the server did not register the key: a typed refusal, or no connection at all. */
+function definitelyNotRegistered(err: unknown): boolean {
+  if (isSecretChannelError(err)) return err.code !== ErrorCodes.TRUNCATED && err.code !== ErrorCodes.IDLE_TIMEOUT && err.code !== ErrorCodes.INVALID_STATE
+  const code = (err as { code?: string } | null)?.code
+  return code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EHOSTUNREACH'
+}
 
 const identityOf = (args: CliArgs) => endpoint(need(args, 'identity'), need(args, 'identity-id'))
 const keyServerOf = (args: CliArgs) => endpoint(need(args, 'key-server'), need(args, 'key-server-id'))
@@ -37,8 +46,16 @@ ${SERVERS}`,
     const out = need(args, 'out')
     const password = args.values['no-password'] ? undefined : await readPassword(args, io)
     const keyPair = generateKeyPair()
-    saveKey(out, keyPair) // first, so a failed registration never loses a registered key
-    await register({ identity: identityOf(args), userID: need(args, 'user'), password, keyPair })
+    saveKey(out, keyPair) // first, so a registration whose answer is lost never loses a registered key
+    try {
+      await register({ identity: identityOf(args), userID: need(args, 'user'), password, keyPair })
+    } catch (err) {
+      // Refused by the server, or never reached it: nothing was registered, so the file would only
+      // block the retry. An unanswered request may have registered the key: then keep the file.
+      if (definitelyNotRegistered(err)) rmSync(out, { force: true })
+      else io.stderr.write(`the answer was lost; ${out} is kept in case the server registered it\n`)
+      throw err
+    }
     io.stdout.write(`registered ${need(args, 'user')} as ${idOf(keyPair.publicKey)}; identity written to ${out}\n`)
     return 0
   }
@@ -99,7 +116,9 @@ export const proveCommand: CliCommand = {
   summary: 'answer the identity server\'s session challenge with an identity',
   usage: `Usage: secret-channel accounts-prove --keys FILE --identity HOST:PORT --identity-id ID --user NAME
 
-Answers the identity server's session challenge with the identity in --keys.
+Answers the identity server's session challenge with the identity in --keys and
+prints the session token it starts (hex, one line on stdout). Anyone holding it
+can check whose session it is until it expires or is revoked; keep it secret.
 
 Options:
   -k, --keys FILE             the identity file
@@ -107,8 +126,10 @@ ${SERVERS}`,
   options: { ...CLIENT_OPTIONS, keys: { type: 'string', short: 'k', aliases: ['key'] } },
   async run(args, io) {
     const keyPair = loadKey(need(args, 'keys'))
-    await proveIdentity({ identity: identityOf(args), userID: need(args, 'user'), keyPair })
-    io.stdout.write(`session challenge passed for ${need(args, 'user')}\n`)
+    const session = await proveIdentity({ identity: identityOf(args), userID: need(args, 'user'), keyPair })
+    io.stderr.write(`session challenge passed for ${need(args, 'user')}; session valid until ${new Date(session.expiresAt).toISOString()}\n`)
+    // The session token alone on stdout, for a script to hand to a service (which checks it with validateSession).
+    io.stdout.write(`${Buffer.from(session.sessionToken).toString('hex')}\n`)
     return 0
   }
 }
@@ -148,12 +169,28 @@ Options:
       session.on('error', reject)
     })
     finished.catch(() => {}) // a failed login is reported by `opened` below
-    await session.opened
+    // The first SIGINT/SIGTERM ends the session, during the login or after it.
+    const stopped = io.stopped.then(() => 'stopped' as const)
+    if (await Promise.race([session.opened.then(() => 'open' as const), stopped]) === 'stopped') {
+      session.destroy()
+      return 130
+    }
     io.stderr.write(`logged in (MAX-PACKET ${session.maxPacket})\n`)
-    io.stdin.on('data', (d: Buffer) => { if (!session.write(d)) { io.stdin.pause(); session.once('drain', () => io.stdin.resume()) } })
-    io.stdin.once('end', () => session.end())
+    const onInput = (d: Buffer): void => { if (!session.write(d)) { io.stdin.pause(); session.once('drain', () => io.stdin.resume()) } }
+    const onInputEnd = (): void => { session.end() }
+    io.stdin.on('data', onInput)
+    io.stdin.once('end', onInputEnd)
     io.stdin.resume()
-    await finished
-    return 0
+    try {
+      if (await Promise.race([finished.then(() => 'done' as const), stopped]) === 'stopped') {
+        session.destroy()
+        return 130
+      }
+      return 0
+    } finally {
+      io.stdin.off('data', onInput)
+      io.stdin.off('end', onInputEnd)
+      io.stdin.pause()
+    }
   }
 }

@@ -3,7 +3,8 @@
  * `secret-channel` tool (lib/cli/command.ts) and `lib/cli/commands.ts` lists them directly.
  * @module
  */
-import { readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
+import { getCryptoBackend } from '../../../crypto/index.js'
 import type { SecretChannelError } from '../../../errors.js'
 import { UsageError, type CommandIO as CliIO, type OptionSpec as CliOption, type ParsedArgs as CliArgs } from '../../../cli/command.js'
 import { formatId, parseId, parseIdentityFile, toIdentityFile } from '../../../keys.js'
@@ -62,19 +63,23 @@ export function saveKey(path: string, keyPair: KeyPair): void {
  * `SECRET_CHANNEL_PASSWORD`), else the first line of standard input. Never from argv, where
  * every user of the machine could read it.
  */
-export async function readPassword(args: CliArgs, io: CliIO): Promise<string> {
-  const name = opt(args, 'password-env') ?? 'SECRET_CHANNEL_PASSWORD'
+export async function readPassword(args: CliArgs, io: CliIO, which: { option?: string, variable?: string, prompt?: string } = {}): Promise<string> {
+  const name = opt(args, which.option ?? 'password-env') ?? which.variable ?? 'SECRET_CHANNEL_PASSWORD'
   const fromEnv = io.env[name]
   if (fromEnv !== undefined) return fromEnv
-  io.stderr.write(`password (one line on stdin, or set ${name}): `)
+  io.stderr.write(`${which.prompt ?? 'password'} (one line on stdin, or set ${name}): `)
   return new Promise((resolve, reject) => {
-    let text = ''
+    let got: Buffer = Buffer.alloc(0)
     const onData = (d: Buffer | string): void => {
-      text += d.toString()
-      const nl = text.indexOf('\n')
-      if (nl >= 0) done(text.slice(0, nl).replace(/\r$/, ''))
+      got = Buffer.concat([got, typeof d === 'string' ? Buffer.from(d) : d])
+      const nl = got.indexOf(0x0a)
+      if (nl < 0) return
+      // Whatever followed the password line in this chunk belongs to the caller (e.g. the session's input).
+      const rest = got.subarray(nl + 1)
+      done(got.subarray(0, nl).toString('utf8').replace(/\r$/, ''))
+      if (rest.length > 0) io.stdin.unshift(rest)
     }
-    const onEnd = (): void => done(text.replace(/\r?\n$/, ''))
+    const onEnd = (): void => done(got.toString('utf8').replace(/\r?\n$/, ''))
     const done = (pw: string): void => {
       io.stdin.off('data', onData)
       io.stdin.off('end', onEnd)
@@ -87,6 +92,24 @@ export async function readPassword(args: CliArgs, io: CliIO): Promise<string> {
     io.stdin.once('end', onEnd)
     io.stdin.resume()
   })
+}
+
+/**
+ * The decoy secret a server shares with the others that answer about the same accounts (identity
+ * server and flat server), so their answers for unknown names agree the way real ones do. The file
+ * holds 64 hex digits; it is created (0600, random) when missing.
+ */
+export function loadDecoySecret(path: string): Uint8Array {
+  if (!existsSync(path)) {
+    try {
+      writeFileSync(path, Buffer.from(getCryptoBackend().randomBytes(32)).toString('hex') + '\n', { mode: 0o600, flag: 'wx' })
+    } catch (err) {
+      if ((err as { code?: string }).code !== 'EEXIST') throw err
+    }
+  }
+  const text = readFileSync(path, 'utf8').trim()
+  if (!/^[0-9a-fA-F]{64}$/.test(text)) throw usage(`${path} must hold a 32-byte decoy secret as 64 hex digits`)
+  return Uint8Array.from(Buffer.from(text, 'hex'))
 }
 
 /** `@…ed25519` of a key. */
