@@ -60,6 +60,23 @@ async function freePort(): Promise<number> {
   return port
 }
 
+test('accounts-login takes the server as HOST:PORT, like connect', async (t) => {
+  const ids = tempIdentities(['bot'])
+  const closed = createTcpServer()
+  const port = await listenLocal(closed)
+  await closeServer(closed) // nothing listens there now
+  const id = formatId(ids.keys.bot!.publicKey)
+  const missing = await runCli(['accounts-login', '--server-id', id, '--keys', ids.file.bot!])
+  t.equal(missing.code, 2, 'no address: a usage error')
+  t.match(missing.stderr, /missing HOST:PORT/)
+  const refused = await runCli(['accounts-login', `127.0.0.1:${port}`, '--server-id', id, '--keys', ids.file.bot!])
+  t.equal(refused.code, 1, 'the positional address is used: the connection is refused')
+  t.match(refused.stderr, /ECONNREFUSED|refused/i, refused.stderr.trim())
+  const twice = await runCli(['accounts-login', `127.0.0.1:${port}`, '--server', `127.0.0.1:${port}`, '--server-id', id, '--keys', ids.file.bot!])
+  t.equal(twice.code, 2, 'the address given twice is a usage error')
+  ids.cleanup()
+})
+
 test('one vocabulary: listen HOST:PORT, --key for --keys; -v prints the transfer figures at the end', async (t) => {
   const ids = tempIdentities(['server', 'client'])
   const port = await freePort()
