@@ -41,6 +41,18 @@ test('id FILE reads FILE, not the default identity', async (t) => {
   ids.cleanup()
 })
 
+test('enroll reports an unreachable server in one line of its own, and refuses an existing identity before dialling', async (t) => {
+  const ids = tempIdentities(['existing'])
+  const nowhere = join(ids.dir, 'no-such.sock')
+  const unreachable = await runCli(['enroll', nowhere, '--code', 'abc', '--keys', join(ids.dir, 'new.json')])
+  t.equal(unreachable.code, 1, 'exit 1')
+  t.match(unreachable.stderr, /^connecting to .*\nsecret-channel enroll: .*ENOENT.*\n$/, `one line naming the command: ${JSON.stringify(unreachable.stderr)}`)
+  const existing = await runCli(['enroll', nowhere, '--code', 'abc', '--keys', ids.file.existing!])
+  t.equal(existing.code, 1)
+  t.match(existing.stderr, /^connecting to .*\nsecret-channel enroll: enrollment: .*already exists; refusing to overwrite an identity\n$/, 'the existing identity is the reason, whatever the network does')
+  ids.cleanup()
+})
+
 test('listen without a port says so plainly', async (t) => {
   const ids = tempIdentities(['server'])
   const run = await runCli(['listen', '--keys', ids.file.server!])

@@ -9,6 +9,7 @@ import net from 'node:net'
 import { ErrorCodes, SecretChannelError, isSecretChannelError } from '../../errors.js'
 import { formatId, type KeyPair } from '../../keys.js'
 import { EnrollmentCode } from './code.js'
+import { assertCanCreate } from './identity.js'
 import { JsonFileEnrollmentStore } from './store.js'
 import { acceptEnrollment, enroll, type EnrollmentLogEvent } from './stream.js'
 
@@ -131,8 +132,22 @@ export interface EnrollCommandOptions {
  */
 export async function runEnroll(options: EnrollCommandOptions, io: EnrollCommandIO = processIO): Promise<number> {
   const host = options.host ?? '127.0.0.1'
-  io.status(`connecting to ${options.path ?? `${host}:${options.port}`}`)
+  const where = options.path ?? `${host}:${options.port}`
+  io.status(`connecting to ${where}`)
+  // Refuse an existing identity before dialling, and wait for the connection before enroll() takes
+  // the socket: a socket left without an 'error' listener while a file is checked turns a refused
+  // connection into an uncaught exception instead of this command's one-line error.
+  if (options.identityPath !== undefined && !options.overwrite) await assertCanCreate(options.identityPath)
   const socket = options.path !== undefined ? net.connect(options.path) : net.connect(options.port, host)
+  await new Promise<void>((resolve, reject) => {
+    const onAbort = (): void => { socket.destroy(); reject(new SecretChannelError(ErrorCodes.ABORTED, 'enrollment', 'stopped while connecting')) }
+    io.signal?.addEventListener('abort', onAbort, { once: true })
+    socket.once('connect', () => { io.signal?.removeEventListener('abort', onAbort); resolve() })
+    socket.once('error', (err) => {
+      io.signal?.removeEventListener('abort', onAbort)
+      reject(new SecretChannelError(ErrorCodes.TRANSPORT, 'enrollment', `cannot connect to ${where}: ${err.message}`, { cause: err }))
+    })
+  })
   const result = await enroll(socket, {
     code: options.code,
     serverPublicKey: options.serverPublicKey,
