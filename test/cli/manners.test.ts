@@ -41,6 +41,18 @@ test('id FILE reads FILE, not the default identity', async (t) => {
   ids.cleanup()
 })
 
+test('enroll reports an unreachable server in one line of its own, and refuses an existing identity before dialling', async (t) => {
+  const ids = tempIdentities(['existing'])
+  const nowhere = join(ids.dir, 'no-such.sock')
+  const unreachable = await runCli(['enroll', nowhere, '--code', 'abc', '--keys', join(ids.dir, 'new.json')])
+  t.equal(unreachable.code, 1, 'exit 1')
+  t.match(unreachable.stderr, /^connecting to .*\nsecret-channel enroll: .*ENOENT.*\n$/, `one line naming the command: ${JSON.stringify(unreachable.stderr)}`)
+  const existing = await runCli(['enroll', nowhere, '--code', 'abc', '--keys', ids.file.existing!])
+  t.equal(existing.code, 1)
+  t.match(existing.stderr, /^connecting to .*\nsecret-channel enroll: enrollment: .*already exists; refusing to overwrite an identity\n$/, 'the existing identity is the reason, whatever the network does')
+  ids.cleanup()
+})
+
 test('listen without a port says so plainly', async (t) => {
   const ids = tempIdentities(['server'])
   const run = await runCli(['listen', '--keys', ids.file.server!])
@@ -59,6 +71,23 @@ async function freePort(): Promise<number> {
   await closeServer(server)
   return port
 }
+
+test('accounts-login takes the server as HOST:PORT, like connect', async (t) => {
+  const ids = tempIdentities(['bot'])
+  const closed = createTcpServer()
+  const port = await listenLocal(closed)
+  await closeServer(closed) // nothing listens there now
+  const id = formatId(ids.keys.bot!.publicKey)
+  const missing = await runCli(['accounts-login', '--server-id', id, '--keys', ids.file.bot!])
+  t.equal(missing.code, 2, 'no address: a usage error')
+  t.match(missing.stderr, /missing HOST:PORT/)
+  const refused = await runCli(['accounts-login', `127.0.0.1:${port}`, '--server-id', id, '--keys', ids.file.bot!])
+  t.equal(refused.code, 1, 'the positional address is used: the connection is refused')
+  t.match(refused.stderr, /ECONNREFUSED|refused/i, refused.stderr.trim())
+  const twice = await runCli(['accounts-login', `127.0.0.1:${port}`, '--server', `127.0.0.1:${port}`, '--server-id', id, '--keys', ids.file.bot!])
+  t.equal(twice.code, 2, 'the address given twice is a usage error')
+  ids.cleanup()
+})
 
 test('one vocabulary: listen HOST:PORT, --key for --keys; -v prints the transfer figures at the end', async (t) => {
   const ids = tempIdentities(['server', 'client'])

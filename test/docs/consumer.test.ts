@@ -13,7 +13,8 @@
  * use without defining (keyPair, appKey, socket, …) are declared in {@link PRELUDE}.
  */
 import test from 'tape'
-import { execFileSync, spawnSync } from 'node:child_process'
+import { execFileSync, spawn, spawnSync } from 'node:child_process'
+import { once } from 'node:events'
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -125,13 +126,22 @@ function run(command: string, args: string[], cwd: string): { status: number | n
   return { status: result.status, out: `${result.stdout ?? ''}${result.stderr ?? ''}` }
 }
 
-function compile(t: test.Test, dir: string, label: string): void {
-  for (const [resolution, module] of [['node16', 'node16'], ['bundler', 'esnext']]) {
-    writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({
+/** Compiles the consumer project under both module resolutions, the two tsc runs side by side. */
+async function compile(t: test.Test, dir: string, label: string): Promise<void> {
+  const runs = [['node16', 'node16'], ['bundler', 'esnext']].map(async ([resolution, module]) => {
+    const config = `tsconfig.${resolution}.json`
+    writeFileSync(join(dir, config), JSON.stringify({
       compilerOptions: { strict: true, noEmit: true, target: 'ES2022', module, moduleResolution: resolution, types: ['node'], allowJs: true, checkJs: true, skipLibCheck: false },
       include: ['*.ts', '*.js']
     }))
-    const { status, out } = run(process.execPath, [tsc, '-p', 'tsconfig.json'], dir)
+    const out: string[] = []
+    const child = spawn(process.execPath, [tsc, '-p', config], { cwd: dir })
+    child.stdout.on('data', (d: Buffer) => out.push(String(d)))
+    child.stderr.on('data', (d: Buffer) => out.push(String(d)))
+    const [status] = await once(child, 'close') as [number | null]
+    return { resolution, status, out: out.join('') }
+  })
+  for (const { resolution, status, out } of await Promise.all(runs)) {
     t.equal(status, 0, `${label}, moduleResolution ${resolution}: compiles${status === 0 ? '' : `\n${out}`}`)
   }
 }
@@ -191,11 +201,11 @@ test('the packed package installs lean and type-checks for a strict consumer, do
     t.ok(count >= 10, `${count} code blocks from README.md and docs/*.md`)
 
     rmSync(join(dir, 'node_modules', 'sodium-native'), { recursive: true, force: true })
-    compile(t, dir, 'without the optional packages')
+    await compile(t, dir, 'without the optional packages')
     for (const name of ['better-sqlite3', 'sodium-native', join('@types', 'better-sqlite3')]) {
       symlinkSync(join(root, 'node_modules', name), join(dir, 'node_modules', name))
     }
-    compile(t, dir, 'with better-sqlite3, its types and sodium-native')
+    await compile(t, dir, 'with better-sqlite3, its types and sodium-native')
     execFileSync(process.execPath, ['-e', 'import("secret-channel").then((m) => { if (typeof m.connect !== "function") process.exit(1) })'], { cwd: dir })
     t.pass('the installed package imports')
   } finally {

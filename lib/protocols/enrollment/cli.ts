@@ -175,11 +175,22 @@ export interface EnrollCommandOptions {
  */
 export async function runEnroll(options: EnrollCommandOptions, io: EnrollCommandIO = processIO): Promise<number> {
   const host = options.host ?? '127.0.0.1'
-  io.status(`connecting to ${options.path ?? `${host}:${options.port}`}`)
-  // Refuse before dialing: an existing identity is never replaced, so the answer must not depend
-  // on whether the server happens to be reachable (it raced the connection's outcome before).
-  if (!options.overwrite) await assertCanCreate(options.identityPath)
+  const where = options.path ?? `${host}:${options.port}`
+  io.status(`connecting to ${where}`)
+  // Refuse an existing identity before dialling, and wait for the connection before enroll() takes
+  // the socket: a socket left without an 'error' listener while a file is checked turns a refused
+  // connection into an uncaught exception instead of this command's one-line error.
+  if (options.identityPath !== undefined && !options.overwrite) await assertCanCreate(options.identityPath)
   const socket = options.path !== undefined ? net.connect(options.path) : net.connect(options.port, host)
+  await new Promise<void>((resolve, reject) => {
+    const onAbort = (): void => { socket.destroy(); reject(new SecretChannelError(ErrorCodes.ABORTED, 'enrollment', 'stopped while connecting')) }
+    io.signal?.addEventListener('abort', onAbort, { once: true })
+    socket.once('connect', () => { io.signal?.removeEventListener('abort', onAbort); resolve() })
+    socket.once('error', (err) => {
+      io.signal?.removeEventListener('abort', onAbort)
+      reject(new SecretChannelError(ErrorCodes.TRANSPORT, 'enrollment', `cannot connect to ${where}: ${err.message}`, { cause: err }))
+    })
+  })
   const result = await enroll(socket, {
     code: options.code,
     serverPublicKey: options.serverPublicKey,

@@ -138,16 +138,17 @@ ${SERVERS}`,
 export const loginCommand: CliCommand = {
   name: 'accounts-login',
   summary: 'log in to a flat-protocol server; stdin → session → stdout',
-  usage: `Usage: secret-channel accounts-login --server HOST:PORT --server-id ID (--user NAME | --keys FILE) [--max-packet N]
+  usage: `Usage: secret-channel accounts-login HOST:PORT --server-id ID (--user NAME | --keys FILE) [--max-packet N]
 
 Interactive (--user): the server sends the password-sealed key, unlocked here
 with the password. Non-interactive (--keys): the identity file's key is used
 directly; the server never holds it. Standard input is sent on the session;
-what the server sends is written to standard output.
+what the server sends is written to standard output. HOST:PORT is the
+flat-protocol server (also accepted as --server HOST:PORT).
 
 Options:
-  -s, --server HOST:PORT  the flat-protocol server
-      --server-id ID      its public id (@<base64>.ed25519)
+  -s, --server HOST:PORT  the server's address, as an option
+      --server-id ID      the server's public id (@<base64>.ed25519)
   -u, --user NAME         log in as this account (interactive)
   -k, --keys FILE         log in with this identity file (non-interactive)
       --max-packet N      our MAX-PACKET
@@ -156,7 +157,10 @@ Options:
   -h, --help              show this help`,
   options: { server: { type: 'string', short: 's' }, 'server-id': { type: 'string' }, user: { type: 'string', short: 'u' }, keys: { type: 'string', short: 'k', aliases: ['key'] }, 'max-packet': { type: 'string' }, 'password-env': { type: 'string' } },
   async run(args, io) {
-    const at = endpoint(need(args, 'server'), need(args, 'server-id'))
+    const address = args.positionals[0] ?? opt(args, 'server')
+    if (address === undefined) throw usage('missing HOST:PORT, the flat-protocol server')
+    if (args.positionals.length > 1 || (args.positionals[0] !== undefined && opt(args, 'server') !== undefined)) throw usage('give the server\'s address once: HOST:PORT')
+    const at = endpoint(address, need(args, 'server-id'))
     const user = opt(args, 'user')
     const keyFile = opt(args, 'keys')
     if ((user === undefined) === (keyFile === undefined)) throw usage('give exactly one of --user (interactive) and --keys (non-interactive)')
