@@ -26,6 +26,10 @@ export { getCryptoBackend, useCryptoBackend, createCryptoBackend, type CryptoBac
 // transports: TCP / Unix-socket server and client (lib/net)
 export { createServer, connect, SecretServer, addSocketShims, type ServerOptions, type ServerStream, type PeerAddress, type ConnectOptions, type ClientStream, type SocketLike, type ChannelOptions } from './net/index.js'
 
+// transports: WebSocket (browser or `ws`) and WHATWG stream pairs as raw duplexes; a WebSocket server (Node, `ws`)
+export { fromWebSocket, WebSocketDuplex, fromWebStreams, WebStreamDuplex, type WebSocketLike, type WebSocketDuplexOptions, type WebStreamPair } from './transports/index.js'
+export { createWebSocketServer, SecretWebSocketServer, type WebSocketServerOptions, type WebSocketServerStream } from './transports/websocket-server.js'
+
 // accounts (seeds 001 and 003): key server, identity server, flat login protocol
 export * as accounts from './protocols/accounts/index.js'
 export { FlatStream, IdentityServer, KeyServer } from './protocols/accounts/index.js'
