@@ -8,7 +8,6 @@ import { xsalsa20 } from '@noble/ciphers/salsa.js'
 import { poly1305 } from '@noble/ciphers/_poly1305.js'
 import { sha256, sha512 } from '@noble/hashes/sha2.js'
 import { hmac } from '@noble/hashes/hmac.js'
-import { randomBytes as nodeRandomBytes } from 'node:crypto'
 import type { CryptoBackend, SignKeyPair } from './backend.js'
 import { constantTimeEqual, hasSmallOrderEdwardsEncoding, isAllZero, isCanonicalEdwardsEncoding, passesSignaturePrechecks, wipe, curveScalarFromSeedHash } from './policy.js'
 
@@ -18,6 +17,16 @@ function numberFromLittleEndian(bytes: Uint8Array): bigint {
   let n = 0n
   for (let i = bytes.length - 1; i >= 0; i--) n = (n << 8n) | BigInt(bytes[i]!)
   return n
+}
+
+/**
+ * `length` bytes from the platform's CSPRNG (Web Crypto's `getRandomValues`, in Node too), at most
+ * 65,536 bytes per call as the Web Crypto API requires.
+ */
+export function webRandomBytes(length: number): Uint8Array {
+  const out = new Uint8Array(length)
+  for (let at = 0; at < length; at += 65536) globalThis.crypto.getRandomValues(out.subarray(at, Math.min(length, at + 65536)))
+  return out
 }
 
 /** Inputs up to this size go through the backend's reusable scratch buffer; larger ones get their own. */
@@ -48,7 +57,7 @@ export function createNobleBackend(): CryptoBackend {
   const backend: CryptoBackend = {
     name: 'noble',
 
-    randomBytes: (length) => new Uint8Array(nodeRandomBytes(length)),
+    randomBytes: webRandomBytes,
 
     sha256: (data) => sha256(data),
 
