@@ -33,9 +33,74 @@ interface SodiumWrappers {
   crypto_scalarmult(secretKey: Uint8Array, publicKey: Uint8Array): Uint8Array
   crypto_secretbox_detached(message: Uint8Array, nonce: Uint8Array, key: Uint8Array): { mac: Uint8Array; cipher: Uint8Array }
   crypto_secretbox_open_detached(cipher: Uint8Array, mac: Uint8Array, nonce: Uint8Array, key: Uint8Array): Uint8Array
+  /** The Emscripten module underneath (exported by libsodium-wrappers 0.8). */
+  libsodium?: SodiumModule
+}
+
+/**
+ * The raw Emscripten exports the data path calls. 64-bit lengths are passed as two 32-bit halves
+ * (low, high), as the wrappers themselves do.
+ */
+interface SodiumModule {
+  HEAPU8: Uint8Array
+  _malloc(size: number): number
+  _crypto_secretbox_detached(c: number, mac: number, m: number, lenLow: number, lenHigh: number, n: number, k: number): number
+  _crypto_secretbox_open_detached(m: number, c: number, mac: number, lenLow: number, lenHigh: number, n: number, k: number): number
+}
+
+/** Bodies up to this size go through one fixed region of the WASM heap (box-stream bodies are <= 4096). */
+const HEAP_DATA_BYTES = 64 * 1024
+
+/**
+ * The data path without the wrappers' per-call cost (argument checks, two mallocs and frees, an
+ * output copy): key, nonce, tag and data are copied into one region of the WASM heap allocated
+ * once, and libsodium works in place there.
+ * ```
+ * region: [ key (32) | nonce (24) | tag (16) | data (up to 64 KiB) ]
+ * ```
+ * The key is wiped from the heap after every call. Returns null when the module does not expose
+ * what is needed (the wrappers' API is used instead).
+ */
+function heapSecretbox(mod: SodiumModule | undefined): Pick<CryptoBackend, 'secretboxSealDetached' | 'secretboxOpenDetached'> | null {
+  if (!mod || typeof mod._malloc !== 'function' || typeof mod._crypto_secretbox_detached !== 'function' || typeof mod._crypto_secretbox_open_detached !== 'function') return null
+  const base = mod._malloc(32 + 24 + 16 + HEAP_DATA_BYTES)
+  if (!base) return null
+  const k = base
+  const n = base + 32
+  const mac = base + 56
+  const m = base + 72
+  return {
+    secretboxSealDetached(data, tag, nonce, key) {
+      if (key.length !== 32 || nonce.length !== 24 || tag.length !== 16) throw new Error('secretbox: key 32, nonce 24 and tag 16 bytes')
+      // HEAPU8 is re-read on every call: the view is replaced whenever WASM memory grows.
+      const heap = mod.HEAPU8
+      heap.set(key, k)
+      heap.set(nonce, n)
+      heap.set(data, m)
+      mod._crypto_secretbox_detached(m, mac, m, data.length, 0, n, k)
+      heap.fill(0, k, k + 32)
+      data.set(heap.subarray(m, m + data.length))
+      tag.set(heap.subarray(mac, mac + 16))
+    },
+    secretboxOpenDetached(out, cipher, tag, nonce, key) {
+      if (tag.length !== 16 || key.length !== 32 || nonce.length !== 24 || out.length !== cipher.length) return false
+      const heap = mod.HEAPU8
+      heap.set(key, k)
+      heap.set(nonce, n)
+      heap.set(tag, mac)
+      heap.set(cipher, m)
+      const ok = mod._crypto_secretbox_open_detached(m, m, mac, cipher.length, 0, n, k) === 0
+      heap.fill(0, k, k + 32)
+      if (ok) out.set(heap.subarray(m, m + cipher.length))
+      heap.fill(0, m, m + cipher.length)
+      return ok
+    }
+  }
 }
 
 let sodium: SodiumWrappers | null = null
+/** The heap-region data path, set up once per process (see {@link heapSecretbox}). */
+let heapBox: ReturnType<typeof heapSecretbox> | undefined
 let loading: Promise<SodiumWrappers> | null = null
 
 /**
@@ -70,6 +135,8 @@ export async function loadWasmBackend(): Promise<CryptoBackend> {
 export function createWasmBackend(): CryptoBackend {
   const lib = sodium
   if (!lib) throw new Error('the wasm backend needs `await cryptoReady(\'wasm\')` first')
+
+  const heap = heapBox ??= heapSecretbox(lib.libsodium) ?? undefined
 
   const backend: CryptoBackend = {
     name: 'wasm',
@@ -126,6 +193,7 @@ export function createWasmBackend(): CryptoBackend {
     },
 
     secretboxSealDetached(data, tag, nonce, key) {
+      if (heap && data.length <= HEAP_DATA_BYTES) return heap.secretboxSealDetached(data, tag, nonce, key)
       // The wrappers copy in and out of the WASM heap; the result goes back where the data lay.
       const { cipher, mac } = lib.crypto_secretbox_detached(data, nonce, key)
       data.set(cipher)
@@ -134,6 +202,7 @@ export function createWasmBackend(): CryptoBackend {
 
     secretboxOpenDetached(out, cipher, tag, nonce, key) {
       if (tag.length !== 16 || out.length !== cipher.length) return false
+      if (heap && cipher.length <= HEAP_DATA_BYTES) return heap.secretboxOpenDetached(out, cipher, tag, nonce, key)
       let plain: Uint8Array
       try {
         plain = lib.crypto_secretbox_open_detached(cipher, tag, nonce, key)

@@ -31,7 +31,8 @@ try { out.ready = (await m.cryptoReady()).name } catch (err) { out.readyError = 
 out.availableAfterReady = m.availableCryptoBackends()
 console.log(JSON.stringify(out))`
     const run = spawnSync(process.execPath, [...(blockSodium ? ['-r', preload] : []), '--input-type=module', '-e', script], {
-      env: { ...process.env, SECRET_CHANNEL_CRYPTO: '', ...env },
+      // No test-runner preload (NODE_OPTIONS): each probe starts as a fresh application would.
+      env: { ...process.env, SECRET_CHANNEL_CRYPTO: '', NODE_OPTIONS: '', ...env },
       encoding: 'utf8'
     })
     let out: any = null
