@@ -182,3 +182,21 @@ test('backpressure: a reader that stops reading stops the writer (ws pause, buff
   await back
   await closeWs(server)
 })
+
+test('handshakeTimeout and idleTimeout apply to WebSocket channels', async (t) => {
+  const serverKeys = generateKeyPair()
+  const server = createWebSocketServer({ keyPair: serverKeys, appKey, port: 0, host: '127.0.0.1', handshakeTimeout: 300, idleTimeout: 300 })
+  const url = await listening(server)
+  const failed = once(server, 'handshakeError') as Promise<[SecretChannelError]>
+  const silent = new WebSocket(url) // connects, never says hello
+  const [timeout] = await failed
+  t.equal(timeout.code, ErrorCodes.HANDSHAKE_TIMEOUT, 'a silent client: handshakeError ERR_HANDSHAKE_TIMEOUT')
+  silent.terminate()
+  const accepted = once(server, 'connection') as Promise<[SecretStream]>
+  const client = dial(url, generateKeyPair(), serverKeys.publicKey)
+  client.on('error', () => {})
+  const [stream] = await accepted
+  const idle = await new Promise<SecretChannelError>((resolve) => stream.once('error', (e) => resolve(e as SecretChannelError)))
+  t.equal(idle.code, ErrorCodes.IDLE_TIMEOUT, 'an open channel without traffic: ERR_IDLE_TIMEOUT')
+  await closeWs(server)
+})
