@@ -24,3 +24,13 @@ export function allocPlatformBytes(size: number): Buffer {
 export function utf8PlatformBytes(text: string): Buffer {
   return new TextEncoder().encode(text) as Buffer
 }
+
+/** `size` zeroed bytes (for slabs the caller carves up). */
+export function allocPlatformBytesSlow(size: number): Buffer {
+  return new Uint8Array(size) as Buffer
+}
+
+/** A view of `length` bytes of `buffer` from `offset` (no copy). */
+export function platformView(buffer: ArrayBuffer, offset: number, length: number): Buffer {
+  return new Uint8Array(buffer, offset, length) as Buffer
+}

@@ -25,3 +25,13 @@ export function allocPlatformBytes(size: number): Buffer {
 export function utf8PlatformBytes(text: string): Buffer {
   return Buffer.from(text)
 }
+
+/** `size` uninitialised bytes outside Node's pool (for slabs the caller carves up). */
+export function allocPlatformBytesSlow(size: number): Buffer {
+  return Buffer.allocUnsafeSlow(size)
+}
+
+/** A `Buffer` view of `length` bytes of `buffer` from `offset` (no copy). */
+export function platformView(buffer: ArrayBuffer, offset: number, length: number): Buffer {
+  return Buffer.from(buffer, offset, length)
+}
