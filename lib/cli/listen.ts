@@ -43,6 +43,8 @@ Options:
       --allow-any    with --exec, accept any client that knows the app key and our id
   -e, --exec CMD     run CMD per connection (requires --allow, --allow-enrolled or --allow-any)
   -t, --timeout MS   drop clients whose handshake takes longer (default 10000)
+      --idle-timeout MS
+                     drop a connection that stays silent this long (default: never)
   -q, --quiet        no status lines on stderr
   -h, --help         show this help`,
   options: {
@@ -55,6 +57,7 @@ Options:
     'allow-any': { type: 'boolean' },
     exec: { type: 'string', short: 'e' },
     timeout: { type: 'string', short: 't' },
+    'idle-timeout': { type: 'string' },
     quiet: { type: 'boolean', short: 'q' }
   },
   async run(args, io) {
@@ -70,6 +73,9 @@ Options:
     }
     const appKey = appKeyOption(args)
     const handshakeTimeout = timeoutOption(stringOption(args, 'timeout'))
+    const idleText = stringOption(args, 'idle-timeout')
+    if (idleText !== undefined && !/^\d+$/.test(idleText)) throw new UsageError('--idle-timeout must be a number of milliseconds')
+    const idleTimeout = idleText === undefined ? 0 : Number(idleText)
     const keyPair = await loadKeys(keysPath(args, io.env))
     const log = (line: string): void => { if (!flag(args, 'quiet')) io.stderr.write(line + '\n') }
 
@@ -89,7 +95,7 @@ Options:
       if (!device) log(`refusing ${formatId(key)}: ${notAllowed}`)
       return device
     }
-    const server = createServer({ keyPair, appKey, authorize, handshakeTimeout })
+    const server = createServer({ keyPair, appKey, authorize, handshakeTimeout, idleTimeout })
     server.on('handshakeError', (err, peer) => {
       const from = peer.remoteAddress !== undefined ? `${peer.remoteAddress}:${peer.remotePort}` : 'a client'
       io.stderr.write(`secret-channel listen: handshake with ${from} failed: ${err.message}\n`)

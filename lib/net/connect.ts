@@ -5,6 +5,7 @@
 import { connect as netConnect, type Socket } from 'node:net'
 import { ErrorCodes, SecretChannelError, isSecretChannelError } from '../errors.js'
 import { SecretStream } from '../streams/secret-stream.js'
+import { abortError } from '../streams/abort.js'
 import { checkChannelOptions, type ChannelOptions } from './options.js'
 import { addSocketShims, type SocketLike } from './socket-shim.js'
 
@@ -18,7 +19,7 @@ export interface ConnectOptions extends ChannelOptions {
   path?: string
   /** The server's 32-byte Ed25519 public key: SHS1 only connects to a peer you name in advance. */
   remotePublicKey: Uint8Array
-  /** Aborts the connection attempt (and, after it, the stream). */
+  /** Aborts the connection attempt (and, after it, the stream); the rejection's `name` is `'AbortError'`. */
   signal?: AbortSignal
 }
 
@@ -47,7 +48,7 @@ export function connect(options: ConnectOptions): Promise<ClientStream> {
     if (path === undefined && !(Number.isInteger(port) && (port as number) >= 0 && (port as number) <= 65535)) {
       throw new SecretChannelError(ErrorCodes.INVALID_ARGUMENT, 'connect', 'give a port (0–65535) or a path')
     }
-    if (signal?.aborted) throw new SecretChannelError(ErrorCodes.ABORTED, 'connect', 'aborted before connecting', { cause: signal.reason })
+    if (signal?.aborted) throw abortError('connect', signal, 'aborted before connecting')
     const target = path ?? `${host ?? 'localhost'}:${port}`
     const raw: Socket = path !== undefined
       ? netConnect({ path, allowHalfOpen: true })
@@ -68,7 +69,7 @@ export function connect(options: ConnectOptions): Promise<ClientStream> {
     const onSocketError = (err: NodeJS.ErrnoException): void => {
       fail(new SecretChannelError(ErrorCodes.TRANSPORT, 'connect', describeSocketError(err, target), { cause: err }))
     }
-    const onAbort = (): void => fail(new SecretChannelError(ErrorCodes.ABORTED, 'connect', 'aborted', { cause: signal?.reason }))
+    const onAbort = (): void => fail(abortError('connect', signal, 'aborted'))
     const cleanup = (): void => {
       raw.off('error', onSocketError)
       signal?.removeEventListener('abort', onAbort)
@@ -85,6 +86,7 @@ export function connect(options: ConnectOptions): Promise<ClientStream> {
         appKey: options.appKey,
         remotePublicKey: options.remotePublicKey,
         handshakeTimeout: options.handshakeTimeout,
+        idleTimeout: options.idleTimeout,
         signal
       })
     } catch (err) {

@@ -17,6 +17,11 @@ export interface ChannelOptions {
    * connect); default 10 000, 0 disables the deadline (not advisable on a server).
    */
   handshakeTimeout?: number
+  /**
+   * Destroy an open channel with `ERR_IDLE_TIMEOUT` after this many milliseconds without a byte
+   * received or sent; default 0 (off). On a server it drops authenticated clients that stay silent.
+   */
+  idleTimeout?: number
 }
 
 /** Throws `ERR_INVALID_ARGUMENT` (phase `phase`) when the shared options are malformed. */
@@ -31,5 +36,9 @@ export function checkChannelOptions(options: ChannelOptions | undefined, phase: 
   const t = options.handshakeTimeout
   if (t !== undefined && !(typeof t === 'number' && t >= 0 && Number.isFinite(t))) {
     throw new SecretChannelError(ErrorCodes.INVALID_ARGUMENT, phase, 'handshakeTimeout must be a number of milliseconds >= 0')
+  }
+  const idle = options.idleTimeout
+  if (idle !== undefined && !(typeof idle === 'number' && idle >= 0 && Number.isFinite(idle))) {
+    throw new SecretChannelError(ErrorCodes.INVALID_ARGUMENT, phase, 'idleTimeout must be a number of milliseconds >= 0')
   }
 }

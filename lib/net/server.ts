@@ -53,7 +53,7 @@ export class SecretServer extends Server {
   private readonly channel: ServerOptions
 
   /**
-   * @param options - key pair, app key, optional `authorize` and `handshakeTimeout`
+   * @param options - key pair, app key, optional `authorize`, `handshakeTimeout` and `idleTimeout`
    * @param onConnection - optional `'connection'` listener
    */
   constructor(options: ServerOptions, onConnection?: (stream: ServerStream) => void) {
@@ -91,7 +91,8 @@ export class SecretServer extends Server {
         keyPair: this.channel.keyPair,
         appKey: this.channel.appKey,
         authorize: this.channel.authorize,
-        handshakeTimeout: this.channel.handshakeTimeout
+        handshakeTimeout: this.channel.handshakeTimeout,
+        idleTimeout: this.channel.idleTimeout
       })
     } catch (err) {
       raw.destroy?.()

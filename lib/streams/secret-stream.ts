@@ -2,40 +2,43 @@
  * `SecretStream`: the secret handshake and box-stream over any duplex byte transport, as a streamx
  * `Duplex` that carries plaintext.
  *
- * This file is only an adapter. It owns the I/O, the timers and the buffering; every protocol
- * decision is made by the sans-I/O machines in `lib/handshake` and `lib/boxstream`.
+ * A thin composition: the {@link HandshakeDriver} decides every handshake step, the box-stream
+ * encoder and decoder frame the data, and the adapter base ({@link RawStreamAdapter}) owns the
+ * transport, the timers, the pending callbacks and the teardown.
  *
  * Lifecycle:
  * ```
  * constructed ── handshake (deadline, AbortSignal) ──> open: 'connect', `opened` resolves
  *      │                                                 │  end()  -> our goodbye
  *      └── any failure: destroy(typed error) <───────────┤  peer's goodbye -> readable ends
- *                                                        └─ both goodbyes -> transport ended, closed
+ *          (after the app read every authenticated byte) └─ both goodbyes -> transport ended, then destroyed after a grace
  * ```
  * @module
  */
-import { Duplex, type DuplexEvents } from 'streamx'
-import { ClientHandshake } from '../handshake/client.js'
-import { ServerHandshake } from '../handshake/server.js'
-import { Phase } from '../handshake/layout.js'
-import type { SessionKeys } from '../handshake/session.js'
+import type { DuplexEvents } from 'streamx'
+import { HandshakeDriver, Phase, type DriverOutput, type SessionKeys } from '../handshake/index.js'
 import { BoxDecoder } from '../boxstream/decoder.js'
 import { BoxEncoder } from '../boxstream/encoder.js'
 import { encodedLength } from '../boxstream/layout.js'
 import { allocBuffer } from '../boxstream/slab.js'
-import { iterateUntilEnd } from './iterate-until-end.js'
-import { ChunkQueue } from './chunk-queue.js'
 import { ErrorCodes, SecretChannelError } from '../errors.js'
 import { assertKeyPair, formatId, type KeyPair } from '../keys.js'
 import type { CryptoBackend } from '../crypto/backend.js'
 import { getCryptoBackend } from '../crypto/index.js'
 import { wipe } from '../crypto/policy.js'
+import { checkMilliseconds } from './channel-duplex.js'
+import { RawStreamAdapter, type RawStream } from './raw-adapter.js'
+
+export type { RawStream } from './raw-adapter.js'
 
 /** The default whole-handshake deadline, in milliseconds. */
 export const DEFAULT_HANDSHAKE_TIMEOUT = 10_000
 
-/** Most bytes a peer may send us before the handshake is over (the largest message is 112 bytes). */
-const MAX_HANDSHAKE_BUFFER = 64 * 1024
+/**
+ * Largest transport write while flushing a backlog: a writer that ignores backpressure never makes
+ * us hold one giant wire buffer next to its plaintext.
+ */
+const MAX_TRANSPORT_WRITE = 1024 * 1024
 
 /**
  * Decides whether a client may connect. Receives the client's proven long-term public key.
@@ -43,19 +46,6 @@ const MAX_HANDSHAKE_BUFFER = 64 * 1024
  * value / throw to refuse; the server then hangs up without ever proving who it is.
  */
 export type Authorize = (remotePublicKey: Buffer) => unknown
-
-/** The duplex byte transport under a {@link SecretStream}: a `net.Socket`, a pipe, any Node or streamx duplex. */
-export interface RawStream {
-  write(data: Uint8Array): boolean
-  end(...args: any[]): unknown
-  destroy(err?: Error): unknown
-  on(event: string, listener: (...args: any[]) => void): unknown
-  removeListener(event: string, listener: (...args: any[]) => void): unknown
-  pause?(): unknown
-  resume?(): unknown
-  destroyed?: boolean
-  writableEnded?: boolean
-}
 
 /** Options for {@link SecretStream}. */
 export interface SecretStreamOptions {
@@ -71,7 +61,7 @@ export interface SecretStreamOptions {
   authorize?: Authorize
   /** Whole-handshake deadline in milliseconds (default {@link DEFAULT_HANDSHAKE_TIMEOUT}; 0 disables it). */
   handshakeTimeout?: number
-  /** Aborts the handshake, or destroys the open channel, when it fires. */
+  /** Aborts the handshake, or destroys the open channel, when it fires (the error's `name` is `'AbortError'`). */
   signal?: AbortSignal
   /**
    * Open channel only: destroy it with `ERR_IDLE_TIMEOUT` after this many milliseconds without a
@@ -86,17 +76,9 @@ export interface SecretStreamOptions {
   ephemeralSecretKey?: Uint8Array
 }
 
-type Handshake = ClientHandshake | ServerHandshake
-
 function toBuffer(bytes: Uint8Array): Buffer {
   return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
 }
-
-function mapWritable(data: unknown): unknown {
-  return typeof data === 'string' ? Buffer.from(data) : data
-}
-
-const noop = (): void => {}
 
 /** The events of a {@link SecretStream}: streamx's, with plaintext typed, plus `'connect'`. */
 export interface SecretStreamEvents extends DuplexEvents {
@@ -118,9 +100,7 @@ export interface SecretStreamEvents extends DuplexEvents {
  * channel.end() // sends the goodbye
  * ```
  */
-export class SecretStream extends Duplex<SecretStreamEvents> {
-  /** The transport underneath. */
-  readonly rawStream: RawStream
+export class SecretStream extends RawStreamAdapter<SecretStreamEvents> {
   /** True on the dialing side. */
   readonly isInitiator: boolean
   /** Our long-term public key. */
@@ -129,54 +109,16 @@ export class SecretStream extends Duplex<SecretStreamEvents> {
   remotePublicKey: Buffer | null
   /** Server only: what `authorize` returned for this client. */
   auth: unknown = undefined
-  /** Resolves when the handshake succeeded; rejects with the typed error when it failed. */
-  readonly opened: Promise<void>
   /** Milliseconds the handshake took, once open. */
   handshakeDuration = 0
 
   private readonly crypto: CryptoBackend
-  private handshake: Handshake | null
+  private driver: HandshakeDriver | null
   private readonly authorize: Authorize | undefined
   private encoder: BoxEncoder | null = null
   private decoder: BoxDecoder | null = null
-  /** Handshake bytes received but not yet consumed. */
-  private readonly pendingInput = new ChunkQueue()
-  private authorizing = false
-  private handshakeTimer: ReturnType<typeof setTimeout> | null = null
-  private readonly idleTimeout: number
-  private idleTimer: ReturnType<typeof setTimeout> | null = null
-  private endCalled = false
-  private destroyedByOwner = false
-  private readonly signal: AbortSignal | undefined
-  private openCallback: ((err: Error | null) => void) | null = null
-  private drainCallback: ((err: Error | null) => void) | null = null
-  private resolveOpened: () => void = noop
-  private rejectOpened: (err: Error) => void = noop
-  private isOpen = false
   private sentGoodbye = false
-  private rawEnded = false
-  private rawFinished = false
   private readonly startedAt = Date.now()
-
-  private readonly onRawData = (chunk: Uint8Array | string): void => this.receive(typeof chunk === 'string' ? Buffer.from(chunk) : toBuffer(chunk))
-  private readonly onRawEnd = (): void => this.receiveEnd()
-  private readonly onRawError = (err: Error): void => {
-    this.destroy(new SecretChannelError(ErrorCodes.TRANSPORT, this.phaseName(), `the transport failed: ${err?.message ?? err}`, { cause: err }))
-  }
-  private readonly onRawClose = (): void => {
-    if (this.destroying) return
-    if (this.decoder?.ended && (this.sentGoodbye || this.rawEnded)) return
-    this.destroy(this.truncation('the transport closed'))
-  }
-  private readonly onRawDrain = (): void => {
-    const cb = this.drainCallback
-    this.drainCallback = null
-    if (cb) cb(null)
-  }
-  private readonly onAbort = (): void => {
-    const reason = this.signal?.reason
-    this.destroy(new SecretChannelError(ErrorCodes.ABORTED, this.phaseName(), 'aborted by the AbortSignal', { cause: reason }))
-  }
 
   /**
    * @param rawStream - the transport; for `net.Socket`s, create them with `allowHalfOpen: true`
@@ -186,10 +128,9 @@ export class SecretStream extends Duplex<SecretStreamEvents> {
    */
   constructor(rawStream: RawStream, options: SecretStreamOptions) {
     const opts = options ?? ({} as SecretStreamOptions)
-    super({ eagerOpen: true, mapWritable, highWaterMark: opts.highWaterMark } as any)
-    if (!rawStream || typeof rawStream.write !== 'function' || typeof rawStream.on !== 'function') {
-      throw new SecretChannelError(ErrorCodes.INVALID_ARGUMENT, Phase.HANDSHAKE, 'rawStream must be a duplex stream')
-    }
+    const handshakeTimeout = checkMilliseconds(opts.handshakeTimeout ?? DEFAULT_HANDSHAKE_TIMEOUT, 'handshakeTimeout', Phase.HANDSHAKE)
+    const idleTimeout = checkMilliseconds(opts.idleTimeout, 'idleTimeout', Phase.HANDSHAKE)
+    super(rawStream, { highWaterMark: opts.highWaterMark, signal: opts.signal, openTimeout: handshakeTimeout, idleTimeout, trackWrites: true }, Phase.HANDSHAKE)
     if (typeof opts.isInitiator !== 'boolean') {
       throw new SecretChannelError(ErrorCodes.INVALID_ARGUMENT, Phase.HANDSHAKE, 'isInitiator must be true or false')
     }
@@ -197,349 +138,199 @@ export class SecretStream extends Duplex<SecretStreamEvents> {
     if (opts.authorize !== undefined && typeof opts.authorize !== 'function') {
       throw new SecretChannelError(ErrorCodes.INVALID_ARGUMENT, Phase.HANDSHAKE, 'authorize must be a function')
     }
-    const timeout = opts.handshakeTimeout ?? DEFAULT_HANDSHAKE_TIMEOUT
-    if (typeof timeout !== 'number' || !(timeout >= 0)) {
-      throw new SecretChannelError(ErrorCodes.INVALID_ARGUMENT, Phase.HANDSHAKE, 'handshakeTimeout must be a number of milliseconds >= 0')
+    if (opts.isInitiator && !(opts.remotePublicKey instanceof Uint8Array)) {
+      throw new SecretChannelError(ErrorCodes.INVALID_ARGUMENT, Phase.HANDSHAKE, 'the initiator must give remotePublicKey (the server key it dials)')
     }
-    const idle = opts.idleTimeout ?? 0
-    if (typeof idle !== 'number' || !(idle >= 0)) {
-      throw new SecretChannelError(ErrorCodes.INVALID_ARGUMENT, Phase.HANDSHAKE, 'idleTimeout must be a number of milliseconds >= 0')
-    }
-    this.idleTimeout = idle
-    this.rawStream = rawStream
     this.isInitiator = opts.isInitiator
     this.publicKey = toBuffer(keyPair.publicKey)
     this.crypto = opts.crypto ?? getCryptoBackend()
     this.authorize = opts.authorize
-    this.signal = opts.signal
-
-    if (opts.isInitiator) {
-      if (!(opts.remotePublicKey instanceof Uint8Array)) {
-        throw new SecretChannelError(ErrorCodes.INVALID_ARGUMENT, Phase.HANDSHAKE, 'the initiator must give remotePublicKey (the server key it dials)')
-      }
-      this.handshake = new ClientHandshake({ appKey: opts.appKey, keyPair, serverPublicKey: opts.remotePublicKey, crypto: this.crypto, ephemeralSecretKey: opts.ephemeralSecretKey })
-      this.remotePublicKey = Buffer.from(opts.remotePublicKey)
-    } else {
-      this.handshake = new ServerHandshake({ appKey: opts.appKey, keyPair, crypto: this.crypto, ephemeralSecretKey: opts.ephemeralSecretKey })
-      this.remotePublicKey = null
-    }
-
-    this.opened = new Promise<void>((resolve, reject) => {
-      this.resolveOpened = resolve
-      this.rejectOpened = reject
+    this.driver = new HandshakeDriver({
+      isInitiator: opts.isInitiator,
+      appKey: opts.appKey,
+      keyPair,
+      remotePublicKey: opts.remotePublicKey,
+      crypto: this.crypto,
+      ephemeralSecretKey: opts.ephemeralSecretKey
     })
-    // Nobody is obliged to await `opened`; a failure is also reported through 'error'.
-    this.opened.catch(noop)
-
-    rawStream.on('data', this.onRawData)
-    rawStream.on('end', this.onRawEnd)
-    rawStream.on('error', this.onRawError)
-    rawStream.on('close', this.onRawClose)
-    rawStream.on('drain', this.onRawDrain)
-
-    if (this.signal) {
-      if (this.signal.aborted) {
-        queueMicrotask(this.onAbort)
-        return
-      }
-      this.signal.addEventListener('abort', this.onAbort, { once: true })
-    }
-    if (timeout > 0) {
-      this.handshakeTimer = setTimeout(() => {
-        this.handshakeTimer = null
-        this.destroy(new SecretChannelError(ErrorCodes.HANDSHAKE_TIMEOUT, this.phaseName(), `the handshake did not finish within ${timeout} ms`))
-      }, timeout)
-    }
-    if (this.handshake instanceof ClientHandshake) this.sendRaw(this.handshake.createHello())
+    this.remotePublicKey = opts.isInitiator ? Buffer.from(opts.remotePublicKey!) : null
+    this.begin()
+    if (!this.destroying) this.apply(this.driver.start())
   }
 
   /**
-   * Ends our direction: queued writes go out, then the goodbye. Optional final data or a
-   * 'finish' callback, as on any writable.
-   */
-  override end(data?: Buffer | Uint8Array | string | (() => void)): this {
-    this.endCalled = true
-    return super.end(data)
-  }
-
-  /**
-   * Queues plaintext. Returns false when the caller should wait for 'drain'.
-   * @throws SecretChannelError `ERR_INVALID_STATE` after {@link end}: the bytes could never be
-   *   sent (streamx alone would drop them silently)
-   */
-  override write(data: Buffer | Uint8Array | string): boolean {
-    if (this.endCalled && !this.destroying) {
-      throw new SecretChannelError(ErrorCodes.INVALID_STATE, 'box-stream', 'write after end(): the goodbye is already queued')
-    }
-    return super.write(data)
-  }
-
-  /**
-   * Iterates the plaintext until the peer's goodbye. streamx's own iterator waits for 'close',
-   * which on a duplex only comes once our side has ended too; a channel must be readable to the
-   * end while we still write (an echo loop), so this one finishes on 'end'. Breaking out of the
-   * loop destroys the stream, as with Node streams.
-   */
-  override [Symbol.asyncIterator](): AsyncIterableIterator<Buffer> {
-    return iterateUntilEnd(this, () => new SecretChannelError(ErrorCodes.ABORTED, this.phaseName(), 'the stream was destroyed before the peer finished'))
-  }
-
-
-  /**
-   * Tears the channel down at once: no goodbye is sent, so the peer sees a truncation. With `err`,
-   * emits it as 'error'; without, just closes (and `opened`, if pending, rejects with `ERR_ABORTED`).
+   * Tears the channel down. Without an error it keeps socket manners: bytes already accepted by
+   * `write()` are encrypted and handed to the transport (and the goodbye, if `end()` was called)
+   * before it is closed; the peer sees a truncation unless the goodbye went out. With `err`, queued
+   * writes may be dropped and `err` is emitted as 'error'.
    */
   override destroy(err?: Error | null): void {
-    if (!err && !this.destroying) this.destroyedByOwner = true
     super.destroy(err ?? undefined)
   }
 
-  /** streamx: resolves once the handshake is over. */
-  override _open(cb: (err: Error | null) => void): void {
-    if (this.isOpen) cb(null)
-    else this.openCallback = cb
+  protected phaseName(): string {
+    if (this.isOpen) return 'box-stream'
+    return this.driver?.phase ?? Phase.HANDSHAKE
+  }
+
+  protected override writePhaseName(): string {
+    return 'box-stream'
   }
 
   /** streamx: the application wants more plaintext; let the transport flow again. */
   override _read(cb: (err: Error | null) => void): void {
-    this.rawStream.resume?.()
+    this.resumeRaw()
     cb(null)
   }
 
-  /** streamx: every queued write is framed into one buffer and handed to the transport at once. */
-  override _writev(batch: Buffer[], cb: (err: Error | null) => void): void {
+  /**
+   * streamx: queued writes are framed into wire buffers of at most 1 MiB each and handed to the
+   * transport; the callback waits for the transport's backpressure.
+   */
+  override _writev(batch: Uint8Array[], cb: (err: Error | null) => void): void {
+    this.takeUnsent(batch.length)
     const encoder = this.encoder
     if (!encoder) return cb(new SecretChannelError(ErrorCodes.INVALID_STATE, 'box-stream', 'write before the handshake finished'))
-    let total = 0
     for (const data of batch) {
       if (!(data instanceof Uint8Array)) return cb(new SecretChannelError(ErrorCodes.INVALID_ARGUMENT, 'box-stream', 'writes must be Buffers, Uint8Arrays or strings'))
-      total += encodedLength(data.length)
     }
-    if (total === 0) return cb(null)
-    const wire = allocBuffer(total)
-    let at = 0
-    for (const data of batch) at += encoder.encodeInto(data, wire, at)
-    if (this.sendRaw(wire)) cb(null)
-    else this.drainCallback = cb
+    let ok = true
+    for (const wire of frameBatches(encoder, batch)) ok = this.writeRaw(wire) && ok
+    if (ok) cb(null)
+    else this.writeRawThen(new Uint8Array(0), cb)
   }
 
   /** streamx: our side is done; send the goodbye. The transport ends once both sides said goodbye. */
   override _final(cb: (err: Error | null) => void): void {
-    if (this.encoder && !this.encoder.ended && this.rawWritable()) this.sendRaw(this.encoder.goodbye())
-    this.sentGoodbye = true
-    this.endRawIfDone()
+    this.sendGoodbye()
+    this.releaseIfDone()
     cb(null)
   }
 
-  /** streamx: release everything synchronously, before the final `_destroy`. */
-  override _predestroy(): void {
-    const err = this.destroyError()
-    this.clearHandshakeTimer()
-    this.clearIdleTimer()
-    this.signal?.removeEventListener('abort', this.onAbort)
-    if (this.handshake) {
-      this.handshake.destroy()
-      this.handshake = null
-    }
+  protected finishedCleanly(): boolean {
+    return this.sentGoodbye && this.decoder?.ended === true
+  }
+
+  protected override flushOnDestroy(): boolean {
+    const encoder = this.encoder
+    if (!encoder || encoder.ended) return false
+    const pending = this.unsentWrites().filter((w) => w.length > 0)
+    for (const wire of frameBatches(encoder, pending)) this.writeRaw(wire)
+    if (this.endCalled) this.sendGoodbye()
+    return pending.length > 0 || this.sentGoodbye
+  }
+
+  protected override onTeardown(err: Error, byOwner: boolean): void {
+    super.onTeardown(err, byOwner)
+    this.driver?.destroy()
+    this.driver = null
     this.encoder?.destroy()
     this.decoder?.destroy()
-    this.pendingInput.drain()
-    if (!this.isOpen) this.rejectOpened(err)
-    const open = this.openCallback
-    this.openCallback = null
-    if (open) open(err)
-    const drain = this.drainCallback
-    this.drainCallback = null
-    if (drain) drain(err)
   }
 
-  /** streamx: detach from the transport; tear it down unless both sides finished cleanly. */
-  override _destroy(cb: (err: Error | null) => void): void {
-    this._predestroy()
-    const raw = this.rawStream
-    raw.removeListener('data', this.onRawData)
-    raw.removeListener('end', this.onRawEnd)
-    raw.removeListener('close', this.onRawClose)
-    raw.removeListener('drain', this.onRawDrain)
-    raw.removeListener('error', this.onRawError)
-    // The transport may still report an error after we let go; never let that crash the process.
-    raw.on('error', noop)
-    const clean = this.sentGoodbye && this.decoder?.ended === true
-    if (clean) this.endRawIfDone()
-    else if (!raw.destroyed) raw.destroy()
-    cb(null)
-  }
-
-  private destroyError(): Error {
-    const state = (this as any)._readableState ?? (this as any)._writableState
-    const err = state?.error
-    // destroy() without an error: streamx records its own untyped StreamError; report ours instead.
-    if (this.destroyedByOwner || !(err instanceof Error)) return new SecretChannelError(ErrorCodes.ABORTED, this.phaseName(), 'the stream was destroyed')
-    return err
-  }
-
-  private phaseName(): string {
-    if (this.isOpen) return 'box-stream'
-    const hs = this.handshake
-    if (!hs) return Phase.HANDSHAKE
-    switch (hs.phase) {
-      case 'await-hello':
-        return hs instanceof ClientHandshake ? Phase.SERVER_HELLO : Phase.CLIENT_HELLO
-      case 'await-auth':
-        return Phase.CLIENT_AUTH
-      case 'authorize':
-        return Phase.CLIENT_AUTH
-      case 'await-accept':
-        return Phase.SERVER_ACCEPT
-      default:
-        return Phase.HANDSHAKE
-    }
-  }
-
-  /** Any traffic after the handshake postpones the idle deadline. */
-  private touch(): void {
-    this.idleTimer?.refresh()
-  }
-
-  private startIdleTimer(): void {
-    if (this.idleTimeout <= 0 || this.destroying) return
-    const ms = this.idleTimeout
-    this.idleTimer = setTimeout(() => {
-      this.idleTimer = null
-      this.destroy(new SecretChannelError(ErrorCodes.IDLE_TIMEOUT, 'box-stream', `no traffic for ${ms} ms`))
-    }, ms)
-  }
-
-  private clearIdleTimer(): void {
-    if (this.idleTimer) clearTimeout(this.idleTimer)
-    this.idleTimer = null
-  }
-
-  private clearHandshakeTimer(): void {
-    if (this.handshakeTimer) clearTimeout(this.handshakeTimer)
-    this.handshakeTimer = null
-  }
-
-  private rawWritable(): boolean {
-    return !this.rawStream.destroyed && !this.rawStream.writableEnded && !this.rawFinished
-  }
-
-  private sendRaw(bytes: Uint8Array): boolean {
-    this.touch()
-    return this.rawStream.write(toBuffer(bytes)) !== false
-  }
-
-  /** Ends the transport once both goodbyes are through, so a peer socket without half-open support never cuts us short. */
-  private endRawIfDone(): void {
-    if (this.sentGoodbye && this.decoder?.ended && !this.rawFinished) {
-      this.rawFinished = true
-      this.clearIdleTimer()
-      if (!this.rawStream.writableEnded && !this.rawStream.destroyed) this.rawStream.end()
-    }
-  }
-
-  private receive(chunk: Buffer): void {
-    if (this.destroying) return
-    this.touch()
+  protected receive(chunk: Buffer): void {
     if (this.decoder) return this.decode(chunk)
-    this.pendingInput.push(chunk)
-    if (this.pendingInput.length > MAX_HANDSHAKE_BUFFER) {
-      this.destroy(new SecretChannelError(ErrorCodes.PROTOCOL, this.phaseName(), 'the peer sent more data than the handshake allows'))
+    if (this.driver) this.apply(this.driver.feed(chunk))
+  }
+
+  protected receiveEnd(): void {
+    if (!this.isOpen) {
+      const err = this.driver?.hangUp({ kind: 'end' })
+      if (err) this.destroy(err)
       return
     }
-    this.advanceHandshake()
-  }
-
-  private advanceHandshake(): void {
+    const decoder = this.decoder!
+    if (decoder.ended) return
     try {
-      while (this.handshake && !this.authorizing && !this.destroying) {
-        const hs = this.handshake
-        const message = this.pendingInput.take(hs.expectedLength)
-        if (!message) return
-        if (hs instanceof ClientHandshake) {
-          if (hs.phase === 'await-hello') {
-            hs.receiveHello(message)
-            this.sendRaw(hs.createAuth())
-          } else {
-            this.complete(hs.receiveAccept(message))
-          }
-        } else if (hs.phase === 'await-hello') {
-          hs.receiveHello(message)
-          this.sendRaw(hs.createHello())
-        } else {
-          this.authorizeClient(hs, hs.receiveAuth(message))
-        }
-      }
+      decoder.end()
     } catch (err) {
-      this.destroy(err as Error)
+      this.failAfterRead(err as Error)
     }
   }
 
-  private authorizeClient(hs: ServerHandshake, clientKey: Uint8Array): void {
-    const remote = Buffer.from(clientKey)
-    if (!this.authorize) return this.accept(hs, true)
-    this.authorizing = true
-    const refuse = (cause?: unknown): void => {
-      if (this.destroying) return
-      if (hs.phase === 'authorize') hs.reject()
-      this.destroy(new SecretChannelError(ErrorCodes.UNAUTHORIZED, Phase.CLIENT_AUTH, `client ${formatId(remote)} is not authorized`, cause === undefined ? undefined : { cause }))
+  protected override transportFailed(err: Error): Error | null {
+    return this.isOpen ? null : this.driver?.hangUp({ kind: 'error', cause: err }) ?? null
+  }
+
+  protected override receiveClose(): void {
+    if (this.isOpen && this.decoder?.ended) return
+    if (!this.isOpen && this.driver?.state === 'authorize') {
+      // A transport that closed entirely while we decide: nothing can be sent any more.
+      this.destroy(new SecretChannelError(ErrorCodes.TRUNCATED, Phase.CLIENT_AUTH, 'the transport closed while we decided on the client'))
+      return
     }
+    this.receiveEnd()
+  }
+
+  private sendGoodbye(): void {
+    if (this.encoder && !this.encoder.ended) this.writeRaw(this.encoder.goodbye())
+    this.sentGoodbye = true
+  }
+
+  /** Both goodbyes are through: stop the idle timer and let the transport go (flush, end, grace, destroy). */
+  private releaseIfDone(): void {
+    if (this.finishedCleanly()) {
+      this.clearIdleTimer()
+      this.releaseGracefully()
+    }
+  }
+
+  /** Applies what the handshake driver decided: send, ask, finish or fail. */
+  private apply(out: DriverOutput): void {
+    for (const message of out.send) this.writeRaw(message)
+    if (out.error) return this.destroy(out.error)
+    if (out.authorize) return this.askAuthorize(out.authorize)
+    if (out.ready) this.complete(out.ready, out.rest)
+  }
+
+  private askAuthorize(clientKey: Uint8Array): void {
+    const remote = Buffer.from(clientKey)
+    if (!this.authorize) return this.decided(true, true)
+    const refuse = (cause?: unknown): void => this.decided(false, false, remote, cause)
     let verdict: unknown
     try {
       verdict = this.authorize(remote)
     } catch (err) {
       return refuse(err)
     }
-    const decide = (value: unknown): void => {
-      this.authorizing = false
-      if (this.destroying) return
-      if (!value) return refuse()
-      try {
-        this.accept(hs, value)
-        this.advanceHandshake()
-      } catch (err) {
-        this.destroy(err as Error)
-      }
-    }
     if (verdict && typeof (verdict as Promise<unknown>).then === 'function') {
-      ;(verdict as Promise<unknown>).then(decide, (err) => {
-        this.authorizing = false
-        refuse(err)
-      })
+      ;(verdict as Promise<unknown>).then((value) => (value ? this.decided(true, value) : refuse()), (err: unknown) => refuse(err ?? new Error('authorize rejected')))
+    } else if (verdict) {
+      this.decided(true, verdict)
     } else {
-      decide(verdict)
+      refuse()
     }
   }
 
-  private accept(hs: ServerHandshake, auth: unknown): void {
+  private decided(accept: boolean, auth: unknown, remote?: Buffer, cause?: unknown): void {
+    const driver = this.driver
+    if (this.destroying || !driver) return
+    if (!accept) {
+      driver.decide(false, cause)
+      this.destroy(new SecretChannelError(ErrorCodes.UNAUTHORIZED, Phase.CLIENT_AUTH, `client ${formatId(remote!)} is not authorized`, cause === undefined ? undefined : { cause }))
+      return
+    }
     this.auth = auth
-    const { message, session } = hs.createAccept()
-    this.sendRaw(message)
-    this.complete(session)
+    this.apply(driver.decide(true))
   }
 
-  private complete(session: SessionKeys): void {
+  private complete(session: SessionKeys, rest: Uint8Array[]): void {
     this.encoder = new BoxEncoder(session.encryptKey, session.encryptNonce, this.crypto)
     this.decoder = new BoxDecoder(session.decryptKey, session.decryptNonce, this.crypto)
     this.remotePublicKey = Buffer.from(session.remotePublicKey)
     wipe(session.encryptKey, session.decryptKey)
-    this.handshake = null
-    this.isOpen = true
+    this.driver = null
     this.handshakeDuration = Date.now() - this.startedAt
-    this.clearHandshakeTimer()
-    this.startIdleTimer()
-    const rest = this.pendingInput.drain()
-    this.resolveOpened()
-    const open = this.openCallback
-    this.openCallback = null
-    if (open) open(null)
+    this.markOpen()
     this.emit('connect')
-    for (const chunk of rest) this.decode(chunk)
-    if (this.rawEnded && !this.destroying) this.receiveEnd()
+    for (const chunk of rest) {
+      if (this.destroying || this.failing) return
+      this.decode(toBuffer(chunk))
+    }
   }
 
   private readonly onPlaintext = (plain: Buffer): void => {
-    if (!this.push(plain)) this.rawStream.pause?.()
+    if (!this.push(plain)) this.pauseRaw()
   }
 
   private decode(chunk: Buffer): void {
@@ -548,43 +339,48 @@ export class SecretStream extends Duplex<SecretStreamEvents> {
     try {
       decoder.pushCoalesced(chunk, this.onPlaintext)
     } catch (err) {
-      this.destroy(err as Error)
+      // Frames that authenticated before the failure were pushed; the app reads them first.
+      this.failAfterRead(err as Error)
       return
     }
     if (decoder.ended) {
       this.push(null)
-      this.endRawIfDone()
+      this.releaseIfDone()
     }
-  }
-
-  private truncation(what: string): SecretChannelError {
-    if (!this.isOpen) {
-      const hs = this.handshake
-      if (hs instanceof ClientHandshake && hs.phase === 'await-accept') {
-        return new SecretChannelError(ErrorCodes.UNAUTHORIZED, Phase.SERVER_ACCEPT, `${what} after we authenticated: the server refused us, or it does not hold the key we dialed (wrong number)`)
-      }
-      if (hs instanceof ClientHandshake && hs.phase === 'await-hello') {
-        return new SecretChannelError(ErrorCodes.TRUNCATED, Phase.SERVER_HELLO, `${what} before the server hello: the server may be on another network (wrong app key) or not speak SHS1`)
-      }
-      return new SecretChannelError(ErrorCodes.TRUNCATED, this.phaseName(), `${what} before the handshake finished`)
-    }
-    try {
-      this.decoder!.end()
-    } catch (err) {
-      return err as SecretChannelError
-    }
-    return new SecretChannelError(ErrorCodes.TRUNCATED, 'box-stream', `${what} before we finished sending`)
-  }
-
-  private receiveEnd(): void {
-    this.rawEnded = true
-    if (this.destroying) return
-    if (!this.isOpen) {
-      if (this.authorizing) return // the client may half-close while we decide; the outcome is ours
-      this.destroy(this.truncation('the transport ended'))
-      return
-    }
-    if (this.decoder!.ended) return
-    this.destroy(this.truncation('the transport ended'))
   }
 }
+
+/**
+ * Frames `writes` into wire buffers of at most {@link MAX_TRANSPORT_WRITE} bytes (a single write
+ * larger than that is split at a frame boundary), encrypting straight into each buffer.
+ */
+function frameBatches(encoder: BoxEncoder, writes: readonly Uint8Array[]): Uint8Array[] {
+  const out: Uint8Array[] = []
+  let group: Uint8Array[] = []
+  let size = 0
+  const flush = (): void => {
+    if (size === 0) return
+    const wire = allocBuffer(size)
+    let at = 0
+    for (const data of group) at += encoder.encodeInto(data, wire, at)
+    out.push(wire)
+    group = []
+    size = 0
+  }
+  for (const data of writes) {
+    // Split a huge write into pieces that each fit one transport write (a multiple of 4096 bytes).
+    for (let from = 0; from < data.length || (from === 0 && data.length === 0); from += MAX_PIECE) {
+      const piece = data.length > MAX_PIECE ? data.subarray(from, from + MAX_PIECE) : data
+      const bytes = encodedLength(piece.length)
+      if (size + bytes > MAX_TRANSPORT_WRITE) flush()
+      group.push(piece)
+      size += bytes
+      if (data.length <= MAX_PIECE) break
+    }
+  }
+  flush()
+  return out
+}
+
+/** Plaintext per piece of a split write: 248 frames, whose wire form stays under 1 MiB. */
+const MAX_PIECE = 248 * 4096

@@ -122,9 +122,10 @@ test('a peer destroyed in the first tick: it closes (destroy() alone is not an e
 })
 
 test('the server hangs up after each handshake step: the client gets the documented code for that phase', async (t) => {
-  // After msg1 the client waits for the server hello: ERR_TRUNCATED. After msg3 it waits for the
-  // acceptance, and a hang-up there is indistinguishable from a refusal: ERR_UNAUTHORIZED.
-  for (const [after, expected] of [[64, ErrorCodes.TRUNCATED], [64 + 112, ErrorCodes.UNAUTHORIZED]] as const) {
+  // After msg1 the client waits for the server hello, and a server hangs up there on a hello from
+  // another network: ERR_WRONG_APP_KEY. After msg3 it waits for the acceptance, and a hang-up there
+  // is indistinguishable from a refusal: ERR_UNAUTHORIZED (one decision, lib/handshake/driver.ts).
+  for (const [after, expected] of [[64, ErrorCodes.WRONG_APP_KEY], [64 + 112, ErrorCodes.UNAUTHORIZED]] as const) {
     const l = await listen((raw) => {
       const hs = new ServerHandshake({ appKey, keyPair: serverKeys })
       let buffered = Buffer.alloc(0)

@@ -47,7 +47,7 @@ for (const { name, side, target } of targets) {
       }
     }
     t.deepEqual(wrong.slice(0, 5), [], `all ${wire.length} cuts detected`)
-    const cutCodes = side === 'server' ? [ErrorCodes.TRUNCATED] : [ErrorCodes.TRUNCATED, ErrorCodes.UNAUTHORIZED]
+    const cutCodes = side === 'server' ? [ErrorCodes.TRUNCATED] : [ErrorCodes.TRUNCATED, ErrorCodes.WRONG_APP_KEY, ErrorCodes.UNAUTHORIZED]
     t.ok(Object.keys(codes).every((c) => cutCodes.includes(c as never)), `codes: ${JSON.stringify(codes)}`)
     await target.check({ ...session, chunks: [1], mutations: [] })
     t.pass('the whole session, even one byte at a time, ends cleanly')

@@ -4,14 +4,14 @@
  * streamx `Duplex` of plaintext once the agreement is done.
  * @module
  */
-import { Duplex, type DuplexEvents } from 'streamx'
+import type { DuplexEvents } from 'streamx'
 import { ErrorCodes, SecretChannelError } from '../../errors.js'
 import { KnownPeers } from './known-peers.js'
 import { NoticePhase } from './layout.js'
 import { NoticePeer, type NoticeOutput, type NoticePeerOptions } from './peer.js'
 import type { NoticeTransport } from './transport.js'
 import { retransmissionBudget } from './reliable.js'
-import { iterateUntilEnd } from '../../streams/iterate-until-end.js'
+import { ChannelDuplex } from '../../streams/channel-duplex.js'
 
 /** Options of a {@link NoticeChannel}: those of {@link NoticePeer} plus where known keys live. */
 export interface NoticeChannelOptions extends NoticePeerOptions {
@@ -71,12 +71,7 @@ const BACKLOG_LIMIT = 64
  * alice.write('hello')
  * ```
  */
-export class NoticeChannel extends Duplex<NoticeChannelEvents> {
-  /** Iterates the plaintext until the peer's clean end, even while our side still writes. */
-  override [Symbol.asyncIterator](): AsyncIterableIterator<Buffer> {
-    return iterateUntilEnd(this, () => new SecretChannelError(ErrorCodes.ABORTED, 'notice channel', 'the stream was destroyed before the peer finished'))
-  }
-
+export class NoticeChannel extends ChannelDuplex<NoticeChannelEvents> {
   /** The state machine (for inspection; drive it only through this channel). */
   readonly peer: NoticePeer
   private readonly transport: NoticeTransport
@@ -87,10 +82,6 @@ export class NoticeChannel extends Duplex<NoticeChannelEvents> {
   private timer: NodeJS.Timeout | null = null
   private readonly lingerMs: number
   private unsubscribe: Array<() => void> = []
-  private openCallback: ((err: Error | null) => void) | null = null
-  private writeCallback: ((err: Error | null) => void) | null = null
-  /** Held until our goodbye and everything before it are acknowledged. */
-  private finalCallback: ((err: Error | null) => void) | null = null
   private rekeyWaiters: Array<{ resolve: (sid: Uint8Array) => void; reject: (err: Error) => void }> = []
   private agreed: NoticeSecureInfo | null = null
   private remoteEnded = false
@@ -101,7 +92,7 @@ export class NoticeChannel extends Duplex<NoticeChannelEvents> {
    * @param options - see {@link NoticeChannelOptions}
    */
   constructor(transport: NoticeTransport, options: NoticeChannelOptions) {
-    super({ eagerOpen: true })
+    super({})
     if (!transport || typeof transport.send !== 'function' || typeof transport.onNotice !== 'function') {
       throw new SecretChannelError(ErrorCodes.INVALID_ARGUMENT, NoticePhase.NOTICE, 'transport must have send() and onNotice()')
     }
@@ -123,7 +114,12 @@ export class NoticeChannel extends Duplex<NoticeChannelEvents> {
     // transport close arriving in between must not be lost.
     this.unsubscribe.push(this.transport.onNotice((notice) => this.onNotice(notice)))
     if (this.transport.onClose) this.unsubscribe.push(this.transport.onClose((err) => this.onTransportClose(err)))
+    this.begin()
     this.apply(this.peer.start(this.clock()))
+  }
+
+  protected phaseName(): string {
+    return 'notice channel'
   }
 
   /** The peer's public key once known. */
@@ -168,16 +164,6 @@ export class NoticeChannel extends Duplex<NoticeChannelEvents> {
     })
   }
 
-  /** Ends our direction (after writing `data`, if given) with the authenticated goodbye. */
-  override end(data?: Uint8Array | string): this {
-    return data === undefined ? super.end(undefined) : super.end(data)
-  }
-
-  override _open(cb: (err: Error | null) => void): void {
-    if (this.agreed) cb(null)
-    else this.openCallback = cb
-  }
-
   override _read(cb: (err: Error | null) => void): void {
     cb(null)
   }
@@ -190,44 +176,38 @@ export class NoticeChannel extends Duplex<NoticeChannelEvents> {
       cb(err as Error)
       return
     }
-    if (this.peer.backlog > BACKLOG_LIMIT) this.writeCallback = cb
+    // Held until the backlog shrinks (backpressure).
+    if (this.peer.backlog > BACKLOG_LIMIT) this.holdWrite(cb)
     else cb(null)
   }
 
   override _final(cb: (err: Error | null) => void): void {
+    // Held until our goodbye and everything before it are acknowledged.
+    this.holdFinal(cb)
     try {
-      this.finalCallback = cb
       this.apply(this.peer.end(this.clock()))
     } catch (err) {
-      this.finalCallback = null
-      cb(err as Error)
+      this.releaseFinal(err as Error)
     }
   }
 
-  override _predestroy(): void {
-    // streamx waits for a pending _open, _write or _final before destroying: release them now.
+  protected onTeardown(): void {
+    // streamx waits for a pending _open, _write or _final before destroying: the base releases them.
     this.stopTimer()
-    if (!this.finishedSession) {
-      this.releaseCallbacks(this.peer.error ?? new SecretChannelError(ErrorCodes.ABORTED, NoticePhase.NOTICE, 'the channel was destroyed'))
-    }
   }
 
-  override _destroy(cb: (err: Error | null) => void): void {
+  /** The stream is done (destroyed, or both sides finished): settle the rekey waiters and the transport. */
+  protected override onRelease(): void {
     this.stopTimer()
     const err = this.peer.error ?? new SecretChannelError(ErrorCodes.ABORTED, NoticePhase.NOTICE, 'the channel was destroyed')
     for (const w of this.rekeyWaiters.splice(0)) w.reject(err)
-    if (this.finishedSession) {
-      cb(null) // finish() owns the linger and the transport
-      return
-    }
+    if (this.finishedSession) return // finish() owns the linger and the transport
     if (this.peer.stage !== 'failed') {
       for (const notice of this.peer.destroy().notices) this.safeSend(notice)
     } else {
       this.peer.destroy()
     }
-    this.releaseCallbacks(err)
     this.detach()
-    cb(null)
   }
 
   private onNotice(notice: Uint8Array): void {
@@ -290,9 +270,7 @@ export class NoticeChannel extends Duplex<NoticeChannelEvents> {
           }
           this.agreed = info
           this.emit('secure', info)
-          const cb = this.openCallback
-          this.openCallback = null
-          cb?.(null)
+          this.markOpen()
           break
         }
         case 'rekeyed':
@@ -314,16 +292,8 @@ export class NoticeChannel extends Duplex<NoticeChannelEvents> {
           return
       }
     }
-    if (this.writeCallback && this.peer.backlog <= BACKLOG_LIMIT) {
-      const cb = this.writeCallback
-      this.writeCallback = null
-      cb(null)
-    }
-    if (this.finalCallback && this.peer.flushed) {
-      const cb = this.finalCallback
-      this.finalCallback = null
-      cb(null)
-    }
+    if (this.peer.backlog <= BACKLOG_LIMIT) this.releaseWrite(null)
+    if (this.peer.flushed) this.releaseFinal(null)
     this.schedule()
   }
 
@@ -332,21 +302,11 @@ export class NoticeChannel extends Duplex<NoticeChannelEvents> {
     this.finishedSession = true
     this.stopTimer()
     if (!this.remoteEnded) this.push(null)
-    this.releaseCallbacks(null)
+    this.releaseOpen(new SecretChannelError(ErrorCodes.ABORTED, NoticePhase.NOTICE, 'the session ended before it was secure'))
+    this.releaseWrite(null)
+    this.releaseFinal(null)
     if (this.lingerMs > 0) setTimeout(() => this.detach(), this.lingerMs).unref()
     else this.detach()
-  }
-
-  private releaseCallbacks(err: Error | null): void {
-    const open = this.openCallback
-    const write = this.writeCallback
-    const final = this.finalCallback
-    this.openCallback = null
-    this.writeCallback = null
-    this.finalCallback = null
-    open?.(err ?? new SecretChannelError(ErrorCodes.ABORTED, NoticePhase.NOTICE, 'the session ended before it was secure'))
-    write?.(err)
-    final?.(err)
   }
 
   private schedule(): void {

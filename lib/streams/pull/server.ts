@@ -3,11 +3,11 @@
  * @module
  */
 import { ErrorCodes, SecretChannelError } from '../../errors.js'
-import { CLIENT_AUTH_BYTES, CLIENT_HELLO_BYTES, Phase, ServerHandshake } from '../../handshake/index.js'
+import { HandshakeDriver, Phase } from '../../handshake/index.js'
 import type { KeyPair } from '../../keys.js'
 import { toAppKey, toKeys, toTimeout } from './options.js'
 import { secureStream, type PullHandshakeCallback } from './secure.js'
-import { PullShake, type EndMeaning } from './shake.js'
+import { runPullHandshake } from './handshake.js'
 import type { Duplex } from './types.js'
 
 /**
@@ -21,12 +21,6 @@ export type PullAuthorize<Auth = unknown> =
 
 /** Accepts one connection: returns the ciphertext duplex to pipe to the transport. */
 export type PullAccept<Auth = unknown> = (cb: PullHandshakeCallback<Auth>) => Duplex<Uint8Array, Buffer>
-
-const clientWentAway = (phase: string): EndMeaning => (end, partial) => {
-  const where = partial > 0 ? `after ${partial} bytes of the message` : 'before sending it'
-  if (end === true) return new SecretChannelError(ErrorCodes.TRUNCATED, phase, `the client hung up ${where}`)
-  return new SecretChannelError(ErrorCodes.TRANSPORT, phase, `the transport failed ${where}`, { cause: end })
-}
 
 /**
  * Makes a server: `createServer(keys, authorize, appKey, timeout)(cb)`.
@@ -55,32 +49,12 @@ export function createServer<Auth = unknown>(
   if (typeof authorize !== 'function') throw new SecretChannelError(ErrorCodes.INVALID_ARGUMENT, Phase.HANDSHAKE, 'authorize must be a function')
   return function accept(cb: PullHandshakeCallback<Auth>): Duplex<Uint8Array, Buffer> {
     if (typeof cb !== 'function') throw new SecretChannelError(ErrorCodes.INVALID_ARGUMENT, Phase.HANDSHAKE, 'a callback is required')
-    const shake = new PullShake(ms, (err) => cb(err))
-    const handshake = new ServerHandshake({ appKey: app, keyPair })
-    shake.onCleanup(() => handshake.destroy())
-    shake.read(CLIENT_HELLO_BYTES, Phase.CLIENT_HELLO, clientWentAway(Phase.CLIENT_HELLO), (msg1) => {
-      handshake.receiveHello(msg1)
-      shake.awaiting(Phase.CLIENT_AUTH, clientWentAway(Phase.CLIENT_AUTH))
-      shake.write(handshake.createHello())
-      shake.read(CLIENT_AUTH_BYTES, Phase.CLIENT_AUTH, clientWentAway(Phase.CLIENT_AUTH), (msg3) => {
-        const clientKey = Buffer.from(handshake.receiveAuth(msg3))
-        askAuthorize(authorize, clientKey, (err, auth) => {
-          shake.run(() => {
-            if (err || !auth) {
-              handshake.reject()
-              throw err
-                ? new SecretChannelError(ErrorCodes.UNAUTHORIZED, Phase.CLIENT_AUTH, 'authorize failed, so the client was refused', { cause: err })
-                : new SecretChannelError(ErrorCodes.UNAUTHORIZED, Phase.CLIENT_AUTH, 'authorize refused the client, so we hung up')
-            }
-            const { message, session } = handshake.createAccept()
-            shake.write(message)
-            const stream = secureStream<Auth>(session, auth, shake.finish())
-            return () => cb(null, stream)
-          })
-        })
-      })
-    })
-    return shake.duplex
+    return runPullHandshake(
+      () => new HandshakeDriver({ isInitiator: false, appKey: app, keyPair }),
+      ms,
+      (clientKey, answer) => askAuthorize(authorize, clientKey, answer),
+      (err, result) => (err ? cb(err) : cb(null, secureStream<Auth>(result!.session, result!.auth as Auth, result!.wire)))
+    )
   }
 }
 

@@ -5,12 +5,11 @@
  * pauses. The pull API has no option to fix the ephemeral key, so for the duration of a case the
  * process-wide backend hands out the fixture's ephemeral secret as its 32 random bytes.
  *
- * Same oracle as the streamx target, but exact on errors too: a pull source hands over every
- * authenticated frame before it reports the failure.
+ * The same oracle as the streamx target, with no per-adapter exception: both adapters drive the
+ * one handshake driver and hand over every authenticated frame before they report a failure.
  */
 import type { CryptoBackend } from '../../../lib/crypto/backend.js'
 import { getCryptoBackend, useCryptoBackend } from '../../../lib/crypto/index.js'
-import { ErrorCodes, type ErrorCode } from '../../../lib/errors.js'
 import { createClient, createServer } from '../../../lib/streams/pull.js'
 import { cat, ensure, ensureTyped, fixture, sameBytes, type Fixture } from '../harness.js'
 import { applyMutations, chunk } from '../mutate.js'
@@ -61,18 +60,6 @@ function drain(source: Source, onData: (d: Uint8Array) => void, onEnd: (end: End
 
 type Side = 'server' | 'client'
 
-/**
- * What the pull client reports where the streamx oracle of {@link expectedForSide} is coarser: it
- * names a hang-up by where it happened, so no byte of the server's hello reads as another network
- * (ERR_WRONG_APP_KEY), no byte of the acceptance as a refusal (ERR_UNAUTHORIZED), and part of
- * either message as a truncation.
- */
-function pullClientCode(code: ErrorCode | null, receivedBytes: number): ErrorCode | null {
-  if (code === ErrorCodes.TRUNCATED && receivedBytes === 0) return ErrorCodes.WRONG_APP_KEY
-  if (code === ErrorCodes.UNAUTHORIZED && receivedBytes > 64) return ErrorCodes.TRUNCATED
-  return code
-}
-
 /** Starts our pull handshake for `side` with the fixture's keys; returns its ciphertext duplex. */
 function startHandshake(f: Fixture, side: Side, cb: PullHandshakeCallback<unknown>): { sink: (read: any) => void; source: unknown } {
   if (side === 'server') {
@@ -93,7 +80,6 @@ export function pullTarget(f: Fixture = fixture(), side: Side = 'server'): FuzzT
       const { wire, units } = transcriptFor(f, side, c)
       const mutated = applyMutations(wire, c.mutations)
       const want = expectedForSide(side, wire, units, mutated)
-      if (side === 'client') want.code = pullClientCode(want.code, mutated.length)
 
       const previous = getCryptoBackend()
       const pinned: CryptoBackend = { ...f.crypto, randomBytes: (n) => (n === 32 ? ephemeral.slice() : f.crypto.randomBytes(n)) }

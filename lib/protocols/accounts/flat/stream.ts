@@ -11,7 +11,6 @@
  * in memory bounded by the stream's high-water mark plus one packet.
  * @module
  */
-import { Duplex } from 'streamx'
 import { ErrorCodes, SecretChannelError } from '../../../errors.js'
 import type { KeyPair } from '../../../keys.js'
 import { unsealPrivateKey } from '../sealed-key.js'
@@ -20,8 +19,7 @@ import { FlatClientMachine } from './client.js'
 import type { FlatClientAction } from './client.js'
 import { FlatServerMachine } from './server.js'
 import type { FlatAccount, FlatServerAction } from './server.js'
-import { iterateUntilEnd } from '../../../streams/iterate-until-end.js'
-import type { RawStream } from '../../../streams/secret-stream.js'
+import { RawStreamAdapter, type RawStream } from '../../../streams/raw-adapter.js'
 
 /** The duplex byte transport underneath: the same shape `SecretStream` accepts. */
 export type FlatRawStream = RawStream
@@ -57,7 +55,6 @@ export interface FlatStreamOptions {
   decoySecret?: Uint8Array
 }
 
-const noop = (): void => {}
 const toBuffer = (b: Uint8Array): Buffer => Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength)
 
 /**
@@ -70,14 +67,7 @@ const toBuffer = (b: Uint8Array): Buffer => Buffer.isBuffer(b) ? b : Buffer.from
  * s.write('hello'); s.end()
  * ```
  */
-export class FlatStream extends Duplex {
-  /** Iterates the plaintext until the peer's clean end, even while our side still writes. */
-  override [Symbol.asyncIterator](): AsyncIterableIterator<Buffer> {
-    return iterateUntilEnd(this, () => new SecretChannelError(ErrorCodes.ABORTED, 'flat session', 'the stream was destroyed before the peer finished'))
-  }
-
-  /** The transport underneath. */
-  readonly rawStream: FlatRawStream
+export class FlatStream extends RawStreamAdapter {
   /** True on the client. */
   readonly isInitiator: boolean
   /** Client: the server's key. Server: the authenticated account's key (null until then). */
@@ -86,8 +76,6 @@ export class FlatStream extends Duplex {
   username: string | null = null
   /** Server: whether the login was interactive. */
   interactive = false
-  /** Resolves once the login completed; rejects with the typed error otherwise. */
-  readonly opened: Promise<void>
   /** The negotiated MAX-PACKET, once open. */
   maxPacket = 0
 
@@ -95,40 +83,10 @@ export class FlatStream extends Duplex {
   private readonly server: FlatServerMachine | null
   private readonly lookup: FlatLookup | undefined
   private readonly unlockKey: ((sealed: SealedPrivateKey, publicKey: Uint8Array) => Promise<KeyPair>) | undefined
-  private readonly signal: AbortSignal | undefined
-  private isOpen = false
   private busy = false
   private pending: Buffer[] = []
   private sentEnd = false
   private gotEnd = false
-  private rawDone = false
-  private timer: ReturnType<typeof setTimeout> | null = null
-  private openCallback: ((err: Error | null) => void) | null = null
-  private drainCallback: ((err: Error | null) => void) | null = null
-  private resolveOpened: () => void = noop
-  private rejectOpened: (err: Error) => void = noop
-
-  private readonly onRawData = (chunk: Uint8Array | string): void => this.receive(typeof chunk === 'string' ? Buffer.from(chunk) : toBuffer(chunk))
-  private readonly onRawEnd = (): void => {
-    if (this.gotEnd) return
-    const detail = this.isOpen ? 'the transport ended before the peer\'s END' : 'the peer hung up before the login completed'
-    this.destroy(new SecretChannelError(ErrorCodes.TRUNCATED, this.phase(), detail))
-  }
-  private readonly onRawError = (err: Error): void => {
-    this.destroy(new SecretChannelError(ErrorCodes.TRANSPORT, this.phase(), `the transport failed: ${err?.message ?? err}`, { cause: err }))
-  }
-  private readonly onRawClose = (): void => {
-    if (this.destroying || (this.gotEnd && this.sentEnd)) return
-    this.destroy(new SecretChannelError(ErrorCodes.TRUNCATED, this.phase(), 'the transport closed before both sides ended'))
-  }
-  private readonly onRawDrain = (): void => {
-    const cb = this.drainCallback
-    this.drainCallback = null
-    cb?.(null)
-  }
-  private readonly onAbort = (): void => {
-    this.destroy(new SecretChannelError(ErrorCodes.ABORTED, this.phase(), 'aborted by the AbortSignal', { cause: this.signal?.reason }))
-  }
 
   /**
    * @param rawStream - the transport
@@ -136,14 +94,9 @@ export class FlatStream extends Duplex {
    * @throws SecretChannelError `ERR_INVALID_ARGUMENT` for missing or malformed options
    */
   constructor(rawStream: FlatRawStream, options: FlatStreamOptions) {
-    super({ eagerOpen: true, highWaterMark: options?.highWaterMark, mapWritable: (d: unknown) => typeof d === 'string' ? Buffer.from(d) : d } as any)
     const phase = options?.isInitiator ? 'flat client' : 'flat server'
-    if (!rawStream || typeof rawStream.write !== 'function' || typeof rawStream.on !== 'function') {
-      throw new SecretChannelError(ErrorCodes.INVALID_ARGUMENT, phase, 'rawStream must be a duplex stream')
-    }
-    this.rawStream = rawStream
+    super(rawStream, { highWaterMark: options?.highWaterMark, signal: options?.signal, openTimeout: options?.handshakeTimeout ?? 30_000, trackWrites: true }, phase)
     this.isInitiator = options.isInitiator === true
-    this.signal = options.signal
     if (this.isInitiator) {
       this.client = new FlatClientMachine({ serverPublicKey: options.serverPublicKey!, username: options.username, keyPair: options.username === undefined ? options.keyPair : undefined, maxPacket: options.maxPacket })
       this.server = null
@@ -158,25 +111,8 @@ export class FlatStream extends Duplex {
       this.lookup = options.lookup
       this.remotePublicKey = null
     }
-    this.opened = new Promise<void>((resolve, reject) => { this.resolveOpened = resolve; this.rejectOpened = reject })
-    this.opened.catch(noop)
-    rawStream.on('data', this.onRawData)
-    rawStream.on('end', this.onRawEnd)
-    rawStream.on('error', this.onRawError)
-    rawStream.on('close', this.onRawClose)
-    rawStream.on('drain', this.onRawDrain)
-    if (this.signal) {
-      if (this.signal.aborted) { queueMicrotask(this.onAbort); return }
-      this.signal.addEventListener('abort', this.onAbort, { once: true })
-    }
-    const timeout = options.handshakeTimeout ?? 30_000
-    if (timeout > 0) {
-      this.timer = setTimeout(() => {
-        this.timer = null
-        this.destroy(new SecretChannelError(ErrorCodes.HANDSHAKE_TIMEOUT, this.phase(), `the login did not finish within ${timeout} ms`))
-      }, timeout)
-    }
-    if (this.client) this.send(this.client.start())
+    this.begin()
+    if (this.client && !this.destroying) this.send(this.client.start())
   }
 
   /**
@@ -185,28 +121,28 @@ export class FlatStream extends Duplex {
    */
   get bufferedBytes(): number {
     const machine = this.client ?? this.server!
-    const rs = (this as any)._readableState?.buffered ?? 0
-    const ws = (this as any)._writableState?.buffered ?? 0
     const raw = (this.rawStream as { writableLength?: number }).writableLength ?? 0
-    return machine.pendingInput + rs + ws + raw + this.pending.reduce((n, b) => n + b.length, 0)
+    return machine.pendingInput + this.readableBuffered + this.writableBuffered + raw + this.pending.reduce((n, b) => n + b.length, 0)
   }
 
-  private phase(): string {
+  protected phaseName(): string {
     return `flat ${this.isInitiator ? 'client' : 'server'}${this.isOpen ? '' : ' login'}`
   }
 
-  private send(bytes: Uint8Array): boolean {
-    if (this.rawStream.destroyed || this.rawStream.writableEnded) return true
-    return this.rawStream.write(toBuffer(bytes)) !== false
+  protected override openTimeoutError(ms: number): Error {
+    return new SecretChannelError(ErrorCodes.HANDSHAKE_TIMEOUT, this.phaseName(), `the login did not finish within ${ms} ms`)
   }
 
-  private receive(chunk: Buffer): void {
-    if (this.destroying) return
+  private send(bytes: Uint8Array): boolean {
+    return this.writeRaw(bytes)
+  }
+
+  protected receive(chunk: Buffer): void {
     if (this.busy) {
       // An async lookup or unlock is running: hold input until the machine can take it.
       this.pending.push(chunk)
       if (this.pending.reduce((n, b) => n + b.length, 0) > 64 * 1024) {
-        this.destroy(new SecretChannelError(ErrorCodes.PROTOCOL, this.phase(), 'the peer sent too much before the login finished'))
+        this.destroy(new SecretChannelError(ErrorCodes.PROTOCOL, this.phaseName(), 'the peer sent too much before the login finished'))
       }
       return
     }
@@ -217,18 +153,34 @@ export class FlatStream extends Duplex {
     }
   }
 
+  protected receiveEnd(): void {
+    if (this.gotEnd) return
+    const detail = this.isOpen ? 'the transport ended before the peer\'s END' : 'the peer hung up before the login completed'
+    this.failAfterRead(new SecretChannelError(ErrorCodes.TRUNCATED, this.phaseName(), detail))
+  }
+
+  protected override receiveClose(): void {
+    if (this.gotEnd && this.sentEnd) return
+    if (this.gotEnd) return
+    this.failAfterRead(new SecretChannelError(ErrorCodes.TRUNCATED, this.phaseName(), 'the transport closed before both sides ended'))
+  }
+
+  protected finishedCleanly(): boolean {
+    return this.sentEnd && this.gotEnd
+  }
+
   private act(actions: Array<FlatClientAction | FlatServerAction>): void {
     for (const a of actions) {
-      if (this.destroying) return
+      if (this.destroying || this.failing) return
       switch (a.type) {
         case 'send': this.send(a.bytes); break
         case 'data':
-          if (!this.push(Buffer.from(a.data.buffer, a.data.byteOffset, a.data.byteLength))) this.rawStream.pause?.()
+          if (!this.push(Buffer.from(a.data.buffer, a.data.byteOffset, a.data.byteLength))) this.pauseRaw()
           break
         case 'end':
           this.gotEnd = true
           this.push(null)
-          this.endRawIfDone()
+          this.releaseIfDone()
           break
         case 'authenticated': this.authenticated(a); break
         case 'lookup': this.runAsync(async () => this.server!.resolve(await this.lookupAccount(a))); break
@@ -241,7 +193,7 @@ export class FlatStream extends Duplex {
     try {
       return await this.lookup!(a.by === 'username' ? { by: 'username', username: a.username } : { by: 'thumbprint', thumbprint: a.thumbprint })
     } catch (err) {
-      throw new SecretChannelError(ErrorCodes.INVALID_STATE, this.phase(), 'the account lookup failed', { cause: err })
+      throw new SecretChannelError(ErrorCodes.INVALID_STATE, this.phaseName(), 'the account lookup failed', { cause: err })
     }
   }
 
@@ -270,58 +222,39 @@ export class FlatStream extends Duplex {
     } else {
       this.maxPacket = a.maxPacket
     }
-    if (this.timer) clearTimeout(this.timer)
-    this.timer = null
-    this.isOpen = true
-    this.resolveOpened()
-    const cb = this.openCallback
-    this.openCallback = null
-    cb?.(null)
+    this.markOpen()
     this.emit('connect')
   }
 
   private fail(err: Error): void {
     if (this.destroying) return
-    const e = err instanceof SecretChannelError ? err : new SecretChannelError(ErrorCodes.PROTOCOL, this.phase(), err?.message ?? String(err), { cause: err })
-    // The server tells the client why before hanging up (never anything secret: codes and phases only).
-    if (this.server && !this.rawStream.destroyed && !this.rawStream.writableEnded) {
-      const raw = this.rawStream
+    const e = err instanceof SecretChannelError ? err : new SecretChannelError(ErrorCodes.PROTOCOL, this.phaseName(), err?.message ?? String(err), { cause: err })
+    // The server tells the client why before hanging up (never anything secret: codes and phases
+    // only), then lets the transport go: flushed, ended, destroyed after a grace whatever the peer does.
+    if (this.server && this.rawWritable()) {
       this.send(this.server.errorCommand(e))
-      this.rawDone = true
-      raw.end()
-      // Give the ERROR a moment to leave, then drop the connection whatever the peer does.
-      setTimeout(() => { if (!raw.destroyed) raw.destroy() }, 1000).unref?.()
+      this.releaseGracefully()
     }
     this.destroy(e)
   }
 
-  private endRawIfDone(): void {
-    if (this.sentEnd && this.gotEnd && !this.rawDone) {
-      this.rawDone = true
-      if (!this.rawStream.writableEnded && !this.rawStream.destroyed) this.rawStream.end()
+  private releaseIfDone(): void {
+    if (this.finishedCleanly()) {
+      this.clearIdleTimer()
+      this.releaseGracefully()
     }
-  }
-
-  /** Ends our direction: queued writes go out, then the authenticated END. Optional final data. */
-  override end(data?: Buffer | Uint8Array | string): this {
-    return data === undefined ? super.end(undefined as unknown) : super.end(data)
-  }
-
-  /** streamx: resolves once logged in. */
-  override _open(cb: (err: Error | null) => void): void {
-    if (this.isOpen) cb(null)
-    else this.openCallback = cb
   }
 
   /** streamx: the application wants more; let the transport flow. */
   override _read(cb: (err: Error | null) => void): void {
-    this.rawStream.resume?.()
+    this.resumeRaw()
     cb(null)
   }
 
   /** streamx: one write becomes one buffer of packets. */
   override _write(data: Buffer, cb: (err: Error | null) => void): void {
-    if (!(data instanceof Uint8Array)) return cb(new SecretChannelError(ErrorCodes.INVALID_ARGUMENT, this.phase(), 'writes must be Buffers, Uint8Arrays or strings'))
+    this.takeUnsent(1)
+    if (!(data instanceof Uint8Array)) return cb(new SecretChannelError(ErrorCodes.INVALID_ARGUMENT, this.phaseName(), 'writes must be Buffers, Uint8Arrays or strings'))
     if (data.length === 0) return cb(null)
     let wire: Uint8Array
     try {
@@ -329,8 +262,7 @@ export class FlatStream extends Duplex {
     } catch (err) {
       return cb(err as Error)
     }
-    if (this.send(wire)) cb(null)
-    else this.drainCallback = cb
+    this.writeRawThen(wire, cb)
   }
 
   /** streamx: send END; the transport ends once both sides have. */
@@ -341,39 +273,12 @@ export class FlatStream extends Duplex {
       return cb(err as Error)
     }
     this.sentEnd = true
-    this.endRawIfDone()
+    this.releaseIfDone()
     cb(null)
   }
 
-  /** streamx: release timers and waiters synchronously. */
-  override _predestroy(): void {
-    if (this.timer) clearTimeout(this.timer)
-    this.timer = null
-    this.signal?.removeEventListener('abort', this.onAbort)
-    const state = (this as any)._readableState ?? (this as any)._writableState
-    const err = state?.error instanceof Error ? state.error : new SecretChannelError(ErrorCodes.ABORTED, this.phase(), 'the stream was destroyed')
-    if (!this.isOpen) this.rejectOpened(err)
-    const open = this.openCallback
-    this.openCallback = null
-    open?.(err)
-    const drain = this.drainCallback
-    this.drainCallback = null
-    drain?.(err)
+  protected override onTeardown(err: Error, byOwner: boolean): void {
+    super.onTeardown(err, byOwner)
     this.pending = []
-  }
-
-  /** streamx: detach; tear the transport down unless both sides ended cleanly. */
-  override _destroy(cb: (err: Error | null) => void): void {
-    this._predestroy()
-    const raw = this.rawStream
-    raw.removeListener('data', this.onRawData)
-    raw.removeListener('end', this.onRawEnd)
-    raw.removeListener('close', this.onRawClose)
-    raw.removeListener('drain', this.onRawDrain)
-    raw.removeListener('error', this.onRawError)
-    raw.on('error', noop)
-    if (this.sentEnd && this.gotEnd) this.endRawIfDone()
-    else if (!this.rawDone && !raw.destroyed) raw.destroy()
-    cb(null)
   }
 }
