@@ -47,19 +47,21 @@ export class WebStreamDuplex extends Duplex {
     this.writer.ready.catch((err) => this.destroy(transportError('the writable failed', err)))
   }
 
-  /** streamx: one read from the web stream per call. */
+  /**
+   * streamx: reads until one non-empty chunk is pushed (or the end). streamx calls `_read` again
+   * only after a push, so an empty chunk must not end the call.
+   */
   override _read(cb: (err: Error | null) => void): void {
     this.reader.read().then(
       ({ done, value }) => {
         if (done) {
           this.push(null)
-        } else if (value instanceof Uint8Array) {
-          if (value.length > 0) this.push(value)
-        } else if (value instanceof ArrayBuffer) {
-          this.push(new Uint8Array(value))
-        } else {
-          return cb(new SecretChannelError(ErrorCodes.PROTOCOL, 'web stream', 'the readable produced a chunk that is not bytes'))
+          return cb(null)
         }
+        const bytes = value instanceof Uint8Array ? value : value instanceof ArrayBuffer ? new Uint8Array(value) : null
+        if (bytes === null) return cb(new SecretChannelError(ErrorCodes.PROTOCOL, 'web stream', 'the readable produced a chunk that is not bytes'))
+        if (bytes.length === 0) return this._read(cb)
+        this.push(bytes)
         cb(null)
       },
       (err) => cb(transportError('the readable failed', err))
@@ -68,6 +70,8 @@ export class WebStreamDuplex extends Duplex {
 
   /** streamx: waits for the writer's backpressure signal, then hands the bytes over. */
   override _write(data: Uint8Array, cb: (err: Error | null) => void): void {
+    // An empty chunk means nothing on a byte stream, and some readers would take it for a stall.
+    if (data.length === 0) return cb(null)
     this.writer.ready.then(
       () => {
         // The write's own promise settles when the sink took the chunk; a failure also rejects

@@ -157,6 +157,7 @@ export class WebSocketDuplex extends Duplex {
     if (this.socketClosed || this.socket.readyState !== OPEN) {
       return cb(new SecretChannelError(ErrorCodes.TRANSPORT, 'websocket', 'write on a WebSocket that is not open'))
     }
+    if (data.length === 0) return cb(null) // an empty message carries no stream bytes
     try {
       for (let at = 0; at < data.length; at += this.maxMessage) this.socket.send(data.subarray(at, at + this.maxMessage))
     } catch (err) {

@@ -22,7 +22,7 @@ test('headless Chromium: the bundled core over WebSocket and in-page, on noble a
     t.equal(server.receivedHash, page.sentHash, `${b}: page → server SHA-256 matches`)
     t.equal(page.receivedBytes, 8 * 1024 * 1024, `${b}: the page got 8 MiB`)
     t.equal(page.receivedHash, server.sentHash, `${b}: server → page SHA-256 (crypto.subtle.digest) matches`)
-    t.equal(page.wrongAppKey, 'ERR_TRUNCATED', `${b}: wrong app key, page client: ERR_TRUNCATED (the server hangs up before its hello)`)
+    t.equal(page.wrongAppKey, 'ERR_WRONG_APP_KEY', `${b}: wrong app key, page client: ERR_WRONG_APP_KEY (the server hangs up before its hello)`)
     t.equal(page.wrongServerKey, 'ERR_UNAUTHORIZED', `${b}: wrong server key, page client: ERR_UNAUTHORIZED (hang-up after auth)`)
     t.equal(page.unauthorized, 'ERR_UNAUTHORIZED', `${b}: refused by authorize: ERR_UNAUTHORIZED`)
     t.deepEqual(server.failures, ['ERR_WRONG_APP_KEY', 'ERR_SERVER_KEY_MISMATCH', 'ERR_UNAUTHORIZED'], `${b}: the Node server's handshakeError codes`)

@@ -70,3 +70,18 @@ test('a readable that ends before the goodbye is ERR_TRUNCATED; a failing readab
   t.equal(err?.code, ErrorCodes.TRANSPORT, 'ERR_TRANSPORT')
   t.equal(((err?.cause as SecretChannelError)?.cause as Error)?.message, 'boom', 'the web stream error is kept in the cause chain')
 })
+
+test('an empty chunk from the readable does not stall the duplex; empty writes are not passed on', async (t) => {
+  const chunks = [new Uint8Array([1, 2]), new Uint8Array(0), new Uint8Array([3])]
+  const readable = new ReadableStream({ pull(controller) { const c = chunks.shift(); if (c) controller.enqueue(c); else controller.close() } })
+  const written: number[] = []
+  const writable = new WritableStream({ write(chunk: Uint8Array) { written.push(chunk.length) } })
+  const raw = fromWebStreams({ readable, writable } as any)
+  const got = await readAll(raw as any)
+  t.deepEqual(Array.from(got), [1, 2, 3], 'every byte after the empty chunk arrived, then the end')
+  raw.write(new Uint8Array(0))
+  raw.write(new Uint8Array([9]))
+  await new Promise<void>((resolve) => raw.end(resolve as any))
+  await new Promise((resolve) => setTimeout(resolve, 50))
+  t.deepEqual(written, [1], 'only the non-empty write reached the writable')
+})

@@ -114,7 +114,7 @@ test('handshake failures are typed, and the server reports each as handshakeErro
   const failure = (s: SecretStream): Promise<SecretChannelError> => s.on('error', () => {}).opened.then(() => { throw new Error('opened') }, (e) => e)
 
   const wrongApp = await failure(dial(url, generateKeyPair(), serverKeys.publicKey, randomBytes(32)))
-  t.equal(wrongApp.code, ErrorCodes.TRUNCATED, 'wrong app key, client: ERR_TRUNCATED before the server hello')
+  t.equal(wrongApp.code, ErrorCodes.WRONG_APP_KEY, 'wrong app key, client: ERR_WRONG_APP_KEY (hang-up before the server hello)')
   t.match(wrongApp.message, /app key/, 'the message suggests a wrong app key')
   const wrongKey = await failure(dial(url, generateKeyPair(), generateKeyPair().publicKey))
   t.equal(wrongKey.code, ErrorCodes.UNAUTHORIZED, 'wrong server key, client: hung up after auth')
