@@ -18,7 +18,7 @@ const root = join(here, '..', '..', '..')
 const port = Number(process.argv[2] ?? 8989)
 const keyPair = exampleKeyPair('browser server')
 
-const bundle = await build({ entryPoints: [join(here, 'page.js')], absWorkingDir: root, bundle: true, write: false, platform: 'browser', format: 'esm', minify: true, inject: [join(root, 'dist', 'test', 'browser', 'buffer-shim.js')], logLevel: 'silent' })
+const bundle = await build({ entryPoints: [join(here, 'page.js')], absWorkingDir: root, bundle: true, write: false, platform: 'browser', format: 'esm', minify: true, logLevel: 'silent' })
 const script = bundle.outputFiles[0]!.text
 const html = `<!doctype html><meta charset="utf-8"><title>secret-channel in the browser</title>
 <body data-server-id="${formatId(keyPair.publicKey)}"><h1>secret-channel in the browser</h1><pre id="log"></pre>

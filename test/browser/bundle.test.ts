@@ -16,12 +16,6 @@ const builtins = new Set(builtinModules.flatMap((m) => [m, `node:${m}`]))
 /** Our modules that must never reach a browser bundle. */
 const NODE_ONLY = [/dist\/lib\/net\//, /dist\/lib\/protocols\//, /dist\/lib\/cli\//, /crypto\/(node|sodium|wasm|platform-node)\.js$/, /platform\/bytes-node\.js$/, /websocket-server\.js$/]
 
-/**
- * Our modules still waiting for the Buffer-free conversion (lib/streams and lib/boxstream are
- * being rebuilt on another branch first); the test page gets a Buffer shim until this is empty.
- */
-const BUFFER_PENDING = [/dist\/lib\/streams\//, /dist\/lib\/boxstream\//]
-
 /** The code of a compiled module without its comments (TSDoc mentions Buffer on purpose). */
 const codeOf = (file: string): string => readFileSync(join(root, file), 'utf8').replace(/\/\*[\s\S]*?\*\//g, '').replace(/^\s*\/\/.*$/gm, '')
 
@@ -58,7 +52,5 @@ test('the portable core\'s own modules use no Buffer global (needs no polyfill)'
   const { inputs } = await bundle("export * from 'secret-channel'")
   const ours = inputs.filter((i) => i.startsWith('dist/lib/'))
   const users = ours.filter((i) => /\bBuffer\b/.test(codeOf(i)))
-  const pending = users.filter((i) => BUFFER_PENDING.some((re) => re.test(i)))
-  t.deepEqual(users.filter((i) => !pending.includes(i)), [], `no Buffer in ${ours.length - pending.length} of our ${ours.length} modules in the bundle`)
-  if (pending.length) console.log(`# still using Buffer (conversion pending): ${pending.join(', ')}`)
+  t.deepEqual(users, [], `no Buffer in any of our ${ours.length} modules in the bundle`)
 })

@@ -24,8 +24,6 @@ export const root = join(here, '..', '..', '..')
 export const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium'
 /** The flags the machine needs: no sandbox (root), no GPU, and no background network chatter. */
 export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync']
-/** The core still needs a Buffer global until lib/streams and lib/boxstream are converted. */
-export const BUFFER_SHIM = true
 
 /** Bundles the test page for the browser (the package's `browser` condition). */
 export async function bundlePage(): Promise<string> {
@@ -36,7 +34,6 @@ export async function bundlePage(): Promise<string> {
     write: false,
     platform: 'browser',
     format: 'esm',
-    inject: BUFFER_SHIM ? [join(root, 'dist', 'test', 'browser', 'buffer-shim.js')] : [],
     logLevel: 'silent'
   })
   return result.outputFiles[0]!.text
