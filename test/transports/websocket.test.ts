@@ -200,3 +200,15 @@ test('handshakeTimeout and idleTimeout apply to WebSocket channels', async (t) =
   t.equal(idle.code, ErrorCodes.IDLE_TIMEOUT, 'an open channel without traffic: ERR_IDLE_TIMEOUT')
   await closeWs(server)
 })
+
+test('a text message is not stream bytes: the channel fails, caused by ERR_PROTOCOL', async (t) => {
+  const relay = new WebSocketServer({ port: 0, host: '127.0.0.1' })
+  await once(relay, 'listening')
+  relay.on('connection', (ws) => ws.send('not bytes'))
+  const client = dial(`ws://127.0.0.1:${(relay.address() as AddressInfo).port}`, generateKeyPair(), generateKeyPair().publicKey)
+  client.on('error', () => {})
+  const err = await client.opened.then(() => null, (e: SecretChannelError) => e)
+  t.ok(err?.code, `the channel fails (${err?.code}: during the handshake a transport failure is classified like a hang-up)`)
+  t.equal((err?.cause as SecretChannelError)?.code, ErrorCodes.PROTOCOL, 'caused by ERR_PROTOCOL: a non-binary message')
+  await new Promise<void>((resolve) => relay.close(() => resolve()))
+})
