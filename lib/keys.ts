@@ -6,6 +6,9 @@
 import { getCryptoBackend } from './crypto/index.js'
 import type { SignKeyPair } from './crypto/index.js'
 import { ErrorCodes, SecretChannelError } from './errors.js'
+import { constantTimeEqual } from './crypto/policy.js'
+import { fromBase64, toBase64 } from './base64.js'
+import { copyPlatformBytes, platformBytes } from '#platform-bytes'
 
 /** Secret keys already proven to match their public key, so servers check each key pair once, not per connection. */
 const checkedSecretKeys = new WeakSet<Uint8Array>()
@@ -43,10 +46,11 @@ export function generateKeyPair(seed?: Uint8Array): KeyPair {
   return pair
 }
 
+/** Fresh copies, as Buffers in Node (plain Uint8Arrays in the portable core). */
 function toBufferPair(pair: SignKeyPair): KeyPair {
-  const secretKey = Buffer.from(pair.secretKey)
+  const secretKey = copyPlatformBytes(pair.secretKey)
   checkedSecretKeys.add(secretKey)
-  return { publicKey: Buffer.from(pair.publicKey), secretKey }
+  return { publicKey: copyPlatformBytes(pair.publicKey), secretKey }
 }
 
 /**
@@ -67,13 +71,13 @@ export function assertKeyPair(keyPair: unknown, what = 'keyPair'): KeyPair {
   if (kp.publicKey.length !== 32 || kp.secretKey.length !== 64) {
     throw new SecretChannelError(ErrorCodes.INVALID_ARGUMENT, 'keys', `${what} must have a 32-byte publicKey and a 64-byte secretKey`)
   }
-  if (!Buffer.from(kp.secretKey.subarray(32)).equals(Buffer.from(kp.publicKey))) {
+  if (!constantTimeEqual(kp.secretKey.subarray(32), kp.publicKey)) {
     throw new SecretChannelError(ErrorCodes.INVALID_ARGUMENT, 'keys', `${what}.secretKey does not end with its publicKey`)
   }
   if (!checkedSecretKeys.has(kp.secretKey)) {
     // A pair whose seed does not produce its public key would fail every handshake obscurely.
     const derived = getCryptoBackend().signKeyPairFromSeed(kp.secretKey.subarray(0, 32))
-    if (!Buffer.from(derived.publicKey).equals(Buffer.from(kp.publicKey))) {
+    if (!constantTimeEqual(derived.publicKey, kp.publicKey)) {
       throw new SecretChannelError(ErrorCodes.INVALID_ARGUMENT, 'keys', `${what}.publicKey does not belong to its secretKey`)
     }
     checkedSecretKeys.add(kp.secretKey)
@@ -93,7 +97,7 @@ export function formatId(publicKey: Uint8Array): string {
   if (!(publicKey instanceof Uint8Array) || publicKey.length !== 32) {
     throw new SecretChannelError(ErrorCodes.INVALID_ARGUMENT, 'keys', 'a public key must be 32 bytes')
   }
-  return `@${Buffer.from(publicKey).toString('base64')}.ed25519`
+  return `@${toBase64(publicKey)}.ed25519`
 }
 
 /**
@@ -109,11 +113,11 @@ export function formatId(publicKey: Uint8Array): string {
 export function parseId(id: string): Buffer {
   if (typeof id !== 'string') throw new SecretChannelError(ErrorCodes.INVALID_ARGUMENT, 'keys', 'an id must be a string')
   const body = id.trim().replace(/^@/, '').replace(/\.ed25519$/, '')
-  const key = Buffer.from(body, 'base64')
-  if (key.length !== 32 || key.toString('base64') !== body) {
+  const key = fromBase64(body)
+  if (key === null || key.length !== 32) {
     throw new SecretChannelError(ErrorCodes.INVALID_ARGUMENT, 'keys', `not an ed25519 id: ${JSON.stringify(id.slice(0, 80))}`)
   }
-  return key
+  return platformBytes(key)
 }
 
 /**
@@ -144,11 +148,11 @@ export interface IdentityFile {
  */
 export function toIdentityFile(keyPair: KeyPair): IdentityFile {
   assertKeyPair(keyPair)
-  const pub = Buffer.from(keyPair.publicKey).toString('base64')
+  const pub = toBase64(keyPair.publicKey)
   return {
     curve: 'ed25519',
     public: `${pub}.ed25519`,
-    private: `${Buffer.from(keyPair.secretKey).toString('base64')}.ed25519`,
+    private: `${toBase64(keyPair.secretKey)}.ed25519`,
     id: `@${pub}.ed25519`
   }
 }
@@ -179,17 +183,18 @@ export function parseIdentityFile(text: string): KeyPair {
   if (!file || typeof file !== 'object') throw bad('not a JSON object')
   if (file.curve !== 'ed25519') throw bad('curve must be "ed25519"')
   if (typeof file.private !== 'string' || typeof file.public !== 'string') throw bad('missing "public" or "private"')
-  const secretKey = Buffer.from(file.private.replace(/\.ed25519$/, ''), 'base64')
+  const secretBytes = fromBase64(file.private.replace(/\.ed25519$/, ''))
   let publicKey: Buffer
   try {
     publicKey = parseId(file.public)
   } catch (err) {
     throw bad('"public" is not a 32-byte base64 key', err)
   }
-  if (secretKey.length !== 64) throw bad('"private" is not a 64-byte base64 key')
+  if (secretBytes === null || secretBytes.length !== 64) throw bad('"private" is not a 64-byte base64 key')
+  const secretKey = platformBytes(secretBytes)
   try {
     const derived = getCryptoBackend().signKeyPairFromSeed(secretKey.subarray(0, 32))
-    if (!Buffer.from(derived.publicKey).equals(publicKey) || !secretKey.subarray(32).equals(publicKey)) {
+    if (!constantTimeEqual(derived.publicKey, publicKey) || !constantTimeEqual(secretKey.subarray(32), publicKey)) {
       throw bad('"private" does not belong to "public"')
     }
   } catch (err) {
@@ -207,4 +212,4 @@ export function parseIdentityFile(text: string): KeyPair {
  * const stream = await connect({ host, port, keyPair, appKey: SSB_MAIN_NETWORK_APP_KEY, remotePublicKey: pubKey })
  * ```
  */
-export const SSB_MAIN_NETWORK_APP_KEY: Buffer = Buffer.from('1KHLiKZvAvjbY1ziZEHMXawbCEIM6qwjCDm3VYRan/s=', 'base64')
+export const SSB_MAIN_NETWORK_APP_KEY: Buffer = platformBytes(fromBase64('1KHLiKZvAvjbY1ziZEHMXawbCEIM6qwjCDm3VYRan/s=')!)

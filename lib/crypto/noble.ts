@@ -11,7 +11,6 @@ import { hmac } from '@noble/hashes/hmac.js'
 import { hkdf } from '@noble/hashes/hkdf.js'
 import { scryptAsync } from '@noble/hashes/scrypt.js'
 import { assertHkdfLength, scryptMemory } from './derive.js'
-import { randomBytes as nodeRandomBytes } from 'node:crypto'
 import type { CryptoBackend, SignKeyPair } from './backend.js'
 import { constantTimeEqual, hasSmallOrderEdwardsEncoding, isAllZero, isCanonicalEdwardsEncoding, passesSignaturePrechecks, wipe, curveScalarFromSeedHash } from './policy.js'
 
@@ -21,6 +20,16 @@ function numberFromLittleEndian(bytes: Uint8Array): bigint {
   let n = 0n
   for (let i = bytes.length - 1; i >= 0; i--) n = (n << 8n) | BigInt(bytes[i]!)
   return n
+}
+
+/**
+ * `length` bytes from the platform's CSPRNG (Web Crypto's `getRandomValues`, in Node too), at most
+ * 65,536 bytes per call as the Web Crypto API requires.
+ */
+export function webRandomBytes(length: number): Uint8Array {
+  const out = new Uint8Array(length)
+  for (let at = 0; at < length; at += 65536) globalThis.crypto.getRandomValues(out.subarray(at, Math.min(length, at + 65536)))
+  return out
 }
 
 /** Inputs up to this size go through the backend's reusable scratch buffer; larger ones get their own. */
@@ -51,7 +60,7 @@ export function createNobleBackend(): CryptoBackend {
   const backend: CryptoBackend = {
     name: 'noble',
 
-    randomBytes: (length) => new Uint8Array(nodeRandomBytes(length)),
+    randomBytes: webRandomBytes,
 
     sha256: (data) => sha256(data),
 

@@ -9,6 +9,7 @@
  * copied into a fresh buffer. Only adapters use it; the data path after the handshake does not.
  * @module
  */
+import { allocPlatformBytes } from '#platform-bytes'
 
 /** A FIFO of byte chunks with exact-length reads. */
 export class ChunkQueue {
@@ -40,12 +41,12 @@ export class ChunkQueue {
       if (first.length === n) this.chunks.shift()
       else this.chunks[0] = first.subarray(n)
     } else {
-      out = Buffer.allocUnsafe(n)
+      out = allocPlatformBytes(n)
       let at = 0
       while (at < n) {
         const head = this.chunks[0]!
         const use = Math.min(head.length, n - at)
-        head.copy(out, at, 0, use)
+        out.set(head.subarray(0, use), at)
         at += use
         if (use === head.length) this.chunks.shift()
         else this.chunks[0] = head.subarray(use)

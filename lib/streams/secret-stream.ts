@@ -28,6 +28,7 @@ import { getCryptoBackend } from '../crypto/index.js'
 import { wipe } from '../crypto/policy.js'
 import { checkMilliseconds } from './channel-duplex.js'
 import { RawStreamAdapter, type RawStream } from './raw-adapter.js'
+import { copyPlatformBytes, platformBytes } from '#platform-bytes'
 
 export type { RawStream } from './raw-adapter.js'
 
@@ -93,9 +94,6 @@ export interface SecretStreamOptions {
   ephemeralSecretKey?: Uint8Array
 }
 
-function toBuffer(bytes: Uint8Array): Buffer {
-  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
-}
 
 /**
  * The events of a {@link SecretStream}: streamx's, with plaintext typed, plus `'connect'`.
@@ -166,7 +164,7 @@ export class SecretStream extends RawStreamAdapter<SecretStreamEvents> {
       throw new SecretChannelError(ErrorCodes.INVALID_ARGUMENT, Phase.HANDSHAKE, 'the initiator must give remotePublicKey (the server key it dials)')
     }
     this.isInitiator = opts.isInitiator
-    this.publicKey = toBuffer(keyPair.publicKey)
+    this.publicKey = platformBytes(keyPair.publicKey)
     this.crypto = opts.crypto ?? getCryptoBackend()
     this.authorize = opts.authorize
     this.driver = new HandshakeDriver({
@@ -177,7 +175,7 @@ export class SecretStream extends RawStreamAdapter<SecretStreamEvents> {
       crypto: this.crypto,
       ephemeralSecretKey: opts.ephemeralSecretKey
     })
-    this.remotePublicKey = opts.isInitiator ? Buffer.from(opts.remotePublicKey!) : null
+    this.remotePublicKey = opts.isInitiator ? copyPlatformBytes(opts.remotePublicKey!) : null
     this.begin()
     if (!this.destroying) this.apply(this.driver.start())
   }
@@ -308,7 +306,7 @@ export class SecretStream extends RawStreamAdapter<SecretStreamEvents> {
   }
 
   private askAuthorize(clientKey: Uint8Array): void {
-    const remote = Buffer.from(clientKey)
+    const remote = copyPlatformBytes(clientKey)
     if (!this.authorize) return this.decided(true, true)
     const refuse = (cause?: unknown): void => this.decided(false, false, remote, cause)
     let verdict: unknown
@@ -341,7 +339,7 @@ export class SecretStream extends RawStreamAdapter<SecretStreamEvents> {
   private complete(session: SessionKeys, rest: Uint8Array[]): void {
     this.encoder = new BoxEncoder(session.encryptKey, session.encryptNonce, this.crypto)
     this.decoder = new BoxDecoder(session.decryptKey, session.decryptNonce, this.crypto)
-    this.remotePublicKey = Buffer.from(session.remotePublicKey)
+    this.remotePublicKey = copyPlatformBytes(session.remotePublicKey)
     wipe(session.encryptKey, session.decryptKey)
     this.driver = null
     this.handshakeDuration = Date.now() - this.startedAt
@@ -349,7 +347,7 @@ export class SecretStream extends RawStreamAdapter<SecretStreamEvents> {
     this.emit('connect')
     for (const chunk of rest) {
       if (this.destroying || this.failing) return
-      this.decode(toBuffer(chunk))
+      this.decode(platformBytes(chunk))
     }
   }
 
