@@ -9,8 +9,7 @@ import { poly1305 } from '@noble/ciphers/_poly1305.js'
 import { sha256, sha512 } from '@noble/hashes/sha2.js'
 import { hmac } from '@noble/hashes/hmac.js'
 import { hkdf } from '@noble/hashes/hkdf.js'
-import { scryptAsync } from '@noble/hashes/scrypt.js'
-import { assertHkdfLength, scryptMemory } from './derive.js'
+import { assertHkdfLength, portableScrypt } from './derive.js'
 import type { CryptoBackend, SignKeyPair } from './backend.js'
 import { constantTimeEqual, hasSmallOrderEdwardsEncoding, isAllZero, isCanonicalEdwardsEncoding, passesSignaturePrechecks, wipe, curveScalarFromSeedHash } from './policy.js'
 
@@ -150,8 +149,7 @@ export function createNobleBackend(): CryptoBackend {
     },
 
     // Pure JS on the main thread, yielding every 10 ms: slower than OpenSSL's, same bytes.
-    scrypt: (password, salt, cost, length) =>
-      scryptAsync(password, salt, { N: 2 ** cost.logN, r: cost.r, p: cost.p, dkLen: length, maxmem: scryptMemory(cost), asyncTick: 10 })
+    scrypt: portableScrypt
   }
   return backend
 }
