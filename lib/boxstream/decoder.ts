@@ -7,7 +7,7 @@
  * decoder refuses everything.
  * @module
  */
-import type { CryptoBackend } from '../crypto/backend.js'
+import type { CryptoBackend, KeyedSecretbox } from '../crypto/backend.js'
 import { getCryptoBackend } from '../crypto/index.js'
 import { isAllZero } from '../crypto/policy.js'
 import { ErrorCodes, SecretChannelError } from '../errors.js'
@@ -34,6 +34,8 @@ export class BoxDecoder {
   private readonly nonce: Uint8Array
   private readonly bodyNonce = new Uint8Array(NONCE_BYTES)
   private readonly crypto: CryptoBackend
+  /** The backend's per-key fast path, when it has one (noble: the XSalsa20 subkey cached per nonce prefix). */
+  private readonly box: KeyedSecretbox | null
   /** Partial header bytes when a header straddles chunks. */
   private readonly header = new Uint8Array(HEADER_BYTES)
   private headerFill = 0
@@ -66,6 +68,16 @@ export class BoxDecoder {
   constructor(key: Uint8Array, nonce: Uint8Array, crypto: CryptoBackend = getCryptoBackend()) {
     ;[this.key, this.nonce] = copyKeyAndNonce(key, nonce, PHASE)
     this.crypto = crypto
+    this.box = crypto.keyedSecretbox?.(this.key) ?? null
+  }
+
+  private open(out: Uint8Array, cipher: Uint8Array, tag: Uint8Array, nonce: Uint8Array): boolean {
+    return this.box ? this.box.open(out, cipher, tag, nonce) : this.crypto.secretboxOpenDetached(out, cipher, tag, nonce, this.key)
+  }
+
+  private wipeKey(): void {
+    this.key.fill(0)
+    this.box?.wipe()
   }
 
   /** True once the authenticated goodbye arrived: the peer finished cleanly. */
@@ -144,14 +156,14 @@ export class BoxDecoder {
 
   /** Wipes the key; the decoder refuses everything afterwards. */
   destroy(): void {
-    this.key.fill(0)
+    this.wipeKey()
     this.body = null
     if (!this.failure && !this.goodbye) this.failure = new SecretChannelError(ErrorCodes.INVALID_STATE, PHASE, 'the decoder was destroyed')
   }
 
   private poison(err: SecretChannelError): SecretChannelError {
     this.failure = err
-    this.key.fill(0)
+    this.wipeKey()
     this.body = null
     return err
   }
@@ -171,12 +183,12 @@ export class BoxDecoder {
       next = at + take
       this.headerFill = 0
     }
-    if (!this.crypto.secretboxOpenDetached(this.headerPlain, boxed.subarray(TAG_BYTES), boxed.subarray(0, TAG_BYTES), this.nonce, this.key)) {
+    if (!this.open(this.headerPlain, boxed.subarray(TAG_BYTES), boxed.subarray(0, TAG_BYTES), this.nonce)) {
       throw this.poison(new SecretChannelError(ErrorCodes.BOX_TAMPERED, PHASE, `header of frame ${this.framesOpened} failed authentication (tampered, corrupted or out of sync)`))
     }
     if (isAllZero(this.headerPlain)) {
       this.goodbye = true
-      this.key.fill(0)
+      this.wipeKey()
       return next
     }
     const length = (this.headerPlain[0]! << 8) | this.headerPlain[1]!
@@ -226,7 +238,7 @@ export class BoxDecoder {
       plain = this.body
       next = at + take
     }
-    if (!this.crypto.secretboxOpenDetached(plain, cipher, this.bodyTag, this.bodyNonce, this.key)) {
+    if (!this.open(plain, cipher, this.bodyTag, this.bodyNonce)) {
       throw this.poison(new SecretChannelError(ErrorCodes.BOX_TAMPERED, PHASE, `body of frame ${this.framesOpened} failed authentication (tampered or corrupted)`))
     }
     this.body = null
