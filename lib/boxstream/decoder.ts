@@ -57,6 +57,8 @@ export class BoxDecoder {
   private arenaStart = 0
   private arenaAt = 0
   private goodbye = false
+  /** True during a {@link pushInPlace} call. */
+  private inPlace = false
   private failure: SecretChannelError | null = null
   private framesOpened = 0
 
@@ -102,7 +104,7 @@ export class BoxDecoder {
    *   `ERR_PROTOCOL` when a header claims more than 4096 bytes; the same error again on later calls
    */
   push(chunk: Uint8Array, onPlaintext: (body: Buffer) => void): void {
-    this.run(chunk, onPlaintext, false)
+    this.run(chunk, onPlaintext, false, false)
   }
 
   /**
@@ -112,12 +114,34 @@ export class BoxDecoder {
    * failure are still delivered before the error is thrown.
    */
   pushCoalesced(chunk: Uint8Array, onPlaintext: (body: Buffer) => void): void {
-    this.run(chunk, onPlaintext, true)
+    this.run(chunk, onPlaintext, true, false)
   }
 
-  private run(chunk: Uint8Array, onPlaintext: (body: Buffer) => void, coalesce: boolean): void {
+  /**
+   * Like {@link pushCoalesced}, but frames that lie whole in `chunk` are opened in place and their
+   * plaintext compacted to the front of the same chunk, so no second buffer is allocated:
+   * ```
+   * chunk before: [hdr|body 1 ][hdr|body 2 ][hdr|bo…      (the rest of body 3 comes next time)
+   * chunk after:  [plain 1|plain 2]…                       one view of it goes to onPlaintext
+   * ```
+   * Only for chunks nobody else holds (a `net.Socket`'s reads, each a fresh buffer): the chunk is
+   * overwritten. The views handed out are never written again, so the application may keep them.
+   * A frame that straddles chunks is gathered in a buffer of its own, as with {@link push}.
+   */
+  pushInPlace(chunk: Buffer, onPlaintext: (body: Buffer) => void): void {
+    this.run(chunk, onPlaintext, true, true)
+  }
+
+  private run(chunk: Uint8Array, onPlaintext: (body: Buffer) => void, coalesce: boolean, inPlace: boolean): void {
     if (this.failure) throw this.failure
     let at = 0
+    if (inPlace) {
+      // The chunk is its own arena: plaintext is compacted towards its front, always behind `at`.
+      this.arena = chunk as Buffer
+      this.arenaStart = 0
+      this.arenaAt = 0
+    }
+    this.inPlace = inPlace
     try {
       // A zero-length body needs no bytes, so it completes even at the end of a chunk.
       while ((at < chunk.length || this.bodyLength === 0) && !this.goodbye) {
@@ -214,6 +238,12 @@ export class BoxDecoder {
       cipher = EMPTY
       plain = EMPTY_BUFFER
       next = at
+    } else if (this.bodyFill === 0 && chunk.length - at >= length && this.inPlace) {
+      // Opened where it lies; moved down to the end of the plaintext so far once it verified.
+      cipher = chunk.subarray(at, at + length)
+      plain = cipher as Buffer
+      next = at + length
+      inArena = true
     } else if (this.bodyFill === 0 && chunk.length - at >= length) {
       // The whole body is in this chunk: decrypt it from the chunk into the arena.
       cipher = chunk.subarray(at, at + length)
@@ -249,6 +279,7 @@ export class BoxDecoder {
     incrementNonce(this.nonce)
     if (length === 0) return next
     if (inArena) {
+      if (this.inPlace && next - length !== this.arenaAt) this.arena!.copyWithin(this.arenaAt, next - length, next)
       this.arenaAt += length
       if (!coalesce) this.flush(onPlaintext)
     } else {

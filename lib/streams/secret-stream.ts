@@ -72,6 +72,13 @@ export interface SecretStreamOptions {
   highWaterMark?: number
   /** Crypto backend; the process-wide one when left out. */
   crypto?: CryptoBackend
+  /**
+   * The transport hands over buffers that nobody else holds or reuses, as a `net.Socket` does
+   * (each read is a fresh buffer): frames are then opened in place inside them and the plaintext
+   * handed out as views of them, with no second buffer. Default false (the buffers are only read).
+   * `createServer` and `connect` set it for their sockets.
+   */
+  reuseInput?: boolean
   /** Test vectors only: a fixed ephemeral X25519 secret. */
   ephemeralSecretKey?: Uint8Array
 }
@@ -118,6 +125,7 @@ export class SecretStream extends RawStreamAdapter<SecretStreamEvents> {
   private encoder: BoxEncoder | null = null
   private decoder: BoxDecoder | null = null
   private sentGoodbye = false
+  private readonly reuseInput: boolean
   private readonly startedAt = Date.now()
 
   /**
@@ -145,6 +153,7 @@ export class SecretStream extends RawStreamAdapter<SecretStreamEvents> {
     this.publicKey = toBuffer(keyPair.publicKey)
     this.crypto = opts.crypto ?? getCryptoBackend()
     this.authorize = opts.authorize
+    this.reuseInput = opts.reuseInput === true
     this.driver = new HandshakeDriver({
       isInitiator: opts.isInitiator,
       appKey: opts.appKey,
@@ -337,7 +346,8 @@ export class SecretStream extends RawStreamAdapter<SecretStreamEvents> {
     const decoder = this.decoder!
     if (decoder.ended) return
     try {
-      decoder.pushCoalesced(chunk, this.onPlaintext)
+      if (this.reuseInput) decoder.pushInPlace(chunk, this.onPlaintext)
+      else decoder.pushCoalesced(chunk, this.onPlaintext)
     } catch (err) {
       // Frames that authenticated before the failure were pushed; the app reads them first.
       this.failAfterRead(err as Error)
