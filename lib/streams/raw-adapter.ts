@@ -19,7 +19,8 @@ import type { DuplexEvents } from 'streamx'
 
 /** The duplex byte transport under a channel: a `net.Socket`, a pipe, any Node or streamx duplex. */
 export interface RawStream {
-  write(data: Uint8Array): boolean
+  /** Node writables also take a callback, called once the write completed (or failed). */
+  write(data: Uint8Array, cb?: (err?: Error | null) => void): boolean
   end(...args: any[]): unknown
   destroy(err?: Error): unknown
   on(event: string, listener: (...args: any[]) => void): unknown
@@ -159,6 +160,24 @@ export abstract class RawStreamAdapter<E extends DuplexEvents = DuplexEvents> ex
     if (!this.rawWritable()) return true
     this.touch()
     return this.rawStream.write(toBuffer(bytes)) !== false
+  }
+
+  /**
+   * True when the transport is a Node writable, whose `write(data, cb)` reports completion:
+   * only then can a wire buffer be recycled after its write.
+   */
+  protected get rawReportsWrites(): boolean {
+    return typeof (this.rawStream as { writableLength?: unknown }).writableLength === 'number' && this.rawStream.write.length >= 2
+  }
+
+  /** Writes protocol bytes; `done` runs once the transport finished with them (Node writables only). */
+  protected writeRawTracked(bytes: Uint8Array, done: () => void): boolean {
+    if (!this.rawWritable()) {
+      done()
+      return true
+    }
+    this.touch()
+    return this.rawStream.write(toBuffer(bytes), () => done()) !== false
   }
 
   /** Writes protocol bytes and calls `cb` once the transport can take more. */

@@ -70,3 +70,56 @@ test('in-memory pair: the receiver never writes into the sender\'s wire buffers;
   t.ok(delivered.every(([sent, copy]) => sent.equals(copy)), `all ${delivered.length} wire buffers are unchanged after decoding`)
   server.end()
 })
+
+test('TCP, three connections sharing the recycled wire buffers, slow readers: every byte intact', async (t) => {
+  const server = createServer({ keyPair: serverKeys, appKey })
+  const port = await listenLocal(server)
+  const streams: ServerStream[] = []
+  server.on('connection', (s: ServerStream) => streams.push(s))
+  const clients = await Promise.all([0, 1, 2].map(() => connect({ host: '127.0.0.1', port, keyPair: clientKeys, appKey, remotePublicKey: serverKeys.publicKey })))
+  while (streams.length < 3) await new Promise((resolve) => setTimeout(resolve, 5))
+  const payloads = clients.map(() => writes(2 * 1024 * 1024))
+  const received = streams.map((s) => new Promise<Buffer>((resolve, reject) => {
+    const views: Buffer[] = []
+    // A reader that pauses now and then, so writes queue up while buffers are recycled.
+    s.on('data', (v: Buffer) => {
+      views.push(v)
+      if (views.length % 7 === 0) {
+        s.pause()
+        setTimeout(() => s.resume(), 2)
+      }
+    })
+    s.once('end', () => resolve(Buffer.concat(views)))
+    s.once('error', reject)
+  }))
+  clients.forEach((c, i) => {
+    for (const w of payloads[i]!) c.write(w)
+    c.end()
+  })
+  // Which server stream belongs to which client is not known; compare as a set of hashes.
+  const got = (await Promise.all(received)).map((b) => b.toString('base64').length + ':' + b.subarray(0, 64).toString('hex'))
+  const want = payloads.map((p) => Buffer.concat(p)).map((b) => b.toString('base64').length + ':' + b.subarray(0, 64).toString('hex'))
+  t.deepEqual(got.sort(), want.sort(), 'every connection received exactly its bytes')
+  const full = await Promise.all(received)
+  t.ok(full.every((b) => payloads.some((p) => Buffer.concat(p).equals(b))), 'byte for byte')
+  for (const s of streams) s.end()
+  await closeServer(server)
+})
+
+test('TCP, a writer far ahead of a paused reader: wire buffers in the socket queue are not recycled early', async (t) => {
+  const server = createServer({ keyPair: serverKeys, appKey })
+  const accepted = once(server, 'connection') as Promise<[ServerStream]>
+  const port = await listenLocal(server)
+  const client = await connect({ host: '127.0.0.1', port, keyPair: clientKeys, appKey, remotePublicKey: serverKeys.publicKey })
+  const [stream] = await accepted
+  stream.pause()
+  const payload = writes(16 * 1024 * 1024)
+  for (const w of payload) client.write(w) // ignores write()'s return: the socket queues
+  client.end()
+  await new Promise((resolve) => setTimeout(resolve, 300))
+  const got = hold(stream)
+  stream.resume()
+  t.ok(Buffer.concat(await got).equals(Buffer.concat(payload)), '16 MiB arrive intact')
+  stream.end()
+  await closeServer(server)
+})
