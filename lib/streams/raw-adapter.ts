@@ -19,8 +19,7 @@ import type { DuplexEvents } from 'streamx'
 
 /** The duplex byte transport under a channel: a `net.Socket`, a pipe, any Node or streamx duplex. */
 export interface RawStream {
-  /** Node writables also take a callback, called once the write completed (or failed). */
-  write(data: Uint8Array, cb?: (err?: Error | null) => void): boolean
+  write(data: Uint8Array): boolean
   end(...args: any[]): unknown
   destroy(err?: Error): unknown
   on(event: string, listener: (...args: any[]) => void): unknown
@@ -162,28 +161,15 @@ export abstract class RawStreamAdapter<E extends DuplexEvents = DuplexEvents> ex
     return this.rawStream.write(toBuffer(bytes)) !== false
   }
 
-  /**
-   * True when the transport is a Node writable, whose `write(data, cb)` reports completion:
-   * only then can a wire buffer be recycled after its write.
-   */
-  protected get rawReportsWrites(): boolean {
-    return typeof (this.rawStream as { writableLength?: unknown }).writableLength === 'number' && this.rawStream.write.length >= 2
-  }
-
-  /** Writes protocol bytes; `done` runs once the transport finished with them (Node writables only). */
-  protected writeRawTracked(bytes: Uint8Array, done: () => void): boolean {
-    if (!this.rawWritable()) {
-      done()
-      return true
-    }
-    this.touch()
-    return this.rawStream.write(toBuffer(bytes), () => done()) !== false
-  }
-
   /** Writes protocol bytes and calls `cb` once the transport can take more. */
   protected writeRawThen(bytes: Uint8Array, cb: (err: Error | null) => void): void {
     if (this.writeRaw(bytes)) cb(null)
     else this.drainSlot = cb
+  }
+
+  /** Calls `cb` at the transport's next 'drain' (after a write that returned false). */
+  protected waitForDrain(cb: (err: Error | null) => void): void {
+    this.drainSlot = cb
   }
 
   /** Lets the transport flow again (the application wants more). */

@@ -21,7 +21,6 @@ import { BoxDecoder } from '../boxstream/decoder.js'
 import { BoxEncoder } from '../boxstream/encoder.js'
 import { encodedLength } from '../boxstream/layout.js'
 import { allocBuffer } from '../boxstream/slab.js'
-import { WIRE_BUFFER_BYTES, giveWireBuffer, takeWireBuffer } from '../boxstream/wire-pool.js'
 import { ErrorCodes, SecretChannelError } from '../errors.js'
 import { assertKeyPair, formatId, type KeyPair } from '../keys.js'
 import type { CryptoBackend } from '../crypto/backend.js'
@@ -205,14 +204,9 @@ export class SecretStream extends RawStreamAdapter<SecretStreamEvents> {
       if (!(data instanceof Uint8Array)) return cb(new SecretChannelError(ErrorCodes.INVALID_ARGUMENT, 'box-stream', 'writes must be Buffers, Uint8Arrays or strings'))
     }
     let ok = true
-    if (this.rawReportsWrites) {
-      // Recycled wire buffers, each given back when the transport reports its write complete.
-      for (const [wire, owner] of frameIntoPool(encoder, batch)) ok = this.writeRawTracked(wire, () => giveWireBuffer(owner)) && ok
-    } else {
-      for (const wire of frameBatches(encoder, batch)) ok = this.writeRaw(wire) && ok
-    }
+    for (const wire of frameBatches(encoder, batch)) ok = this.writeRaw(wire) && ok
     if (ok) cb(null)
-    else this.writeRawThen(new Uint8Array(0), cb)
+    else this.waitForDrain(cb)
   }
 
   /** streamx: our side is done; send the goodbye. The transport ends once both sides said goodbye. */
@@ -397,37 +391,6 @@ function frameBatches(encoder: BoxEncoder, writes: readonly Uint8Array[]): Uint8
   flush()
   return out
 }
-
-/**
- * Frames `writes` into recycled wire buffers ({@link WIRE_BUFFER_BYTES} each): returns each filled
- * view with the buffer that owns it, to give back once its transport write completed.
- */
-function frameIntoPool(encoder: BoxEncoder, writes: readonly Uint8Array[]): Array<[Uint8Array, Buffer]> {
-  const out: Array<[Uint8Array, Buffer]> = []
-  let buffer: Buffer | null = null
-  let at = 0
-  const flush = (): void => {
-    if (buffer && at > 0) out.push([buffer.subarray(0, at), buffer])
-    buffer = null
-    at = 0
-  }
-  for (const data of writes) {
-    for (let from = 0; from < data.length; from += POOL_PIECE) {
-      const piece = data.subarray(from, Math.min(data.length, from + POOL_PIECE))
-      const bytes = encodedLength(piece.length)
-      if (buffer === null || at + bytes > WIRE_BUFFER_BYTES) {
-        flush()
-        buffer = takeWireBuffer()
-      }
-      at += encoder.encodeInto(piece, buffer!, at)
-    }
-  }
-  flush()
-  return out
-}
-
-/** Plaintext per piece when filling a recycled buffer: 63 whole frames (260,190 bytes on the wire). */
-const POOL_PIECE = 63 * 4096
 
 /** Plaintext per piece of a split write: 248 frames, whose wire form stays under 1 MiB. */
 const MAX_PIECE = 248 * 4096
