@@ -39,6 +39,21 @@ export interface WebSocketServerOptions extends ChannelOptions {
   maxPayload?: number
 }
 
+/**
+ * The part of the `ws` server that {@link SecretWebSocketServer.wss} shows. Declared here, not
+ * taken from `ws`, so the published declarations need no `@types/ws` (a devDependency only).
+ */
+interface WsServerView {
+  /** The open WebSockets (each a `ws` WebSocket). */
+  readonly clients: ReadonlySet<WebSocketLike & { terminate(): void }>
+  /** The bound address, as `net.Server#address()` reports it. */
+  address(): AddressInfo | string | null
+  /** Stops accepting; calls back once closed. */
+  close(callback?: (err?: Error) => void): void
+  /** The `ws` server's own events (`'connection'`, `'headers'`, `'listening'`, `'error'`, `'close'`). */
+  on(event: string, listener: (...args: any[]) => void): this
+}
+
 /** A secret channel over a WebSocket, with the upgrade request it came in on. */
 export type WebSocketServerStream = SecretStream
 
@@ -50,8 +65,10 @@ export type WebSocketServerStream = SecretStream
  * - `'close'` after {@link close}.
  */
 export class SecretWebSocketServer extends EventEmitter {
-  /** The `ws` server underneath. */
-  readonly wss: WebSocketServer
+  /** The `ws` server underneath (typed structurally: see {@link WsServerView}). */
+  readonly wss: WsServerView
+  /** The same server, with `ws`'s own types (kept out of the published declarations). */
+  private readonly server: WebSocketServer
   private readonly options: WebSocketServerOptions
 
   /**
@@ -69,7 +86,7 @@ export class SecretWebSocketServer extends EventEmitter {
     }
     this.options = { ...options }
     if (onConnection) this.on('connection', onConnection)
-    this.wss = new WebSocketServer({
+    this.server = new WebSocketServer({
       server: options.server,
       port: options.port,
       host: options.host,
@@ -77,20 +94,21 @@ export class SecretWebSocketServer extends EventEmitter {
       maxPayload: options.maxPayload ?? 1024 * 1024,
       perMessageDeflate: false // ciphertext does not compress
     })
-    this.wss.on('connection', (socket, request) => this.secure(socket, request))
-    this.wss.on('listening', () => this.emit('listening'))
-    this.wss.on('error', (err) => this.emit('error', err))
+    this.wss = this.server
+    this.server.on('connection', (socket, request) => this.secure(socket, request))
+    this.server.on('listening', () => this.emit('listening'))
+    this.server.on('error', (err) => this.emit('error', err))
   }
 
   /** The bound address (with `port`), as `net.Server#address()` reports it. */
   address(): AddressInfo | string | null {
-    return this.wss.address()
+    return this.server.address()
   }
 
   /** Stops accepting, closes every open WebSocket, and calls back once done. */
   close(callback?: (err?: Error) => void): void {
-    for (const client of this.wss.clients) client.terminate()
-    this.wss.close((err) => {
+    for (const client of this.server.clients) client.terminate()
+    this.server.close((err) => {
       this.emit('close')
       callback?.(err)
     })
