@@ -21,7 +21,14 @@ import { checkChannelOptions, type ChannelOptions } from '../net/options.js'
 import type { PeerAddress } from '../net/server.js'
 import { fromWebSocket, type WebSocketLike } from './websocket.js'
 
-/** Options for {@link createWebSocketServer}. */
+/**
+ * Options for {@link createWebSocketServer}.
+ * @example
+ * ```ts
+ * const options: WebSocketServerOptions = { keyPair, appKey: SSB_MAIN_NETWORK_APP_KEY, server: httpServer, path: '/shs' }
+ * const server = createWebSocketServer(options, (stream) => stream.pipe(stream))
+ * ```
+ */
 export interface WebSocketServerOptions extends ChannelOptions {
   /** Admission decision by the client's proven public key, as for `createServer`. */
   authorize?: (remotePublicKey: Buffer) => unknown
@@ -54,7 +61,15 @@ interface WsServerView {
   on(event: string, listener: (...args: any[]) => void): this
 }
 
-/** A secret channel over a WebSocket, with the upgrade request it came in on. */
+/**
+ * A secret channel over a WebSocket, with the upgrade request it came in on.
+ * @example
+ * ```ts
+ * server.on('connection', (stream: WebSocketServerStream, request) => {
+ *   stream.write(`hello ${request.socket.remoteAddress}`)
+ * })
+ * ```
+ */
 export type WebSocketServerStream = SecretStream
 
 /**
@@ -63,6 +78,12 @@ export type WebSocketServerStream = SecretStream
  * - `'connection' (stream, request)`: a peer authenticated; `stream.remotePublicKey` says who,
  * - `'handshakeError' (err, peer)`: a connection that failed the handshake (purely informative),
  * - `'close'` after {@link close}.
+ * @example
+ * ```ts
+ * const server: SecretWebSocketServer = createWebSocketServer({ keyPair, appKey, port: 0 })
+ * server.once('listening', () => console.log('on port', (server.address() as AddressInfo).port))
+ * process.once('SIGINT', () => server.close(() => process.exit(0)))
+ * ```
  */
 export class SecretWebSocketServer extends EventEmitter {
   /** The `ws` server underneath (typed structurally: see {@link WsServerView}). */
@@ -157,7 +178,14 @@ export class SecretWebSocketServer extends EventEmitter {
 
 function ignore(): void {}
 
-/** Typed listeners for {@link SecretWebSocketServer}'s events. */
+/**
+ * Typed listeners for {@link SecretWebSocketServer}'s events.
+ * @example
+ * ```ts
+ * server.on('connection', (stream, request) => console.log(request.url, formatId(stream.remotePublicKey!)))
+ * server.on('handshakeError', (err, peer) => console.warn(peer.remoteAddress, err.code))
+ * ```
+ */
 export interface SecretWebSocketServer {
   on(event: 'connection', listener: (stream: WebSocketServerStream, request: IncomingMessage) => void): this
   on(event: 'handshakeError', listener: (err: SecretChannelError, peer: PeerAddress) => void): this
