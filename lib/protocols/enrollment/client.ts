@@ -217,7 +217,7 @@ export class EnrollmentClient extends EnrollmentMachine<ClientState> {
     }
 
     const ecdh = this.keep(sharedSecret(this.ephemeral!.scalar, serverEphemeral))
-    const keys = deriveExchangeKeys(ecdh, this.codeHash, transcriptHash(this.crypto, this.hello, message))
+    const keys = deriveExchangeKeys(this.crypto, ecdh, this.codeHash, transcriptHash(this.crypto, this.hello, message))
     this.keys = { challengeKey: this.keep(keys.challengeKey), issueKey: this.keep(keys.issueKey) }
     this.ephemeral = null
     this.current = 'await-challenge'

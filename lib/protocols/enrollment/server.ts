@@ -206,7 +206,7 @@ export class EnrollmentServer extends EnrollmentMachine<ServerState> {
       hello = concat(signed, signature)
     }
     const ecdh = this.keep(sharedSecret(ephemeral.scalar, clientEphemeral))
-    const keys = deriveExchangeKeys(ecdh, codeBytes ? this.keep(codeHash(this.crypto, codeBytes)) : null, transcriptHash(this.crypto, message, hello))
+    const keys = deriveExchangeKeys(this.crypto, ecdh, codeBytes ? this.keep(codeHash(this.crypto, codeBytes)) : null, transcriptHash(this.crypto, message, hello))
     this.keys = { challengeKey: this.keep(keys.challengeKey), issueKey: this.keep(keys.issueKey) }
     const random = this.keep(this.crypto.randomBytes(CHALLENGE_BYTES))
     this.expectedDigest = this.keep(digest(this.crypto, random))
