@@ -49,7 +49,7 @@ function toBuffer(bytes: Uint8Array): Buffer {
  * endThenDestroy(socket) // after the goodbyes
  * ```
  */
-export function endThenDestroy(raw: RawStream, graceMs = CLOSE_GRACE_MS): void {
+function endThenDestroy(raw: RawStream, graceMs = CLOSE_GRACE_MS): void {
   if (raw.destroyed) return
   let timer: ReturnType<typeof setTimeout> | null = null
   const onClose = (): void => {
