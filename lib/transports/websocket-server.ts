@@ -19,6 +19,7 @@ import { ErrorCodes, SecretChannelError, isSecretChannelError } from '../errors.
 import { SecretStream } from '../streams/secret-stream.js'
 import { checkChannelOptions, type ChannelOptions } from '../net/options.js'
 import type { PeerAddress } from '../net/server.js'
+import type { OpenSecretStream } from '../net/open-stream.js'
 import { fromWebSocket, type WebSocketLike } from './websocket.js'
 
 /**
@@ -62,7 +63,8 @@ interface WsServerView {
 }
 
 /**
- * A secret channel over a WebSocket, with the upgrade request it came in on.
+ * An open secret channel over a WebSocket (`remotePublicKey` set, as for `createServer`), handed
+ * over with the upgrade request it came in on.
  * @example
  * ```ts
  * server.on('connection', (stream: WebSocketServerStream, request) => {
@@ -70,7 +72,7 @@ interface WsServerView {
  * })
  * ```
  */
-export type WebSocketServerStream = SecretStream
+export type WebSocketServerStream = OpenSecretStream
 
 /**
  * Emits:
