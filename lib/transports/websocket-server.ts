@@ -63,7 +63,8 @@ interface WsServerView {
 }
 
 /**
- * A secret channel over a WebSocket, handed over open: `remotePublicKey` is the client's proven key.
+ * An open secret channel over a WebSocket (`remotePublicKey` set, as for `createServer`), handed
+ * over with the upgrade request it came in on.
  * @example
  * ```ts
  * server.on('connection', (stream: WebSocketServerStream, request) => {
