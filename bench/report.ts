@@ -20,6 +20,8 @@ export interface BenchResult {
   connections: Record<string, number>
   /** Heap bytes per idle open connection (server side, socket included). */
   idleHeap: Record<string, number>
+  /** Headless Chromium, by backend in the page (bench/browser.ts); null when Chromium is not installed. */
+  browser?: { chromium: string; handshakesPerSecond: Record<string, number>; boxUnboxMBps: Record<string, number>; websocketMBps: Record<string, number> } | null
   samples: Record<string, number[]>
 }
 
@@ -65,6 +67,17 @@ export function markdown(r: BenchResult): string {
     lines.push(`| ${name} | ${fmt(hs)} | ${name.startsWith('ours') ? ratio(hs, r.handshakesMemory.reference) : ''} | ${name.startsWith('ours') ? ratio(hs, r.handshakesMemory.hyperswarm) : ''} | ${fmt(r.handshakesMachines[name])} | ${fmt(c)} | ${name.startsWith('ours') ? ratio(c, r.connections.reference) : ''} | ${name.startsWith('ours') ? ratio(c, r.connections.hyperswarm) : ''} | ${fmt(heap === undefined ? undefined : heap / 1024, 1)} | ${name === 'plain' || heap === undefined || plainHeap === undefined ? '' : fmt((heap - plainHeap) / 1024, 1)} |`)
   }
   lines.push('')
+  if (r.browser) {
+    const b = r.browser
+    lines.push(`**In headless Chromium ${b.chromium}** (the bundled package in a page; in-page peers over createDuplexPair; WebSocket to a Node server on the same machine)`)
+    lines.push('')
+    lines.push('| backend in the page | handshakes/s | vs noble | box+unbox MB/s (64 KiB writes) | WebSocket exchange MB/s (both directions) |')
+    lines.push('|---|---|---|---|---|')
+    for (const name of Object.keys(b.handshakesPerSecond)) {
+      lines.push(`| ${name} | ${fmt(b.handshakesPerSecond[name])} | ${ratio(b.handshakesPerSecond[name], b.handshakesPerSecond.noble)} | ${fmt(b.boxUnboxMBps[name], 1)} | ${fmt(b.websocketMBps[name], 1)} |`)
+    }
+    lines.push('')
+  }
   return lines.join('\n')
 }
 

@@ -13,6 +13,7 @@ import { config, median } from './config.js'
 import { machineHandshakes, memoryHandshakes, oursBoxUnbox, referenceBoxUnbox } from './memory.js'
 import { bulk, connections, idleHeap } from './tcp.js'
 import { markdown, svg, targets, type BenchResult } from './report.js'
+import { browserFigures } from './browser.js'
 
 const backends = config.backends.length ? availableCryptoBackends().filter((b) => config.backends.includes(b)) : availableCryptoBackends()
 const cryptos = backends.map((b) => createCryptoBackend(b))
@@ -82,6 +83,20 @@ for (let round = 1; round <= config.rounds; round++) {
   for (const b of backends) add(`conn:ours:${b}`, await connections('ours', b, config.connections))
   for (const p of peersTcp) add(`conn:${p}`, await connections(p, null, config.connections))
 }
+// Browser figures (headless Chromium), one run per round, medians like the rest.
+let chromium: string | null = null
+for (let round = 1; round <= config.rounds; round++) {
+  const b = await browserFigures(config.quick)
+  if (!b) break
+  chromium = b.chromium
+  for (const [name, f] of Object.entries(b.backends)) {
+    add(`browser-hs:${name}`, f.handshakesPerSecond)
+    add(`browser-box:${name}`, f.boxUnboxMBps)
+    add(`browser-ws:${name}`, f.websocketMBps)
+    log(`  browser ${name}: ${f.handshakesPerSecond.toFixed(0)} handshakes/s, ${f.boxUnboxMBps.toFixed(1)} MB/s box+unbox, ${f.websocketMBps.toFixed(1)} MB/s over WebSocket`)
+  }
+}
+
 // Heap per idle connection is a count of bytes, not a timing: measured once.
 const heap: Record<string, number> = {}
 for (const b of backends) heap[`ours:${b}`] = await idleHeap('ours', b, config.idle)
@@ -117,6 +132,12 @@ const result: BenchResult = {
   handshakesMachines: pick('machines:'),
   connections: pick('conn:'),
   idleHeap: heap,
+  browser: chromium === null ? null : {
+    chromium,
+    handshakesPerSecond: pick('browser-hs:'),
+    boxUnboxMBps: pick('browser-box:'),
+    websocketMBps: pick('browser-ws:')
+  },
   samples
 }
 mkdirSync(config.out, { recursive: true })

@@ -77,8 +77,8 @@ async function readAll(stream: ClientStream): Promise<Buffer> {
 // --- 1. handshake and echo --------------------------------------------------------------------
 console.log('\n1. handshake and echo')
 const echo = await dial()
-console.log(`  handshake done in ${echo.ms.toFixed(1)} ms; client sees ${formatId(echo.stream.remotePublicKey as Uint8Array)}`)
-check(Buffer.from(echo.stream.remotePublicKey as Uint8Array).equals(serverKeys.publicKey), 'the server proved the identity we dialed')
+console.log(`  handshake done in ${echo.ms.toFixed(1)} ms; client sees ${formatId(echo.stream.remotePublicKey)}`)
+check(Buffer.from(echo.stream.remotePublicKey).equals(serverKeys.publicKey), 'the server proved the identity we dialed')
 const messages = ['hello, secret world', 'each frame is encrypted and authenticated', 'goodbye is authenticated too']
 const echoed = readAll(echo.stream)
 echo.stream.write(Buffer.from('e'))

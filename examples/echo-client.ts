@@ -17,7 +17,7 @@ const stream = await connect({
   appKey: SSB_MAIN_NETWORK_APP_KEY,
   remotePublicKey: exampleKeyPair('echo server').publicKey // SHS1 clients must know whom they dial
 })
-console.log(`connected to ${formatId(stream.remotePublicKey as Uint8Array)}`)
+console.log(`connected to ${formatId(stream.remotePublicKey)}`)
 
 for (const message of messages) stream.write(Buffer.from(message + '\n'))
 stream.end() // sends the box-stream goodbye; the server echoes everything, then says goodbye too

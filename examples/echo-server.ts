@@ -14,7 +14,7 @@ const port = Number(process.argv[2] ?? EXAMPLE_PORT)
 const keyPair = exampleKeyPair('echo server')
 
 const server = createServer({ keyPair, appKey: SSB_MAIN_NETWORK_APP_KEY }, (stream) => {
-  const who = formatId(stream.remotePublicKey as Uint8Array)
+  const who = formatId(stream.remotePublicKey)
   console.log(`client ${who} connected`)
   // Echo: the client's goodbye ends our readable side, which ends the writable side, which says goodbye back.
   pipeline(stream, stream, (err) => console.log(`client ${who} ${err ? `failed: ${err.message}` : 'said goodbye'}`))

@@ -1,14 +1,14 @@
 /**
  * HTTP over a secret channel: an unmodified `http.Server` and `http.request`, with the TCP socket
  * replaced by an authenticated, encrypted stream. The handler knows who is calling from
- * `req.socket.remotePublicKey`, with no passwords or TLS certificates.
+ * `peerKeyOf(req.socket)`, with no passwords or TLS certificates; `createHttpConnection` gives
+ * http.request a fresh channel per request.
  *
  *   node dist/examples/http.js
  */
 import { request, createServer as createHttpServer, type IncomingMessage } from 'node:http'
-import type { Socket } from 'node:net'
 import { formatId, generateKeyPair, SSB_MAIN_NETWORK_APP_KEY } from '../lib/keys.js'
-import { connect, createServer } from '../lib/net/index.js'
+import { createHttpConnection, createServer, peerKeyOf } from '../lib/net/index.js'
 
 const appKey = SSB_MAIN_NETWORK_APP_KEY
 const serverKeys = generateKeyPair()
@@ -16,7 +16,8 @@ const clientKeys = generateKeyPair()
 
 // An ordinary HTTP app. It never listens itself: the secret server hands it authenticated streams.
 const app = createHttpServer((req, res) => {
-  const caller = formatId((req.socket as unknown as { remotePublicKey: Uint8Array }).remotePublicKey)
+  const key = peerKeyOf(req.socket)
+  const caller = key ? formatId(key) : 'an unauthenticated socket'
   let body = ''
   req.on('data', (chunk: Buffer) => { body += chunk })
   req.on('end', () => {
@@ -35,10 +36,7 @@ function secretRequest(method: string, path: string, body?: string): Promise<{ s
       method,
       path,
       headers: { host: 'secret-channel' },
-      createConnection: ((_options: unknown, done: (err: Error | null, socket?: Socket) => void) => {
-        connect({ host: '127.0.0.1', port, keyPair: clientKeys, appKey, remotePublicKey: serverKeys.publicKey })
-          .then((stream) => done(null, stream as unknown as Socket), done)
-      }) as never
+      createConnection: createHttpConnection({ host: '127.0.0.1', port, keyPair: clientKeys, appKey, remotePublicKey: serverKeys.publicKey })
     }, (res: IncomingMessage) => {
       let text = ''
       res.on('data', (chunk: Buffer) => { text += chunk })

@@ -7,7 +7,15 @@
  * @module
  */
 
-/** Every code a {@link SecretChannelError} can carry. Stable across versions. */
+/**
+ * Every code a {@link SecretChannelError} can carry. Stable across versions.
+ * @example
+ * ```ts
+ * stream.on('error', (err) => {
+ *   if (isSecretChannelError(err) && err.code === ErrorCodes.TRUNCATED) console.warn('the peer vanished without a goodbye')
+ * })
+ * ```
+ */
 export const ErrorCodes = Object.freeze({
   /** The whole-handshake deadline passed before the handshake completed. */
   HANDSHAKE_TIMEOUT: 'ERR_HANDSHAKE_TIMEOUT',
@@ -38,6 +46,8 @@ export const ErrorCodes = Object.freeze({
   INVALID_STATE: 'ERR_INVALID_STATE',
   /** An argument was missing, of the wrong type or of the wrong length. */
   INVALID_ARGUMENT: 'ERR_INVALID_ARGUMENT',
+  /** A command-line mistake (unknown option, missing value, bad address): the CLI exits 2. */
+  USAGE: 'ERR_USAGE',
   /** The underlying transport failed (connection refused, reset, …); the transport's error is the `cause`. */
   TRANSPORT: 'ERR_TRANSPORT',
   /** A key or identity file could not be read, parsed or decrypted. */
@@ -46,15 +56,32 @@ export const ErrorCodes = Object.freeze({
   WRONG_PASSWORD: 'ERR_WRONG_PASSWORD',
   /** A token, challenge or code was wrong, expired, replayed or for another user. */
   INVALID_TOKEN: 'ERR_INVALID_TOKEN',
+  /**
+   * An enrollment code can no longer be used: it already enrolled every device it was good for, or
+   * it has no guesses left (burnt). Ask the operator for a new code.
+   */
+  CODE_SPENT: 'ERR_CODE_SPENT',
   /** A stored peer key differs from the one presented (possible man in the middle). */
   KEY_CHANGED: 'ERR_KEY_CHANGED',
   /** A requested item does not exist. */
   NOT_FOUND: 'ERR_NOT_FOUND',
   /** The requested item already exists. */
-  ALREADY_EXISTS: 'ERR_ALREADY_EXISTS'
+  ALREADY_EXISTS: 'ERR_ALREADY_EXISTS',
+  /**
+   * A server refused the request because this source (or the server as a whole) has too much
+   * expensive work in flight or used up its allowance for the current window. Retry later.
+   */
+  RATE_LIMITED: 'ERR_RATE_LIMITED'
 } as const)
 
-/** The union of all error codes. */
+/**
+ * The union of all error codes.
+ * @example
+ * ```ts
+ * const retryable: ErrorCode[] = ['ERR_TRANSPORT', 'ERR_HANDSHAKE_TIMEOUT']
+ * if (isSecretChannelError(err) && retryable.includes(err.code)) setTimeout(reconnect, 1000)
+ * ```
+ */
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes]
 
 /** Options for constructing a {@link SecretChannelError}. */
@@ -97,6 +124,16 @@ export class SecretChannelError extends Error {
  * True when `err` is a {@link SecretChannelError}, optionally with the given code.
  * @param err - any thrown value
  * @param code - when given, the code it must carry
+ * @example
+ * ```ts
+ * try {
+ *   await connect({ host, port, keyPair, appKey, remotePublicKey })
+ * } catch (err) {
+ *   if (isSecretChannelError(err, 'ERR_WRONG_APP_KEY')) console.error('the server is on another network')
+ *   else if (isSecretChannelError(err)) console.error(err.code, err.phase)
+ *   else throw err
+ * }
+ * ```
  */
 export function isSecretChannelError(err: unknown, code?: ErrorCode): err is SecretChannelError {
   return err instanceof SecretChannelError && (code === undefined || err.code === code)

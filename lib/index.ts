@@ -4,28 +4,18 @@
  * @module
  */
 
-// core
-export { SecretChannelError, ErrorCodes, isSecretChannelError, type ErrorCode } from './errors.js'
-export {
-  generateKeyPair,
-  formatId,
-  parseId,
-  toIdentityFile,
-  parseIdentityFile,
-  assertKeyPair,
-  SSB_MAIN_NETWORK_APP_KEY,
-  type KeyPair,
-  type IdentityFile
-} from './keys.js'
-export { SecretStream, DEFAULT_HANDSHAKE_TIMEOUT, type SecretStreamEvents, type SecretStreamOptions, type Authorize, type RawStream } from './streams/secret-stream.js'
-export { createDuplexPair, MemoryDuplex } from './streams/memory-pair.js'
-export { ClientHandshake, ServerHandshake, type SessionKeys, type HandshakeOptions, type ClientHandshakeOptions } from './handshake/index.js'
-export { BoxEncoder, BoxDecoder, MAX_FRAME_BODY } from './boxstream/index.js'
-export { getCryptoBackend, useCryptoBackend, createCryptoBackend, type CryptoBackend } from './crypto/index.js'
+// the portable core (also the package root under the `browser` condition, and `secret-channel/core`)
+export * from './core.js'
 
 // transports: TCP / Unix-socket server and client (lib/net)
-export { createServer, connect, SecretServer, addSocketShims, type ServerOptions, type ServerStream, type PeerAddress, type ConnectOptions, type ClientStream, type SocketLike, type ChannelOptions } from './net/index.js'
+export { createServer, connect, SecretServer, addSocketShims, type ServerOptions, type ServerStream, type PeerAddress, type ConnectOptions, type ClientStream, type SocketLike, type ChannelOptions, type OpenSecretStream,
+  createHttpConnection, peerKeyOf, type HttpCreateConnection } from './net/index.js'
 
+// transports: a WebSocket server (Node, `ws`); the WebSocket and web-stream raw duplexes are in the core
+export { createWebSocketServer, SecretWebSocketServer, type WebSocketServerOptions, type WebSocketServerStream } from './transports/websocket-server.js'
+
+// The protocols below are also their own subpaths (secret-channel/accounts, /enrollment, /notice),
+// which load only what they need; the root keeps them for compatibility.
 // accounts (seeds 001 and 003): key server, identity server, flat login protocol
 export * as accounts from './protocols/accounts/index.js'
 export { FlatStream, IdentityServer, KeyServer } from './protocols/accounts/index.js'
@@ -56,6 +46,3 @@ export {
   type NoticeTransport,
   type KnownPeer
 } from './protocols/notice/index.js'
-
-// performance (perf): which crypto backends load here
-export { availableCryptoBackends, type CryptoBackendName } from './crypto/index.js'

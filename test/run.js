@@ -10,7 +10,7 @@
 import { spawn } from 'node:child_process'
 import { readdirSync, readFileSync, statSync } from 'node:fs'
 import { join, relative } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { fileURLToPath, pathToFileURL } from 'node:url'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 const testDir = join(root, 'dist', 'test')
@@ -32,9 +32,13 @@ const files = find(testDir).filter((f) => filter.length === 0 || filter.some((p)
 /** Test files (paths relative to dist/test) whose outcome depends on the crypto backend. */
 const BACKEND_SENSITIVE = [/^handshake\//, /^boxstream\//, /^streams\//, /^net\//, /^security\//, /interop/, /shs1/, /pull/, /vectors/]
 
+/** Preload that finishes a backend's asynchronous initialisation (WASM) in every test process. */
+const READY = join(root, 'dist', 'test', 'helpers', 'crypto-ready.js')
+
 async function backendsToRun() {
   if (process.env.SECRET_CHANNEL_CRYPTO) return [process.env.SECRET_CHANNEL_CRYPTO]
-  const { availableCryptoBackends } = await import(join(root, 'dist', 'lib', 'crypto', 'index.js'))
+  const { availableCryptoBackends, cryptoReady } = await import(join(root, 'dist', 'lib', 'crypto', 'index.js'))
+  await cryptoReady() // loads the backends that need async init (wasm), so they count as available
   const available = availableCryptoBackends()
   const wanted = (process.env.TEST_BACKENDS || '').split(',').map((s) => s.trim()).filter(Boolean)
   return wanted.length ? available.filter((b) => wanted.includes(b)) : available
@@ -57,7 +61,9 @@ const failures = []
 function runFile({ file, backend }) {
   return new Promise((resolve) => {
     const started = Date.now()
-    const env = backend ? { ...process.env, SECRET_CHANNEL_CRYPTO: backend } : process.env
+    const forced = backend ?? process.env.SECRET_CHANNEL_CRYPTO
+    const env = backend ? { ...process.env, SECRET_CHANNEL_CRYPTO: backend } : { ...process.env }
+    if (forced) env.NODE_OPTIONS = `${env.NODE_OPTIONS ?? ''} --import=${pathToFileURL(READY).href}`.trim()
     const child = spawn(process.execPath, [join(root, 'node_modules', 'tape', 'bin', 'tape'), file], { cwd: root, env })
     let out = ''
     child.stdout.on('data', (d) => { out += d })

@@ -13,11 +13,12 @@ import { isAllZero } from '../crypto/policy.js'
 import { ErrorCodes, SecretChannelError } from '../errors.js'
 import { copyKeyAndNonce } from './encoder.js'
 import { allocBuffer } from './slab.js'
+import { allocPlatformBytes } from '#platform-bytes'
 import { HEADER_BYTES, HEADER_PLAINTEXT_BYTES, MAX_FRAME_BODY, NONCE_BYTES, TAG_BYTES, incrementNonce } from './layout.js'
 
 const PHASE = 'box-stream'
 const EMPTY = new Uint8Array(0)
-const EMPTY_BUFFER = Buffer.alloc(0)
+const EMPTY_BUFFER = allocPlatformBytes(0)
 
 /**
  * Turns box-stream wire bytes back into plaintext.

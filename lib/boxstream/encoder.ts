@@ -103,7 +103,8 @@ export class BoxEncoder {
   /** The 34-byte goodbye: a boxed header of 18 zero bytes. After it, {@link encode} throws. */
   goodbye(): Buffer {
     if (this.finished) throw new SecretChannelError(ErrorCodes.INVALID_STATE, PHASE, 'the goodbye was already sent')
-    const out = Buffer.alloc(HEADER_BYTES)
+    // The goodbye's plaintext is 18 zero bytes: zero the (uninitialised) allocation first.
+    const out = allocBuffer(HEADER_BYTES).fill(0)
     this.seal(out.subarray(TAG_BYTES, TAG_BYTES + HEADER_PLAINTEXT_BYTES), out.subarray(0, TAG_BYTES), this.nonce)
     this.finished = true
     this.destroy()

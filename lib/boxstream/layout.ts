@@ -14,7 +14,13 @@
  * @module
  */
 
-/** Largest plaintext carried by one frame; larger writes are split. */
+/**
+ * Largest plaintext carried by one frame; larger writes are split.
+ * @example
+ * ```ts
+ * encoder.encode(Buffer.alloc(10_000)) // three frames: 4096 + 4096 + 1808 bytes (MAX_FRAME_BODY each at most)
+ * ```
+ */
 export const MAX_FRAME_BODY = 4096
 /** Bytes of a boxed header on the wire. */
 export const HEADER_BYTES = 34

@@ -13,6 +13,7 @@
  * every byte they expose.
  * @module
  */
+import { allocPlatformBytes, allocPlatformBytesSlow, platformView } from '#platform-bytes'
 
 /** Bytes per slab. */
 const SLAB_BYTES = 64 * 1024
@@ -24,13 +25,13 @@ let next = 0
 
 /** An uninitialised Buffer of `size` bytes, carved from the shared slab when small. */
 export function allocBuffer(size: number): Buffer {
-  if (size > MAX_CARVED || size === 0) return Buffer.allocUnsafe(size)
+  if (size > MAX_CARVED || size === 0) return allocPlatformBytes(size)
   if (slab === null || next + size > SLAB_BYTES) {
     // Uninitialised memory: `new ArrayBuffer` would zero 64 KiB that is about to be overwritten.
-    slab = Buffer.allocUnsafeSlow(SLAB_BYTES).buffer as ArrayBuffer
+    slab = allocPlatformBytesSlow(SLAB_BYTES).buffer as ArrayBuffer
     next = 0
   }
-  const out = Buffer.from(slab, next, size)
+  const out = platformView(slab, next, size)
   // Keep every region 8-byte aligned (helps the pure-JS ciphers' word-aligned paths).
   next += (size + 7) & ~7
   return out

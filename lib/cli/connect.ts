@@ -6,14 +6,20 @@
 import { formatId } from '../keys.js'
 import { connect as dial } from '../net/connect.js'
 import { UsageError, flag, stringOption, type Command } from './command.js'
-import { appKeyOption, keysPath, loadKeys, parseAddress, peerId, timeoutOption } from './options.js'
-import { shuttle } from './shuttle.js'
+import { KEYS_OPTION, appKeyOption, keysPath, loadKeys, parseAddress, peerId, timeoutOption } from './options.js'
+import { runSession } from './session.js'
 
-/** The `connect` command. */
+/**
+ * The `connect` command.
+ * @example
+ * ```ts
+ * const status = await main(['connect', 'example.org:8008', '--server', serverId, '-v'], io)
+ * ```
+ */
 export const connect: Command = {
   name: 'connect',
   summary: 'connect to a server; stdin goes to it, its bytes go to stdout',
-  usage: `Usage: secret-channel connect HOST:PORT --server ID [--keys FILE] [--app-key B64]
+  usage: `Usage: secret-channel connect HOST:PORT --server ID [--keys FILE] [--app-key B64] [-v] [--progress]
 
 Opens an encrypted, mutually authenticated connection to a server and copies
 stdin to it and its bytes to stdout, like netcat. When stdin ends, a goodbye
@@ -27,13 +33,17 @@ Options:
   -k, --keys FILE    our identity file (default: $SECRET_CHANNEL_KEYS, else ~/.ssb/secret)
   -a, --app-key B64  network key (default: the Scuttlebutt main network's)
   -t, --timeout MS   give up if the handshake takes longer (default 10000)
+  -v, --verbose      at the end, print bytes sent and received, seconds, MB/s and the peer's id
+      --progress     show a live byte counter and rate on stderr (on a terminal)
   -q, --quiet        no status lines on stderr
   -h, --help         show this help`,
   options: {
     server: { type: 'string', short: 's' },
-    keys: { type: 'string', short: 'k' },
+    keys: KEYS_OPTION,
     'app-key': { type: 'string', short: 'a' },
     timeout: { type: 'string', short: 't' },
+    verbose: { type: 'boolean', short: 'v' },
+    progress: { type: 'boolean' },
     quiet: { type: 'boolean', short: 'q' }
   },
   async run(args, io) {
@@ -50,14 +60,9 @@ Options:
     const abort = new AbortController()
     void io.stopped.then(() => abort.abort())
     const stream = await dial({ ...address, keyPair, appKey, remotePublicKey, handshakeTimeout, signal: abort.signal })
-    log(`connected to ${formatId(stream.remotePublicKey as Uint8Array)}`)
-    const session = shuttle(stream, io.stdin, io.stdout, { interactive: io.stdinIsTTY })
-    const stopped = io.stopped.then(() => 'stopped' as const)
-    const outcome = await Promise.race([session.then(() => 'done' as const), stopped])
-    if (outcome === 'stopped') {
-      stream.destroy()
-      return 130
-    }
-    return 0
+    const peer = formatId(stream.remotePublicKey)
+    log(`connected to ${peer}`)
+    const outcome = await runSession(stream, io, { peer, verbose: flag(args, 'verbose'), progress: flag(args, 'progress') })
+    return outcome === 'stopped' ? 130 : 0
   }
 }

@@ -5,7 +5,7 @@
  */
 import { runEnroll } from '../protocols/enrollment/cli.js'
 import { UsageError, flag, stringOption, type Command } from './command.js'
-import { keysPath, parseAddress, peerId } from './options.js'
+import { KEYS_OPTION, keysPath, parseAddress, peerId } from './options.js'
 
 function integerOption(text: string | undefined, name: string, min: number): number | undefined {
   if (text === undefined) return undefined
@@ -13,7 +13,13 @@ function integerOption(text: string | undefined, name: string, min: number): num
   return Number(text)
 }
 
-/** The `enroll` command. */
+/**
+ * The `enroll` command.
+ * @example
+ * ```ts
+ * await main(['enroll', 'server.example:7000', '--code', 'K7F-3QX-9MP', '--server', serverId], io)
+ * ```
+ */
 export const enroll: Command = {
   name: 'enroll',
   summary: 'get an identity from an enrollment server (one-time code) and save it',
@@ -41,7 +47,7 @@ Options:
   options: {
     code: { type: 'string', short: 'c' },
     server: { type: 'string', short: 's' },
-    keys: { type: 'string', short: 'k' },
+    keys: KEYS_OPTION,
     force: { type: 'boolean', short: 'f' },
     'max-attempts': { type: 'string' },
     timeout: { type: 'string', short: 't' }

@@ -6,26 +6,35 @@ import { mkdir, open } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import { ErrorCodes, SecretChannelError } from '../errors.js'
 import { generateKeyPair, toIdentityFile } from '../keys.js'
-import { flag, stringOption, type Command } from './command.js'
+import { UsageError, flag, stringOption, type Command } from './command.js'
 import { defaultKeysPath } from './options.js'
 
-/** The `keygen` command. */
+/**
+ * The `keygen` command.
+ * @example
+ * ```ts
+ * await main(['keygen', '--out', 'alice.json'], io) // writes the file (mode 0600), prints the id
+ * ```
+ */
 export const keygen: Command = {
   name: 'keygen',
   summary: 'create a new identity file and print its public id',
-  usage: `Usage: secret-channel keygen [--out FILE] [--force]
+  usage: `Usage: secret-channel keygen [FILE | --out FILE] [--force]
 
 Creates a new Ed25519 identity and writes it as JSON in the ssb-keys shape
 ({ curve, public, private, id }), readable only by you (mode 0600). Prints the
-public id (@<base64>.ed25519) on stdout.
+public id (@<base64>.ed25519) on stdout. FILE is where to write it, as --out.
 
 Options:
-  -o, --out FILE   where to write it (default: $SECRET_CHANNEL_KEYS, else ~/.ssb/secret)
+  -o, --out FILE   where to write it (also --keys FILE; default: $SECRET_CHANNEL_KEYS, else ~/.ssb/secret)
   -f, --force      overwrite an existing file
   -h, --help       show this help`,
-  options: { out: { type: 'string', short: 'o' }, force: { type: 'boolean', short: 'f' } },
+  options: { out: { type: 'string', short: 'o', aliases: ['keys', 'key'] }, force: { type: 'boolean', short: 'f' } },
   async run(args, io) {
-    const path = stringOption(args, 'out') ?? defaultKeysPath(io.env)
+    if (args.positionals.length > 1) throw new UsageError(`unexpected argument ${JSON.stringify(args.positionals[1])}`)
+    const given = args.positionals[0]
+    if (given !== undefined && args.values.out !== undefined) throw new UsageError('give the file once: as FILE or as --out FILE')
+    const path = given ?? stringOption(args, 'out') ?? defaultKeysPath(io.env)
     const keyPair = generateKeyPair()
     const file = toIdentityFile(keyPair)
     keyPair.secretKey.fill(0)

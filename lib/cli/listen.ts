@@ -1,7 +1,8 @@
 /**
- * `secret-channel listen --port N`: a secure netcat server. Without `--exec` it serves one
+ * `secret-channel listen [HOST:]PORT`: a secure netcat server. Without `--exec` it serves one
  * authenticated connection on stdin/stdout and exits like `connect`; with `--exec CMD` it keeps
- * listening and runs CMD once per connection with the command's stdin/stdout on the channel.
+ * listening and runs CMD once per connection with the command's stdin/stdout on the channel
+ * (with `--once`, for one connection, and exits with CMD's status).
  * @module
  */
 import { spawn } from 'node:child_process'
@@ -11,15 +12,24 @@ import { formatId } from '../keys.js'
 import { enrolledAuthorizer, JsonFileEnrollmentStore } from '../protocols/enrollment/index.js'
 import { createServer, type ServerStream } from '../net/server.js'
 import { UsageError, flag, listOption, stringOption, type Command, type CommandIO } from './command.js'
-import { appKeyOption, keysPath, loadKeys, parsePort, peerId, timeoutOption } from './options.js'
+import { KEYS_OPTION, appKeyOption, keysPath, listenAddress, loadKeys, peerId, timeoutOption } from './options.js'
+import { runSession } from './session.js'
 import { shuttle } from './shuttle.js'
+import { signalStatus } from './signals.js'
+import { showProgress, startCounters, summary } from './transfer.js'
 
-/** The `listen` command. */
+/**
+ * The `listen` command.
+ * @example
+ * ```ts
+ * const status = await main(['listen', '127.0.0.1:8008', '--allow', clientId], io)
+ * ```
+ */
 export const listen: Command = {
   name: 'listen',
   summary: 'wait for a connection; stdin goes to the peer, its bytes go to stdout (or --exec CMD)',
-  usage: `Usage: secret-channel listen --port N [--host H] [--keys FILE] [--app-key B64]
-                             [--allow ID ...] [--allow-enrolled STORE] [--exec CMD]
+  usage: `Usage: secret-channel listen [HOST:]PORT [--keys FILE] [--app-key B64] [-v] [--progress]
+                             [--allow ID ...] [--allow-enrolled STORE] [--exec CMD [--once]]
 
 Listens for encrypted, mutually authenticated connections. Without --exec,
 serves the first client that completes the handshake: stdin goes to it and
@@ -28,11 +38,12 @@ keeps listening and runs CMD (through the shell) for every connection, its
 stdin/stdout connected to the channel; the peer's id is in the environment
 variable SECRET_CHANNEL_REMOTE_ID. Refused or failed handshakes are reported
 on stderr and do not stop the server. Status lines go to stderr, e.g.
-"listening on 127.0.0.1:8008 as @….ed25519".
+"listening on 127.0.0.1:8008 as @….ed25519". PORT 0 picks a free port; without
+HOST, all interfaces.
 
 Options:
-  -p, --port N       TCP port (0 picks a free one)
-  -H, --host H       address to bind (default: all interfaces)
+  -p, --port N       the port, as an option (with -H, --host H for the address)
+  -H, --host H       address to bind with --port (default: all interfaces)
   -k, --keys FILE    our identity file (default: $SECRET_CHANNEL_KEYS, else ~/.ssb/secret)
   -a, --app-key B64  network key (default: the Scuttlebutt main network's)
       --allow ID     accept only this client id; repeat (or separate with commas) for more
@@ -42,6 +53,9 @@ Options:
                      a client listed in either is accepted
       --allow-any    with --exec, accept any client that knows the app key and our id
   -e, --exec CMD     run CMD per connection (requires --allow, --allow-enrolled or --allow-any)
+      --once         with --exec, serve one connection, then exit with CMD's exit status
+  -v, --verbose      at the end, print bytes sent and received, seconds, MB/s and the peer's id
+      --progress     show a live byte counter and rate on stderr (on a terminal)
   -t, --timeout MS   drop clients whose handshake takes longer (default 10000)
       --idle-timeout MS
                      drop a connection that stays silent this long (default: never)
@@ -50,20 +64,22 @@ Options:
   options: {
     port: { type: 'string', short: 'p' },
     host: { type: 'string', short: 'H' },
-    keys: { type: 'string', short: 'k' },
+    keys: KEYS_OPTION,
     'app-key': { type: 'string', short: 'a' },
     allow: { type: 'string', multiple: true },
     'allow-enrolled': { type: 'string' },
     'allow-any': { type: 'boolean' },
     exec: { type: 'string', short: 'e' },
+    once: { type: 'boolean' },
+    verbose: { type: 'boolean', short: 'v' },
+    progress: { type: 'boolean' },
     timeout: { type: 'string', short: 't' },
     'idle-timeout': { type: 'string' },
     quiet: { type: 'boolean', short: 'q' }
   },
   async run(args, io) {
-    if (args.positionals.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(args.positionals[0])}`)
-    const port = parsePort(stringOption(args, 'port'), '--port')
-    const host = stringOption(args, 'host')
+    if (args.positionals.length > 1) throw new UsageError(`unexpected argument ${JSON.stringify(args.positionals[1])}`)
+    const { host, port } = listenAddress(args)
     const allowed = listOption(args, 'allow').map((id) => formatId(peerId(id, '--allow')))
     const storePath = stringOption(args, 'allow-enrolled')
     if (storePath === '') throw new UsageError('--allow-enrolled needs the path of an enrollment store')
@@ -71,6 +87,7 @@ Options:
     if (exec !== undefined && allowed.length === 0 && storePath === undefined && !flag(args, 'allow-any')) {
       throw new UsageError('--exec runs a command for every client: name them with --allow ID or --allow-enrolled STORE (or accept anyone with --allow-any)')
     }
+    if (flag(args, 'once') && exec === undefined) throw new UsageError('--once goes with --exec (without --exec, listen serves one connection anyway)')
     const appKey = appKeyOption(args)
     const handshakeTimeout = timeoutOption(stringOption(args, 'timeout'))
     const idleText = stringOption(args, 'idle-timeout')
@@ -108,8 +125,11 @@ Options:
     const shown = address.family === 'IPv6' ? `[${address.address}]` : address.address
     log(`listening on ${shown}:${address.port} as ${formatId(keyPair.publicKey)}`)
 
+    const report = { verbose: flag(args, 'verbose'), progress: flag(args, 'progress') }
     try {
-      return exec === undefined ? await serveOnce(server, io, log) : await serveExec(server, exec, io, log)
+      return exec === undefined
+        ? await serveOnce(server, io, log, report)
+        : await serveExec(server, exec, io, log, { ...report, once: flag(args, 'once') })
     } finally {
       server.close()
     }
@@ -118,8 +138,11 @@ Options:
 
 type Server = ReturnType<typeof createServer>
 
+/** `-v` and `--progress`. */
+interface Report { verbose: boolean, progress: boolean }
+
 /** Serves the first authenticated client on stdin/stdout, then stops listening. */
-async function serveOnce(server: Server, io: CommandIO, log: (line: string) => void): Promise<number> {
+async function serveOnce(server: Server, io: CommandIO, log: (line: string) => void, report: Report): Promise<number> {
   // One client, like nc -l: the first to finish the handshake; any other that was mid-handshake is dropped.
   const first = new Promise<ServerStream>((resolve) => {
     let taken = false
@@ -133,23 +156,26 @@ async function serveOnce(server: Server, io: CommandIO, log: (line: string) => v
   const got = await Promise.race([first, io.stopped.then(() => null)])
   if (got === null) return 130
   const stream = got
-  log(`connection from ${formatId(stream.remotePublicKey as Uint8Array)} (${stream.remoteAddress ?? 'local'})`)
-  const outcome = await Promise.race([
-    shuttle(stream, io.stdin, io.stdout, { interactive: io.stdinIsTTY }).then(() => 'done' as const),
-    io.stopped.then(() => 'stopped' as const)
-  ])
-  if (outcome === 'stopped') {
-    stream.destroy()
-    return 130
-  }
-  return 0
+  const peer = formatId(stream.remotePublicKey)
+  log(`connection from ${peer} (${stream.remoteAddress ?? 'local'})`)
+  const outcome = await runSession(stream, io, { peer, ...report })
+  return outcome === 'stopped' ? 130 : 0
 }
 
-/** Runs `command` for every client until stopped. */
-async function serveExec(server: Server, command: string, io: CommandIO, log: (line: string) => void): Promise<number> {
+/**
+ * Runs `command` for every client until stopped; with `once`, for the first client only, and
+ * resolves to the command's exit status (128 + its signal's number when a signal ended it).
+ */
+async function serveExec(server: Server, command: string, io: CommandIO, log: (line: string) => void, report: Report & { once: boolean }): Promise<number> {
   const open = new Set<ServerStream>()
+  let taken = false
+  let firstStatus: (status: number) => void = () => {}
+  const first = new Promise<number>((resolve) => { firstStatus = resolve })
   server.on('connection', (stream: ServerStream) => {
-    const who = formatId(stream.remotePublicKey as Uint8Array)
+    if (report.once && taken) return void stream.destroy()
+    taken = true
+    if (report.once) server.close() // the open connection is unaffected
+    const who = formatId(stream.remotePublicKey)
     log(`connection from ${who} (${stream.remoteAddress ?? 'local'}): running ${command}`)
     open.add(stream)
     const child = spawn(command, {
@@ -163,7 +189,9 @@ async function serveExec(server: Server, command: string, io: CommandIO, log: (l
     })
     child.stdin.on('error', () => {}) // the command may exit without reading everything
     let failed = false
-    shuttle(stream, child.stdout, child.stdin, {}).then(
+    const counters = startCounters()
+    const stopProgress = report.progress ? showProgress(counters, io.stderr, io.stderrIsTTY) : () => {}
+    const session = shuttle(stream, child.stdout, child.stdin, { counters }).then(
       () => child.stdin.end(),
       (err: unknown) => {
         failed = true
@@ -173,11 +201,17 @@ async function serveExec(server: Server, command: string, io: CommandIO, log: (l
     ).finally(() => open.delete(stream))
     // The peer's goodbye ends the command's stdin; shuttle writes into child.stdin and ends it then.
     stream.once('end', () => child.stdin.end())
-    child.on('exit', (code, signal) => {
+    child.on('close', (code, signal) => {
       if (!failed) log(`connection from ${who} ended (${signal ?? `exit ${code}`})`)
+      void session.then(() => {
+        stopProgress()
+        if (report.verbose) io.stderr.write(summary(counters, (performance.now() - counters.startedAt) / 1000, who) + '\n')
+        firstStatus(failed ? 1 : signal !== null ? signalStatus(signal) : code ?? 1)
+      })
     })
   })
-  await io.stopped
+  // Without --once, only a stop signal ends the server (main turns it into 130/143).
+  const status = await Promise.race([io.stopped.then(() => null), report.once ? first : new Promise<never>(() => {})])
   for (const stream of open) stream.destroy()
-  return 0
+  return status ?? 130
 }

@@ -8,7 +8,16 @@ import { homedir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { ErrorCodes, SecretChannelError } from '../errors.js'
 import { SSB_MAIN_NETWORK_APP_KEY, parseId, parseIdentityFile, type KeyPair } from '../keys.js'
-import { UsageError, stringOption, type ParsedArgs } from './command.js'
+import { UsageError, stringOption, type OptionSpec, type ParsedArgs } from './command.js'
+
+/**
+ * `-k, --keys FILE`, the identity file, spelled the same by every command (`--key` is accepted too).
+ * @example
+ * ```ts
+ * const options = { keys: KEYS_OPTION }
+ * ```
+ */
+export const KEYS_OPTION: OptionSpec = Object.freeze({ type: 'string', short: 'k', aliases: Object.freeze(['key']) })
 
 /**
  * The identity file used when `--keys` is not given: `$SECRET_CHANNEL_KEYS` if set, else
@@ -70,7 +79,14 @@ export function parsePort(text: string | undefined, what: string): number {
 /** Where to connect: `HOST:PORT`, `[IPv6]:PORT`, or a Unix socket path (anything containing "/"). */
 export type Address = { host: string, port: number } | { path: string }
 
-/** Parses the `connect` target. */
+/**
+ * Parses the `connect` target.
+ * @example
+ * ```ts
+ * parseAddress('example.org:8008') // { host: 'example.org', port: 8008 }
+ * parseAddress('/run/sc.sock')     // { path: '/run/sc.sock' }
+ * ```
+ */
 export function parseAddress(text: string | undefined): Address {
   if (text === undefined) throw new UsageError('missing HOST:PORT')
   if (text.includes('/')) return { path: text }
@@ -78,6 +94,33 @@ export function parseAddress(text: string | undefined): Address {
   if (!match) throw new UsageError(`expected HOST:PORT, got ${JSON.stringify(text)}`)
   const host = match[1] ?? match[2] ?? ''
   return { host: host === '' ? '127.0.0.1' : host, port: parsePort(match[3], 'the port') }
+}
+
+/**
+ * Where a server listens: the positional `[HOST:]PORT` (`8008`, `:8008`, `0.0.0.0:8008`, `[::]:8008`)
+ * or, as before, `--port N` with `--host H`. Every server command takes its address this way.
+ * `host` is `undefined` when none was given, so each command keeps its own default; so is the port
+ * when `defaultPort` is given.
+ * @throws UsageError when no port is given (saying so), or both forms are
+ * @example
+ * ```ts
+ * listenAddress(parseCommandLine(['127.0.0.1:8008'], {}))          // { host: '127.0.0.1', port: 8008 }
+ * listenAddress(parseCommandLine(['--port', '0'], { port: { type: 'string' } })) // { host: undefined, port: 0 }
+ * ```
+ */
+export function listenAddress(args: ParsedArgs, defaultPort?: number, text: string | undefined = args.positionals[0]): { host: string | undefined, port: number } {
+  const portFlag = typeof args.values.port === 'string' ? args.values.port : undefined
+  const hostFlag = typeof args.values.host === 'string' ? args.values.host : undefined
+  if (text !== undefined) {
+    if (portFlag !== undefined || hostFlag !== undefined) throw new UsageError(`give the address once: ${JSON.stringify(text)} or --port/--host`)
+    const match = /^(?:(?:\[([^\]]+)\]|([^:]*)):)?(\d+)$/.exec(text)
+    if (!match) throw new UsageError(`expected [HOST:]PORT to listen on, got ${JSON.stringify(text)}`)
+    const host = match[1] ?? match[2]
+    return { host: host === '' ? undefined : host, port: parsePort(match[3], 'the port') }
+  }
+  if (portFlag === undefined && defaultPort !== undefined) return { host: hostFlag, port: defaultPort }
+  if (portFlag === undefined) throw new UsageError('no port to listen on: give [HOST:]PORT (e.g. 8008 or 127.0.0.1:8008; 0 picks a free port)')
+  return { host: hostFlag, port: parsePort(portFlag, '--port') }
 }
 
 /** Parses a peer id given on the command line; `what` names the option in the error. */

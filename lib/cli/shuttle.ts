@@ -12,8 +12,15 @@
  * @module
  */
 import type { Readable, Writable } from 'node:stream'
+import type { TransferCounters } from './transfer.js'
 
-/** What {@link shuttle} needs of the channel: any Node or streamx duplex. */
+/**
+ * What {@link shuttle} needs of the channel: any Node or streamx duplex.
+ * @example
+ * ```ts
+ * const channel: Channel = await connect({ host, port, keyPair, appKey, remotePublicKey })
+ * ```
+ */
 export interface Channel {
   write(chunk: Buffer): boolean
   end(data?: undefined): unknown
@@ -24,15 +31,28 @@ export interface Channel {
   once(event: string, listener: (...args: any[]) => void): unknown
 }
 
-/** How {@link shuttle} treats its input. */
+/**
+ * How {@link shuttle} treats its input.
+ * @example
+ * ```ts
+ * const options: ShuttleOptions = { interactive: true, counters: startCounters() }
+ * ```
+ */
 export interface ShuttleOptions {
   /** True for an interactive terminal: stop reading it once the peer has said goodbye. */
   interactive?: boolean
+  /** Incremented with the bytes passed each way (for `-v` and `--progress`). */
+  counters?: TransferCounters
 }
 
 /**
  * Runs a session. Resolves when both directions finished cleanly (our goodbye sent and theirs
  * received); rejects with the channel's error otherwise.
+ * @example
+ * ```ts
+ * const stream = await connect({ host, port, keyPair, appKey, remotePublicKey })
+ * await shuttle(stream, process.stdin, process.stdout, { interactive: process.stdin.isTTY })
+ * ```
  */
 export function shuttle(channel: Channel, input: Readable, output: Writable, options: ShuttleOptions = {}): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -50,7 +70,9 @@ export function shuttle(channel: Channel, input: Readable, output: Writable, opt
     }
     const maybeDone = (): void => { if (peerDone && weDone) settle() }
 
+    const counters = options.counters
     const onInput = (chunk: Buffer): void => {
+      if (counters) counters.sent += chunk.length
       if (!channel.write(chunk)) {
         input.pause()
         channel.once('drain', () => { if (!finished) input.resume() })
@@ -71,6 +93,7 @@ export function shuttle(channel: Channel, input: Readable, output: Writable, opt
     output.once('close', dropOutput)
     output.on('error', dropOutput)
     channel.on('data', (chunk: Buffer) => {
+      if (counters) counters.received += chunk.length
       if (outputGone) return
       if (!output.write(chunk)) {
         channel.pause()

@@ -18,7 +18,14 @@ export interface SignKeyPair {
   secretKey: Uint8Array
 }
 
-/** The primitives SHS1, box-stream and the other protocols need, nothing more. */
+/**
+ * The primitives SHS1, box-stream and the other protocols need, nothing more.
+ * @example
+ * ```ts
+ * const crypto: CryptoBackend = getCryptoBackend()
+ * const digest = crypto.sha256(Buffer.from('hello'))
+ * ```
+ */
 export interface CryptoBackend {
   /** A short name for logs and benchmarks: `"noble"`, `"sodium-native"`, `"node"`. */
   readonly name: string
@@ -82,6 +89,18 @@ export interface CryptoBackend {
    */
   secretboxOpenDetached(out: Uint8Array, cipher: Uint8Array, tag: Uint8Array, nonce: Uint8Array, key: Uint8Array): boolean
 
+  /** HMAC-SHA-256 (RFC 2104), 32 bytes. Any key length. */
+  hmacSha256(key: Uint8Array, data: Uint8Array): Uint8Array
+
+  /** HKDF-SHA-256 (RFC 5869) extract-and-expand; `length` ≤ 8160. An empty salt means 32 zero bytes. */
+  hkdfSha256(ikm: Uint8Array, salt: Uint8Array, info: Uint8Array, length: number): Uint8Array
+
+  /**
+   * scrypt (RFC 7914) with N = 2^logN, r, p, off the event loop where the backend can (a worker
+   * thread or an async JS loop that yields). Callers bound the memory (128 · N · r) themselves.
+   */
+  scrypt(password: Uint8Array, salt: Uint8Array, cost: ScryptCost, length: number): Promise<Uint8Array>
+
   /**
    * Optional fast path for a stream of secretboxes under one key (one box-stream direction): the
    * same results as {@link secretboxSealDetached} / {@link secretboxOpenDetached} with `key`, but
@@ -89,6 +108,16 @@ export interface CryptoBackend {
    * box-stream counter changes only when a carry reaches byte 15. The caller wipes it when done.
    */
   keyedSecretbox?(key: Uint8Array): KeyedSecretbox
+}
+
+/** scrypt cost parameters as {@link CryptoBackend.scrypt} takes them. */
+export interface ScryptCost {
+  /** log2 of N. */
+  logN: number
+  /** Block size. */
+  r: number
+  /** Parallelism. */
+  p: number
 }
 
 /** A secretbox bound to one key; see {@link CryptoBackend.keyedSecretbox}. */

@@ -8,7 +8,8 @@ import { hsalsa, salsa20, xsalsa20 } from '@noble/ciphers/salsa.js'
 import { poly1305 } from '@noble/ciphers/_poly1305.js'
 import { sha256, sha512 } from '@noble/hashes/sha2.js'
 import { hmac } from '@noble/hashes/hmac.js'
-import { randomBytes as nodeRandomBytes } from 'node:crypto'
+import { hkdf } from '@noble/hashes/hkdf.js'
+import { assertHkdfLength, portableScrypt } from './derive.js'
 import type { CryptoBackend, KeyedSecretbox, SignKeyPair } from './backend.js'
 import { constantTimeEqual, hasSmallOrderEdwardsEncoding, isAllZero, isCanonicalEdwardsEncoding, passesSignaturePrechecks, wipe, curveScalarFromSeedHash } from './policy.js'
 
@@ -18,6 +19,16 @@ function numberFromLittleEndian(bytes: Uint8Array): bigint {
   let n = 0n
   for (let i = bytes.length - 1; i >= 0; i--) n = (n << 8n) | BigInt(bytes[i]!)
   return n
+}
+
+/**
+ * `length` bytes from the platform's CSPRNG (Web Crypto's `getRandomValues`, in Node too), at most
+ * 65,536 bytes per call as the Web Crypto API requires.
+ */
+export function webRandomBytes(length: number): Uint8Array {
+  const out = new Uint8Array(length)
+  for (let at = 0; at < length; at += 65536) globalThis.crypto.getRandomValues(out.subarray(at, Math.min(length, at + 65536)))
+  return out
 }
 
 /** Inputs up to this size go through the backend's reusable scratch buffer; larger ones get their own. */
@@ -119,7 +130,7 @@ export function createNobleBackend(): CryptoBackend {
   const backend: CryptoBackend = {
     name: 'noble',
 
-    randomBytes: (length) => new Uint8Array(nodeRandomBytes(length)),
+    randomBytes: webRandomBytes,
 
     sha256: (data) => sha256(data),
 
@@ -200,6 +211,16 @@ export function createNobleBackend(): CryptoBackend {
       wipe(s)
       return ok
     },
+
+    hmacSha256: (key, data) => hmac(sha256, key, data),
+
+    hkdfSha256(ikm, salt, info, length) {
+      assertHkdfLength(length)
+      return hkdf(sha256, ikm, salt, info, length)
+    },
+
+    // Pure JS on the main thread, yielding every 10 ms: slower than OpenSSL's, same bytes.
+    scrypt: portableScrypt,
 
     keyedSecretbox: (key) => nobleKeyedSecretbox(key, scratch)
   }

@@ -18,9 +18,11 @@
  * which becomes `null` as everywhere else.
  * @module
  */
-import { createHash, createHmac, createPrivateKey, createPublicKey, diffieHellman, randomFillSync, sign as nodeSign, verify as nodeVerify, type KeyObject } from 'node:crypto'
+import { createHash, createHmac, hkdfSync, createPrivateKey, createPublicKey, diffieHellman, randomFillSync, sign as nodeSign, verify as nodeVerify, type KeyObject } from 'node:crypto'
 import type { CryptoBackend, SignKeyPair } from './backend.js'
 import { createNobleBackend } from './noble.js'
+import { assertHkdfLength } from './derive.js'
+import { nodeScrypt } from './node-scrypt.js'
 import { constantTimeEqual, copyBytes, isAllZero, passesSignaturePrechecks, wipe, curveScalarFromSeedHash } from './policy.js'
 
 const b64url = (bytes: Uint8Array): string => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64url')
@@ -124,7 +126,16 @@ export function createNodeBackend(): CryptoBackend {
 
     secretboxSealDetached: (data, tag, nonce, key) => noble.secretboxSealDetached(data, tag, nonce, key),
 
-    secretboxOpenDetached: (out, cipher, tag, nonce, key) => noble.secretboxOpenDetached(out, cipher, tag, nonce, key)
+    secretboxOpenDetached: (out, cipher, tag, nonce, key) => noble.secretboxOpenDetached(out, cipher, tag, nonce, key),
+
+    hmacSha256: (key, data) => view(createHmac('sha256', key).update(data).digest()),
+
+    hkdfSha256(ikm, salt, info, length) {
+      assertHkdfLength(length)
+      return new Uint8Array(hkdfSync('sha256', ikm, salt, info, length))
+    },
+
+    scrypt: nodeScrypt
   }
   return backend
 }

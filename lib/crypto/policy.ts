@@ -30,8 +30,14 @@ function littleEndianToBigInt(bytes: Uint8Array, from: number, to: number, mask2
  * this covers libsodium's seven-entry blacklist, including the non-canonical encodings p and p+1.
  */
 const SMALL_ORDER_Y: ReadonlySet<bigint> = new Set(
-  ED25519_TORSION_SUBGROUP.map((hex) => littleEndianToBigInt(Buffer.from(hex, 'hex'), 0, 32, true) % P)
+  ED25519_TORSION_SUBGROUP.map((hex) => littleEndianToBigInt(hexToBytes(hex), 0, 32, true) % P)
 )
+
+function hexToBytes(hex: string): Uint8Array {
+  const out = new Uint8Array(hex.length / 2)
+  for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16)
+  return out
+}
 
 /** True when the 32-byte Ed25519 encoding has y < p (libsodium `ge25519_is_canonical`). */
 export function isCanonicalEdwardsEncoding(encoding: Uint8Array): boolean {

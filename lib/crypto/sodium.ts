@@ -14,6 +14,8 @@
  */
 import { createRequire } from 'node:module'
 import type { CryptoBackend, SignKeyPair } from './backend.js'
+import { hkdfFromHmac, hmacFromHash } from './derive.js'
+import { nodeScrypt } from './node-scrypt.js'
 import { hasSmallOrderEdwardsEncoding, isAllZero, isCanonicalEdwardsEncoding, passesSignaturePrechecks } from './policy.js'
 
 /** The slice of sodium-native's API this backend calls. */
@@ -151,7 +153,14 @@ export function createSodiumBackend(): CryptoBackend {
     secretboxOpenDetached(out, cipher, tag, nonce, key) {
       if (tag.length !== 16 || out.length !== cipher.length) return false
       return sodium.crypto_secretbox_open_detached(out, cipher, tag, nonce, key)
-    }
+    },
+
+    // libsodium's crypto_auth_hmacsha256 is not in sodium-native: RFC 2104 over its SHA-256.
+    hmacSha256: (key, data) => hmacFromHash((d) => backend.sha256(d), key, data),
+
+    hkdfSha256: (ikm, salt, info, length) => hkdfFromHmac(backend.hmacSha256, ikm, salt, info, length),
+
+    scrypt: nodeScrypt
   }
   return backend
 }

@@ -16,7 +16,14 @@ import { deriveSessionKeys, type SessionKeys } from './session.js'
 import { localCurveSecret, remoteCurvePublic } from './curve-cache.js'
 import { copyBytes } from '../crypto/policy.js'
 
-/** Client options: the common ones plus the server's identity, which SHS1 requires up front. */
+/**
+ * Client options: the common ones plus the server's identity, which SHS1 requires up front.
+ * @example
+ * ```ts
+ * const options: ClientHandshakeOptions = { appKey, keyPair: clientKeys, serverPublicKey: serverKeys.publicKey }
+ * const client = new ClientHandshake(options)
+ * ```
+ */
 export interface ClientHandshakeOptions extends HandshakeOptions {
   /** The server's 32-byte long-term Ed25519 public key (who we are dialing). */
   serverPublicKey: Uint8Array
@@ -24,7 +31,17 @@ export interface ClientHandshakeOptions extends HandshakeOptions {
 
 type ClientPhase = 'hello' | 'await-hello' | 'auth' | 'await-accept'
 
-/** The initiator's side of SHS1. */
+/**
+ * The initiator's side of SHS1.
+ * @example
+ * ```ts
+ * const client = new ClientHandshake({ appKey, keyPair: clientKeys, serverPublicKey })
+ * send(client.createHello())                              // 64 bytes
+ * client.receiveHello(await receive(64))
+ * send(client.createAuth())                               // 112 bytes
+ * const session = client.receiveAccept(await receive(80)) // keys and nonces for box-stream
+ * ```
+ */
 export class ClientHandshake extends HandshakeBase<ClientPhase> {
   private readonly serverPublicKey: Uint8Array
   private readonly serverCurveKey: Uint8Array
@@ -58,16 +75,16 @@ export class ClientHandshake extends HandshakeBase<ClientPhase> {
 
   /** How many bytes the next `receive…` call needs (0 when it is our turn to send, or we are finished). */
   get expectedLength(): number {
-    if (this.state === 'await-hello') return SERVER_HELLO_BYTES
-    if (this.state === 'await-accept') return SERVER_ACCEPT_BYTES
+    if (this.current === 'await-hello') return SERVER_HELLO_BYTES
+    if (this.current === 'await-accept') return SERVER_ACCEPT_BYTES
     return 0
   }
 
   /** Step 1: msg1 = hmac[K](ap) ‖ ap. */
   createHello(): Uint8Array {
-    this.expect('hello', 'createHello')
+    this.expect('createHello', 'hello')
     this.hello = concat(this.crypto.auth(this.ephemeralPublic, this.appKey), this.ephemeralPublic)
-    this.state = 'await-hello'
+    this.current = 'await-hello'
     return copyBytes(this.hello)
   }
 
@@ -76,7 +93,7 @@ export class ClientHandshake extends HandshakeBase<ClientPhase> {
    * @throws SecretChannelError `ERR_WRONG_APP_KEY` if the hmac is wrong, `ERR_PROTOCOL` for a bad length or a low-order bp
    */
   receiveHello(message: Uint8Array): void {
-    this.expect('await-hello', 'receiveHello')
+    this.expect('receiveHello', 'await-hello')
     this.expectLength(message, SERVER_HELLO_BYTES, Phase.SERVER_HELLO)
     const mac = message.subarray(0, 32)
     const bp = message.subarray(32, 64)
@@ -89,12 +106,12 @@ export class ClientHandshake extends HandshakeBase<ClientPhase> {
     this.abHash = this.keep(this.crypto.sha256(ab))
     this.serverHello = copyBytes(message)
     this.serverEphemeral = copyBytes(message, 32, 64)
-    this.state = 'auth'
+    this.current = 'auth'
   }
 
   /** Step 3: msg3 = secretbox[sha256(K‖ab‖aB), 0]( sign_A(K‖Bp‖sha256(ab)) ‖ Ap ). */
   createAuth(): Uint8Array {
-    this.expect('auth', 'createAuth')
+    this.expect('createAuth', 'auth')
     const aB = this.crypto.scalarMult(this.ephemeralSecret, this.serverCurveKey)
     if (!aB) throw this.fail(ErrorCodes.PROTOCOL, Phase.CLIENT_AUTH, 'aB is all zero')
     this.aB = this.keep(aB)
@@ -104,7 +121,7 @@ export class ClientHandshake extends HandshakeBase<ClientPhase> {
     const message = new Uint8Array(CLIENT_AUTH_BYTES)
     message.set(this.auth, 16)
     this.crypto.secretboxSealDetached(message.subarray(16), message.subarray(0, 16), ZERO_NONCE, key3)
-    this.state = 'await-accept'
+    this.current = 'await-accept'
     return message
   }
 
@@ -114,7 +131,7 @@ export class ClientHandshake extends HandshakeBase<ClientPhase> {
    * @throws SecretChannelError `ERR_SERVER_KEY_MISMATCH` if either check fails, `ERR_PROTOCOL` for a bad length
    */
   receiveAccept(message: Uint8Array): SessionKeys {
-    this.expect('await-accept', 'receiveAccept')
+    this.expect('receiveAccept', 'await-accept')
     this.expectLength(message, SERVER_ACCEPT_BYTES, Phase.SERVER_ACCEPT)
     // Our key's curve form is derived once per key pair (curve-cache.ts), not per connection.
     const Ab = this.crypto.scalarMult(localCurveSecret(this.crypto, this.keyPair.secretKey), this.serverEphemeral)

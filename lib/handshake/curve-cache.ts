@@ -45,7 +45,8 @@ const remote = new Map<string, Uint8Array>()
  */
 export function remoteCurvePublic(crypto: CryptoBackend, publicKey: Uint8Array): Uint8Array | null {
   if (publicKey.length !== 32) return null
-  const id = Buffer.from(publicKey.buffer, publicKey.byteOffset, 32).toString('hex')
+  // A string key for the Map: 32 bytes as 32 UTF-16 code units (portable, no Buffer).
+  const id = String.fromCharCode.apply(null, publicKey.subarray(0, 32) as unknown as number[])
   const hit = remote.get(id)
   if (hit) {
     // Refresh its place: the map's insertion order is the eviction order.

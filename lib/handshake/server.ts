@@ -29,7 +29,19 @@ export interface ServerAccept {
   session: SessionKeys
 }
 
-/** The responder's side of SHS1. */
+/**
+ * The responder's side of SHS1.
+ * @example
+ * ```ts
+ * const server = new ServerHandshake({ appKey, keyPair: serverKeys })
+ * server.receiveHello(await receive(64))
+ * send(server.createHello())
+ * const clientKey = server.receiveAuth(await receive(112))
+ * if (!allowed(clientKey)) server.reject()
+ * const { message, session } = server.createAccept()
+ * send(message)
+ * ```
+ */
 export class ServerHandshake extends HandshakeBase<ServerPhase> {
   private clientHello: Uint8Array = new Uint8Array(0)
   private clientEphemeral: Uint8Array = new Uint8Array(0)
@@ -48,8 +60,8 @@ export class ServerHandshake extends HandshakeBase<ServerPhase> {
 
   /** How many bytes the next `receive…` call needs (0 when it is our turn, or we are finished). */
   get expectedLength(): number {
-    if (this.state === 'await-hello') return CLIENT_HELLO_BYTES
-    if (this.state === 'await-auth') return CLIENT_AUTH_BYTES
+    if (this.current === 'await-hello') return CLIENT_HELLO_BYTES
+    if (this.current === 'await-auth') return CLIENT_AUTH_BYTES
     return 0
   }
 
@@ -58,7 +70,7 @@ export class ServerHandshake extends HandshakeBase<ServerPhase> {
    * @throws SecretChannelError `ERR_WRONG_APP_KEY` if the hmac is wrong, `ERR_PROTOCOL` for a bad length or a low-order ap
    */
   receiveHello(message: Uint8Array): void {
-    this.expect('await-hello', 'receiveHello')
+    this.expect('receiveHello', 'await-hello')
     this.expectLength(message, CLIENT_HELLO_BYTES, Phase.CLIENT_HELLO)
     const mac = message.subarray(0, 32)
     const ap = message.subarray(32, 64)
@@ -76,14 +88,14 @@ export class ServerHandshake extends HandshakeBase<ServerPhase> {
     this.abHash = this.keep(this.crypto.sha256(ab))
     this.clientHello = copyBytes(message)
     this.clientEphemeral = copyBytes(message, 32, 64)
-    this.state = 'hello'
+    this.current = 'hello'
   }
 
   /** Step 2: msg2 = hmac[K](bp) ‖ bp. */
   createHello(): Uint8Array {
-    this.expect('hello', 'createHello')
+    this.expect('createHello', 'hello')
     this.hello = concat(this.crypto.auth(this.ephemeralPublic, this.appKey), this.ephemeralPublic)
-    this.state = 'await-auth'
+    this.current = 'await-auth'
     return copyBytes(this.hello)
   }
 
@@ -94,7 +106,7 @@ export class ServerHandshake extends HandshakeBase<ServerPhase> {
    *   another server key), `ERR_PROTOCOL` for a bad length, a bad signature or an invalid client key
    */
   receiveAuth(message: Uint8Array): Uint8Array {
-    this.expect('await-auth', 'receiveAuth')
+    this.expect('receiveAuth', 'await-auth')
     this.expectLength(message, CLIENT_AUTH_BYTES, Phase.CLIENT_AUTH)
     const key3 = this.keep(this.crypto.sha256(this.keep(concat(this.appKey, this.ab, this.aB))))
     const auth = new Uint8Array(96)
@@ -111,7 +123,7 @@ export class ServerHandshake extends HandshakeBase<ServerPhase> {
     this.clientCurveKey = curve
     this.auth = auth
     this.clientPublicKey = copyBytes(clientPublicKey)
-    this.state = 'authorize'
+    this.current = 'authorize'
     return copyBytes(this.clientPublicKey)
   }
 
@@ -120,7 +132,7 @@ export class ServerHandshake extends HandshakeBase<ServerPhase> {
    * Derives the session keys and wipes every ephemeral secret.
    */
   createAccept(): ServerAccept {
-    this.expect('authorize', 'createAccept')
+    this.expect('createAccept', 'authorize')
     const Ab = this.crypto.scalarMult(this.ephemeralSecret, this.clientCurveKey)
     if (!Ab) throw this.fail(ErrorCodes.PROTOCOL, Phase.SERVER_ACCEPT, 'Ab is all zero')
     this.keep(Ab)
@@ -135,7 +147,7 @@ export class ServerHandshake extends HandshakeBase<ServerPhase> {
 
   /** Refuses the client after {@link receiveAuth}: wipes everything; the caller hangs up without sending more. */
   reject(): void {
-    this.expect('authorize', 'reject')
+    this.expect('reject', 'authorize')
     this.destroy()
   }
 }

@@ -15,7 +15,15 @@ import type { CryptoBackend } from '../crypto/backend.js'
 import { concat } from './layout.js'
 import { copyBytes } from '../crypto/policy.js'
 
-/** Keys and starting nonces for the two box-streams of one connection, plus the peer's identity. */
+/**
+ * Keys and starting nonces for the two box-streams of one connection, plus the peer's identity.
+ * @example
+ * ```ts
+ * const session: SessionKeys = client.receiveAccept(accept)
+ * const encoder = new BoxEncoder(session.encryptKey, session.encryptNonce)
+ * const decoder = new BoxDecoder(session.decryptKey, session.decryptNonce)
+ * ```
+ */
 export interface SessionKeys {
   /** 32-byte key for the box-stream we send. */
   encryptKey: Uint8Array

@@ -8,8 +8,16 @@ import { SecretStream } from '../streams/secret-stream.js'
 import { abortError } from '../streams/abort.js'
 import { checkChannelOptions, type ChannelOptions } from './options.js'
 import { addSocketShims, type SocketLike } from './socket-shim.js'
+import type { OpenSecretStream } from './open-stream.js'
 
-/** Options for {@link connect}: where (`host` + `port`, or `path`), who we are and whom we dial. */
+/**
+ * Options for {@link connect}: where (`host` + `port`, or `path`), who we are and whom we dial.
+ * @example
+ * ```ts
+ * const options: ConnectOptions = { host: 'example.org', port: 8008, keyPair, appKey, remotePublicKey: serverKey, handshakeTimeout: 5000 }
+ * const stream = await connect(options)
+ * ```
+ */
 export interface ConnectOptions extends ChannelOptions {
   /** Host name or address; default `localhost`. */
   host?: string
@@ -23,8 +31,15 @@ export interface ConnectOptions extends ChannelOptions {
   signal?: AbortSignal
 }
 
-/** A secret stream made by {@link connect}: a {@link SecretStream} with socket-like extras for http. */
-export type ClientStream = SecretStream & SocketLike
+/**
+ * A secret stream made by {@link connect}: a {@link SecretStream} with socket-like extras for http.
+ * @example
+ * ```ts
+ * const stream: ClientStream = await connect({ host, port, keyPair, appKey, remotePublicKey })
+ * stream.setKeepAlive(true, 30_000) // socket manners on top of the SecretStream
+ * ```
+ */
+export type ClientStream = OpenSecretStream & SocketLike
 
 /**
  * Opens a TCP connection and runs the client side of the secret handshake over it.
@@ -104,7 +119,7 @@ export function connect(options: ConnectOptions): Promise<ClientStream> {
         // From here on errors are the caller's to handle (a failed stream keeps its no-op listener:
         // streamx reports the error after `opened` rejects, and nobody else is listening then).
         opened.off('error', ignore)
-        resolve(addSocketShims(opened, raw))
+        resolve(addSocketShims(opened, raw) as ClientStream) // open: remotePublicKey is set
       },
       (err: unknown) => fail(isSecretChannelError(err) ? err : new SecretChannelError(ErrorCodes.TRANSPORT, 'handshake', 'the connection failed during the handshake', { cause: err }))
     )

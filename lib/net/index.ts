@@ -6,3 +6,5 @@ export { createServer, SecretServer, type ServerOptions, type ServerStream, type
 export { connect, type ConnectOptions, type ClientStream } from './connect.js'
 export { addSocketShims, type SocketLike } from './socket-shim.js'
 export { type ChannelOptions } from './options.js'
+export { type OpenSecretStream } from './open-stream.js'
+export { createHttpConnection, peerKeyOf, type HttpCreateConnection } from './http.js'

@@ -6,7 +6,13 @@
 import { ErrorCodes, SecretChannelError } from '../errors.js'
 import { assertKeyPair, type KeyPair } from '../keys.js'
 
-/** Options common to both ends of a TCP secret channel. */
+/**
+ * Options common to both ends of a TCP secret channel.
+ * @example
+ * ```ts
+ * const options: ChannelOptions = { keyPair, appKey, handshakeTimeout: 5000, idleTimeout: 60_000 }
+ * ```
+ */
 export interface ChannelOptions {
   /** Our long-term Ed25519 key pair. */
   keyPair: KeyPair

@@ -13,8 +13,16 @@ import { ErrorCodes, SecretChannelError, isSecretChannelError } from '../errors.
 import { SecretStream } from '../streams/secret-stream.js'
 import { checkChannelOptions, type ChannelOptions } from './options.js'
 import { addSocketShims, type SocketLike } from './socket-shim.js'
+import type { OpenSecretStream } from './open-stream.js'
 
-/** Options for {@link createServer}. */
+/**
+ * Options for {@link createServer}.
+ * @example
+ * ```ts
+ * const options: ServerOptions = { keyPair, appKey, authorize: (key) => allowed.has(formatId(key)) }
+ * createServer(options, (stream) => stream.pipe(stream)).listen(8008)
+ * ```
+ */
 export interface ServerOptions extends ChannelOptions {
   /**
    * Decides whether a client (by its 32-byte public key) may connect. Return (or resolve to) a truthy
@@ -24,7 +32,13 @@ export interface ServerOptions extends ChannelOptions {
   authorize?: (remotePublicKey: Buffer) => unknown
 }
 
-/** Where a failed handshake came from, as the raw socket reported it. */
+/**
+ * Where a failed handshake came from, as the raw socket reported it.
+ * @example
+ * ```ts
+ * server.on('handshakeError', (err, peer: PeerAddress) => console.warn(`${peer.remoteAddress}:${peer.remotePort}`, err.code))
+ * ```
+ */
 export interface PeerAddress {
   /** The peer's IP address (undefined for a non-socket transport). */
   remoteAddress?: string
@@ -34,8 +48,17 @@ export interface PeerAddress {
   remoteFamily?: string
 }
 
-/** A secret stream handed out by the server: a {@link SecretStream} with socket-like extras for http. */
-export type ServerStream = SecretStream & SocketLike
+/**
+ * A secret stream handed out by the server: a {@link SecretStream} with socket-like extras for http.
+ * @example
+ * ```ts
+ * createServer({ keyPair, appKey }, (stream: ServerStream) => {
+ *   console.log(formatId(stream.remotePublicKey), stream.remoteAddress)
+ *   stream.end('hello\n')
+ * })
+ * ```
+ */
+export type ServerStream = OpenSecretStream & SocketLike
 
 /**
  * A `net.Server` whose `'connection'` event carries {@link SecretStream}s that finished the handshake.
@@ -48,6 +71,12 @@ export type ServerStream = SecretStream & SocketLike
  *
  * Any duplex can be handed to it with `server.emit('connection', duplex)` to run the server side of
  * the handshake over a transport other than TCP.
+ * @example
+ * ```ts
+ * const server: SecretServer = createServer({ keyPair, appKey }, (stream) => stream.pipe(stream))
+ * server.on('handshakeError', (err, peer) => console.warn(peer.remoteAddress, err.code))
+ * server.listen(8008, '127.0.0.1')
+ * ```
  */
 export class SecretServer extends Server {
   private readonly channel: ServerOptions

@@ -10,7 +10,15 @@
 import type { Socket } from 'node:net'
 import type { Duplex as StreamxDuplex } from 'streamx'
 
-/** The socket-like surface added to a stream by {@link addSocketShims}. */
+/**
+ * The socket-like surface added to a stream by {@link addSocketShims}.
+ * @example
+ * ```ts
+ * const socket: SocketLike = stream // a ServerStream or ClientStream
+ * socket.setNoDelay(true)
+ * console.log(socket.remoteAddress, socket.remotePort)
+ * ```
+ */
 export interface SocketLike {
   /** Idle timeout on the underlying transport; emits `'timeout'` on the stream, like `net.Socket#setTimeout`. */
   setTimeout(ms: number, callback?: () => void): this
@@ -54,6 +62,12 @@ type Raw = Partial<Pick<Socket, 'setTimeout' | 'setNoDelay' | 'setKeepAlive' | '
  * Adds the {@link SocketLike} members that `stream` lacks, forwarding to `raw` where that makes sense.
  * @param stream - the secret stream (or any streamx duplex) to extend; returned for chaining
  * @param raw - the transport it runs over; a non-socket transport simply makes the forwards no-ops
+ * @example
+ * ```ts
+ * const socket = net.connect({ host, port, allowHalfOpen: true })
+ * const stream = addSocketShims(new SecretStream(socket, { isInitiator: true, keyPair, appKey, remotePublicKey }), socket)
+ * stream.setTimeout(30_000)
+ * ```
  */
 export function addSocketShims<T extends StreamxDuplex>(stream: T, raw: unknown): T & SocketLike {
   const socket = (raw ?? {}) as Raw

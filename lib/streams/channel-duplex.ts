@@ -17,6 +17,7 @@
 import { Duplex, getStreamError, type DuplexEvents } from 'streamx'
 import { ErrorCodes, SecretChannelError } from '../errors.js'
 import { abortError } from './abort.js'
+import { utf8PlatformBytes } from '#platform-bytes'
 import { iterateUntilEnd } from './iterate-until-end.js'
 
 /** Options every channel shares. */
@@ -245,7 +246,7 @@ export abstract class ChannelDuplex<E extends DuplexEvents = DuplexEvents> exten
     if (this.endCalled && !this.destroying) {
       throw new SecretChannelError(ErrorCodes.INVALID_STATE, this.writePhaseName(), 'write after end(): the goodbye is already queued')
     }
-    const bytes = typeof data === 'string' ? Buffer.from(data) : data
+    const bytes = typeof data === 'string' ? utf8PlatformBytes(data) : data
     if (this.trackWrites && !this.destroying && bytes instanceof Uint8Array) {
       ;(this.unsent ??= []).push(bytes)
       this.unsentBytes += bytes.length

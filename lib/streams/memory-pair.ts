@@ -5,7 +5,15 @@
  */
 import { Duplex } from 'streamx'
 
-/** One end of a {@link createDuplexPair} pair. */
+/**
+ * One end of a {@link createDuplexPair} pair.
+ * @example
+ * ```ts
+ * const [a, b]: [MemoryDuplex, MemoryDuplex] = createDuplexPair()
+ * b.on('data', (chunk) => console.log(String(chunk)))
+ * a.write('hello')
+ * ```
+ */
 export class MemoryDuplex extends Duplex {
   /** The other end. */
   peer: MemoryDuplex | null = null

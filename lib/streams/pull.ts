@@ -33,7 +33,21 @@ export { SecretChannelError, ErrorCodes, isSecretChannelError } from '../errors.
 import { createClient } from './pull/client.js'
 import { createServer } from './pull/server.js'
 
-/** Alias of {@link createClient}, as in secret-handshake. */
+/**
+ * Alias of {@link createClient}, as in secret-handshake.
+ * @example
+ * ```ts
+ * import { client } from 'secret-channel/pull' // the secret-handshake name for createClient
+ * const connect = client(keys, appKey)
+ * ```
+ */
 export const client = createClient
-/** Alias of {@link createServer}, as in secret-handshake. */
+/**
+ * Alias of {@link createServer}, as in secret-handshake.
+ * @example
+ * ```ts
+ * import { server } from 'secret-channel/pull' // the secret-handshake name for createServer
+ * const accept = server(keys, (pub, cb) => cb(null, true), appKey)
+ * ```
+ */
 export const server = createServer

@@ -16,8 +16,16 @@
 import { ErrorCodes, SecretChannelError } from '../errors.js'
 import { ChannelDuplex, type ChannelDuplexOptions } from './channel-duplex.js'
 import type { DuplexEvents } from 'streamx'
+import { platformBytes, utf8PlatformBytes } from '#platform-bytes'
 
-/** The duplex byte transport under a channel: a `net.Socket`, a pipe, any Node or streamx duplex. */
+/**
+ * The duplex byte transport under a channel: a `net.Socket`, a pipe, any Node or streamx duplex.
+ * @example
+ * ```ts
+ * const raw: RawStream = net.connect({ host, port, allowHalfOpen: true }) // or any Node, streamx or web duplex
+ * const stream = new SecretStream(raw, { isInitiator: true, keyPair, appKey, remotePublicKey })
+ * ```
+ */
 export interface RawStream {
   write(data: Uint8Array): boolean
   end(...args: any[]): unknown
@@ -37,9 +45,6 @@ export const CLOSE_GRACE_MS = 2000
 
 const noop = (): void => {}
 
-function toBuffer(bytes: Uint8Array): Buffer {
-  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
-}
 
 /**
  * Releases a transport after our last bytes: end it, and once those bytes are flushed, give the
@@ -85,7 +90,7 @@ export abstract class RawStreamAdapter<E extends DuplexEvents = DuplexEvents> ex
   private readonly onRawData = (chunk: Uint8Array | string): void => {
     if (this.inputClosed || this.destroying) return
     this.touch()
-    this.receive(typeof chunk === 'string' ? Buffer.from(chunk) : toBuffer(chunk))
+    this.receive(typeof chunk === 'string' ? utf8PlatformBytes(chunk) : platformBytes(chunk))
   }
   private readonly onRawEnd = (): void => {
     if (this.inputClosed || this.destroying) return
@@ -158,7 +163,7 @@ export abstract class RawStreamAdapter<E extends DuplexEvents = DuplexEvents> ex
   protected writeRaw(bytes: Uint8Array): boolean {
     if (!this.rawWritable()) return true
     this.touch()
-    return this.rawStream.write(toBuffer(bytes)) !== false
+    return this.rawStream.write(platformBytes(bytes)) !== false
   }
 
   /** Writes protocol bytes and calls `cb` once the transport can take more. */

@@ -28,10 +28,17 @@ import { getCryptoBackend } from '../crypto/index.js'
 import { wipe } from '../crypto/policy.js'
 import { checkMilliseconds } from './channel-duplex.js'
 import { RawStreamAdapter, type RawStream } from './raw-adapter.js'
+import { copyPlatformBytes, platformBytes } from '#platform-bytes'
 
 export type { RawStream } from './raw-adapter.js'
 
-/** The default whole-handshake deadline, in milliseconds. */
+/**
+ * The default whole-handshake deadline, in milliseconds.
+ * @example
+ * ```ts
+ * new SecretStream(socket, { isInitiator: true, keyPair, appKey, remotePublicKey, handshakeTimeout: 2 * DEFAULT_HANDSHAKE_TIMEOUT })
+ * ```
+ */
 export const DEFAULT_HANDSHAKE_TIMEOUT = 10_000
 
 /**
@@ -44,10 +51,21 @@ const MAX_TRANSPORT_WRITE = 1024 * 1024
  * Decides whether a client may connect. Receives the client's proven long-term public key.
  * Return (or resolve to) a truthy value to accept — it is exposed as `stream.auth` — or a falsy
  * value / throw to refuse; the server then hangs up without ever proving who it is.
+ * @example
+ * ```ts
+ * const authorize: Authorize = async (key) => (await db.lookup(formatId(key))) ?? false // truthy admits; kept as stream.auth
+ * ```
  */
 export type Authorize = (remotePublicKey: Buffer) => unknown
 
-/** Options for {@link SecretStream}. */
+/**
+ * Options for {@link SecretStream}.
+ * @example
+ * ```ts
+ * const options: SecretStreamOptions = { isInitiator: true, keyPair, appKey, remotePublicKey: serverKey, handshakeTimeout: 5000 }
+ * const stream = new SecretStream(socket, options)
+ * ```
+ */
 export interface SecretStreamOptions {
   /** True on the side that dials (the SHS1 client). */
   isInitiator: boolean
@@ -83,11 +101,15 @@ export interface SecretStreamOptions {
   ephemeralSecretKey?: Uint8Array
 }
 
-function toBuffer(bytes: Uint8Array): Buffer {
-  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
-}
 
-/** The events of a {@link SecretStream}: streamx's, with plaintext typed, plus `'connect'`. */
+/**
+ * The events of a {@link SecretStream}: streamx's, with plaintext typed, plus `'connect'`.
+ * @example
+ * ```ts
+ * stream.on('connect', () => console.log('open:', formatId(stream.remotePublicKey!)))
+ * stream.on('error', (err) => console.error(err.message))
+ * ```
+ */
 export interface SecretStreamEvents extends DuplexEvents {
   /** A chunk of authenticated plaintext. */
   data: [data: Buffer]
@@ -150,7 +172,7 @@ export class SecretStream extends RawStreamAdapter<SecretStreamEvents> {
       throw new SecretChannelError(ErrorCodes.INVALID_ARGUMENT, Phase.HANDSHAKE, 'the initiator must give remotePublicKey (the server key it dials)')
     }
     this.isInitiator = opts.isInitiator
-    this.publicKey = toBuffer(keyPair.publicKey)
+    this.publicKey = platformBytes(keyPair.publicKey)
     this.crypto = opts.crypto ?? getCryptoBackend()
     this.authorize = opts.authorize
     this.reuseInput = opts.reuseInput === true
@@ -162,7 +184,7 @@ export class SecretStream extends RawStreamAdapter<SecretStreamEvents> {
       crypto: this.crypto,
       ephemeralSecretKey: opts.ephemeralSecretKey
     })
-    this.remotePublicKey = opts.isInitiator ? Buffer.from(opts.remotePublicKey!) : null
+    this.remotePublicKey = opts.isInitiator ? copyPlatformBytes(opts.remotePublicKey!) : null
     this.begin()
     if (!this.destroying) this.apply(this.driver.start())
   }
@@ -293,7 +315,7 @@ export class SecretStream extends RawStreamAdapter<SecretStreamEvents> {
   }
 
   private askAuthorize(clientKey: Uint8Array): void {
-    const remote = Buffer.from(clientKey)
+    const remote = copyPlatformBytes(clientKey)
     if (!this.authorize) return this.decided(true, true)
     const refuse = (cause?: unknown): void => this.decided(false, false, remote, cause)
     let verdict: unknown
@@ -326,7 +348,7 @@ export class SecretStream extends RawStreamAdapter<SecretStreamEvents> {
   private complete(session: SessionKeys, rest: Uint8Array[]): void {
     this.encoder = new BoxEncoder(session.encryptKey, session.encryptNonce, this.crypto)
     this.decoder = new BoxDecoder(session.decryptKey, session.decryptNonce, this.crypto)
-    this.remotePublicKey = Buffer.from(session.remotePublicKey)
+    this.remotePublicKey = copyPlatformBytes(session.remotePublicKey)
     wipe(session.encryptKey, session.decryptKey)
     this.driver = null
     this.handshakeDuration = Date.now() - this.startedAt
@@ -334,7 +356,7 @@ export class SecretStream extends RawStreamAdapter<SecretStreamEvents> {
     this.emit('connect')
     for (const chunk of rest) {
       if (this.destroying || this.failing) return
-      this.decode(toBuffer(chunk))
+      this.decode(platformBytes(chunk))
     }
   }
 

@@ -23,9 +23,9 @@ const bot = generateKeyPair()
 async function fixture(maxPacket?: number) {
   const store = new MemoryStore()
   const { sealed } = await sealPrivateKey(alice.secretKey, 'pw-alice', { kdf: TEST_KDF })
-  store.putSealedKey({ userID: 'alice', publicKey: alice.publicKey, sealed, updatedAt: 0 })
+  await store.putSealedKey({ userID: 'alice', publicKey: alice.publicKey, sealed, updatedAt: 0 })
   for (const [id, kp] of [['alice', alice], ['bot', bot]] as const) {
-    store.insertUser({ userID: id, publicKey: kp.publicKey, thumbprint: crypto.sha256(kp.publicKey), kdfSalt: sealed.salt, kdfParams: TEST_KDF, loginHash: null, loginSalt: null, loginParams: null, createdAt: 0 })
+    await store.insertUser({ userID: id, publicKey: kp.publicKey, thumbprint: crypto.sha256(kp.publicKey), kdfSalt: sealed.salt, kdfParams: TEST_KDF, loginHash: null, loginSalt: null, loginParams: null, createdAt: 0 })
   }
   const sessions: FlatStream[] = []
   const errors: Error[] = []

@@ -18,11 +18,11 @@ async function servers() {
 test('story: register, back up, restore on a fresh device with the right password, pass the session challenge', async (t) => {
   const s = await servers()
   const alice = await register({ identity: s.identity.endpoint, userID: 'alice', password: 'correct horse', kdf: TEST_KDF })
-  t.ok(s.identity.store.getUser('alice'), 'identity server knows alice')
-  t.equal(s.identity.store.getUser('alice')!.loginHash!.length, 32, 'and stores only a hash of her login key')
+  t.ok(await s.identity.store.getUser('alice'), 'identity server knows alice')
+  t.equal((await s.identity.store.getUser('alice'))!.loginHash!.length, 32, 'and stores only a hash of her login key')
 
   const sealed = await backup({ identity: s.identity.endpoint, keyServer: s.keys.endpoint, userID: 'alice', keyPair: alice, password: 'correct horse' })
-  const stored = s.keys.store.getSealedKey('alice')!
+  const stored = (await s.keys.store.getSealedKey('alice'))!
   t.ok(Buffer.from(stored.sealed.encryptedPrivateKey).equals(Buffer.from(sealed.encryptedPrivateKey)), 'key server holds the sealed key')
   t.notOk(Buffer.from(stored.sealed.encryptedPrivateKey).includes(Buffer.from(alice.secretKey.subarray(0, 32))), 'but not the private key in the clear')
 
@@ -53,9 +53,9 @@ test('story: a tampered sealed key on the key server is caught on restore', asyn
   const s = await servers()
   const alice = await register({ identity: s.identity.endpoint, userID: 'alice', password: 'pw', kdf: TEST_KDF })
   await backup({ identity: s.identity.endpoint, keyServer: s.keys.endpoint, userID: 'alice', keyPair: alice, password: 'pw' })
-  const record = s.keys.store.getSealedKey('alice')!
+  const record = (await s.keys.store.getSealedKey('alice'))!
   record.sealed.encryptedPrivateKey[20]! ^= 0x40
-  s.keys.store.putSealedKey(record)
+  await s.keys.store.putSealedKey(record)
   const err = await restore({ identity: s.identity.endpoint, keyServer: s.keys.endpoint, userID: 'alice', password: 'pw' }).catch((e) => e)
   t.ok(isSecretChannelError(err, 'ERR_WRONG_PASSWORD'), `tampered record does not open: ${err.code}`)
   await s.close()
@@ -64,7 +64,7 @@ test('story: a tampered sealed key on the key server is caught on restore', asyn
 test('story: a non-interactive account registers without a password and still passes the challenge', async (t) => {
   const s = await servers()
   const bot = await register({ identity: s.identity.endpoint, userID: 'build-bot' })
-  t.equal(s.identity.store.getUser('build-bot')!.loginHash, null, 'no login key stored')
+  t.equal((await s.identity.store.getUser('build-bot'))!.loginHash, null, 'no login key stored')
   await proveIdentity({ identity: s.identity.endpoint, userID: 'build-bot', keyPair: bot })
   t.pass('challenge passes with the key alone')
   const err = await restore({ identity: s.identity.endpoint, keyServer: s.keys.endpoint, userID: 'build-bot', password: '' }).catch((e) => e)

@@ -66,7 +66,7 @@ test('listen --allow-enrolled admits enrolled devices (also ones enrolled later)
     t.equal(late.stdout.toString(), 'enrolled later', 'and talks to the command')
 
     listener.kill('SIGTERM')
-    t.equal((await listener.result).code, 0, 'listen --exec stops cleanly')
+    t.equal((await listener.result).code, 143, 'listen --exec stops on SIGTERM with 128 + 15')
     listener = null
 
     const onlyStore = await startListener(['--keys', ids.file.server!, '--allow-enrolled', store, '--exec', 'cat'])

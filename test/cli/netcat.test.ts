@@ -115,7 +115,7 @@ test('failures: wrong server id, wrong app key, nothing listening, bad arguments
   // The listener saw two failed handshakes and is still waiting; stop it.
   listener.kill('SIGTERM')
   const stopped = await listener.result
-  t.equal(stopped.code, 130, 'listen stops on SIGTERM')
+  t.equal(stopped.code, 143, 'listen stops on SIGTERM with 128 + 15')
   t.equal((stopped.stderr.match(/handshake with .* failed/g) ?? []).length, 2, 'both failures were logged')
   ids.cleanup()
 })
@@ -133,7 +133,7 @@ test('listen --exec runs the command per connection with its stdio on the channe
   t.equal(second.stdout.toString(), `SECOND from ${client}\n`, 'a fresh command for the next connection')
   listener.kill('SIGTERM')
   const stopped = await listener.result
-  t.equal(stopped.code, 0, 'a stopped --exec server exits 0')
+  t.equal(stopped.code, 143, 'a stopped --exec server exits 128 + 15')
 
   // A command that exits without reading its input: the rest is dropped, the session still ends cleanly.
   const { child: rude, port: rudePort } = await startListener(['--keys', ids.file.server!, '--allow-any', '--exec', 'echo bye'])

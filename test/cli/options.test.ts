@@ -8,7 +8,7 @@ const usage = (fn: () => unknown, pattern: RegExp) => {
   try {
     fn()
   } catch (err) {
-    return err instanceof UsageError && pattern.test(err.message)
+    return err instanceof UsageError && err.code === 'ERR_USAGE' && pattern.test(err.detail)
   }
   return false
 }

@@ -8,11 +8,12 @@ import test from 'tape'
 import { randomBytes } from 'node:crypto'
 import { ed25519, ED25519_TORSION_SUBGROUP } from '@noble/curves/ed25519.js'
 import { sha512 } from '@noble/hashes/sha2.js'
-import { availableCryptoBackends, createCryptoBackend, getCryptoBackend, useCryptoBackend, type CryptoBackend } from '../../lib/crypto/index.js'
+import { availableCryptoBackends, cryptoReady, createCryptoBackend, getCryptoBackend, useCryptoBackend, type CryptoBackend } from '../../lib/crypto/index.js'
 import { ClientHandshake, ServerHandshake } from '../../lib/handshake/index.js'
 import { BoxDecoder, BoxEncoder } from '../../lib/boxstream/index.js'
 import { hex, loadVector } from '../helpers/vectors.js'
 
+await cryptoReady() // the wasm backend joins once loaded
 const names = availableCryptoBackends()
 const backends: CryptoBackend[] = names.map((n) => createCryptoBackend(n))
 const noble = createCryptoBackend('noble')
@@ -27,8 +28,8 @@ const le = (n: bigint, len = 32): Uint8Array => {
 }
 const fromLe = (b: Uint8Array): bigint => b.reduceRight((acc, byte) => (acc << 8n) | BigInt(byte), 0n)
 
-test('backends: sodium-native, node and noble all load here, fastest first', (t) => {
-  t.deepEqual(names, ['sodium-native', 'node', 'noble'], 'preference order')
+test('backends: sodium-native, wasm (after cryptoReady), node and noble all load here, fastest first', (t) => {
+  t.deepEqual(names, ['sodium-native', 'wasm', 'node', 'noble'], 'preference order')
   const forced = process.env.SECRET_CHANNEL_CRYPTO
   t.equal(getCryptoBackend().name, forced ?? 'sodium-native', 'the process-wide backend is the forced one, else the fastest')
   t.throws(() => createCryptoBackend('nope'), /unknown crypto backend/, 'an unknown name is refused')

@@ -27,9 +27,12 @@ Module._resolveFilename = function (request, ...rest) {
 const m = await import(${JSON.stringify(cryptoIndex)})
 const out = { available: m.availableCryptoBackends() }
 try { out.chosen = m.getCryptoBackend().name } catch (err) { out.error = err.code }
+try { out.ready = (await m.cryptoReady()).name } catch (err) { out.readyError = err.code }
+out.availableAfterReady = m.availableCryptoBackends()
 console.log(JSON.stringify(out))`
     const run = spawnSync(process.execPath, [...(blockSodium ? ['-r', preload] : []), '--input-type=module', '-e', script], {
-      env: { ...process.env, SECRET_CHANNEL_CRYPTO: '', ...env },
+      // No test-runner preload (NODE_OPTIONS): each probe starts as a fresh application would.
+      env: { ...process.env, SECRET_CHANNEL_CRYPTO: '', NODE_OPTIONS: '', ...env },
       encoding: 'utf8'
     })
     let out: any = null
@@ -55,6 +58,18 @@ test('without sodium-native: node is chosen, nothing breaks', (t) => {
   const { out, stderr } = probe({}, true)
   t.deepEqual(out?.available, ['node', 'noble'], `available ${stderr}`)
   t.equal(out?.chosen, 'node', 'falls back to the next fastest')
+  t.end()
+})
+
+test('wasm joins only after await cryptoReady(), which re-picks an automatic choice; forcing it early fails loudly', (t) => {
+  const { out, stderr } = probe({}, true)
+  t.deepEqual(out?.availableAfterReady, ['wasm', 'node', 'noble'], `available after cryptoReady() ${stderr}`)
+  t.equal(out?.ready, 'wasm', 'cryptoReady() resolves to the wasm backend, now the fastest here')
+  const withSodium = probe({}, false).out
+  t.equal(withSodium?.ready, 'sodium-native', 'sodium-native still comes first when it loads')
+  const early = probe({ SECRET_CHANNEL_CRYPTO: 'wasm' }, false).out
+  t.equal(early?.error, 'ERR_INVALID_ARGUMENT', 'SECRET_CHANNEL_CRYPTO=wasm without cryptoReady is a typed error')
+  t.equal(early?.ready, 'wasm', 'and works once cryptoReady() ran')
   t.end()
 })
 

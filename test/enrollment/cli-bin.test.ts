@@ -67,7 +67,7 @@ test('CLI: a wrong code fails on both sides with ERR_INVALID_TOKEN; usage errors
     await waitForStderr(server, /ERR_INVALID_TOKEN/)
     t.pass('the server reports ERR_INVALID_TOKEN and keeps listening')
     server.kill('SIGTERM')
-    t.equal((await server.result).code, 0, 'enroll-server stops cleanly on SIGTERM')
+    t.equal((await server.result).code, 143, 'enroll-server stops on SIGTERM with 128 + 15')
 
     for (const [args, what] of [
       [['enroll', '127.0.0.1:1', '--server', 'nope'], 'bad server id'],
@@ -78,6 +78,30 @@ test('CLI: a wrong code fails on both sides with ERR_INVALID_TOKEN; usage errors
     }
     const help = await runCli(['enroll', '--help'])
     t.match(help.stdout.toString(), /^Usage: secret-channel enroll HOST:PORT/, 'enroll --help')
+  } finally {
+    ids.cleanup()
+  }
+})
+
+test('CLI: enroll-server --list and --revoke ID manage the store', async (t) => {
+  const ids = tempIdentities(['server'])
+  try {
+    const storePath = join(ids.dir, 'enrolled.json')
+    const server = startCli(['enroll-server', '--keys', ids.file.server!, '--store', storePath, '--no-code'])
+    const [, port] = await waitForStderr(server, /listening on 127\.0\.0\.1:(\d+)/)
+    const enrolled = await runCli(['enroll', `127.0.0.1:${port}`, '--keys', join(ids.dir, 'device')])
+    t.equal(enrolled.code, 0, `enrolled ${enrolled.stderr}`)
+    const deviceId = enrolled.stdout.toString().trim()
+    t.equal((await server.result).code, 0, 'server done')
+    const list = await runCli(['enroll-server', '--keys', ids.file.server!, '--store', storePath, '--list'])
+    t.equal(list.code, 0, 'list exits 0')
+    t.match(list.stdout.toString(), new RegExp(`^${deviceId.replace(/[+.]/g, '\\$&')} ed25519 enrolled \\S+ without code\n$`), 'the device on stdout')
+    const revoke = await runCli(['enroll-server', '--keys', ids.file.server!, '--store', storePath, '--revoke', deviceId])
+    t.equal(revoke.code, 0, `revoke exits 0 ${revoke.stderr}`)
+    t.equal(JSON.parse(readFileSync(storePath, 'utf8')).devices.length, 0, 'gone from the store')
+    const again = await runCli(['enroll-server', '--keys', ids.file.server!, '--store', storePath, '--revoke', deviceId])
+    t.equal(again.code, 1, 'revoking an unknown id exits 1')
+    t.match(again.stderr, /no enrolled device/, 'and says so')
   } finally {
     ids.cleanup()
   }

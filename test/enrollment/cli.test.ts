@@ -4,7 +4,7 @@ import net from 'node:net'
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { runEnroll, runEnrollServer, type EnrollCommandIO } from '../../lib/protocols/enrollment/cli.js'
+import { runEnroll, runEnrollList, runEnrollRevoke, runEnrollServer, type EnrollCommandIO } from '../../lib/protocols/enrollment/cli.js'
 import { generateKeyPair, formatId, parseIdentityFile } from '../../lib/keys.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'enroll-cli-'))
@@ -96,4 +96,44 @@ test('runEnrollServer throws ERR_TRANSPORT when it cannot listen (port taken)', 
   } finally {
     await new Promise((resolve) => taken.close(resolve))
   }
+})
+
+test('--count 2 with a code: the one code enrolls two devices, and the server says so', async (t) => {
+  const storePath = join(dir, 'two.json')
+  const serverIO = capture()
+  const serverDone = runEnrollServer({ port: 0, storePath, count: 2 }, serverIO)
+  const [, port] = await serverIO.waitFor(/^listening on 127\.0\.0\.1:(\d+)$/)
+  const [, code] = await serverIO.waitFor(/^enrollment code: (\d{3}-\d{3}-\d{3})$/)
+  t.ok(serverIO.statusLines.includes('this one code is good for 2 devices; it is refused after 5 unanswered challenges'), 'the server says one code serves both devices')
+  t.equal(await runEnroll({ port: Number(port), code, identityPath: join(dir, 'two-a.json') }, capture()), 0, 'first device enrolled')
+  t.equal(await runEnroll({ port: Number(port), code, identityPath: join(dir, 'two-b.json') }, capture()), 0, 'second device enrolled with the same code')
+  t.equal(await serverDone, 0, 'the server stops after two')
+  t.equal(JSON.parse(readFileSync(storePath, 'utf8')).devices.length, 2, 'two devices in the store')
+})
+
+test('--max-guesses 1: the one allowed guess enrolls the device', async (t) => {
+  const serverIO = capture()
+  const serverDone = runEnrollServer({ port: 0, storePath: join(dir, 'one-guess.json'), maxGuesses: 1 }, serverIO)
+  const [, port] = await serverIO.waitFor(/^listening on 127\.0\.0\.1:(\d+)$/)
+  const [, code] = await serverIO.waitFor(/^enrollment code: (\d{3}-\d{3}-\d{3})$/)
+  t.equal(await runEnroll({ port: Number(port), code, identityPath: join(dir, 'one-guess-device.json') }, capture()), 0, 'enrolled')
+  t.equal(await serverDone, 0, 'server done')
+})
+
+test('--list and --revoke: list the store, remove a device, ERR_NOT_FOUND for an unknown id', async (t) => {
+  const storePath = join(dir, 'two.json')
+  const listed = capture()
+  t.equal(await runEnrollList(storePath, listed), 0, 'list exits 0')
+  t.equal(listed.lines.length, 2, 'one line per device')
+  t.match(listed.lines[0]!, /^@\S+=\.ed25519 ed25519 enrolled \d{4}-\d\d-\d\dT\S+ with code$/, 'id, type, date, code')
+  t.ok(listed.statusLines.includes(`2 enrolled devices in ${storePath}`), 'the count on status')
+  const id = listed.lines[0]!.split(' ')[0]!
+  const revoked = capture()
+  t.equal(await runEnrollRevoke(storePath, id, revoked), 0, 'revoke exits 0')
+  t.deepEqual(revoked.lines, [id], 'the revoked id on out')
+  const after = capture()
+  await runEnrollList(storePath, after)
+  t.equal(after.lines.length, 1, 'one device left')
+  t.notOk(after.lines[0]!.startsWith(id), 'not the revoked one')
+  try { await runEnrollRevoke(storePath, id, capture()); t.fail('must throw') } catch (err: any) { t.equal(err.code, 'ERR_NOT_FOUND', 'revoking it again: ERR_NOT_FOUND') }
 })

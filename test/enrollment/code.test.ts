@@ -24,9 +24,36 @@ test('a code is used up by consume() and burnt after maxGuesses', (t) => {
   t.ok(code.usable, 'usable after one guess')
   code.takeGuess()
   t.notOk(code.usable, 'burnt after two')
-  try { code.takeGuess(); t.fail('third') } catch (err: any) { t.equal(err.code, 'ERR_INVALID_TOKEN', 'third guess: ERR_INVALID_TOKEN') }
+  t.equal(code.spent, 'burnt', 'spent: burnt')
+  try { code.takeGuess(); t.fail('third') } catch (err: any) { t.equal(err.code, 'ERR_CODE_SPENT', 'third guess: ERR_CODE_SPENT') }
   const once = new EnrollmentCode('456')
   once.consume()
-  try { once.takeGuess(); t.fail('after consume') } catch (err: any) { t.equal(err.code, 'ERR_INVALID_TOKEN', 'after consume: ERR_INVALID_TOKEN') }
+  t.equal(once.spent, 'used', 'spent: used')
+  try { once.takeGuess(); t.fail('after consume') } catch (err: any) { t.equal(err.code, 'ERR_CODE_SPENT', 'after consume: ERR_CODE_SPENT') }
+  t.end()
+})
+
+test('a correct answer turns its guess into a use: the last allowed guess can succeed', (t) => {
+  const code = new EnrollmentCode('123', { maxGuesses: 1 })
+  code.takeGuess()
+  t.equal(code.spent, 'burnt', 'no guess left while the only challenge is unanswered')
+  code.redeem()
+  t.equal(code.spent, 'used', 'answered: used, not burnt')
+  t.equal(code.enrolled, 1, 'one device')
+  t.end()
+})
+
+test('a code good for several devices: uses, shared guess budget, refusal after the last use', (t) => {
+  const code = new EnrollmentCode('123', { uses: 2, maxGuesses: 2 })
+  code.takeGuess(); code.redeem()
+  code.takeGuess(); t.ok(code.usable, 'one use left, one unanswered guess of two')
+  code.takeGuess(); t.equal(code.spent, 'burnt', 'two unanswered guesses: no more challenges')
+  code.redeem()
+  t.equal(code.spent, 'used', 'second device enrolled: used up')
+  try { code.redeem(); t.fail('third use') } catch (err: any) { t.equal(err.code, 'ERR_CODE_SPENT', 'a third answer finds it used') }
+  t.throws(() => new EnrollmentCode('1', { uses: 0 }), /uses must be/, 'uses 0 refused')
+  const forever = new EnrollmentCode('1', { uses: Infinity })
+  for (let i = 0; i < 10; i++) { forever.takeGuess(); forever.redeem() }
+  t.ok(forever.usable, 'uses: Infinity stays usable')
   t.end()
 })

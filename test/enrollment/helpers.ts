@@ -1,5 +1,6 @@
 /** Shared helpers for the enrollment tests: drive both sans-I/O machines against each other. */
-import { EnrollmentClient, EnrollmentServer, type EnrollmentResult, type IssuedDevice } from '../../lib/protocols/enrollment/index.js'
+import { EnrollmentClient, EnrollmentServer, type EnrollmentResult, type IssuedDevice, type ServerStep } from '../../lib/protocols/enrollment/index.js'
+import { makeIssuedKey } from '../../lib/protocols/enrollment/issue.js'
 import { SecretChannelError } from '../../lib/errors.js'
 
 /** Rewrites a message in flight (index counts every message in either direction), null drops it. */
@@ -28,23 +29,24 @@ export function runMachines(client: EnrollmentClient, server: EnrollmentServer, 
       queue.push({ to: from === 'client' ? 'server' : 'client', message: t })
     }
   }
-  post('client', [client.start()])
+  post('client', client.start().send)
   while (queue.length > 0) {
     const { to, message } = queue.shift()!
     if (to === 'server') {
       if (out.serverError || server.state === 'done') continue
       try {
-        const step = server.receive(message)
-        if (step.issued) out.issued = step.issued
+        const step = serverStep(server, message)
+        for (const e of step.events) if (e.type === 'issued') out.issued = e.device
         post('server', step.send)
       } catch (err) {
         out.serverError = err as SecretChannelError
+        if (server.farewell) post('server', [server.farewell])
       }
     } else {
       if (out.clientError || client.state === 'done') continue
       try {
         const step = client.receive(message)
-        if (step.result) out.result = step.result
+        for (const e of step.events) if (e.type === 'enrolled') out.result = e.result
         post('client', step.send)
       } catch (err) {
         out.clientError = err as SecretChannelError
@@ -53,6 +55,13 @@ export function runMachines(client: EnrollmentClient, server: EnrollmentServer, 
     }
   }
   return out
+}
+
+/** server.receive(), then (on `key-needed`) issue() with a key made synchronously: one server step as the adapter sees it. */
+export function serverStep(server: EnrollmentServer, message: Uint8Array): ServerStep {
+  let step = server.receive(message)
+  for (const e of step.events) if (e.type === 'key-needed') step = server.issue(makeIssuedKey(e.keyType, e.rsa))
+  return step
 }
 
 /** Copies `bytes` and flips one bit at `offset`. */

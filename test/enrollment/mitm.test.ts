@@ -55,7 +55,9 @@ test('a code is burnt after maxGuesses challenges, even for the right code after
   runMachines(new EnrollmentClient({ code: '999999', maxAttempts: 2 }), new EnrollmentServer({ code, maxAttempts: 2 }))
   t.notOk(code.usable, 'burnt after two wrong guesses')
   const out = runMachines(new EnrollmentClient({ code: '424242' }), new EnrollmentServer({ code }))
-  t.equal(out.serverError?.code, 'ERR_INVALID_TOKEN', 'the right code no longer works')
+  t.equal(out.serverError?.code, 'ERR_CODE_SPENT', 'the right code no longer works: ERR_CODE_SPENT')
+  t.equal(out.clientError?.code, 'ERR_CODE_SPENT', 'and the device is told why (REFUSED)')
+  t.match(out.clientError?.message ?? '', /burnt/, 'burnt, says the device')
   t.equal(out.result, null, 'no key')
   t.end()
 })
@@ -64,8 +66,10 @@ test('a used code cannot enroll a second device', (t) => {
   const code = new EnrollmentCode('777-777')
   t.ok(runMachines(new EnrollmentClient({ code: '777777' }), new EnrollmentServer({ code })).result, 'first device enrolled')
   const second = runMachines(new EnrollmentClient({ code: '777777' }), new EnrollmentServer({ code }))
-  t.equal(second.serverError?.code, 'ERR_INVALID_TOKEN', 'second device refused')
+  t.equal(second.serverError?.code, 'ERR_CODE_SPENT', 'second device refused: ERR_CODE_SPENT')
   t.match(second.serverError?.message ?? '', /already used/, 'because the code was used')
+  t.equal(second.clientError?.code, 'ERR_CODE_SPENT', 'the device hears the refusal')
+  t.match(second.clientError?.message ?? '', /already used/, 'and says the code was already used')
   t.end()
 })
 
@@ -92,7 +96,7 @@ test('a server that does not sign is refused by a device that knows the key', (t
 })
 
 test('relaying the real signature but substituting the ephemeral key is detected', (t) => {
-  const attackerPoint = new EnrollmentClient().start().subarray(4)
+  const attackerPoint = new EnrollmentClient().start().send[0]!.subarray(4)
   const out = runMachines(new EnrollmentClient({ serverPublicKey: serverKeys.publicKey }), new EnrollmentServer({ keyPair: serverKeys }), (m, from, i) => {
     if (i !== 1) return m
     const copy = m.slice()
@@ -104,7 +108,7 @@ test('relaying the real signature but substituting the ephemeral key is detected
 })
 
 test('replacing the client ephemeral key toward a signing server is detected by the device', (t) => {
-  const attackerPoint = new EnrollmentClient().start().subarray(4)
+  const attackerPoint = new EnrollmentClient().start().send[0]!.subarray(4)
   const out = runMachines(new EnrollmentClient({ serverPublicKey: serverKeys.publicKey }), new EnrollmentServer({ keyPair: serverKeys }), (m, from, i) => {
     if (i !== 0) return m
     const copy = m.slice()

@@ -1,4 +1,4 @@
-/** The two sans-I/O machines enroll a device end to end, with every combination of safeguards. */
+/** The two sans-I/O machines enroll a device end to end, with every combination of safeguards. @test-all-backends */
 import test from 'tape'
 import { createPrivateKey, createPublicKey } from 'node:crypto'
 import { EnrollmentClient, EnrollmentServer, EnrollmentCode, MessageType } from '../../lib/protocols/enrollment/index.js'
@@ -26,8 +26,8 @@ test('enrollment without safeguards (the document as written) issues a working E
   t.deepEqual(result.authenticatedBy, [], 'nothing authenticated the server')
   t.equal(result.serverPublicKey, null, 'an unsigned server has no key to report')
   t.equal(result.attempts, 1, 'one attempt')
-  t.equal(client.state, 'done', 'client done')
-  t.equal(server.state, 'done', 'server done')
+  t.equal(client.phase, 'done', 'client done')
+  t.equal(server.phase, 'done', 'server done')
   t.deepEqual(out.log.map((e) => e.message[0]), [MessageType.CLIENT_HELLO, MessageType.SERVER_HELLO, MessageType.CHALLENGE, MessageType.RESPONSE, MessageType.ISSUED_KEY], 'the document\'s message sequence')
   t.deepEqual(out.log.map((e) => e.message.length), [37, 36, 50, 34, 82], 'message sizes as documented')
   t.end()
@@ -99,7 +99,7 @@ test('every secret is zeroed when the machines finish', (t) => {
 test('calls out of turn are ERR_INVALID_STATE and poison the machine', (t) => {
   const client = new EnrollmentClient()
   t.throws(() => client.receive(new Uint8Array(36)), /out of turn/, 'receive before start')
-  t.equal(client.state, 'failed', 'client poisoned')
+  t.equal(client.phase, 'failed', 'client poisoned')
   const c2 = new EnrollmentClient()
   c2.start()
   try { c2.start(); t.fail('second start') } catch (err: any) { t.equal(err.code, 'ERR_INVALID_STATE', 'second start is ERR_INVALID_STATE') }
@@ -138,8 +138,8 @@ test('secrets are zeroed after a failure too', (t) => {
   const server = new EnrollmentServer({ code: 'bbb', keyPair: serverKeys, maxAttempts: 2 })
   const out = runMachines(client, server)
   t.equal(out.clientError?.code, 'ERR_INVALID_TOKEN', 'failed as expected')
-  t.equal(client.state, 'failed', 'client failed')
-  t.equal(server.state, 'failed', 'server failed')
+  t.equal(client.phase, 'failed', 'client failed')
+  t.equal(server.phase, 'failed', 'server failed')
   const secrets = [...client.secretBuffersForTesting(), ...server.secretBuffersForTesting()]
   t.ok(secrets.length > 0 && secrets.every((s) => s.every((b) => b === 0)), `all ${secrets.length} secrets zero`)
   t.end()

@@ -84,3 +84,39 @@ test('unwritable locations give typed errors (store: ERR_TRANSPORT, identity: ER
     t.fail('save')
   } catch (err: any) { t.equal(err.code, 'ERR_BAD_KEY', 'identity under a file: ERR_BAD_KEY') }
 })
+
+test('json file store: four processes adding and removing at once lose nothing (lock file)', async (t) => {
+  const { spawn } = await import('node:child_process')
+  const { fileURLToPath } = await import('node:url')
+  const child = fileURLToPath(new URL('./fixtures/store-writer.js', import.meta.url))
+  const path = join(dir, 'shared.json')
+  const run = (): Promise<string[]> => new Promise((resolve, reject) => {
+    const p = spawn(process.execPath, [child, path, '12'], { stdio: ['ignore', 'pipe', 'inherit'] })
+    let out = ''
+    p.stdout.on('data', (c) => { out += c })
+    p.on('error', reject)
+    p.on('close', (code) => (code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`writer exited with ${code}`))))
+  })
+  const kept = (await Promise.all([run(), run(), run(), run()])).flat()
+  const stored = (await new JsonFileEnrollmentStore(path).list()).map((d) => d.id)
+  t.equal(kept.length, 24, 'each process kept 6 of its 12 devices')
+  t.deepEqual([...stored].sort(), [...kept].sort(), 'the file holds exactly the kept devices: no add or remove was lost')
+  t.deepEqual(readdirSync(dir).filter((f) => f.startsWith('shared.json.') || (f.startsWith('.shared.json') && f.endsWith('.tmp'))), [], 'no lock or temporary file left')
+})
+
+test('json file store: a lock left by a dead process is taken over; a live one is waited for', async (t) => {
+  const { hostname } = await import('node:os')
+  const path = join(dir, 'locked.json')
+  writeFileSync(`${path}.lock`, `999999999 ${hostname()} ${Date.now()}`)
+  const store = new JsonFileEnrollmentStore(path)
+  await store.add(device())
+  t.equal((await store.list()).length, 1, 'added despite the stale lock of a dead process')
+  writeFileSync(`${path}.lock`, `${process.pid} ${hostname()} ${Date.now()}`)
+  let done = false
+  const adding = store.add(device()).then(() => { done = true })
+  await new Promise((resolve) => setTimeout(resolve, 100))
+  t.notOk(done, 'waits while a live process holds the lock')
+  rmSync(`${path}.lock`)
+  await adding
+  t.equal((await store.list()).length, 2, 'and goes on once it is released')
+})

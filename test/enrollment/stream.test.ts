@@ -62,9 +62,9 @@ test('TCP on 127.0.0.1: enrolls into a JSON-file store (RSA keys too)', async (t
     t.equal(r1.key.type, 'ed25519', 'Ed25519 over TCP')
     // The code is one-time: a second device needs a fresh one.
     const r2 = await settle(enroll(connect(), { code: '246810' }))
-    t.equal(r2.error?.code, 'ERR_TRUNCATED', 'the used code makes the server hang up: device sees ERR_TRUNCATED')
+    t.equal(r2.error?.code, 'ERR_CODE_SPENT', 'the used code: the server says why before it hangs up (ERR_CODE_SPENT)')
     const settled = await Promise.allSettled(accepted)
-    t.equal((settled[1] as PromiseRejectedResult).reason.code, 'ERR_INVALID_TOKEN', 'server side: ERR_INVALID_TOKEN')
+    t.equal((settled[1] as PromiseRejectedResult).reason.code, 'ERR_CODE_SPENT', 'server side: ERR_CODE_SPENT')
     const file = JSON.parse(readFileSync(storePath, 'utf8'))
     t.equal(file.devices.length, 1, 'one device in the JSON file')
     t.equal(file.devices[0].id, r1.key.id, 'the right one')

@@ -63,6 +63,9 @@ export function memoisingBackend(inner: CryptoBackend, limit = 4096): CryptoBack
     sha512: (d) => inner.sha512(d),
     auth: (d, k) => inner.auth(d, k),
     authVerify: (t, d, k) => inner.authVerify(t, d, k),
+    hmacSha256: (k, d) => inner.hmacSha256(k, d),
+    hkdfSha256: (ikm, salt, info, n) => inner.hkdfSha256(ikm, salt, info, n),
+    scrypt: (pw, salt, cost, n) => inner.scrypt(pw, salt, cost, n),
     signKeyPairFromSeed: (seed) => {
       const kp = pairOf(seed)
       return { publicKey: kp.slice(0, 32), secretKey: kp.slice(32) }

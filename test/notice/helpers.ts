@@ -74,7 +74,7 @@ export class Simulation {
 
   /** Applies one output of `side`: schedules its notices and records its events. */
   apply(side: SimSide, out: NoticeOutput): void {
-    for (const notice of out.notices) {
+    for (const notice of out.send) {
       side.sent.push(notice)
       let copies: Uint8Array[] = [notice]
       if (this.net.tamper) {

@@ -48,7 +48,7 @@ test('a KEY offered for a peer we already know, with another key, is ERR_KEY_CHA
   // Mallory answers Alice's HELLO herself and pushes her own key, correctly self-signed.
   const crypto = getCryptoBackend()
   const a = new NoticePeer({ role: 'initiator', keyPair: alice, peerKey: bob.publicKey })
-  const hello = a.start(0).notices[0]!
+  const hello = a.start(0).send[0]!
   const nonceI = messageOf(hello).subarray(2, 18)
   const nonceR = new Uint8Array(16).fill(9)
   a.receive(reliableNotice(0, 1, encodeAnnounce(MessageType.REPLY, nonceR, keyFingerprint(alice.publicKey))), 1)
@@ -58,7 +58,7 @@ test('a KEY offered for a peer we already know, with another key, is ERR_KEY_CHA
   const out = a.receive(reliableNotice(1, 1, forged), 2)
   const err = out.events.find((e) => e.type === 'error')
   t.ok(err && err.type === 'error' && err.error.code === ErrorCodes.KEY_CHANGED, `refused loudly: ${err && err.type === 'error' ? err.error.message : ''}`)
-  t.ok(out.notices.length === 1 && (out.notices[0]![1]! & Flag.ABORT) !== 0 && out.notices[0]![10] === AbortReason.KEY_CHANGED, 'and tells the peer why (ABORT KEY_CHANGED)')
+  t.ok(out.send.length === 1 && (out.send[0]![1]! & Flag.ABORT) !== 0 && out.send[0]![10] === AbortReason.KEY_CHANGED, 'and tells the peer why (ABORT KEY_CHANGED)')
   t.end()
 })
 
@@ -110,7 +110,7 @@ test('a silent peer: the agreement times out with ERR_HANDSHAKE_TIMEOUT; secrets
   while (a.stage !== 'failed' && now < 60_000) {
     now = a.nextDeadline() ?? now + 1000
     out = a.tick(now)
-    retransmits += out.notices.length
+    retransmits += out.send.length
   }
   const err = out.events.find((e) => e.type === 'error')
   t.ok(err && err.type === 'error' && err.error.code === ErrorCodes.HANDSHAKE_TIMEOUT, 'timed out')

@@ -14,7 +14,30 @@ import type { PurposeName } from './tokens.js'
 
 const EMPTY = new Uint8Array(0)
 
-/** Calls to the identity server. */
+/**
+ * What a passed session challenge establishes.
+ * @example
+ * ```ts
+ * const session: accounts.Session = await accounts.proveIdentity({ identity, userID: 'alice', keyPair })
+ * const { publicKey } = await identityClient.validateSession('alice', session.sessionToken)
+ * ```
+ */
+export interface Session {
+  /** 32 bytes; present it to `validateSession` / `endSession`. A bearer secret: keep it like a password. */
+  sessionToken: Uint8Array
+  /** Milliseconds since the epoch. */
+  expiresAt: number
+}
+
+/**
+ * Calls to the identity server.
+ * @example
+ * ```ts
+ * const identity = await accounts.IdentityClient.connect({ host: '127.0.0.1', port: 9000, publicKey: identityServerKey })
+ * const { salt, kdf } = await identity.getLoginParams('alice')
+ * identity.close()
+ * ```
+ */
 export class IdentityClient {
   /** The underlying channel (tests use it to send junk). */
   readonly rpc: RpcClient
@@ -63,9 +86,41 @@ export class IdentityClient {
     return box!
   }
 
-  /** Hands back the opened token; resolves when the server accepts it. */
-  async submitSessionChallenge(userID: string, token: Uint8Array): Promise<void> {
-    await this.rpc.call(Op.SUBMIT_SESSION_CHALLENGE, [utf8(userID), token])
+  /** Hands back the opened token; resolves to the session it starts when the server accepts it. */
+  async submitSessionChallenge(userID: string, token: Uint8Array): Promise<Session> {
+    const [sessionToken, expiresAt] = await this.rpc.call(Op.SUBMIT_SESSION_CHALLENGE, [utf8(userID), token])
+    if (sessionToken?.length !== 32 || !expiresAt) throw new SecretChannelError(ErrorCodes.PROTOCOL, 'identity client', 'malformed session answer')
+    return { sessionToken, expiresAt: decodeTime(expiresAt) }
+  }
+
+  /** Checks a session token (anyone holding it may); resolves to the account's public key and the session's expiry. */
+  async validateSession(userID: string, sessionToken: Uint8Array): Promise<{ publicKey: Uint8Array, expiresAt: number }> {
+    const [publicKey, expiresAt] = await this.rpc.call(Op.VALIDATE_SESSION, [utf8(userID), sessionToken])
+    if (publicKey?.length !== 32 || !expiresAt) throw new SecretChannelError(ErrorCodes.PROTOCOL, 'identity client', 'malformed session answer')
+    return { publicKey, expiresAt: decodeTime(expiresAt) }
+  }
+
+  /** Ends a session (log out). */
+  async endSession(userID: string, sessionToken: Uint8Array): Promise<void> {
+    await this.rpc.call(Op.END_SESSION, [utf8(userID), sessionToken])
+  }
+
+  /** Over the account's own channel: revokes every token and session; resolves to how many. */
+  async revokeTokens(userID: string): Promise<number> {
+    const [n] = await this.rpc.call(Op.REVOKE_TOKENS, [utf8(userID)])
+    if (n?.length !== 4) throw new SecretChannelError(ErrorCodes.PROTOCOL, 'identity client', 'malformed answer')
+    return new DataView(n.buffer, n.byteOffset, 4).getUint32(0)
+  }
+
+  /** Over the account's own channel: deletes the account (delete its backup on the key server first). */
+  async deleteAccount(userID: string): Promise<void> {
+    await this.rpc.call(Op.DELETE_ACCOUNT, [utf8(userID)])
+  }
+
+  /** Over the account's own channel: starts a password change; the token goes to `KeyServerClient.replacePrivateKey`. */
+  async changePassword(userID: string, oldLoginKey: Uint8Array, kdfSalt: Uint8Array, kdf: KdfParams, newLoginKey: Uint8Array): Promise<{ changeToken: Uint8Array, expiresAt: number }> {
+    const [changeToken, expiresAt] = await this.rpc.call(Op.CHANGE_PASSWORD, [utf8(userID), oldLoginKey, kdfSalt, encodeKdfParams(kdf), newLoginKey])
+    return { changeToken: changeToken!, expiresAt: decodeTime(expiresAt!) }
   }
 
   /** Ends the channel. */
@@ -74,7 +129,15 @@ export class IdentityClient {
   }
 }
 
-/** Calls to the key server. */
+/**
+ * Calls to the key server.
+ * @example
+ * ```ts
+ * const keys = await accounts.KeyServerClient.connect({ host: '127.0.0.1', port: 9001, publicKey: keyServerKey })
+ * const sealed = await keys.getEncryptedPrivateKey('alice', accessToken)
+ * keys.close()
+ * ```
+ */
 export class KeyServerClient {
   /** The underlying channel. */
   readonly rpc: RpcClient
@@ -91,6 +154,17 @@ export class KeyServerClient {
   /** Stores the sealed key, authorised by a `put-private-key` token. */
   async putPrivateKey(accessToken: Uint8Array, userID: string, encryptedPrivateKey: Uint8Array, iv: Uint8Array, salt: Uint8Array, kdf: KdfParams): Promise<void> {
     await this.rpc.call(Op.PUT_PRIVATE_KEY, [accessToken, utf8(userID), encryptedPrivateKey, iv, salt, encodeKdfParams(kdf)])
+  }
+
+  /** Stores the key re-sealed under a new password, authorised by a `change-password` token. */
+  async replacePrivateKey(changeToken: Uint8Array, userID: string, encryptedPrivateKey: Uint8Array, iv: Uint8Array, salt: Uint8Array, kdf: KdfParams): Promise<void> {
+    await this.rpc.call(Op.REPLACE_PRIVATE_KEY, [changeToken, utf8(userID), encryptedPrivateKey, iv, salt, encodeKdfParams(kdf)])
+  }
+
+  /** Deletes the sealed key, authorised by a `delete-account` token; resolves to whether one was stored. */
+  async deletePrivateKey(deleteToken: Uint8Array, userID: string): Promise<boolean> {
+    const [deleted] = await this.rpc.call(Op.DELETE_PRIVATE_KEY, [deleteToken, utf8(userID)])
+    return deleted?.[0] === 1
   }
 
   /** Fetches the sealed key, authorised by a `get-private-key` token. */

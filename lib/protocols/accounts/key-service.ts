@@ -14,10 +14,23 @@ import { Purpose } from './tokens.js'
 import type { PurposeName } from './tokens.js'
 import { parseUserIDField } from './identity-service.js'
 
-/** Asks the identity server to redeem a token; resolves to the account's public key. */
+/**
+ * Asks the identity server to redeem a token; resolves to the account's public key.
+ * @example
+ * ```ts
+ * const validateUser: accounts.ValidateUser = async (userID, token, purpose) => identityClient.validateUser(userID, token, purpose)
+ * ```
+ */
 export type ValidateUser = (userID: string, accessToken: Uint8Array, purpose: PurposeName) => Promise<Uint8Array>
 
-/** Options for {@link KeyService}. */
+/**
+ * Options for {@link KeyService}.
+ * @example
+ * ```ts
+ * const options: accounts.KeyServiceOptions = { store: new accounts.MemoryStore(), validateUser }
+ * const service = new accounts.KeyService(options)
+ * ```
+ */
 export interface KeyServiceOptions {
   /** Where sealed keys live. */
   store: KeyStore
@@ -29,7 +42,14 @@ export interface KeyServiceOptions {
 
 const PHASE = 'key server'
 
-/** The key server's request handler. */
+/**
+ * The key server's request handler.
+ * @example
+ * ```ts
+ * const service = new accounts.KeyService({ store: new accounts.MemoryStore(), validateUser: accounts.remoteValidateUser(identity.endpoint, ksKeys) })
+ * const reply = await service.handle(request)
+ * ```
+ */
 export class KeyService {
   private readonly store: KeyStore
   private readonly validate: ValidateUser
@@ -60,6 +80,11 @@ export class KeyService {
         return this.putPrivateKey(f[0]!, parseUserIDField(f[1]!), f[2]!, f[3]!, f[4]!, encodeKdfParams(kdf))
       }
       case Op.GET_ENCRYPTED_PRIVATE_KEY: return this.getEncryptedPrivateKey(parseUserIDField(f[0]!), f[1]!)
+      case Op.REPLACE_PRIVATE_KEY: {
+        const kdf = decodeKdfParams(f[5]!, PHASE)
+        return this.replacePrivateKey(f[0]!, parseUserIDField(f[1]!), f[2]!, f[3]!, f[4]!, encodeKdfParams(kdf))
+      }
+      case Op.DELETE_PRIVATE_KEY: return this.deletePrivateKey(f[0]!, parseUserIDField(f[1]!))
       default: throw new SecretChannelError(ErrorCodes.PROTOCOL, PHASE, `operation 0x${op.toString(16)} is not served here`)
     }
   }
@@ -67,17 +92,36 @@ export class KeyService {
   /** Stores (or replaces) a sealed key once the identity server accepts the token. */
   async putPrivateKey(accessToken: Uint8Array, userID: string, encryptedPrivateKey: Uint8Array, iv: Uint8Array, salt: Uint8Array, kdfParams: Uint8Array): Promise<Uint8Array[]> {
     const publicKey = await this.validated(userID, accessToken, Purpose.PUT_PRIVATE_KEY)
-    this.store.putSealedKey({
+    await this.store.putSealedKey({
       userID, publicKey, updatedAt: this.clock(),
       sealed: { encryptedPrivateKey, nonce: iv, salt, kdf: decodeKdfParams(kdfParams, PHASE) }
     })
     return []
   }
 
+  /**
+   * A password change: stores the key re-sealed under the new password, authorised by the
+   * `change-password` token whose redemption switches the identity server to the new login key.
+   */
+  async replacePrivateKey(changeToken: Uint8Array, userID: string, encryptedPrivateKey: Uint8Array, iv: Uint8Array, salt: Uint8Array, kdfParams: Uint8Array): Promise<Uint8Array[]> {
+    const publicKey = await this.validated(userID, changeToken, Purpose.CHANGE_PASSWORD)
+    await this.store.putSealedKey({
+      userID, publicKey, updatedAt: this.clock(),
+      sealed: { encryptedPrivateKey, nonce: iv, salt, kdf: decodeKdfParams(kdfParams, PHASE) }
+    })
+    return []
+  }
+
+  /** Deletes the account's sealed key for a `delete-account` token; answers `[0x01]` when one was stored, `[0x00]` otherwise. */
+  async deletePrivateKey(deleteToken: Uint8Array, userID: string): Promise<Uint8Array[]> {
+    await this.validated(userID, deleteToken, Purpose.DELETE_ACCOUNT)
+    return [Uint8Array.of((await this.store.deleteSealedKey(userID)) ? 1 : 0)]
+  }
+
   /** Returns `[encryptedPrivateKey, iv, salt, kdfParams, publicKey]` once the identity server accepts the token. */
   async getEncryptedPrivateKey(userID: string, accessToken: Uint8Array): Promise<Uint8Array[]> {
     await this.validated(userID, accessToken, Purpose.GET_PRIVATE_KEY)
-    const record = this.store.getSealedKey(userID)
+    const record = await this.store.getSealedKey(userID)
     if (!record) throw new SecretChannelError(ErrorCodes.NOT_FOUND, PHASE, 'no key is stored for this account')
     const s = record.sealed
     return [s.encryptedPrivateKey, s.nonce, s.salt, encodeKdfParams(s.kdf), record.publicKey]

@@ -33,7 +33,7 @@ export function listenOn(server: net.Server, port: number, host: string): Promis
 }
 
 /** A listening account service and the store it serves. */
-export abstract class RunningService<Store extends { close(): void }> {
+export abstract class RunningService<Store extends { close(): Promise<void> | void }> {
   /** The listening port. */
   readonly port: number
   /** The bound address. */
@@ -68,8 +68,8 @@ export abstract class RunningService<Store extends { close(): void }> {
 
   /** Stops listening, drops open connections, closes the store if it opened it. */
   close(): Promise<void> {
-    return closeServer(this.server).then(() => {
-      if (this.ownsStore) this.store.close()
+    return closeServer(this.server).then(async () => {
+      if (this.ownsStore) await this.store.close()
     })
   }
 }

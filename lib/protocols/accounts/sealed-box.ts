@@ -16,6 +16,7 @@
  * @module
  */
 import { getCryptoBackend } from '../../crypto/index.js'
+import type { CryptoBackend } from '../../crypto/index.js'
 import { wipe } from '../../crypto/policy.js'
 import { ErrorCodes, SecretChannelError } from '../../errors.js'
 
@@ -24,13 +25,13 @@ const LABEL = new TextEncoder().encode('secret-channel/sealed-box/v1')
 /** Bytes a sealed box adds to its message: 32-byte ephemeral key + 16-byte tag. */
 export const SEALED_BOX_OVERHEAD = 48
 
-function boxKey(shared: Uint8Array, ephemeralPublic: Uint8Array, recipient: Uint8Array): Uint8Array {
+function boxKey(crypto: CryptoBackend, shared: Uint8Array, ephemeralPublic: Uint8Array, recipient: Uint8Array): Uint8Array {
   const input = new Uint8Array(LABEL.length + 96)
   input.set(LABEL, 0)
   input.set(shared, LABEL.length)
   input.set(ephemeralPublic, LABEL.length + 32)
   input.set(recipient, LABEL.length + 64)
-  const key = getCryptoBackend().sha256(input)
+  const key = crypto.sha256(input)
   wipe(input)
   return key
 }
@@ -39,9 +40,12 @@ function boxKey(shared: Uint8Array, ephemeralPublic: Uint8Array, recipient: Uint
  * Encrypts `message` so only the holder of `recipientPublicKey`'s private key can read it.
  * @param recipientPublicKey - 32-byte Ed25519 public key
  * @throws SecretChannelError `ERR_BAD_KEY` when the key has no safe X25519 form
+ * @example
+ * ```ts
+ * const box = accounts.sealToPublicKey(alice.publicKey, challenge) // only alice's secret key opens it
+ * ```
  */
-export function sealToPublicKey(recipientPublicKey: Uint8Array, message: Uint8Array): Uint8Array {
-  const crypto = getCryptoBackend()
+export function sealToPublicKey(recipientPublicKey: Uint8Array, message: Uint8Array, crypto: CryptoBackend = getCryptoBackend()): Uint8Array {
   const recipient = recipientPublicKey.length === 32 ? crypto.signPublicKeyToCurve(recipientPublicKey) : null
   if (!recipient) throw new SecretChannelError(ErrorCodes.BAD_KEY, PHASE, 'recipient key is not a usable Ed25519 public key')
   const ephemeralSecret = crypto.randomBytes(32)
@@ -49,7 +53,7 @@ export function sealToPublicKey(recipientPublicKey: Uint8Array, message: Uint8Ar
   const shared = crypto.scalarMult(ephemeralSecret, recipient)
   wipe(ephemeralSecret)
   if (!shared) throw new SecretChannelError(ErrorCodes.BAD_KEY, PHASE, 'degenerate shared secret')
-  const key = boxKey(shared, ephemeralPublic, recipient)
+  const key = boxKey(crypto, shared, ephemeralPublic, recipient)
   wipe(shared)
   const out = new Uint8Array(SEALED_BOX_OVERHEAD + message.length)
   out.set(ephemeralPublic, 0)
@@ -62,22 +66,25 @@ export function sealToPublicKey(recipientPublicKey: Uint8Array, message: Uint8Ar
 /**
  * Opens a {@link sealToPublicKey} box with the recipient's Ed25519 secret key (64 bytes).
  * @throws SecretChannelError `ERR_BAD_KEY` when the box is malformed, altered or for another key
+ * @example
+ * ```ts
+ * const challenge = accounts.openSealed(alice.secretKey, box)
+ * ```
  */
-export function openSealed(secretKey: Uint8Array, box: Uint8Array): Uint8Array {
+export function openSealed(secretKey: Uint8Array, box: Uint8Array, crypto: CryptoBackend = getCryptoBackend()): Uint8Array {
   if (!(box instanceof Uint8Array) || box.length < SEALED_BOX_OVERHEAD) {
     throw new SecretChannelError(ErrorCodes.BAD_KEY, PHASE, 'sealed box too short')
   }
   if (!(secretKey instanceof Uint8Array) || secretKey.length !== 64) {
     throw new SecretChannelError(ErrorCodes.INVALID_ARGUMENT, PHASE, 'secret key must be 64 bytes')
   }
-  const crypto = getCryptoBackend()
   const scalar = crypto.signSecretKeyToCurve(secretKey)
   const recipient = crypto.scalarMultBase(scalar)
   const ephemeralPublic = box.subarray(0, 32)
   const shared = crypto.scalarMult(scalar, ephemeralPublic)
   wipe(scalar)
   if (!shared) throw new SecretChannelError(ErrorCodes.BAD_KEY, PHASE, 'sealed box carries a degenerate ephemeral key')
-  const key = boxKey(shared, ephemeralPublic, recipient)
+  const key = boxKey(crypto, shared, ephemeralPublic, recipient)
   wipe(shared)
   const out = new Uint8Array(box.length - SEALED_BOX_OVERHEAD)
   const ok = crypto.secretboxOpenDetached(out, box.subarray(SEALED_BOX_OVERHEAD), box.subarray(32, 48), new Uint8Array(24), key)

@@ -15,6 +15,7 @@
  * @module
  */
 import { getCryptoBackend } from '../../crypto/index.js'
+import type { CryptoBackend } from '../../crypto/index.js'
 import { constantTimeEqual, wipe } from '../../crypto/policy.js'
 import { ErrorCodes, SecretChannelError } from '../../errors.js'
 import type { KeyPair } from '../../keys.js'
@@ -27,7 +28,14 @@ export const SEALED_SEED_BYTES = 48
 /** Bytes of a secretbox nonce. */
 export const NONCE_BYTES = 24
 
-/** A private key sealed with a password. Every field may be stored or sent in the clear. */
+/**
+ * A private key sealed with a password. Every field may be stored or sent in the clear.
+ * @example
+ * ```ts
+ * const sealed: accounts.SealedPrivateKey = await accounts.backup({ identity, keyServer, userID: 'alice', keyPair, password })
+ * console.log(sealed.kdf) // the scrypt cost it was sealed with
+ * ```
+ */
 export interface SealedPrivateKey {
   /** tag ‖ ciphertext of the Ed25519 seed, 48 bytes. */
   encryptedPrivateKey: Uint8Array
@@ -39,12 +47,18 @@ export interface SealedPrivateKey {
   kdf: KdfParams
 }
 
-/** Seals an Ed25519 secret key (64 bytes, libsodium layout) under an already-derived seal key. */
-export function sealWithKey(secretKey: Uint8Array, sealKey: Uint8Array, salt: Uint8Array, kdf: KdfParams): SealedPrivateKey {
+/**
+ * Seals an Ed25519 secret key (64 bytes, libsodium layout) under an already-derived seal key.
+ * @example
+ * ```ts
+ * const { sealKey } = await accounts.derivePasswordKeys(password, salt, kdf)
+ * const sealed = accounts.sealWithKey(keyPair.secretKey, sealKey, salt, kdf)
+ * ```
+ */
+export function sealWithKey(secretKey: Uint8Array, sealKey: Uint8Array, salt: Uint8Array, kdf: KdfParams, crypto: CryptoBackend = getCryptoBackend()): SealedPrivateKey {
   if (!(secretKey instanceof Uint8Array) || secretKey.length !== 64) {
     throw new SecretChannelError(ErrorCodes.INVALID_ARGUMENT, PHASE, 'secret key must be 64 bytes')
   }
-  const crypto = getCryptoBackend()
   const nonce = crypto.randomBytes(NONCE_BYTES)
   const out = new Uint8Array(SEALED_SEED_BYTES)
   const body = out.subarray(16)
@@ -57,10 +71,13 @@ export function sealWithKey(secretKey: Uint8Array, sealKey: Uint8Array, salt: Ui
  * Opens a sealed key with an already-derived seal key and rebuilds the key pair.
  * @param expectedPublicKey - when given, the opened key must belong to it
  * @throws SecretChannelError `ERR_WRONG_PASSWORD`
+ * @example
+ * ```ts
+ * const keyPair = accounts.openWithKey(sealed, sealKey, expectedPublicKey)
+ * ```
  */
-export function openWithKey(sealed: SealedPrivateKey, sealKey: Uint8Array, expectedPublicKey?: Uint8Array): KeyPair {
+export function openWithKey(sealed: SealedPrivateKey, sealKey: Uint8Array, expectedPublicKey?: Uint8Array, crypto: CryptoBackend = getCryptoBackend()): KeyPair {
   assertSealedShape(sealed)
-  const crypto = getCryptoBackend()
   const seed = new Uint8Array(32)
   const ok = crypto.secretboxOpenDetached(seed, sealed.encryptedPrivateKey.subarray(16), sealed.encryptedPrivateKey.subarray(0, 16), sealed.nonce, sealKey)
   if (!ok) throw new SecretChannelError(ErrorCodes.WRONG_PASSWORD, PHASE, 'the password does not open this key (or the sealed key was altered)')
@@ -73,12 +90,20 @@ export function openWithKey(sealed: SealedPrivateKey, sealKey: Uint8Array, expec
   return { publicKey: Buffer.from(pair.publicKey), secretKey: Buffer.from(pair.secretKey) }
 }
 
-/** Options for {@link sealPrivateKey}. */
+/**
+ * Options for {@link sealPrivateKey}.
+ * @example
+ * ```ts
+ * const options: accounts.SealOptions = { kdf: accounts.defaultKdfParams() } // and a fresh random salt
+ * ```
+ */
 export interface SealOptions {
   /** scrypt cost; {@link defaultKdfParams} when left out. */
   kdf?: KdfParams
   /** A fixed salt (tests only); random otherwise. */
   salt?: Uint8Array
+  /** The crypto backend; the process-wide one by default. */
+  crypto?: CryptoBackend
 }
 
 /**
@@ -92,10 +117,11 @@ export interface SealOptions {
  */
 export async function sealPrivateKey(secretKey: Uint8Array, password: string | Uint8Array, options: SealOptions = {}): Promise<{ sealed: SealedPrivateKey, keys: PasswordKeys }> {
   const kdf = assertKdfParams(options.kdf ?? defaultKdfParams(), undefined, PHASE)
-  const salt = options.salt ?? getCryptoBackend().randomBytes(SALT_BYTES)
-  const keys = await derivePasswordKeys(password, salt, kdf)
+  const crypto = options.crypto ?? getCryptoBackend()
+  const salt = options.salt ?? crypto.randomBytes(SALT_BYTES)
+  const keys = await derivePasswordKeys(password, salt, kdf, crypto)
   try {
-    return { sealed: sealWithKey(secretKey, keys.sealKey, salt, kdf), keys }
+    return { sealed: sealWithKey(secretKey, keys.sealKey, salt, kdf, crypto), keys }
   } catch (err) {
     wipePasswordKeys(keys)
     throw err
@@ -106,12 +132,16 @@ export async function sealPrivateKey(secretKey: Uint8Array, password: string | U
  * Opens a sealed private key with its password.
  * @param expectedPublicKey - when given, the opened key must belong to it
  * @throws SecretChannelError `ERR_WRONG_PASSWORD` for a wrong password or a tampered record
+ * @example
+ * ```ts
+ * const keyPair = await accounts.unsealPrivateKey(sealed, password, expectedPublicKey) // ERR_WRONG_PASSWORD on a typo
+ * ```
  */
-export async function unsealPrivateKey(sealed: SealedPrivateKey, password: string | Uint8Array, expectedPublicKey?: Uint8Array): Promise<KeyPair> {
+export async function unsealPrivateKey(sealed: SealedPrivateKey, password: string | Uint8Array, expectedPublicKey?: Uint8Array, crypto: CryptoBackend = getCryptoBackend()): Promise<KeyPair> {
   assertSealedShape(sealed)
-  const keys = await derivePasswordKeys(password, sealed.salt, sealed.kdf)
+  const keys = await derivePasswordKeys(password, sealed.salt, sealed.kdf, crypto)
   try {
-    return openWithKey(sealed, keys.sealKey, expectedPublicKey)
+    return openWithKey(sealed, keys.sealKey, expectedPublicKey, crypto)
   } finally {
     wipePasswordKeys(keys)
   }
@@ -130,6 +160,10 @@ function assertSealedShape(sealed: SealedPrivateKey): void {
  * [ 0x01 | kdf params (6) | salt (32) | nonce (24) | encryptedPrivateKey (48) | public key (32) ]
  * ```
  * The public key is the one the seed must open to, so a client can check what it unlocked.
+ * @example
+ * ```ts
+ * const bytes = accounts.encodeSealedKey(sealed, keyPair.publicKey) // store or send it
+ * ```
  */
 export function encodeSealedKey(sealed: SealedPrivateKey, publicKey: Uint8Array): Uint8Array {
   assertSealedShape(sealed)
@@ -140,7 +174,14 @@ export function encodeSealedKey(sealed: SealedPrivateKey, publicKey: Uint8Array)
 /** Bytes of {@link encodeSealedKey}'s output. */
 export const ENCODED_SEALED_KEY_BYTES = 1 + 6 + SALT_BYTES + NONCE_BYTES + SEALED_SEED_BYTES + 32
 
-/** Parses {@link encodeSealedKey}'s output; `ERR_PROTOCOL` for anything else. */
+/**
+ * Parses {@link encodeSealedKey}'s output; `ERR_PROTOCOL` for anything else.
+ * @example
+ * ```ts
+ * const { sealed, publicKey } = accounts.decodeSealedKey(bytes)
+ * const keyPair = await accounts.unsealPrivateKey(sealed, password, publicKey)
+ * ```
+ */
 export function decodeSealedKey(bytes: Uint8Array, phase = PHASE): { sealed: SealedPrivateKey, publicKey: Uint8Array } {
   if (bytes.length !== ENCODED_SEALED_KEY_BYTES || bytes[0] !== 1) {
     throw new SecretChannelError(ErrorCodes.PROTOCOL, phase, `a sealed key is ${ENCODED_SEALED_KEY_BYTES} bytes starting with version 1`)

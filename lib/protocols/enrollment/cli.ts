@@ -9,6 +9,7 @@ import net from 'node:net'
 import { ErrorCodes, SecretChannelError, isSecretChannelError } from '../../errors.js'
 import { formatId, type KeyPair } from '../../keys.js'
 import { EnrollmentCode } from './code.js'
+import { assertCanCreate } from './identity.js'
 import { JsonFileEnrollmentStore } from './store.js'
 import { acceptEnrollment, enroll, type EnrollmentLogEvent } from './stream.js'
 
@@ -50,9 +51,12 @@ export interface EnrollServerCommandOptions {
   code?: string | null
   /** Key type to issue (default Ed25519). */
   keyType?: 'ed25519' | 'rsa'
-  /** Stop after this many enrollments (default 1; 0 = until stopped). */
+  /**
+   * Stop after this many enrollments (default 1; 0 = until stopped). With a code, the one code is
+   * good for that many devices (0: for any number until the server stops), all sharing `maxGuesses`.
+   */
   count?: number
-  /** Challenges allowed under the code (default 5). */
+  /** Challenges under the code that may go unanswered (default 5); a correct answer does not count. */
   maxGuesses?: number
   /** Per-connection deadline in ms (default 30 000). */
   timeout?: number
@@ -65,14 +69,20 @@ export interface EnrollServerCommandOptions {
 export async function runEnrollServer(options: EnrollServerCommandOptions, io: EnrollCommandIO = processIO): Promise<number> {
   const { keyPair, keyType = 'ed25519', count = 1, timeout = 30_000, maxGuesses = 5 } = options
   const store = new JsonFileEnrollmentStore(options.storePath)
+  // One code for every device this run enrolls (not one code per device): the operator hands out
+  // one code, and the guess limit still bounds an attacker across all of them.
+  const uses = count === 0 ? Infinity : count
   const code = options.code === null
     ? undefined
-    : options.code !== undefined ? new EnrollmentCode(options.code, { maxGuesses }) : EnrollmentCode.generate(9, { maxGuesses })
+    : options.code !== undefined ? new EnrollmentCode(options.code, { maxGuesses, uses }) : EnrollmentCode.generate(9, { maxGuesses, uses })
 
   if (keyPair) io.status(`server key: ${formatId(keyPair.publicKey)}`)
   else io.status('warning: no server key, so devices cannot check who they are talking to')
-  if (code) io.status(`enrollment code: ${code.text}`)
-  else io.status('warning: no code: anyone who can reach this port is enrolled, and a man in the middle goes unnoticed')
+  if (code) {
+    io.status(`enrollment code: ${code.text}`)
+    io.status(`this one code is good for ${uses === Infinity ? 'any number of devices until the server stops' : `${uses} device${uses === 1 ? '' : 's'}`}` +
+      `; it is refused after ${maxGuesses} unanswered challenge${maxGuesses === 1 ? '' : 's'}`)
+  } else io.status('warning: no code: anyone who can reach this port is enrolled, and a man in the middle goes unnoticed')
 
   let enrolled = 0
   let stop: () => void = () => undefined
@@ -103,6 +113,40 @@ export async function runEnrollServer(options: EnrollServerCommandOptions, io: E
   }
 }
 
+/**
+ * `enroll-server --list`: one line per enrolled device on `out`
+ * (`<id> <type> enrolled <ISO time> <with code | without code>`), the count on `status`.
+ * @example
+ * ```ts
+ * await runEnrollList('enrolled.json') // @Smr…=.ed25519 ed25519 enrolled 2026-12-01T04:40:12.345Z with code
+ * ```
+ */
+export async function runEnrollList(storePath: string, io: EnrollCommandIO = processIO): Promise<number> {
+  const devices = await new JsonFileEnrollmentStore(storePath).list()
+  for (const d of devices) io.out(`${d.id} ${d.type} enrolled ${d.enrolledAt} ${d.codeUsed ? 'with code' : 'without code'}`)
+  io.status(`${devices.length} enrolled device${devices.length === 1 ? '' : 's'} in ${storePath}`)
+  return 0
+}
+
+/**
+ * `enroll-server --revoke ID`: removes the device from the store, so `enrolledAuthorizer` (and
+ * `listen --allow-enrolled`, which re-reads the store per handshake) refuses it from then on.
+ * Sessions already open are not cut. Prints the id on `out`.
+ * @throws SecretChannelError `ERR_NOT_FOUND` when no device has that id
+ * @example
+ * ```ts
+ * await runEnrollRevoke('enrolled.json', '@SmrIblGQ9AcA…=.ed25519')
+ * ```
+ */
+export async function runEnrollRevoke(storePath: string, id: string, io: EnrollCommandIO = processIO): Promise<number> {
+  if (!(await new JsonFileEnrollmentStore(storePath).remove(id))) {
+    throw new SecretChannelError(ErrorCodes.NOT_FOUND, 'enroll-server --revoke', `no enrolled device ${id} in ${storePath}`)
+  }
+  io.status(`revoked ${id}: the secret-handshake server no longer admits it (open sessions are not cut)`)
+  io.out(id)
+  return 0
+}
+
 /** Everything `enroll` needs, already parsed. */
 export interface EnrollCommandOptions {
   /** Server host (default 127.0.0.1). */
@@ -131,8 +175,22 @@ export interface EnrollCommandOptions {
  */
 export async function runEnroll(options: EnrollCommandOptions, io: EnrollCommandIO = processIO): Promise<number> {
   const host = options.host ?? '127.0.0.1'
-  io.status(`connecting to ${options.path ?? `${host}:${options.port}`}`)
+  const where = options.path ?? `${host}:${options.port}`
+  io.status(`connecting to ${where}`)
+  // Refuse an existing identity before dialling, and wait for the connection before enroll() takes
+  // the socket: a socket left without an 'error' listener while a file is checked turns a refused
+  // connection into an uncaught exception instead of this command's one-line error.
+  if (options.identityPath !== undefined && !options.overwrite) await assertCanCreate(options.identityPath)
   const socket = options.path !== undefined ? net.connect(options.path) : net.connect(options.port, host)
+  await new Promise<void>((resolve, reject) => {
+    const onAbort = (): void => { socket.destroy(); reject(new SecretChannelError(ErrorCodes.ABORTED, 'enrollment', 'stopped while connecting')) }
+    io.signal?.addEventListener('abort', onAbort, { once: true })
+    socket.once('connect', () => { io.signal?.removeEventListener('abort', onAbort); resolve() })
+    socket.once('error', (err) => {
+      io.signal?.removeEventListener('abort', onAbort)
+      reject(new SecretChannelError(ErrorCodes.TRANSPORT, 'enrollment', `cannot connect to ${where}: ${err.message}`, { cause: err }))
+    })
+  })
   const result = await enroll(socket, {
     code: options.code,
     serverPublicKey: options.serverPublicKey,

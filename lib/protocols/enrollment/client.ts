@@ -2,14 +2,17 @@
  * The device's side of enrollment (seed 000) as a sans-I/O state machine.
  *
  * ```
- * start()                 -> [CLIENT_HELLO]        start              -> await-server-hello
- * receive(SERVER_HELLO)   -> []                    await-server-hello -> await-challenge
- * receive(CHALLENGE)      -> [RESPONSE]            await-challenge    -> await-key
+ * start()                 -> [CLIENT_HELLO]              start              -> await-server-hello
+ * receive(SERVER_HELLO)   -> []                          await-server-hello -> await-challenge
+ * receive(CHALLENGE)      -> [RESPONSE]                  await-challenge    -> await-key
  *                         -> [CLIENT_HELLO] (retry, the challenge did not open)  -> await-server-hello
- * receive(ISSUED_KEY)     -> [] + result           await-key          -> done   (secrets wiped)
+ * receive(ISSUED_KEY)     -> [] + event enrolled         await-key          -> done   (secrets wiped)
+ * receive(REFUSED)        -> throws the server's reason  any                -> failed
  * ```
  * When the last allowed attempt fails, or the server is not the one we expected, the machine throws
  * and leaves an ABORT in {@link EnrollmentClient.farewell} for the adapter to send before hanging up.
+ * A REFUSED (code used up or burnt, code required or not expected) is unauthenticated: it says why
+ * the server hung up, and proves nothing (anyone in the middle could forge it, or just cut the line).
  * @module
  */
 import { getCryptoBackend } from '../../crypto/index.js'
@@ -23,7 +26,8 @@ import {
   POINT_BYTES, SERVER_HELLO_BYTES, SERVER_HELLO_SIGNED_BYTES, SERVER_HELLO_SIGNED_PREFIX, SERVER_KEY_BYTES,
   SIGNATURE_LABEL, TAG_BYTES, concat, type IssuedKeyType
 } from './layout.js'
-import { EnrollmentMachine } from './machine.js'
+import type { Step } from '../../machine.js'
+import { EnrollmentMachine, parseRefusal } from './machine.js'
 import {
   codeHash, decodePoint, deriveExchangeKeys, digest, generateEphemeral, generatorFor, open, sharedSecret, transcriptHash,
   type EphemeralKey, type ExchangeKeys
@@ -47,7 +51,14 @@ export interface EnrollmentClientOptions {
   crypto?: CryptoBackend
 }
 
-/** What a device gets out of a successful enrollment. */
+/**
+ * What a device gets out of a successful enrollment.
+ * @example
+ * ```ts
+ * const result: EnrollmentResult = await enroll(net.connect(7001, 'server.example'), { code, serverPublicKey })
+ * console.log(result.key.id, result.authenticatedBy) // e.g. ['code', 'server-key']
+ * ```
+ */
 export interface EnrollmentResult {
   /** The issued key, checked. Ed25519: a key pair ready for {@link toIdentityFile}. */
   key: ReceivedKey
@@ -62,21 +73,40 @@ export interface EnrollmentResult {
   attempts: number
 }
 
-/** What the adapter does after {@link EnrollmentClient.receive}. */
-export interface ClientStep {
-  /** Messages to send, in order. */
-  send: Uint8Array[]
-  /** Set once enrollment is complete. */
-  result: EnrollmentResult | null
-}
+/**
+ * What the device machine reports to its adapter.
+ * @example
+ * ```ts
+ * const done = step.events.find((e) => e.type === 'enrolled')
+ * if (done) await saveReceivedKey('identity.json', done.result.key)
+ * ```
+ */
+export type ClientEvent =
+  /** Enrollment is complete: the checked key, to save. */
+  | { type: 'enrolled', result: EnrollmentResult }
+
+/**
+ * What the adapter does after a client step.
+ * @example
+ * ```ts
+ * const step: ClientStep = client.receive(message)
+ * for (const m of step.send) socket.write(encodeFrame(m))
+ * ```
+ */
+export type ClientStep = Step<ClientEvent>
 
 type ClientState = 'start' | 'await-server-hello' | 'await-challenge' | 'await-key'
 
-/** The device side of enrollment. */
+/**
+ * The device side of enrollment.
+ * @example
+ * ```ts
+ * const client = new EnrollmentClient({ code: '482-913-075', serverPublicKey })
+ * for (const m of client.start().send) send(m)
+ * const step = client.receive(await nextMessage()) // step.send: what to send next; step.events: { type: 'enrolled', result }
+ * ```
+ */
 export class EnrollmentClient extends EnrollmentMachine<ClientState> {
-  /** An ABORT message to send before hanging up, set when the machine gives up; null otherwise. */
-  farewell: Uint8Array | null = null
-
   private readonly crypto: CryptoBackend
   private readonly code: Uint8Array | null
   private readonly codeHash: Uint8Array | null
@@ -95,7 +125,7 @@ export class EnrollmentClient extends EnrollmentMachine<ClientState> {
     super('start')
     this.crypto = options.crypto ?? getCryptoBackend()
     this.code = options.code === undefined ? null : this.keep(normalizeCode(options.code))
-    this.codeHash = this.code ? this.keep(codeHash(this.code)) : null
+    this.codeHash = this.code ? this.keep(codeHash(this.crypto, this.code)) : null
     if (options.serverPublicKey !== undefined && (!(options.serverPublicKey instanceof Uint8Array) || options.serverPublicKey.length !== SERVER_KEY_BYTES)) {
       throw this.fail(ErrorCodes.INVALID_ARGUMENT, Phase.ENROLLMENT, 'serverPublicKey must be a 32-byte Ed25519 key')
     }
@@ -110,10 +140,10 @@ export class EnrollmentClient extends EnrollmentMachine<ClientState> {
     return this.attempt
   }
 
-  /** Begins the first key exchange: returns CLIENT_HELLO. */
-  start(): Uint8Array {
-    this.expectState('start', 'start')
-    return this.guarded(() => this.newHello())
+  /** Begins the first key exchange: sends CLIENT_HELLO. */
+  start(): ClientStep {
+    this.expect('start', 'start')
+    return this.guard(() => ({ send: [this.newHello()], events: [] }))
   }
 
   /**
@@ -123,9 +153,14 @@ export class EnrollmentClient extends EnrollmentMachine<ClientState> {
    *   opened in `maxAttempts` exchanges, so the code is wrong or someone is in the middle)
    */
   receive(message: Uint8Array): ClientStep {
-    this.expectState('receive', 'await-server-hello', 'await-challenge', 'await-key')
-    return this.guarded(() => {
+    this.expect('receive', 'await-server-hello', 'await-challenge', 'await-key')
+    return this.guard(() => {
       const type = this.messageType(message)
+      if (type === MessageType.REFUSED) {
+        const refusal = parseRefusal(message)
+        this.destroy()
+        throw refusal
+      }
       if (type === MessageType.SERVER_HELLO && this.current === 'await-server-hello') return this.onServerHello(message)
       if (type === MessageType.CHALLENGE && this.current === 'await-challenge') return this.onChallenge(message)
       if (type === MessageType.ISSUED_KEY && this.current === 'await-key') return this.onIssuedKey(message)
@@ -135,7 +170,7 @@ export class EnrollmentClient extends EnrollmentMachine<ClientState> {
 
   private newHello(): Uint8Array {
     this.attempt++
-    this.ephemeral = generateEphemeral(this.generator)
+    this.ephemeral = generateEphemeral(this.crypto, this.generator)
     this.hello = concat(
       Uint8Array.of(MessageType.CLIENT_HELLO, PROTOCOL_VERSION, this.attempt, this.code ? FLAG_CODE : 0),
       this.ephemeral.publicKey
@@ -157,7 +192,7 @@ export class EnrollmentClient extends EnrollmentMachine<ClientState> {
     if (signed === 1) {
       const serverKey = message.subarray(SERVER_HELLO_BYTES, SERVER_HELLO_SIGNED_PREFIX)
       const signature = message.subarray(SERVER_HELLO_SIGNED_PREFIX)
-      const signedHash = transcriptHash(this.hello, message.subarray(0, SERVER_HELLO_SIGNED_PREFIX))
+      const signedHash = transcriptHash(this.crypto, this.hello, message.subarray(0, SERVER_HELLO_SIGNED_PREFIX))
       const valid = this.crypto.verify(signature, concat(new TextEncoder().encode(SIGNATURE_LABEL), signedHash), serverKey)
       if (this.knownServerKey && !(constantTimeEqual(serverKey, this.knownServerKey) && valid)) {
         this.farewell = Uint8Array.of(MessageType.ABORT, AbortReason.SERVER_KEY_MISMATCH)
@@ -175,11 +210,11 @@ export class EnrollmentClient extends EnrollmentMachine<ClientState> {
     }
 
     const ecdh = this.keep(sharedSecret(this.ephemeral!.scalar, serverEphemeral))
-    const keys = deriveExchangeKeys(ecdh, this.codeHash, transcriptHash(this.hello, message))
+    const keys = deriveExchangeKeys(ecdh, this.codeHash, transcriptHash(this.crypto, this.hello, message))
     this.keys = { challengeKey: this.keep(keys.challengeKey), issueKey: this.keep(keys.issueKey) }
     this.ephemeral = null
     this.current = 'await-challenge'
-    return { send: [], result: null }
+    return { send: [], events: [] }
   }
 
   private onChallenge(message: Uint8Array): ClientStep {
@@ -189,17 +224,17 @@ export class EnrollmentClient extends EnrollmentMachine<ClientState> {
     if (!random) {
       // The document's rule: a challenge that does not decrypt means the key exchange is repeated.
       this.wipeSecretsExceptCode()
-      if (this.attempt < this.maxAttempts) return { send: [this.newHello()], result: null }
+      if (this.attempt < this.maxAttempts) return { send: [this.newHello()], events: [] }
       this.farewell = Uint8Array.of(MessageType.ABORT, AbortReason.CHALLENGE_FAILED)
       throw this.code
         ? this.fail(ErrorCodes.INVALID_TOKEN, Phase.CHALLENGE, `no challenge opened in ${this.attempt} attempts: the enrollment code is wrong, or someone is in the middle`)
         : this.fail(ErrorCodes.PROTOCOL, Phase.CHALLENGE, `no challenge opened in ${this.attempt} attempts: the messages are being corrupted or tampered with`)
     }
     this.keep(random)
-    const response = concat(Uint8Array.of(MessageType.RESPONSE, this.attempt), digest(random))
+    const response = concat(Uint8Array.of(MessageType.RESPONSE, this.attempt), digest(this.crypto, random))
     random.fill(0)
     this.current = 'await-key'
-    return { send: [response], result: null }
+    return { send: [response], events: [] }
   }
 
   private onIssuedKey(message: Uint8Array): ClientStep {
@@ -211,13 +246,13 @@ export class EnrollmentClient extends EnrollmentMachine<ClientState> {
     const plain = open(this.keys!.issueKey, message.subarray(2), message.subarray(0, 2))
     if (!plain) throw this.fail(ErrorCodes.PROTOCOL, phase, 'the issued key does not authenticate: it was tampered with')
     this.keep(plain)
-    const key = parseReceivedKey(type, plain)
+    const key = parseReceivedKey(type, plain, this.crypto)
     const authenticatedBy: EnrollmentResult['authenticatedBy'] = []
     if (this.code) authenticatedBy.push('code')
     if (this.knownServerKey) authenticatedBy.push('server-key')
     const result: EnrollmentResult = { key, serverPublicKey: this.serverKey, authenticatedBy, attempts: this.attempt }
     this.finish()
-    return { send: [], result }
+    return { send: [], events: [{ type: 'enrolled', result }] }
   }
 
   /** Between attempts: wipes the exchange's secrets but keeps the code for the next one. */

@@ -1,5 +1,5 @@
 /**
- * Length-prefixed framing for enrollment messages over a byte stream, sans-I/O.
+ * Enrollment's framing: the shared length-prefixed framer (`lib/framing.ts`) with a u16 prefix.
  *
  * ```
  * | length (u16, big-endian) | message (length bytes) |     1 ≤ length ≤ maxFrameBytes ≤ 65535
@@ -9,6 +9,7 @@
  * @module
  */
 import { ErrorCodes, SecretChannelError } from '../../errors.js'
+import { LengthPrefixedDecoder, encodeLengthPrefixed, type FrameFormat } from '../../framing.js'
 import { Phase } from './layout.js'
 
 /** Default cap on one message: room for an RSA-4096 PKCS#8 key plus headers. */
@@ -16,7 +17,13 @@ export const DEFAULT_MAX_FRAME_BYTES = 4096
 /** The u16 length prefix cannot say more. */
 export const MAX_FRAME_BYTES_LIMIT = 0xffff
 
-/** Validates a frame cap and applies the default. */
+/**
+ * Validates a frame cap and applies the default.
+ * @example
+ * ```ts
+ * checkMaxFrameBytes(undefined) // 4096
+ * ```
+ */
 export function checkMaxFrameBytes(max: number | undefined): number {
   const n = max ?? DEFAULT_MAX_FRAME_BYTES
   if (!Number.isInteger(n) || n < 64 || n > MAX_FRAME_BYTES_LIMIT) {
@@ -25,61 +32,39 @@ export function checkMaxFrameBytes(max: number | undefined): number {
   return n
 }
 
-/** Prefixes `message` with its length. */
-export function encodeFrame(message: Uint8Array, maxFrameBytes = MAX_FRAME_BYTES_LIMIT): Uint8Array {
-  if (message.length === 0 || message.length > maxFrameBytes) {
-    throw new SecretChannelError(ErrorCodes.INVALID_ARGUMENT, Phase.FRAMING, `a message must have 1 to ${maxFrameBytes} bytes, not ${message.length}`)
-  }
-  const frame = new Uint8Array(2 + message.length)
-  frame[0] = message.length >>> 8
-  frame[1] = message.length & 0xff
-  frame.set(message, 2)
-  return frame
+/**
+ * Enrollment's frame format for a given cap.
+ * @example
+ * ```ts
+ * const decoder = new LengthPrefixedDecoder(enrollmentFrameFormat(4096))
+ * ```
+ */
+export function enrollmentFrameFormat(maxFrameBytes: number): FrameFormat {
+  return { prefixBytes: 2, minBytes: 1, maxBytes: maxFrameBytes, phase: Phase.FRAMING }
 }
 
-/** Splits a byte stream back into messages; push chunks of any size, take whole messages out. */
-export class FrameDecoder {
-  private readonly maxFrameBytes: number
-  private buffer: Uint8Array = new Uint8Array(0)
+/**
+ * Prefixes `message` with its length.
+ * @example
+ * ```ts
+ * socket.write(encodeFrame(clientHello))
+ * ```
+ */
+export function encodeFrame(message: Uint8Array, maxFrameBytes = MAX_FRAME_BYTES_LIMIT): Uint8Array {
+  return encodeLengthPrefixed(message, enrollmentFrameFormat(maxFrameBytes))
+}
 
-  /** @param maxFrameBytes - the largest message accepted */
+/**
+ * Splits a byte stream back into enrollment messages; push chunks of any size, take whole messages out.
+ * @example
+ * ```ts
+ * const decoder = new FrameDecoder()
+ * socket.on('data', (chunk) => { for (const message of decoder.push(chunk)) machine.receive(message) })
+ * ```
+ */
+export class FrameDecoder extends LengthPrefixedDecoder {
+  /** @param maxFrameBytes - the largest message accepted (default 4096, 64…65535) */
   constructor(maxFrameBytes?: number) {
-    this.maxFrameBytes = checkMaxFrameBytes(maxFrameBytes)
-  }
-
-  /** Bytes received but not yet returned as a message. */
-  get buffered(): number {
-    return this.buffer.length
-  }
-
-  /**
-   * Appends `chunk` and returns every message it completes.
-   * @throws SecretChannelError `ERR_PROTOCOL` for a zero or oversized length
-   */
-  push(chunk: Uint8Array): Uint8Array[] {
-    const merged = new Uint8Array(this.buffer.length + chunk.length)
-    merged.set(this.buffer, 0)
-    merged.set(chunk, this.buffer.length)
-    const out: Uint8Array[] = []
-    let offset = 0
-    while (merged.length - offset >= 2) {
-      const length = (merged[offset]! << 8) | merged[offset + 1]!
-      if (length === 0 || length > this.maxFrameBytes) {
-        throw new SecretChannelError(ErrorCodes.PROTOCOL, Phase.FRAMING, `a ${length}-byte message is outside 1…${this.maxFrameBytes}`)
-      }
-      if (merged.length - offset - 2 < length) break
-      out.push(merged.slice(offset + 2, offset + 2 + length))
-      offset += 2 + length
-    }
-    // Wipe what we consumed: the issued private key passes through here encrypted, but keep habits uniform.
-    this.buffer = merged.slice(offset)
-    merged.fill(0)
-    return out
-  }
-
-  /** Drops anything buffered. */
-  clear(): void {
-    this.buffer.fill(0)
-    this.buffer = new Uint8Array(0)
+    super(enrollmentFrameFormat(checkMaxFrameBytes(maxFrameBytes)))
   }
 }

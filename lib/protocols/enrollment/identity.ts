@@ -37,6 +37,11 @@ export async function assertCanCreate(path: string): Promise<void> {
 /**
  * Writes the received key to `path` with mode 0600, atomically.
  * @throws SecretChannelError `ERR_ALREADY_EXISTS` when the file exists and `overwrite` is not set
+ * @example
+ * ```ts
+ * const { key } = await enroll(socket, { code, serverPublicKey })
+ * await saveReceivedKey(join(homedir(), '.ssb', 'secret'), key) // mode 0600, refuses to overwrite
+ * ```
  */
 export async function saveReceivedKey(path: string, key: ReceivedKey, options: SaveKeyOptions = {}): Promise<void> {
   if (!options.overwrite) await assertCanCreate(path)

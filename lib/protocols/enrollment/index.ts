@@ -5,10 +5,10 @@
  * server signature defeat a man in the middle. See docs/enrollment.md.
  * @module
  */
-export { EnrollmentClient, type EnrollmentClientOptions, type EnrollmentResult, type ClientStep } from './client.js'
-export { EnrollmentServer, type EnrollmentServerOptions, type IssuedDevice, type ServerStep } from './server.js'
-export { EnrollmentCode, normalizeCode, type EnrollmentCodeOptions } from './code.js'
-export { type ReceivedKey, type RsaOptions, issuedKeyId } from './issue.js'
+export { EnrollmentClient, type EnrollmentClientOptions, type EnrollmentResult, type ClientStep, type ClientEvent } from './client.js'
+export { EnrollmentServer, type EnrollmentServerOptions, type IssuedDevice, type ServerStep, type ServerEvent } from './server.js'
+export { EnrollmentCode, normalizeCode, type EnrollmentCodeOptions, type CodeSpentReason } from './code.js'
+export { type ReceivedKey, type RsaOptions, type IssuedKeyMaterial, issuedKeyId, generateIssuedKey } from './issue.js'
 export { saveReceivedKey, receivedKeyFileText, type SaveKeyOptions } from './identity.js'
 export {
   type EnrollmentStore, type EnrolledDevice, MemoryEnrollmentStore, JsonFileEnrollmentStore, enrolledAuthorizer, toEnrolledDevice
@@ -18,4 +18,4 @@ export {
   enroll, acceptEnrollment, type DuplexLike, type EnrollOptions, type AcceptEnrollmentOptions, type EnrollmentStreamOptions,
   type EnrollmentLogEvent
 } from './stream.js'
-export { MessageType, type IssuedKeyType } from './layout.js'
+export { MessageType, RefusalReason, type IssuedKeyType } from './layout.js'

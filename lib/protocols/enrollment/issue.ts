@@ -8,8 +8,8 @@
  * ```
  * @module
  */
-import { createPrivateKey, createPublicKey, generateKeyPairSync, createHash } from 'node:crypto'
-import { getCryptoBackend } from '../../crypto/index.js'
+import { createPrivateKey, createPublicKey, generateKeyPair as generateNodeKeyPair, generateKeyPairSync, createHash, type KeyObject } from 'node:crypto'
+import { getCryptoBackend, type CryptoBackend } from '../../crypto/index.js'
 import { constantTimeEqual } from '../../crypto/policy.js'
 import { ErrorCodes, SecretChannelError } from '../../errors.js'
 import { formatId, generateKeyPair, type KeyPair } from '../../keys.js'
@@ -39,26 +39,79 @@ export function issuedKeyId(type: IssuedKeyType, publicKey: Uint8Array): string 
   return `rsa:sha256:${createHash('sha256').update(publicKey).digest('hex')}`
 }
 
-/** Makes a fresh key pair of `type` for a device. */
-export function makeIssuedKey(type: IssuedKeyType, rsa: RsaOptions = {}): IssuedKeyMaterial {
-  if (type === 'ed25519') {
-    const pair = generateKeyPair()
-    return { type, privateKey: pair.secretKey, publicKey: pair.publicKey, id: formatId(pair.publicKey) }
+function checkType(type: IssuedKeyType): void {
+  if (type !== 'ed25519' && type !== 'rsa') {
+    throw new SecretChannelError(ErrorCodes.INVALID_ARGUMENT, Phase.ISSUED_KEY, `unknown key type ${JSON.stringify(type)}`)
   }
-  if (type === 'rsa') {
-    const modulusLength = rsa.modulusLength ?? 2048
-    if (!Number.isInteger(modulusLength) || modulusLength < 2048) {
-      throw new SecretChannelError(ErrorCodes.INVALID_ARGUMENT, Phase.ISSUED_KEY, 'RSA keys must have at least 2048 bits')
-    }
-    const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength })
-    const der = new Uint8Array(privateKey.export({ type: 'pkcs8', format: 'der' }))
-    const spki = new Uint8Array(publicKey.export({ type: 'spki', format: 'der' }))
-    return { type, privateKey: der, publicKey: spki, id: issuedKeyId('rsa', spki) }
-  }
-  throw new SecretChannelError(ErrorCodes.INVALID_ARGUMENT, Phase.ISSUED_KEY, `unknown key type ${JSON.stringify(type)}`)
 }
 
-/** What the device receives: its key pair, checked. */
+function checkModulus(rsa: RsaOptions): number {
+  const modulusLength = rsa.modulusLength ?? 2048
+  if (!Number.isInteger(modulusLength) || modulusLength < 2048) {
+    throw new SecretChannelError(ErrorCodes.INVALID_ARGUMENT, Phase.ISSUED_KEY, 'RSA keys must have at least 2048 bits')
+  }
+  return modulusLength
+}
+
+function ed25519Material(): IssuedKeyMaterial {
+  const pair = generateKeyPair()
+  return { type: 'ed25519', privateKey: pair.secretKey, publicKey: pair.publicKey, id: formatId(pair.publicKey) }
+}
+
+function rsaMaterial(privateKey: KeyObject, publicKey: KeyObject): IssuedKeyMaterial {
+  const der = new Uint8Array(privateKey.export({ type: 'pkcs8', format: 'der' }))
+  const spki = new Uint8Array(publicKey.export({ type: 'spki', format: 'der' }))
+  return { type: 'rsa', privateKey: der, publicKey: spki, id: issuedKeyId('rsa', spki) }
+}
+
+/**
+ * Makes a fresh key pair of `type` for a device, off the event loop: RSA generation (tens to
+ * hundreds of milliseconds) runs on libuv's thread pool through node:crypto's asynchronous
+ * `generateKeyPair`, so a server keeps serving other connections meanwhile. Ed25519 takes
+ * microseconds and is made in place.
+ *
+ * @example
+ * ```ts
+ * const step = server.receive(response)            // event { type: 'key-needed', keyType, rsa }
+ * const material = await generateIssuedKey('rsa', { modulusLength: 3072 })
+ * const { send, events } = server.issue(material)   // record events[0].device, then send
+ * ```
+ */
+export async function generateIssuedKey(type: IssuedKeyType, rsa: RsaOptions = {}): Promise<IssuedKeyMaterial> {
+  checkType(type)
+  if (type === 'ed25519') return ed25519Material()
+  const modulusLength = checkModulus(rsa)
+  return new Promise((resolve, reject) => {
+    generateNodeKeyPair('rsa', { modulusLength }, (err, publicKey, privateKey) => {
+      if (err) reject(new SecretChannelError(ErrorCodes.INVALID_ARGUMENT, Phase.ISSUED_KEY, 'RSA key generation failed', { cause: err }))
+      else resolve(rsaMaterial(privateKey, publicKey))
+    })
+  })
+}
+
+/**
+ * The same as {@link generateIssuedKey}, synchronously: for tests and drivers that run both machines
+ * in one call. For RSA it blocks the event loop for the whole generation; servers use the async one.
+ * @example
+ * ```ts
+ * const step = server.issue(makeIssuedKey('ed25519')) // a test driver; servers await generateIssuedKey
+ * ```
+ */
+export function makeIssuedKey(type: IssuedKeyType, rsa: RsaOptions = {}): IssuedKeyMaterial {
+  checkType(type)
+  if (type === 'ed25519') return ed25519Material()
+  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: checkModulus(rsa) })
+  return rsaMaterial(privateKey, publicKey)
+}
+
+/**
+ * What the device receives: its key pair, checked.
+ * @example
+ * ```ts
+ * const { key }: { key: ReceivedKey } = await enroll(socket, { code, serverPublicKey })
+ * if (key.type === 'ed25519') console.log(formatId(key.keyPair.publicKey))
+ * ```
+ */
 export type ReceivedKey =
   | { type: 'ed25519', keyPair: KeyPair, id: string }
   | { type: 'rsa', privateKeyPem: string, publicKeyPem: string, id: string }
@@ -67,12 +120,12 @@ export type ReceivedKey =
  * Checks decrypted key bytes and turns them into a usable key.
  * @throws SecretChannelError `ERR_PROTOCOL` when they are not a valid key of the announced type
  */
-export function parseReceivedKey(type: IssuedKeyType, bytes: Uint8Array): ReceivedKey {
+export function parseReceivedKey(type: IssuedKeyType, bytes: Uint8Array, crypto: CryptoBackend = getCryptoBackend()): ReceivedKey {
   const bad = (detail: string, cause?: unknown): SecretChannelError =>
     new SecretChannelError(ErrorCodes.PROTOCOL, Phase.ISSUED_KEY, detail, { cause })
   if (type === 'ed25519') {
     if (bytes.length !== 64) throw bad(`an Ed25519 secret key has 64 bytes, got ${bytes.length}`)
-    const derived = getCryptoBackend().signKeyPairFromSeed(bytes.subarray(0, 32))
+    const derived = crypto.signKeyPairFromSeed(bytes.subarray(0, 32))
     const ok = constantTimeEqual(derived.publicKey, bytes.subarray(32)) && constantTimeEqual(derived.secretKey, bytes)
     derived.secretKey.fill(0)
     if (!ok) throw bad('the issued Ed25519 secret key does not match its public half')

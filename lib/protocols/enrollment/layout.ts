@@ -27,6 +27,11 @@
  *
  * ABORT          client -> server   2 bytes, unauthenticated, informational only
  *   | 0x7f | reason |   reason 1 = the last challenge did not open, 2 = the server key was not the expected one
+ *
+ * REFUSED        server -> client   2 bytes, unauthenticated, informational only; the server hangs up after it
+ *   | 0x7e | reason |   reason 1 = the code already enrolled every device it was good for,
+ *                       2 = the code has no guesses left (burnt), 3 = this server requires a code,
+ *                       4 = this server has no code but the device used one
  * ```
  * Each AES key is used for exactly one message, so the all-zero nonce is safe (as in SHS1).
  * @module
@@ -39,6 +44,7 @@ export const MessageType = Object.freeze({
   CHALLENGE: 0x03,
   RESPONSE: 0x04,
   ISSUED_KEY: 0x05,
+  REFUSED: 0x7e,
   ABORT: 0x7f
 } as const)
 
@@ -75,6 +81,8 @@ export const CHALLENGE_MESSAGE_BYTES = 2 + CHALLENGE_BYTES + TAG_BYTES
 export const RESPONSE_BYTES = 2 + 32
 /** Size of ABORT. */
 export const ABORT_BYTES = 2
+/** Size of REFUSED. */
+export const REFUSED_BYTES = 2
 
 /** Issued key types (ISSUED_KEY byte 1). */
 export const KeyTypeTag = Object.freeze({ ed25519: 1, rsa: 2 } as const)
@@ -84,6 +92,18 @@ export type IssuedKeyType = keyof typeof KeyTypeTag
 
 /** ABORT reasons. */
 export const AbortReason = Object.freeze({ CHALLENGE_FAILED: 1, SERVER_KEY_MISMATCH: 2 } as const)
+
+/**
+ * REFUSED reasons: why the server will not run an exchange with this device.
+ * @example
+ * ```ts
+ * const refused = Uint8Array.of(MessageType.REFUSED, RefusalReason.CODE_BURNT)
+ * ```
+ */
+export const RefusalReason = Object.freeze({ CODE_USED: 1, CODE_BURNT: 2, CODE_REQUIRED: 3, NO_CODE: 4 } as const)
+
+/** One of {@link RefusalReason}. */
+export type RefusalReasonCode = (typeof RefusalReason)[keyof typeof RefusalReason]
 
 /** Protocol label: the HKDF info and the transcript-hash prefix. */
 export const LABEL = 'secret-channel/enrollment/v1'
@@ -100,6 +120,7 @@ export const Phase = Object.freeze({
   RESPONSE: 'enrollment response',
   ISSUED_KEY: 'enrollment issued key',
   ABORT: 'enrollment abort',
+  REFUSED: 'enrollment refused',
   FRAMING: 'enrollment framing',
   ENROLLMENT: 'enrollment',
   STORE: 'enrollment store'
@@ -113,6 +134,7 @@ export function messageName(type: number): string {
     case MessageType.CHALLENGE: return 'CHALLENGE'
     case MessageType.RESPONSE: return 'RESPONSE'
     case MessageType.ISSUED_KEY: return 'ISSUED_KEY'
+    case MessageType.REFUSED: return 'REFUSED'
     case MessageType.ABORT: return 'ABORT'
     default: return `unknown(0x${type.toString(16).padStart(2, '0')})`
   }

@@ -1,56 +1,32 @@
 /**
- * What the enrollment client and server state machines share: one state field, a list of secrets
- * wiped together, and fail-closed error handling (any error poisons the machine and wipes it).
+ * What the enrollment client and server state machines add to the protocol kernel
+ * (`lib/machine.ts`, which supplies the phase check, `keep()`, poisoning, wiping and the
+ * `{ send, events }` step shape): reading a message's type byte, and the error for a message the
+ * current phase does not allow.
  * @module
  */
-import { wipe } from '../../crypto/policy.js'
-import { ErrorCodes, SecretChannelError, type ErrorCode } from '../../errors.js'
-import { Phase, messageName } from './layout.js'
+import { ErrorCodes, SecretChannelError } from '../../errors.js'
+import { Machine, type TerminalPhase } from '../../machine.js'
+import { Phase, RefusalReason, messageName, REFUSED_BYTES } from './layout.js'
 
-/** Base class of {@link EnrollmentClient} and {@link EnrollmentServer}. */
-export abstract class EnrollmentMachine<S extends string> {
-  /** The current state; `"done"` after success, `"failed"` after any error or {@link destroy}. */
-  get state(): S | 'done' | 'failed' {
+/**
+ * Base class of {@link EnrollmentClient} and {@link EnrollmentServer}.
+ * @example
+ * ```ts
+ * class EnrollmentServer extends EnrollmentMachine<'await-hello' | 'await-response' | 'issue'> { … }
+ * ```
+ */
+export abstract class EnrollmentMachine<S extends string> extends Machine<S> {
+  /**
+   * The current phase.
+   * @deprecated use {@link Machine.phase}, the name every protocol machine shares
+   */
+  get state(): S | TerminalPhase {
     return this.current
   }
 
-  protected current: S | 'done' | 'failed'
-  private readonly secrets: Uint8Array[] = []
-
   protected constructor(initial: S) {
-    this.current = initial
-  }
-
-  /** Registers a secret to wipe on completion or failure; returns it. */
-  protected keep<T extends Uint8Array>(secret: T): T {
-    this.secrets.push(secret)
-    return secret
-  }
-
-  /** Poisons the machine, wipes its secrets and returns the error to throw. */
-  protected fail(code: ErrorCode, phase: string, detail: string, cause?: unknown): SecretChannelError {
-    this.destroy()
-    return new SecretChannelError(code, phase, detail, cause === undefined ? undefined : { cause })
-  }
-
-  /** Runs `step`, making sure any error it throws leaves the machine failed and wiped. */
-  protected guarded<T>(step: () => T): T {
-    try {
-      return step()
-    } catch (err) {
-      this.destroy()
-      if (err instanceof SecretChannelError) throw err
-      throw new SecretChannelError(ErrorCodes.PROTOCOL, Phase.ENROLLMENT, 'unexpected failure', { cause: err })
-    }
-  }
-
-  /** Throws `ERR_INVALID_STATE` unless the machine is in one of `states`. */
-  protected expectState(step: string, ...states: S[]): void {
-    if (!(states as string[]).includes(this.current)) {
-      const was = this.current
-      this.destroy()
-      throw new SecretChannelError(ErrorCodes.INVALID_STATE, Phase.ENROLLMENT, `${step} called out of turn (state was "${was}")`)
-    }
+    super(initial, Phase.ENROLLMENT)
   }
 
   /** Checks a received message's basic shape and returns its type byte. */
@@ -61,40 +37,45 @@ export abstract class EnrollmentMachine<S extends string> {
     return message[0]!
   }
 
-  /** Throws `ERR_PROTOCOL` unless `message` has exactly `length` bytes. */
-  protected expectLength(message: Uint8Array, length: number, phase: string): void {
-    if (message.length !== length) {
-      throw this.fail(ErrorCodes.PROTOCOL, phase, `expected ${length} bytes, got ${message.length}`)
-    }
-  }
-
-  /** The error for a message that is not allowed in this state. */
+  /** The error for a message that is not allowed in this phase. */
   protected unexpected(type: number): SecretChannelError {
     return this.fail(ErrorCodes.PROTOCOL, Phase.ENROLLMENT, `unexpected ${messageName(type)} message in state "${this.current}"`)
   }
+}
 
-  /** Wipes every secret registered so far (the machine stays usable; the list is kept for tests). */
-  protected wipeSecrets(): void {
-    wipe(...this.secrets)
+/**
+ * What a REFUSED reason means, as the error the device reports.
+ * @example
+ * ```ts
+ * refusalError(RefusalReason.CODE_USED).code // 'ERR_CODE_SPENT'
+ * ```
+ */
+export function refusalError(reason: number): SecretChannelError {
+  const phase = Phase.REFUSED
+  switch (reason) {
+    case RefusalReason.CODE_USED:
+      return new SecretChannelError(ErrorCodes.CODE_SPENT, phase, 'the server says the enrollment code was already used (ask the operator for a new one)')
+    case RefusalReason.CODE_BURNT:
+      return new SecretChannelError(ErrorCodes.CODE_SPENT, phase, 'the server says the enrollment code is burnt after too many wrong guesses (ask the operator for a new one)')
+    case RefusalReason.CODE_REQUIRED:
+      return new SecretChannelError(ErrorCodes.INVALID_TOKEN, phase, 'the server requires an enrollment code and this device used none')
+    case RefusalReason.NO_CODE:
+      return new SecretChannelError(ErrorCodes.INVALID_TOKEN, phase, 'the server has no enrollment code, but this device used one')
+    default:
+      return new SecretChannelError(ErrorCodes.PROTOCOL, phase, `the server refused for an unknown reason ${reason}`)
   }
+}
 
-  /** Marks success and wipes every secret. */
-  protected finish(): void {
-    this.current = 'done'
-    this.wipeSecrets()
+/**
+ * Parses a REFUSED message into its error (`ERR_PROTOCOL` when it is malformed).
+ * @example
+ * ```ts
+ * if (message[0] === MessageType.REFUSED) throw parseRefusal(message)
+ * ```
+ */
+export function parseRefusal(message: Uint8Array): SecretChannelError {
+  if (message.length !== REFUSED_BYTES) {
+    return new SecretChannelError(ErrorCodes.PROTOCOL, Phase.REFUSED, `expected ${REFUSED_BYTES} bytes, got ${message.length}`)
   }
-
-  /** Abandons the exchange: wipes every secret; further calls fail. Safe to call twice. */
-  destroy(): void {
-    if (this.current !== 'done') this.current = 'failed'
-    this.wipeSecrets()
-  }
-
-  /**
-   * The secret buffers currently registered, for tests that prove they are zeroed.
-   * @internal
-   */
-  secretBuffersForTesting(): readonly Uint8Array[] {
-    return this.secrets
-  }
+  return refusalError(message[1]!)
 }

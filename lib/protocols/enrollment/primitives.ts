@@ -1,7 +1,16 @@
 /**
- * The primitives enrollment needs that SHS1 does not: secp256k1 ECDH, RFC 9380 hash-to-curve,
- * HKDF-SHA-256 and AES-256-GCM. They are not part of SHS1 or box-stream, so they come straight from
- * @noble/* here instead of through the crypto backend (see docs/enrollment.md).
+ * The primitives enrollment needs, and where each comes from.
+ *
+ * Through the crypto backend (passed in at construction, like every protocol): SHA-256 (the
+ * transcript hash, the code hash, the challenge digest) and the randomness behind the ephemeral
+ * scalars; Ed25519 signing and checking happen in the machines, also through the backend.
+ *
+ * From @noble/* directly, because no backend offers them and they are not SHS1 or box-stream
+ * primitives, so adding them to the backend interface would mean three implementations to keep
+ * byte-identical for one protocol: secp256k1 arithmetic and RFC 9380 hash-to-curve
+ * (`@noble/curves`), HKDF-SHA-256 (its HMAC-SHA-256 is not the backend's HMAC-SHA-512-256 `auth`),
+ * and AES-256-GCM (`@noble/ciphers`). The design document names secp256k1 and AES-256, so these
+ * cannot be swapped for the backend's X25519 and XSalsa20-Poly1305.
  *
  * Key agreement with a code is CPace-style: both ephemeral keys are multiples of a generator hashed
  * from the code instead of the standard base point. Someone who does not know the code can test one
@@ -13,6 +22,8 @@ import { secp256k1, secp256k1_hasher } from '@noble/curves/secp256k1.js'
 import { gcm } from '@noble/ciphers/aes.js'
 import { hkdf } from '@noble/hashes/hkdf.js'
 import { sha256 } from '@noble/hashes/sha2.js'
+import type { CryptoBackend } from '../../crypto/index.js'
+import { wipe } from '../../crypto/policy.js'
 import { ErrorCodes, SecretChannelError } from '../../errors.js'
 import { CODE_DST, LABEL, NONCE_BYTES, POINT_BYTES, concat } from './layout.js'
 
@@ -38,11 +49,15 @@ export function generatorFor(code: Uint8Array | null): Point {
   return code ? secp256k1_hasher.hashToCurve(code, { DST: CODE_DST }) as Point : Point.BASE
 }
 
-/** A fresh ephemeral key pair on `generator`. */
-export function generateEphemeral(generator: Point): EphemeralKey {
-  const bytes = secp256k1.utils.randomSecretKey()
+/**
+ * A fresh ephemeral key pair on `generator`, from the backend's randomness: 48 random bytes reduced
+ * modulo the group order (FIPS 186-5 A.4.1, bias below 2^-128).
+ */
+export function generateEphemeral(crypto: CryptoBackend, generator: Point): EphemeralKey {
+  const seed = crypto.randomBytes(secp256k1.lengths.seed!)
+  const bytes = secp256k1.utils.randomSecretKey(seed)
   const scalar = Point.Fn.fromBytes(bytes)
-  bytes.fill(0)
+  wipe(seed, bytes)
   return { scalar, publicKey: generator.multiply(scalar).toBytes(true) }
 }
 
@@ -94,13 +109,13 @@ export function deriveExchangeKeys(ecdh: Uint8Array, codeHash: Uint8Array | null
 }
 
 /** sha256(LABEL ‖ parts…): the transcript hash. Every part but the last has a fixed length. */
-export function transcriptHash(...parts: Uint8Array[]): Uint8Array {
-  return sha256(concat(encoder.encode(LABEL), ...parts))
+export function transcriptHash(crypto: CryptoBackend, ...parts: Uint8Array[]): Uint8Array {
+  return crypto.sha256(concat(encoder.encode(LABEL), ...parts))
 }
 
 /** A hash of the normalized code for HKDF, domain-separated from the hash-to-curve input. */
-export function codeHash(code: Uint8Array): Uint8Array {
-  return sha256(concat(encoder.encode(`${LABEL}/code`), code))
+export function codeHash(crypto: CryptoBackend, code: Uint8Array): Uint8Array {
+  return crypto.sha256(concat(encoder.encode(`${LABEL}/code`), code))
 }
 
 /** AES-256-GCM with a one-use key and the zero nonce; returns ciphertext ‖ tag. */
@@ -118,6 +133,6 @@ export function open(key: Uint8Array, sealed: Uint8Array, aad: Uint8Array): Uint
 }
 
 /** SHA-256 (the document's digest of the challenge). */
-export function digest(data: Uint8Array): Uint8Array {
-  return sha256(data)
+export function digest(crypto: CryptoBackend, data: Uint8Array): Uint8Array {
+  return crypto.sha256(data)
 }

@@ -2,13 +2,17 @@
  * The server's side of enrollment (seed 000) as a sans-I/O state machine.
  *
  * ```
- * receive(CLIENT_HELLO)  -> [SERVER_HELLO, CHALLENGE]          await-hello    -> await-response
- * receive(CLIENT_HELLO)  -> [SERVER_HELLO, CHALLENGE] (retry)   await-response -> await-response
- * receive(RESPONSE)      -> [ISSUED_KEY] + issued device       await-response -> done  (secrets wiped)
- * receive(ABORT)         -> throws                             any            -> failed
+ * receive(CLIENT_HELLO)  -> [SERVER_HELLO, CHALLENGE]               await-hello    -> await-response
+ * receive(CLIENT_HELLO)  -> [SERVER_HELLO, CHALLENGE] (retry)        await-response -> await-response
+ * receive(RESPONSE)      -> event key-needed                        await-response -> issue
+ * issue(key material)    -> [ISSUED_KEY] + event issued             issue          -> done  (secrets wiped)
+ * receive(ABORT)         -> throws                                  any            -> failed
+ * refused (code spent, code required / not expected) -> throws, farewell = REFUSED  -> failed
  * ```
- * When `issued` is returned the adapter must record the device (store) BEFORE sending ISSUED_KEY, so
- * a device never holds a key its server does not know.
+ * Key generation happens between `receive(RESPONSE)` and `issue()`, in the adapter, so an RSA key
+ * (tens to hundreds of milliseconds) is made off the event loop (`generateIssuedKey`). On the
+ * `issued` event the adapter must record the device (store) BEFORE sending ISSUED_KEY, so a device
+ * never holds a key its server does not know.
  * @module
  */
 import { getCryptoBackend } from '../../crypto/index.js'
@@ -17,11 +21,12 @@ import { constantTimeEqual } from '../../crypto/policy.js'
 import { ErrorCodes } from '../../errors.js'
 import { assertKeyPair, type KeyPair } from '../../keys.js'
 import { EnrollmentCode } from './code.js'
-import { makeIssuedKey, type RsaOptions } from './issue.js'
+import type { IssuedKeyMaterial, RsaOptions } from './issue.js'
 import {
   ABORT_BYTES, AbortReason, CHALLENGE_BYTES, CLIENT_HELLO_BYTES, FLAG_CODE, KeyTypeTag, MessageType, PROTOCOL_VERSION, Phase,
-  RESPONSE_BYTES, SIGNATURE_LABEL, concat, type IssuedKeyType
+  RESPONSE_BYTES, RefusalReason, SIGNATURE_LABEL, concat, type IssuedKeyType, type RefusalReasonCode
 } from './layout.js'
+import type { Step } from '../../machine.js'
 import { EnrollmentMachine } from './machine.js'
 import { checkAttempts } from './options.js'
 import {
@@ -67,17 +72,41 @@ export interface IssuedDevice {
   codeUsed: boolean
 }
 
-/** What the adapter does after {@link EnrollmentServer.receive}. */
-export interface ServerStep {
-  /** Messages to send, in order (after recording `issued`, when set). */
-  send: Uint8Array[]
-  /** The newly enrolled device, set on success. */
-  issued: IssuedDevice | null
-}
+/**
+ * What the server machine reports to its adapter.
+ * @example
+ * ```ts
+ * for (const e of step.events) if (e.type === 'issued') await store.add(toEnrolledDevice(e.device))
+ * ```
+ */
+export type ServerEvent =
+  /** The device answered the challenge: make a key of this type and pass it to {@link EnrollmentServer.issue}. */
+  | { type: 'key-needed', keyType: IssuedKeyType, rsa: RsaOptions }
+  /** The device to record (before sending the step's ISSUED_KEY). */
+  | { type: 'issued', device: IssuedDevice }
 
-type ServerState = 'await-hello' | 'await-response'
+/**
+ * What the adapter does after a server step: record an `issued` device first, then send.
+ * @example
+ * ```ts
+ * const step: ServerStep = server.receive(message)
+ * for (const m of step.send) socket.write(encodeFrame(m))
+ * ```
+ */
+export type ServerStep = Step<ServerEvent>
 
-/** The server side of enrollment. */
+type ServerState = 'await-hello' | 'await-response' | 'issue'
+
+/**
+ * The server side of enrollment.
+ * @example
+ * ```ts
+ * const server = new EnrollmentServer({ keyPair: serverKeys, code: EnrollmentCode.generate() })
+ * let step = server.receive(await nextMessage())   // step.send: what to send back
+ * const need = step.events.find((e) => e.type === 'key-needed')
+ * if (need) step = server.issue(await generateIssuedKey(need.keyType, need.rsa)) // events: { type: 'issued', device }
+ * ```
+ */
 export class EnrollmentServer extends EnrollmentMachine<ServerState> {
   private readonly crypto: CryptoBackend
   private readonly keyPair: KeyPair | null
@@ -98,7 +127,7 @@ export class EnrollmentServer extends EnrollmentMachine<ServerState> {
     this.code = code === undefined ? null : code instanceof EnrollmentCode ? code : new EnrollmentCode(code)
     this.keyType = options.keyType ?? 'ed25519'
     if (!(this.keyType in KeyTypeTag)) throw this.fail(ErrorCodes.INVALID_ARGUMENT, Phase.ENROLLMENT, `keyType must be "ed25519" or "rsa"`)
-    this.rsa = options.rsa ?? {}
+    this.rsa = { ...options.rsa }
     this.maxAttempts = checkAttempts(options.maxAttempts)
   }
 
@@ -114,8 +143,8 @@ export class EnrollmentServer extends EnrollmentMachine<ServerState> {
    *   `ERR_SERVER_KEY_MISMATCH` (the device says we are not the server it expected)
    */
   receive(message: Uint8Array): ServerStep {
-    this.expectState('receive', 'await-hello', 'await-response')
-    return this.guarded(() => {
+    this.expect('receive', 'await-hello', 'await-response')
+    return this.guard(() => {
       const type = this.messageType(message)
       if (type === MessageType.CLIENT_HELLO) return this.onHello(message)
       if (type === MessageType.RESPONSE && this.current === 'await-response') return this.onResponse(message)
@@ -138,8 +167,8 @@ export class EnrollmentServer extends EnrollmentMachine<ServerState> {
     const flags = message[3]!
     if ((flags & ~FLAG_CODE) !== 0) throw this.fail(ErrorCodes.PROTOCOL, phase, `unknown flags 0x${flags.toString(16)}`)
     const wantsCode = (flags & FLAG_CODE) !== 0
-    if (this.code && !wantsCode) throw this.fail(ErrorCodes.INVALID_TOKEN, phase, 'this server requires an enrollment code and the device did not use one')
-    if (!this.code && wantsCode) throw this.fail(ErrorCodes.INVALID_TOKEN, phase, 'the device uses an enrollment code but this server has none')
+    if (this.code && !wantsCode) throw this.refuse(RefusalReason.CODE_REQUIRED, this.fail(ErrorCodes.INVALID_TOKEN, phase, 'this server requires an enrollment code and the device did not use one'))
+    if (!this.code && wantsCode) throw this.refuse(RefusalReason.NO_CODE, this.fail(ErrorCodes.INVALID_TOKEN, phase, 'the device uses an enrollment code but this server has none'))
     const clientEphemeral = decodePoint(message.subarray(4), phase)
 
     this.dropExchange()
@@ -149,29 +178,29 @@ export class EnrollmentServer extends EnrollmentMachine<ServerState> {
         codeBytes = this.keep(this.code.takeGuess())
       } catch (err) {
         this.destroy()
-        throw err
+        throw this.refuse(this.code.spent === 'used' ? RefusalReason.CODE_USED : RefusalReason.CODE_BURNT, err as Error)
       }
     }
     this.attempt = attempt
-    const ephemeral = generateEphemeral(generatorFor(codeBytes))
+    const ephemeral = generateEphemeral(this.crypto, generatorFor(codeBytes))
     let hello = concat(Uint8Array.of(MessageType.SERVER_HELLO, attempt), ephemeral.publicKey, Uint8Array.of(this.keyPair ? 1 : 0))
     if (this.keyPair) {
       // The signature covers both ephemeral keys, the attempt and our key: a device that knows our
       // key knows nobody replaced our ephemeral key, so nobody else can read the challenge or key.
       const signed = concat(hello, this.keyPair.publicKey)
-      const signature = this.crypto.sign(concat(new TextEncoder().encode(SIGNATURE_LABEL), transcriptHash(message, signed)), this.keyPair.secretKey)
+      const signature = this.crypto.sign(concat(new TextEncoder().encode(SIGNATURE_LABEL), transcriptHash(this.crypto, message, signed)), this.keyPair.secretKey)
       hello = concat(signed, signature)
     }
     const ecdh = this.keep(sharedSecret(ephemeral.scalar, clientEphemeral))
-    const keys = deriveExchangeKeys(ecdh, codeBytes ? this.keep(codeHash(codeBytes)) : null, transcriptHash(message, hello))
+    const keys = deriveExchangeKeys(ecdh, codeBytes ? this.keep(codeHash(this.crypto, codeBytes)) : null, transcriptHash(this.crypto, message, hello))
     this.keys = { challengeKey: this.keep(keys.challengeKey), issueKey: this.keep(keys.issueKey) }
     const random = this.keep(this.crypto.randomBytes(CHALLENGE_BYTES))
-    this.expectedDigest = this.keep(digest(random))
+    this.expectedDigest = this.keep(digest(this.crypto, random))
     const header = Uint8Array.of(MessageType.CHALLENGE, attempt)
     const challenge = concat(header, seal(this.keys.challengeKey, random, header))
     random.fill(0)
     this.current = 'await-response'
-    return { send: [hello, challenge], issued: null }
+    return { send: [hello, challenge], events: [] }
   }
 
   private onResponse(message: Uint8Array): ServerStep {
@@ -183,27 +212,50 @@ export class EnrollmentServer extends EnrollmentMachine<ServerState> {
       throw this.fail(ErrorCodes.INVALID_TOKEN, phase, 'the challenge response is wrong')
     }
     if (this.code) {
+      // Only the use count is checked: the guess was counted when this challenge went out, so a
+      // correct answer to the last allowed guess succeeds. Another device may have taken the last
+      // use meanwhile: then this one hears why.
       try {
-        this.code.assertUsable()
+        this.code.redeem()
       } catch (err) {
         this.destroy()
-        throw err
+        throw this.refuse(RefusalReason.CODE_USED, err as Error)
       }
-      this.code.consume()
     }
-    const material = makeIssuedKey(this.keyType, this.rsa)
-    this.keep(material.privateKey)
-    const header = Uint8Array.of(MessageType.ISSUED_KEY, KeyTypeTag[this.keyType])
-    const issuedMessage = concat(header, seal(this.keys!.issueKey, material.privateKey, header))
-    const issued: IssuedDevice = {
-      id: material.id,
-      type: material.type,
-      publicKey: material.publicKey,
-      attempts: this.attempt,
-      codeUsed: this.code !== null
-    }
-    this.finish()
-    return { send: [issuedMessage], issued }
+    this.current = 'issue'
+    return { send: [], events: [{ type: 'key-needed', keyType: this.keyType, rsa: { ...this.rsa } }] }
+  }
+
+  /**
+   * Seals the key the adapter made after the `key-needed` event (see `generateIssuedKey`), and
+   * returns ISSUED_KEY with the `issued` event. The private key bytes are wiped.
+   * @throws SecretChannelError `ERR_INVALID_ARGUMENT` for material of another key type
+   */
+  issue(material: IssuedKeyMaterial): ServerStep {
+    this.expect('issue', 'issue')
+    return this.guard(() => {
+      this.keep(material.privateKey)
+      if (material.type !== this.keyType) {
+        throw this.fail(ErrorCodes.INVALID_ARGUMENT, Phase.ISSUED_KEY, `a ${material.type} key was made, but this server issues ${this.keyType} keys`)
+      }
+      const header = Uint8Array.of(MessageType.ISSUED_KEY, KeyTypeTag[this.keyType])
+      const issuedMessage = concat(header, seal(this.keys!.issueKey, material.privateKey, header))
+      const device: IssuedDevice = {
+        id: material.id,
+        type: material.type,
+        publicKey: material.publicKey,
+        attempts: this.attempt,
+        codeUsed: this.code !== null
+      }
+      this.finish()
+      return { send: [issuedMessage], events: [{ type: 'issued', device }] }
+    })
+  }
+
+  /** Leaves a REFUSED message for the adapter to send before it hangs up; returns `err`. */
+  private refuse(reason: RefusalReasonCode, err: Error): Error {
+    this.farewell = Uint8Array.of(MessageType.REFUSED, reason)
+    return err
   }
 
   private onAbort(message: Uint8Array): Error {

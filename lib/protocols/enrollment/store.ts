@@ -3,10 +3,19 @@
  * secret-handshake server admit exactly those devices.
  *
  * The JSON file is rewritten atomically (temporary file in the same folder, fsync, rename), so a
- * crash leaves either the old or the new list, never half of one; writes in one process are queued.
+ * crash leaves either the old or the new list, never half of one, and readers never need a lock.
+ * Every read-modify-write holds a lock file beside it (`<store>.lock`, created with O_EXCL), so
+ * several processes (two `enroll-server`s, an `enroll-server --revoke` while one runs) never lose
+ * each other's changes; writes in one process are also queued so they do not contend for the lock.
+ *
+ * ```
+ * writer:  open(store.lock, O_CREAT|O_EXCL)  ->  read store  ->  change  ->  write .tmp, fsync  ->  rename over store  ->  unlink lock
+ * lock file content:  "<pid> <hostname> <ms since epoch>"   (a lock whose process is gone on this host is removed)
+ * ```
  * @module
  */
-import { mkdir, open, readFile, rename, unlink } from 'node:fs/promises'
+import { mkdir, open, readFile, rename, stat, unlink } from 'node:fs/promises'
+import { hostname } from 'node:os'
 import { dirname, join, basename } from 'node:path'
 import { randomBytes } from 'node:crypto'
 import { ErrorCodes, SecretChannelError } from '../../errors.js'
@@ -14,7 +23,14 @@ import { formatId } from '../../keys.js'
 import { Phase, type IssuedKeyType } from './layout.js'
 import type { IssuedDevice } from './server.js'
 
-/** One enrolled device as stored. */
+/**
+ * One enrolled device as stored.
+ * @example
+ * ```ts
+ * const devices: EnrolledDevice[] = await store.list()
+ * for (const device of devices) console.log(device.id, device.enrolledAt)
+ * ```
+ */
 export interface EnrolledDevice {
   /** `@…=.ed25519` or `rsa:sha256:<hex>`. */
   id: string
@@ -28,7 +44,14 @@ export interface EnrolledDevice {
   codeUsed: boolean
 }
 
-/** A place to record enrolled devices. Implementations must make `add` durable before resolving. */
+/**
+ * A place to record enrolled devices. Implementations must make `add` durable before resolving.
+ * @example
+ * ```ts
+ * const store: EnrollmentStore = new JsonFileEnrollmentStore('enrolled.json') // or MemoryEnrollmentStore
+ * createServer({ keyPair, appKey, authorize: enrolledAuthorizer(store) })
+ * ```
+ */
 export interface EnrollmentStore {
   /** Records a device; rejects with `ERR_ALREADY_EXISTS` if its id is already there. */
   add(device: EnrolledDevice): Promise<void>
@@ -57,7 +80,15 @@ function alreadyExists(id: string): SecretChannelError {
   return new SecretChannelError(ErrorCodes.ALREADY_EXISTS, Phase.STORE, `device ${id} is already enrolled`)
 }
 
-/** An in-memory store, for tests and short-lived servers. */
+/**
+ * An in-memory store, for tests and short-lived servers.
+ * @example
+ * ```ts
+ * const store = new MemoryEnrollmentStore()
+ * await acceptEnrollment(socket, { keyPair: serverKeys, code, store })
+ * console.log(await store.list())
+ * ```
+ */
 export class MemoryEnrollmentStore implements EnrollmentStore {
   private readonly devices = new Map<string, EnrolledDevice>()
 
@@ -152,14 +183,14 @@ export class JsonFileEnrollmentStore implements EnrollmentStore {
     })
   }
 
-  /** Runs read-modify-write steps one after another. */
+  /** Runs read-modify-write steps one after another here, and under the lock file across processes. */
   private change(mutate: (devices: EnrolledDevice[]) => boolean): Promise<boolean> {
-    const run = this.queue.catch(() => undefined).then(async () => {
+    const run = this.queue.catch(() => undefined).then(() => withLockFile(`${this.path}.lock`, async () => {
       const devices = await this.read()
       const changed = mutate(devices)
       if (changed) await this.write({ version: 1, devices })
       return changed
-    })
+    }))
     this.queue = run
     return run
   }
@@ -190,6 +221,68 @@ export class JsonFileEnrollmentStore implements EnrollmentStore {
       if (err instanceof SecretChannelError) throw err
       throw new SecretChannelError(ErrorCodes.TRANSPORT, Phase.STORE, `cannot write ${this.path}`, { cause: err })
     }
+  }
+}
+
+/** How long a writer waits for the lock before giving up with `ERR_TRANSPORT`. */
+const LOCK_WAIT_MS = 10_000
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (err) {
+    // EPERM: the process exists but belongs to someone else.
+    return (err as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}
+
+/**
+ * Runs `fn` while holding `lockPath`, a file created with O_EXCL (so exactly one process holds it)
+ * and removed afterwards. A lock left by a process that died on this host is taken over; a live
+ * holder is waited for, up to {@link LOCK_WAIT_MS}.
+ */
+async function withLockFile<T>(lockPath: string, fn: () => Promise<T>): Promise<T> {
+  await mkdir(dirname(lockPath), { recursive: true, mode: 0o700 }).catch((err) => {
+    throw new SecretChannelError(ErrorCodes.TRANSPORT, Phase.STORE, `cannot create the folder of ${lockPath}`, { cause: err })
+  })
+  const me = `${process.pid} ${hostname()} ${Date.now()}`
+  const deadline = Date.now() + LOCK_WAIT_MS
+  let wait = 2
+  for (;;) {
+    try {
+      const handle = await open(lockPath, 'wx', 0o600)
+      try {
+        await handle.writeFile(me)
+      } finally {
+        await handle.close()
+      }
+      break
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') {
+        throw new SecretChannelError(ErrorCodes.TRANSPORT, Phase.STORE, `cannot create the lock ${lockPath}`, { cause: err })
+      }
+    }
+    const holder = await readFile(lockPath, 'utf8').catch(() => null)
+    if (holder === null) continue // released between our attempt and the read: try again at once
+    const [pid, host] = holder.split(' ')
+    if (host === hostname() && Number(pid) > 0 && !isAlive(Number(pid))) {
+      // Its process is gone: remove the lock, unless another writer replaced it meanwhile.
+      if ((await readFile(lockPath, 'utf8').catch(() => null)) === holder) await unlink(lockPath).catch(() => undefined)
+      continue
+    }
+    if (Date.now() > deadline) {
+      const age = await stat(lockPath).then((st) => `${Math.round((Date.now() - st.mtimeMs) / 1000)} s old`, () => 'gone')
+      throw new SecretChannelError(ErrorCodes.TRANSPORT, Phase.STORE,
+        `${lockPath} is held by "${holder}" (${age}); remove it if no process holds it`)
+    }
+    await new Promise((resolve) => setTimeout(resolve, wait + Math.random() * wait))
+    wait = Math.min(wait * 2, 50)
+  }
+  try {
+    return await fn()
+  } finally {
+    await unlink(lockPath).catch(() => undefined)
   }
 }
 

@@ -12,6 +12,7 @@ import { ErrorCodes, SecretChannelError } from '../../errors.js'
 import { EnrollmentClient, type EnrollmentClientOptions, type EnrollmentResult } from './client.js'
 import { FrameDecoder, checkMaxFrameBytes, encodeFrame } from './framing.js'
 import { assertCanCreate, saveReceivedKey } from './identity.js'
+import { generateIssuedKey } from './issue.js'
 import { Phase, messageName } from './layout.js'
 import { EnrollmentServer, type EnrollmentServerOptions } from './server.js'
 import { toEnrolledDevice, type EnrolledDevice, type EnrollmentStore } from './store.js'
@@ -54,7 +55,14 @@ export interface EnrollmentStreamOptions {
   end?: boolean
 }
 
-/** Options of {@link enroll}. */
+/**
+ * Options of {@link enroll}.
+ * @example
+ * ```ts
+ * const options: EnrollOptions = { code: '482-913-075', serverPublicKey, identityPath: 'identity.json' }
+ * const result = await enroll(net.connect(7001, 'server.example'), options)
+ * ```
+ */
 export interface EnrollOptions extends EnrollmentClientOptions, EnrollmentStreamOptions {
   /** Where to save the received key (mode 0600); not saved when left out. */
   identityPath?: string
@@ -62,7 +70,14 @@ export interface EnrollOptions extends EnrollmentClientOptions, EnrollmentStream
   overwrite?: boolean
 }
 
-/** Options of {@link acceptEnrollment}. */
+/**
+ * Options of {@link acceptEnrollment}.
+ * @example
+ * ```ts
+ * const options: AcceptEnrollmentOptions = { keyPair: serverKeys, code: EnrollmentCode.generate(), store }
+ * net.createServer((socket) => acceptEnrollment(socket, options).catch(console.error)).listen(7001)
+ * ```
+ */
 export interface AcceptEnrollmentOptions extends EnrollmentServerOptions, EnrollmentStreamOptions {
   /** Where enrolled devices are recorded. */
   store: EnrollmentStore
@@ -92,10 +107,11 @@ export async function enroll(stream: DuplexLike, options: EnrollOptions = {}): P
   }
   const client = new EnrollmentClient(options)
   const result = await drive<EnrollmentResult>(stream, options, {
-    begin: () => [client.start()],
+    begin: () => client.start().send,
     handle: async (message) => {
       const step = client.receive(message)
-      return { send: step.send, done: step.result ?? undefined }
+      const enrolled = step.events.find((e) => e.type === 'enrolled')
+      return { send: step.send, done: enrolled?.result }
     },
     farewell: () => client.farewell,
     destroy: () => client.destroy()
@@ -124,14 +140,19 @@ export async function acceptEnrollment(stream: DuplexLike, options: AcceptEnroll
   return drive<EnrolledDevice>(stream, options, {
     begin: () => [],
     handle: async (message) => {
-      const step = server.receive(message)
-      if (!step.issued) return { send: step.send, done: undefined }
+      let step = server.receive(message)
+      for (const event of step.events) {
+        // Off the event loop for RSA: other connections keep being served meanwhile.
+        if (event.type === 'key-needed') step = server.issue(await generateIssuedKey(event.keyType, event.rsa))
+      }
+      const issued = step.events.find((e) => e.type === 'issued')
+      if (!issued) return { send: step.send, done: undefined }
       // Record first: a device must never hold a key its server does not know.
-      const device = toEnrolledDevice(step.issued)
+      const device = toEnrolledDevice(issued.device)
       await options.store.add(device)
       return { send: step.send, done: device }
     },
-    farewell: () => null,
+    farewell: () => server.farewell,
     destroy: () => server.destroy()
   })
 }

@@ -13,7 +13,14 @@ import type { NoticeTransport } from './transport.js'
 import { retransmissionBudget } from './reliable.js'
 import { ChannelDuplex } from '../../streams/channel-duplex.js'
 
-/** Options of a {@link NoticeChannel}: those of {@link NoticePeer} plus where known keys live. */
+/**
+ * Options of a {@link NoticeChannel}: those of {@link NoticePeer} plus where known keys live.
+ * @example
+ * ```ts
+ * const options: NoticeChannelOptions = { role: 'initiator', keyPair, knownPeers: 'known-peers.json', peerName: 'bob' }
+ * const channel = new NoticeChannel(transport, options)
+ * ```
+ */
 export interface NoticeChannelOptions extends NoticePeerOptions {
   /**
    * The known-peers file (a {@link KnownPeers} or its path). The peer's key is looked up under
@@ -35,7 +42,14 @@ export interface NoticeChannelOptions extends NoticePeerOptions {
   lingerMs?: number
 }
 
-/** What the `secure` event carries. */
+/**
+ * What the `secure` event carries.
+ * @example
+ * ```ts
+ * const info: NoticeSecureInfo = await channel.secured()
+ * console.log(info.fingerprint, info.learned ? '(new key: compare it with the peer)' : '')
+ * ```
+ */
 export interface NoticeSecureInfo {
   /** The peer's Ed25519 public key. */
   remotePublicKey: Uint8Array

@@ -11,7 +11,7 @@ import { createServer, connect, type AddressInfo, type Server, type Socket } fro
 import { readFile } from 'node:fs/promises'
 import { homedir } from 'node:os'
 import { join, resolve } from 'node:path'
-import { parseArgs } from 'node:util'
+import { UsageError, parseCommandLine, type OptionSpec } from '../../cli/command.js'
 import type { Readable, Writable } from 'node:stream'
 import { ErrorCodes, SecretChannelError } from '../../errors.js'
 import { formatId, parseIdentityFile, type KeyPair } from '../../keys.js'
@@ -160,11 +160,11 @@ function pipe(channel: NoticeChannel, input: Readable, output: Writable): Promis
   })
 }
 
-const USAGE = `Usage: secret-channel notice (--listen PORT | --connect HOST:PORT) --peer NAME
+const USAGE = `Usage: secret-channel notice (--listen [HOST:]PORT | --connect HOST:PORT) --peer NAME
                              [--keys FILE] [--known-peers FILE] [--max-notice N]
                              [--no-tofu] [--timeout MS] [--quiet]
 
-Runs the notice key agreement (design document 002) over TCP: announce
+Runs the notice key agreement (docs/notice.md) over TCP: announce
 fingerprints, exchange missing public keys (trust on first use), agree on a
 symmetric key, then copy stdin to the peer and the peer's bytes to stdout as
 box-stream. The listening side is the responder, the connecting side the
@@ -173,8 +173,8 @@ peer presenting another key is refused (ERR_KEY_CHANGED). Exits 0 after a clean
 goodbye both ways.
 
 Options:
-  -l, --listen PORT        listen on 127.0.0.1:PORT (0 picks a free one)
-  -H, --host H             address to listen on (default 127.0.0.1)
+  -l, --listen [HOST:]PORT listen on HOST:PORT (default host 127.0.0.1; port 0 picks a free one)
+  -H, --host H             address to listen on, as an option
   -c, --connect HOST:PORT  connect to a listening peer
   -p, --peer NAME          our name for the peer (key in the known-peers file)
   -k, --keys FILE          our identity (default: $SECRET_CHANNEL_KEYS, else ~/.ssb/secret)
@@ -182,7 +182,8 @@ Options:
       --max-notice N       notice size limit in bytes (default 200; both sides alike)
       --no-tofu            refuse peers whose key we do not know yet
   -t, --timeout MS         give up if the agreement takes longer (default 30000)
-  -q, --quiet              no status lines on stderr`
+  -q, --quiet              no status lines on stderr
+  -h, --help               show this help`
 
 /** The options {@link noticeCommand} accepts, in `node:util` parseArgs form. */
 export const NOTICE_COMMAND_OPTIONS = {
@@ -190,7 +191,7 @@ export const NOTICE_COMMAND_OPTIONS = {
   host: { type: 'string', short: 'H' },
   connect: { type: 'string', short: 'c' },
   peer: { type: 'string', short: 'p' },
-  keys: { type: 'string', short: 'k' },
+  keys: { type: 'string', short: 'k', aliases: ['key'] },
   'known-peers': { type: 'string' },
   'max-notice': { type: 'string' },
   'no-tofu': { type: 'boolean' },
@@ -206,10 +207,10 @@ export type NoticeOptionValues = Partial<Record<keyof typeof NOTICE_COMMAND_OPTI
 
 /**
  * Turns option values into {@link NoticeCliOptions}: reads the identity file, checks numbers.
- * @throws SecretChannelError `ERR_INVALID_ARGUMENT` for a bad command line, `ERR_BAD_KEY` for a bad identity file
+ * @throws SecretChannelError `ERR_USAGE` for a bad command line, `ERR_BAD_KEY` for a bad identity file
  */
 export async function resolveNoticeOptions(values: NoticeOptionValues, env: NodeJS.ProcessEnv): Promise<NoticeCliOptions> {
-  const bad = (detail: string): SecretChannelError => new SecretChannelError(ErrorCodes.INVALID_ARGUMENT, 'notice command', detail)
+  const bad = (detail: string): SecretChannelError => new SecretChannelError(ErrorCodes.USAGE, 'notice command', detail)
   const str = (name: keyof typeof NOTICE_COMMAND_OPTIONS): string | undefined => (typeof values[name] === 'string' ? (values[name] as string) : undefined)
   const int = (name: keyof typeof NOTICE_COMMAND_OPTIONS, min: number, max: number): number | undefined => {
     const text = str(name)
@@ -217,16 +218,20 @@ export async function resolveNoticeOptions(values: NoticeOptionValues, env: Node
     if (!/^\d+$/.test(text) || Number(text) < min || Number(text) > max) throw bad(`--${name} must be a number from ${min} to ${max}`)
     return Number(text)
   }
-  const listen = int('listen', 0, 65535)
+  const listenText = str('listen')
+  const listenMatch = listenText === undefined ? null : /^(?:(?:\[([^\]]+)\]|([^:]*)):)?(\d{1,5})$/.exec(listenText)
+  if (listenText !== undefined && (!listenMatch || Number(listenMatch[3]) > 65535)) throw bad(`--listen expects [HOST:]PORT, got ${JSON.stringify(listenText)}`)
+  const listen = listenMatch ? Number(listenMatch[3]) : undefined
+  const listenHost = listenMatch ? (listenMatch[1] ?? listenMatch[2]) || undefined : undefined
   const target = str('connect')
-  if ((listen === undefined) === (target === undefined)) throw bad('give exactly one of --listen PORT and --connect HOST:PORT')
+  if ((listen === undefined) === (target === undefined)) throw bad('give exactly one of --listen [HOST:]PORT and --connect HOST:PORT')
   let mode: NoticeCliOptions['mode']
   if (target !== undefined) {
     const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d{1,5})$/.exec(target)
     if (!m || Number(m[3]) > 65535) throw bad(`--connect expects HOST:PORT, got ${JSON.stringify(target)}`)
     mode = { connect: { host: m[1] ?? (m[2] || '127.0.0.1'), port: Number(m[3]) } }
   } else {
-    mode = { listen: { port: listen!, host: str('host') } }
+    mode = { listen: { port: listen!, host: listenHost ?? str('host') } }
   }
   const peerName = str('peer')
   if (!peerName) throw bad('--peer NAME is required (the name the peer has in the known-peers file)')
@@ -256,12 +261,13 @@ export async function resolveNoticeOptions(values: NoticeOptionValues, env: Node
 export async function noticeCommand(argv: string[], io: NoticeCliIO & { env?: NodeJS.ProcessEnv }): Promise<number> {
   let values: NoticeOptionValues
   try {
-    const parsed = parseArgs({ args: argv, options: { ...NOTICE_COMMAND_OPTIONS, help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: false })
+    const parsed = parseCommandLine(argv, NOTICE_COMMAND_OPTIONS as unknown as Record<string, OptionSpec>)
+    if (parsed.positionals.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(parsed.positionals[0])}`)
     if (parsed.values.help) {
       io.stdout.write(USAGE + '\n')
       return 0
     }
-    values = parsed.values
+    values = parsed.values as NoticeOptionValues
   } catch (err) {
     io.stderr.write(`notice: ${(err as Error).message.split('\n')[0]}\n${USAGE}\n`)
     return 2
@@ -271,7 +277,7 @@ export async function noticeCommand(argv: string[], io: NoticeCliIO & { env?: No
     options = await resolveNoticeOptions(values, io.env ?? process.env)
   } catch (err) {
     io.stderr.write(`notice: ${(err as Error).message}\n`)
-    return (err as SecretChannelError).code === ErrorCodes.INVALID_ARGUMENT ? 2 : 1
+    return (err as SecretChannelError).code === ErrorCodes.USAGE ? 2 : 1
   }
   try {
     return await runNoticeCli(options, io)

@@ -24,6 +24,10 @@ const FINGERPRINT_LABEL = label('fingerprint')
  * The 32-byte fingerprint of an Ed25519 public key, as announced in phase 1.
  * @param publicKey - 32-byte Ed25519 public key
  * @param crypto - the backend; the process-wide one when left out
+ * @example
+ * ```ts
+ * const fingerprint = keyFingerprint(keyPair.publicKey) // the short hash peers announce
+ * ```
  */
 export function keyFingerprint(publicKey: Uint8Array, crypto: CryptoBackend = getCryptoBackend()): Uint8Array {
   if (!(publicKey instanceof Uint8Array) || publicKey.length !== 32) {

@@ -6,11 +6,13 @@
  *  ├─ len ────┼──── notice (len bytes, 10..maxNoticeBytes) ────┤   repeated
  *  │ u16 BE   │
  * ```
- * A length outside 10..maxNoticeBytes is a protocol error (garbage on the stream), and so is a
- * stream that ends in the middle of a frame.
+ * The framing is the shared length-prefixed framer (`lib/framing.ts`) with a u16 prefix. A length
+ * outside 10..maxNoticeBytes is a protocol error (garbage on the stream), and so is a stream that
+ * ends in the middle of a frame.
  * @module
  */
 import { ErrorCodes, SecretChannelError } from '../../errors.js'
+import { LengthPrefixedDecoder, encodeLengthPrefixed, type FrameFormat } from '../../framing.js'
 import { NoticeChannel, type NoticeChannelOptions } from './channel.js'
 import { DEFAULT_MAX_NOTICE_BYTES, NOTICE_HEADER_BYTES, NoticePhase } from './layout.js'
 import type { NoticeTransport } from './transport.js'
@@ -28,14 +30,33 @@ export interface ByteDuplex {
 }
 
 /**
+ * The notice stream's frame format: u16 prefix, 10 (a notice header) to `maxNoticeBytes`.
+ * @example
+ * ```ts
+ * const decoder = new LengthPrefixedDecoder(noticeFrameFormat(200))
+ * ```
+ */
+export function noticeFrameFormat(maxNoticeBytes: number): FrameFormat {
+  return { prefixBytes: 2, minBytes: NOTICE_HEADER_BYTES, maxBytes: maxNoticeBytes, phase: NoticePhase.TRANSPORT, noun: 'notice frame (garbage on the stream?)' }
+}
+
+/** What we send is framed under the prefix's own limit: the peer applies its own cap. */
+const SEND_FORMAT: FrameFormat = { prefixBytes: 2, minBytes: 1, maxBytes: 0xffff, phase: NoticePhase.TRANSPORT, noun: 'notice' }
+
+/**
  * Turns a byte stream into a {@link NoticeTransport}.
  * @param stream - any duplex of bytes
  * @param maxNoticeBytes - the largest notice accepted (default 200)
+ * @example
+ * ```ts
+ * const transport = framedTransport(socket) // length-prefixed notices over any byte stream
+ * const channel = new NoticeChannel(transport, { role: 'responder', keyPair, knownPeers: 'peers.json', peerName: 'alice' })
+ * ```
  */
 export function framedTransport(stream: ByteDuplex, maxNoticeBytes = DEFAULT_MAX_NOTICE_BYTES): NoticeTransport {
   const listeners = new Set<(notice: Uint8Array) => void>()
   const closers = new Set<(err?: Error) => void>()
-  let pending = Buffer.alloc(0)
+  const decoder = new LengthPrefixedDecoder(noticeFrameFormat(maxNoticeBytes))
   let done = false
   let ended = false
   let closeError: Error | undefined
@@ -47,24 +68,22 @@ export function framedTransport(stream: ByteDuplex, maxNoticeBytes = DEFAULT_MAX
   }
   const onData = (chunk: Uint8Array): void => {
     if (done) return
-    pending = pending.length === 0 ? Buffer.from(chunk) : Buffer.concat([pending, chunk])
-    while (pending.length >= 2) {
-      const length = pending.readUInt16BE(0)
-      if (length < NOTICE_HEADER_BYTES || length > maxNoticeBytes) {
-        const err = new SecretChannelError(ErrorCodes.PROTOCOL, NoticePhase.TRANSPORT, `frame of ${length} bytes is not a notice (limit ${maxNoticeBytes}): garbage on the stream`)
-        close(err)
-        stream.destroy()
-        return
-      }
-      if (pending.length < 2 + length) break
-      const notice = new Uint8Array(pending.subarray(2, 2 + length))
-      pending = pending.subarray(2 + length)
+    let notices: Uint8Array[]
+    try {
+      notices = decoder.push(chunk)
+    } catch (err) {
+      // Garbage on the stream: a length no notice can have.
+      close(err as Error)
+      stream.destroy()
+      return
+    }
+    for (const notice of notices) {
       for (const l of listeners) l(notice)
       if (done) return
     }
   }
   const onEnd = (): void => {
-    if (pending.length > 0) close(new SecretChannelError(ErrorCodes.TRUNCATED, NoticePhase.TRANSPORT, 'the stream ended in the middle of a notice frame'))
+    if (decoder.buffered > 0) close(new SecretChannelError(ErrorCodes.TRUNCATED, NoticePhase.TRANSPORT, 'the stream ended in the middle of a notice frame'))
     else close()
   }
   const onClose = (): void => close()
@@ -76,10 +95,7 @@ export function framedTransport(stream: ByteDuplex, maxNoticeBytes = DEFAULT_MAX
   return {
     send(notice) {
       if (ended) return
-      const frame = Buffer.allocUnsafe(2 + notice.length)
-      frame.writeUInt16BE(notice.length, 0)
-      frame.set(notice, 2)
-      stream.write(frame)
+      stream.write(encodeLengthPrefixed(notice, SEND_FORMAT))
     },
     onNotice(listener) {
       listeners.add(listener)

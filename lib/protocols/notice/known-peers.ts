@@ -26,7 +26,14 @@ import { displayFingerprint } from './fingerprint.js'
 
 const PHASE = 'known peers'
 
-/** One remembered peer. */
+/**
+ * One remembered peer.
+ * @example
+ * ```ts
+ * const bob: KnownPeer | undefined = KnownPeers.load('known-peers.json').entry('bob')
+ * if (bob) console.log(bob.id, bob.firstSeen)
+ * ```
+ */
 export interface KnownPeer {
   /** The peer's key as an `@<base64>.ed25519` id. */
   id: string
@@ -41,7 +48,14 @@ interface KnownPeersJson {
   peers: Record<string, KnownPeer>
 }
 
-/** A known-peers file, loaded into memory; every change is written back atomically. */
+/**
+ * A known-peers file, loaded into memory; every change is written back atomically.
+ * @example
+ * ```ts
+ * const peers = KnownPeers.load('known-peers.json')
+ * if (peers.remember('bob', bobKey)) peers.save() // false: a different key is already on file
+ * ```
+ */
 export class KnownPeers {
   /** The file's path. */
   readonly path: string

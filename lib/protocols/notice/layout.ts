@@ -24,7 +24,13 @@ import { ErrorCodes, SecretChannelError } from '../../errors.js'
 export const NOTICE_VERSION = 0x4e
 /** Bytes of the notice header. */
 export const NOTICE_HEADER_BYTES = 10
-/** Default and smallest allowed notice size limit, in bytes. */
+/**
+ * Default and smallest allowed notice size limit, in bytes.
+ * @example
+ * ```ts
+ * const transport = framedTransport(socket, DEFAULT_MAX_NOTICE_BYTES) // 200 bytes, like an SMS
+ * ```
+ */
 export const DEFAULT_MAX_NOTICE_BYTES = 200
 /** The smallest notice size limit accepted: a header plus 22 bytes of fragment. */
 export const MIN_MAX_NOTICE_BYTES = 32

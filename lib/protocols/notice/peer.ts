@@ -24,6 +24,7 @@ import { constantTimeEqual, wipe } from '../../crypto/policy.js'
 import { BoxDecoder, BoxEncoder } from '../../boxstream/index.js'
 import { ErrorCodes, SecretChannelError, type ErrorCode } from '../../errors.js'
 import { assertKeyPair, type KeyPair } from '../../keys.js'
+import { Machine, type Step } from '../../machine.js'
 import { displayFingerprint, keyFingerprint } from './fingerprint.js'
 import { NONCE_BYTES, deriveSessionId, keyStatement } from './kdf.js'
 import { AbortReason, DEFAULT_MAX_NOTICE_BYTES, MessageType, NOTICE_HEADER_BYTES, NoticePhase } from './layout.js'
@@ -44,7 +45,14 @@ import { AgreementRound, type RoundParty } from './round.js'
 /** Which side of the agreement this peer plays. The initiator sends the first HELLO. */
 export type NoticeRole = 'initiator' | 'responder'
 
-/** Options of a {@link NoticePeer}. */
+/**
+ * Options of a {@link NoticePeer}.
+ * @example
+ * ```ts
+ * const options: NoticePeerOptions = { role: 'initiator', keyPair, peerKey: null } // null: learn it on first use
+ * const peer = new NoticePeer(options)
+ * ```
+ */
 export interface NoticePeerOptions {
   /** `initiator` (Alice, sends HELLO) or `responder` (Bob). */
   role: NoticeRole
@@ -68,7 +76,14 @@ export interface NoticePeerOptions {
   crypto?: CryptoBackend
 }
 
-/** Something that happened, returned with the notices to send. */
+/**
+ * Something that happened, returned with the notices to send.
+ * @example
+ * ```ts
+ * const events: NoticeEvent[] = out.events
+ * for (const event of events) if (event.type === 'data') process.stdout.write(event.data)
+ * ```
+ */
 export type NoticeEvent =
   /** A peer key arrived in phase 2 (not yet proven: that happens in phase 3, see `secure`). */
   | { type: 'peer-key'; publicKey: Uint8Array; fingerprint: string }
@@ -85,10 +100,26 @@ export type NoticeEvent =
   /** The session failed; nothing more will happen. */
   | { type: 'error'; error: SecretChannelError }
 
-/** What one call produced: notices to hand to the transport, in order, and events. */
-export interface NoticeOutput {
+/**
+ * What one call produced: notices to hand to the transport (`send`, in order) and events, the
+ * `{ send, events }` step of every protocol machine.
+ * @example
+ * ```ts
+ * const out: NoticeOutput = peer.receive(notice, Date.now())
+ * for (const n of out.send) transport.send(n)
+ * ```
+ */
+export interface NoticeOutput extends Step<NoticeEvent> {
+  /**
+   * The same array as `send`.
+   * @deprecated use `send`, the name every protocol machine shares
+   */
   notices: Uint8Array[]
-  events: NoticeEvent[]
+}
+
+function output(): NoticeOutput {
+  const send: Uint8Array[] = []
+  return { send, notices: send, events: [] }
 }
 
 /** The stage a {@link NoticePeer} is in. */
@@ -100,18 +131,22 @@ interface RekeyStart {
 }
 
 /**
- * One side of the notice key agreement and of the box-stream session that follows.
+ * One side of the notice key agreement and of the box-stream session that follows, on the protocol
+ * kernel (`lib/machine.ts`): `phase` (also `stage`) is one of {@link NoticeStage}. Unlike the
+ * one-shot handshakes it never throws for what the peer sends: a failure moves it to `"failed"`,
+ * wipes every key, queues an ABORT and becomes an `error` event. Application calls out of turn are
+ * `ERR_INVALID_STATE` and leave a healthy session running.
  *
  * @example
  * ```ts
  * const alice = new NoticePeer({ role: 'initiator', keyPair: aliceKeys, peerKey: null })
- * let out = alice.start(Date.now())            // out.notices: [HELLO]
- * // hand out.notices to the transport; for every notice received: out = alice.receive(notice, Date.now())
+ * let out = alice.start(Date.now())            // out.send: [HELLO]
+ * // hand out.send to the transport; for every notice received: out = alice.receive(notice, Date.now())
  * // on a timer at alice.nextDeadline():        out = alice.tick(Date.now())
  * // after the 'secure' event:                   out = alice.write(Buffer.from('hi'), Date.now())
  * ```
  */
-export class NoticePeer {
+export class NoticePeer extends Machine<Exclude<NoticeStage, 'failed'>> {
   /** Our role. */
   readonly role: NoticeRole
   private readonly crypto: CryptoBackend
@@ -121,9 +156,8 @@ export class NoticePeer {
   private readonly timeoutMs: number
   private readonly fragmentBytes: number
   private readonly link: ReliableLink
-  private stageValue: NoticeStage = 'new'
   private failure: SecretChannelError | null = null
-  private out: NoticeOutput = { notices: [], events: [] }
+  private out: NoticeOutput = output()
   private deadline: number | null = null
 
   // Phase 1 and 2.
@@ -152,6 +186,7 @@ export class NoticePeer {
 
   /** @param options - see {@link NoticePeerOptions} */
   constructor(options: NoticePeerOptions) {
+    super('new', NoticePhase.NOTICE)
     const bad = (detail: string): SecretChannelError => new SecretChannelError(ErrorCodes.INVALID_ARGUMENT, NoticePhase.NOTICE, detail)
     if (!options || typeof options !== 'object') throw bad('options are required')
     if (options.role !== 'initiator' && options.role !== 'responder') throw bad('role must be "initiator" or "responder"')
@@ -176,9 +211,9 @@ export class NoticePeer {
     this.fragmentBytes = maxNoticeBytes - NOTICE_HEADER_BYTES
   }
 
-  /** Where the agreement stands. */
+  /** Where the agreement stands: the same as `phase`. */
   get stage(): NoticeStage {
-    return this.stageValue
+    return this.current as NoticeStage
   }
 
   /** The error that stopped this peer, if any. */
@@ -224,28 +259,28 @@ export class NoticePeer {
    * Both start the agreement deadline.
    */
   start(now: number): NoticeOutput {
-    if (this.stageValue !== 'new') throw this.misuse('start() called twice')
+    if (this.current !== 'new') throw this.misuse('start() called twice')
     this.deadline = now + this.timeoutMs
     if (this.role === 'responder') {
-      this.stageValue = 'await-hello'
+      this.current = 'await-hello'
       return this.collect()
     }
     return this.run(now, () => {
       this.myNonce = this.crypto.randomBytes(NONCE_BYTES)
-      this.stageValue = 'hello-sent'
+      this.current = 'hello-sent'
       this.send(encodeAnnounce(MessageType.HELLO, this.myNonce, this.peerFingerprint), now)
     })
   }
 
   /** Takes one notice from the transport. Never throws for anything the peer sends: failures become an `error` event. */
   receive(notice: Uint8Array, now: number): NoticeOutput {
-    if (this.stageValue === 'failed') return this.answerWhileFailed(notice)
-    if (this.stageValue === 'new') throw this.misuse('receive() before start()')
+    if (this.current === 'failed') return this.answerWhileFailed(notice)
+    if (this.current === 'new') throw this.misuse('receive() before start()')
     return this.run(now, () => {
       const delivery = this.link.receive(notice, now)
       if (delivery.abort !== null) throw this.peerAborted(delivery.abort)
       for (const message of delivery.messages) {
-        if (this.stageValue === 'closed') break
+        if (this.current === 'closed') break
         this.dispatch(decodeMessage(message), now)
       }
       this.maybeClose()
@@ -254,11 +289,11 @@ export class NoticePeer {
 
   /** Lets time pass: retransmits what is due and enforces the deadlines. */
   tick(now: number): NoticeOutput {
-    if (this.stageValue === 'failed' || this.stageValue === 'closed' || this.stageValue === 'new') return this.collect()
+    if (this.current === 'failed' || this.current === 'closed' || this.current === 'new') return this.collect()
     return this.run(now, () => {
       if (this.deadline !== null && now >= this.deadline) {
         const what = this.rekeying ? 'the re-key' : 'the key agreement'
-        throw new SecretChannelError(ErrorCodes.HANDSHAKE_TIMEOUT, this.rekeying ? NoticePhase.REKEY : this.phaseName(), `${what} did not finish within ${this.timeoutMs} ms (stage "${this.stageValue}")`)
+        throw new SecretChannelError(ErrorCodes.HANDSHAKE_TIMEOUT, this.rekeying ? NoticePhase.REKEY : this.phaseName(), `${what} did not finish within ${this.timeoutMs} ms (stage "${this.current}")`)
       }
       this.link.tick(now)
     })
@@ -266,7 +301,7 @@ export class NoticePeer {
 
   /** When {@link tick} should next be called (ms, same clock as `now`), or null when nothing is pending. */
   nextDeadline(): number | null {
-    if (this.stageValue === 'failed' || this.stageValue === 'closed') return null
+    if (this.current === 'failed' || this.current === 'closed') return null
     const link = this.link.nextDeadline()
     if (this.deadline === null) return link
     return link === null ? this.deadline : Math.min(link, this.deadline)
@@ -277,7 +312,7 @@ export class NoticePeer {
    * @throws SecretChannelError `ERR_INVALID_STATE` before `secure`, after {@link end}, or after a failure
    */
   write(data: Uint8Array, now: number): NoticeOutput {
-    if (this.stageValue !== 'open' || !this.encoder) throw this.misuse('write() before the session is secure or after it ended')
+    if (this.current !== 'open' || !this.encoder) throw this.misuse('write() before the session is secure or after it ended')
     if (this.localEnded) throw this.misuse('write() after end()')
     return this.run(now, () => {
       if (data.length > 0) this.sendData(this.encoder!.encode(data), now)
@@ -286,7 +321,7 @@ export class NoticePeer {
 
   /** Ends our direction with the box-stream goodbye. */
   end(now: number): NoticeOutput {
-    if (this.stageValue !== 'open' || !this.encoder) throw this.misuse('end() before the session is secure')
+    if (this.current !== 'open' || !this.encoder) throw this.misuse('end() before the session is secure')
     if (this.localEnded) return this.collect()
     return this.run(now, () => {
       this.localEnded = true
@@ -301,7 +336,7 @@ export class NoticePeer {
    * @throws SecretChannelError `ERR_INVALID_STATE` unless the session is open, idle and not ended
    */
   rekey(now: number): NoticeOutput {
-    if (this.stageValue !== 'open') throw this.misuse('rekey() needs an open session')
+    if (this.current !== 'open') throw this.misuse('rekey() needs an open session')
     if (this.rekeying) throw this.misuse('a re-key is already running')
     if (this.localEnded) throw this.misuse('rekey() after end()')
     return this.run(now, () => this.beginRekey(now))
@@ -311,16 +346,16 @@ export class NoticePeer {
    * Abandons the session: wipes every secret and returns a best-effort ABORT for the peer.
    * Idempotent; produces no `error` event.
    */
-  destroy(): NoticeOutput {
-    if (this.stageValue === 'failed' || this.stageValue === 'closed') {
+  override destroy(): NoticeOutput {
+    if (this.current === 'failed' || this.current === 'closed') {
       this.wipeAll()
       return this.collect()
     }
     this.failure = new SecretChannelError(ErrorCodes.ABORTED, NoticePhase.NOTICE, 'the session was destroyed by its owner')
-    this.stageValue = 'failed'
+    this.current = 'failed'
     this.link.clear()
     this.wipeAll()
-    this.out.notices.push(this.link.abortNotice(AbortReason.CLOSED))
+    this.out.send.push(this.link.abortNotice(AbortReason.CLOSED))
     return this.collect()
   }
 
@@ -330,16 +365,16 @@ export class NoticePeer {
     try {
       step()
     } catch (err) {
-      this.fail(err)
+      this.failWith(err)
       return this.collect()
     }
-    this.out.notices.push(...this.link.flush())
+    this.out.send.push(...this.link.flush())
     return this.collect()
   }
 
   private collect(): NoticeOutput {
     const out = this.out
-    this.out = { notices: [], events: [] }
+    this.out = output()
     return out
   }
 
@@ -359,11 +394,11 @@ export class NoticePeer {
   }
 
   private misuse(detail: string): SecretChannelError {
-    return new SecretChannelError(ErrorCodes.INVALID_STATE, NoticePhase.NOTICE, `${detail} (stage "${this.stageValue}")`)
+    return this.outOfTurn(detail)
   }
 
   private phaseName(): string {
-    switch (this.stageValue) {
+    switch (this.current) {
       case 'new':
       case 'hello-sent':
       case 'await-hello':
@@ -384,19 +419,19 @@ export class NoticePeer {
 
   private unexpected(message: NoticeMessage): SecretChannelError {
     const name = Object.entries(MessageType).find(([, v]) => v === message.type)?.[0] ?? String(message.type)
-    return this.protocolError(`unexpected ${name} message in stage "${this.stageValue}" (replayed, reordered by an attacker, or a confused peer)`)
+    return this.protocolError(`unexpected ${name} message in stage "${this.current}" (replayed, reordered by an attacker, or a confused peer)`)
   }
 
   private dispatch(message: NoticeMessage, now: number): void {
     switch (message.type) {
       case MessageType.HELLO:
-        if (this.role !== 'responder' || this.stageValue !== 'await-hello') throw this.unexpected(message)
+        if (this.role !== 'responder' || this.current !== 'await-hello') throw this.unexpected(message)
         return this.onHello(message.nonce, message.fingerprint, now)
       case MessageType.REPLY:
-        if (this.role !== 'initiator' || this.stageValue !== 'hello-sent') throw this.unexpected(message)
+        if (this.role !== 'initiator' || this.current !== 'hello-sent') throw this.unexpected(message)
         return this.onReply(message.nonce, message.fingerprint, now)
       case MessageType.START:
-        if (this.role !== 'responder' || this.stageValue !== 'await-start') throw this.unexpected(message)
+        if (this.role !== 'responder' || this.current !== 'await-start') throw this.unexpected(message)
         if (message.sendsKey !== this.needKey || message.needsKey !== this.mustSendKey) {
           throw this.protocolError('START disagrees with the fingerprints announced in phase 1 (tampered?)')
         }
@@ -404,7 +439,7 @@ export class NoticePeer {
       case MessageType.KEY:
         return this.onKey(message.publicKey, message.signature, now)
       case MessageType.KEY_ACK:
-        if (this.stageValue !== 'keys' || !this.awaitingKeyAck) throw this.unexpected(message)
+        if (this.current !== 'keys' || !this.awaitingKeyAck) throw this.unexpected(message)
         if (!constantTimeEqual(message.fingerprint, this.myFingerprint)) {
           throw this.protocolError('the peer acknowledged a key that is not ours: our key was altered in transit')
         }
@@ -417,7 +452,7 @@ export class NoticePeer {
         if (!this.round || !this.round.derived || this.round.peerConfirmed) throw this.unexpected(message)
         return this.onConfirm(this.round, message.mac, now)
       case MessageType.REKEY:
-        if (this.stageValue !== 'open' || (this.round !== null)) throw this.unexpected(message)
+        if (this.current !== 'open' || (this.round !== null)) throw this.unexpected(message)
         return this.onRekey(message.nonce, now)
       case MessageType.SWITCH:
         if (!this.pendingDecoder) throw this.unexpected(message)
@@ -458,7 +493,7 @@ export class NoticePeer {
     this.checkWeMayLearn()
     this.myNonce = this.crypto.randomBytes(NONCE_BYTES)
     this.sid = deriveSessionId(this.crypto, nonceI, this.myNonce)
-    this.stageValue = 'await-start'
+    this.current = 'await-start'
     this.send(encodeAnnounce(MessageType.REPLY, this.myNonce, this.peerFingerprint), now)
   }
 
@@ -471,7 +506,7 @@ export class NoticePeer {
   }
 
   private enterPhase2(now: number): void {
-    this.stageValue = 'keys'
+    this.current = 'keys'
     if (this.mustSendKey) {
       const signature = this.crypto.sign(keyStatement(this.sid!, this.keyPair.publicKey), this.keyPair.secretKey)
       this.send(encodeKey(this.keyPair.publicKey, signature), now)
@@ -481,11 +516,11 @@ export class NoticePeer {
   }
 
   private onKey(publicKey: Uint8Array, signature: Uint8Array, now: number): void {
-    if (this.stageValue !== 'keys' || !this.needKey || this.peerKey !== null) {
+    if (this.current !== 'keys' || !this.needKey || this.peerKey !== null) {
       if (this.peerKey !== null && !constantTimeEqual(publicKey, this.peerKey)) {
         throw this.protocolError('the peer offers a key that differs from the one we know for it: possible man in the middle; refusing', ErrorCodes.KEY_CHANGED)
       }
-      throw this.protocolError(`unexpected KEY message in stage "${this.stageValue}"`)
+      throw this.protocolError(`unexpected KEY message in stage "${this.current}"`)
     }
     if (constantTimeEqual(publicKey, this.keyPair.publicKey)) throw this.protocolError('the peer presented our own key (reflected?)')
     if (!this.crypto.signPublicKeyToCurve(publicKey)) throw this.protocolError('the peer key is not a valid Ed25519 public key')
@@ -501,8 +536,8 @@ export class NoticePeer {
   }
 
   private maybeEndPhase2(now: number): void {
-    if (this.stageValue !== 'keys' || this.awaitingKeyAck || this.peerKey === null) return
-    this.stageValue = 'parts'
+    if (this.current !== 'keys' || this.awaitingKeyAck || this.peerKey === null) return
+    this.current = 'parts'
     this.startRound(this.sid!, false, now)
   }
 
@@ -549,7 +584,7 @@ export class NoticePeer {
     this.round = null
     this.rekeyStart = null
     this.deadline = null
-    this.stageValue = 'open'
+    this.current = 'open'
     if (round.rekey) {
       this.emit({ type: 'rekeyed', sessionId: round.sid.slice() })
       return
@@ -587,8 +622,8 @@ export class NoticePeer {
   }
 
   private maybeClose(): void {
-    if (this.stageValue === 'open' && this.remoteEnded && this.flushed) {
-      this.stageValue = 'closed'
+    if (this.current === 'open' && this.remoteEnded && this.flushed) {
+      this.current = 'closed'
       this.deadline = null
       this.wipeAll()
       this.emit({ type: 'close' })
@@ -610,29 +645,31 @@ export class NoticePeer {
     }
   }
 
-  private fail(err: unknown): void {
+  /** Fails closed without throwing: poisoned, wiped, ABORT queued, an `error` event. */
+  private failWith(err: unknown): void {
     const error =
       err instanceof SecretChannelError
         ? err
         : new SecretChannelError(ErrorCodes.PROTOCOL, this.phaseName(), 'internal failure while handling a notice', { cause: err })
     this.failure = error
-    this.stageValue = 'failed'
+    this.current = 'failed'
     this.link.clear()
     this.wipeAll()
-    this.out.notices = []
-    if (!this.abortSent) this.out.notices.push(this.link.abortNotice(abortReasonFor(error.code)))
+    this.out.send.length = 0
+    if (!this.abortSent) this.out.send.push(this.link.abortNotice(abortReasonFor(error.code)))
     this.emit({ type: 'error', error })
   }
 
   /** A failed peer answers each reliable notice with its ABORT again, so a lost ABORT is repeated. */
   private answerWhileFailed(notice: Uint8Array): NoticeOutput {
     if (!this.abortSent && notice.length > 1 && (notice[1]! & 0x01) !== 0 && this.failure) {
-      this.out.notices.push(this.link.abortNotice(abortReasonFor(this.failure.code)))
+      this.out.send.push(this.link.abortNotice(abortReasonFor(this.failure.code)))
     }
     return this.collect()
   }
 
   private wipeAll(): void {
+    this.wipeSecrets()
     this.encoder?.destroy()
     this.decoder?.destroy()
     this.pendingDecoder?.destroy()

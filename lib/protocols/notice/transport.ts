@@ -6,7 +6,16 @@
  * @module
  */
 
-/** A message transport for notices. */
+/**
+ * A message transport for notices.
+ * @example
+ * ```ts
+ * const transport: NoticeTransport = {
+ *   send: (notice) => queue.publish(notice),
+ *   onNotice: (listener) => queue.subscribe(listener)
+ * }
+ * ```
+ */
 export interface NoticeTransport {
   /** Sends one notice (at most `maxNoticeBytes`). Must not throw for delivery problems: losing it is fine. */
   send(notice: Uint8Array): void

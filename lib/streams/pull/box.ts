@@ -44,6 +44,10 @@ function toBytes(data: unknown): Uint8Array | null {
  * receiver sees a truncation) and passes the error on.
  * @param key - 32-byte key, or 56 bytes of key ‖ nonce
  * @param nonce - 24-byte starting nonce (copied, never mutated)
+ * @example
+ * ```ts
+ * pull(pull.values(['hello']), createBoxStream(key, nonce), pull.collect((err, boxed) => send(Buffer.concat(boxed))))
+ * ```
  */
 export function createBoxStream(key: Uint8Array, nonce?: Uint8Array): Through<Uint8Array | string, Buffer> {
   const [k, n] = splitKeyAndNonce(key, nonce, 'box-stream encoder')
@@ -95,6 +99,10 @@ export function createBoxStream(key: Uint8Array, nonce?: Uint8Array): Through<Ui
  * After a failure the input is aborted with the same error.
  * @param key - 32-byte key, or 56 bytes of key ‖ nonce
  * @param nonce - 24-byte starting nonce (copied, never mutated)
+ * @example
+ * ```ts
+ * pull(pull.values([boxed]), createUnboxStream(key, nonce), pull.collect((err, plain) => console.log(err?.code, String(Buffer.concat(plain)))))
+ * ```
  */
 export function createUnboxStream(key: Uint8Array, nonce?: Uint8Array): Through<Uint8Array, Buffer> {
   const [k, n] = splitKeyAndNonce(key, nonce, 'box-stream')
@@ -155,7 +163,19 @@ function endOfInput(decoder: BoxDecoder, end: true | Error): true | Error {
   return new SecretChannelError(ErrorCodes.TRANSPORT, 'box-stream', 'the input failed before the goodbye', { cause: end })
 }
 
-/** Alias of {@link createBoxStream}, as in pull-box-stream. */
+/**
+ * Alias of {@link createBoxStream}, as in pull-box-stream.
+ * @example
+ * ```ts
+ * pull(pull.values([Buffer.from('hi')]), createEncryptStream(key, nonce), toSocket)
+ * ```
+ */
 export const createEncryptStream = createBoxStream
-/** Alias of {@link createUnboxStream}, as in pull-box-stream. */
+/**
+ * Alias of {@link createUnboxStream}, as in pull-box-stream.
+ * @example
+ * ```ts
+ * pull(fromSocket, createDecryptStream(key, nonce), pull.collect(done))
+ * ```
+ */
 export const createDecryptStream = createUnboxStream

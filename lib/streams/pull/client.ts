@@ -11,7 +11,14 @@ import { secureStream, type PullHandshakeCallback } from './secure.js'
 import { runPullHandshake } from './handshake.js'
 import type { Duplex } from './types.js'
 
-/** Dials one server: returns the ciphertext duplex to pipe to the transport. */
+/**
+ * Dials one server: returns the ciphertext duplex to pipe to the transport.
+ * @example
+ * ```ts
+ * const connect: PullConnect = createClient(alice, appKey)
+ * pull(wire, connect(bob.publicKey, (err, stream) => { if (stream) pull(stream, stream) }), wire)
+ * ```
+ */
 export type PullConnect = {
   (serverPublicKey: Uint8Array, cb: PullHandshakeCallback<undefined>): Duplex<Uint8Array, Buffer>
   (serverPublicKey: Uint8Array, seed: Uint8Array | null | undefined, cb: PullHandshakeCallback<undefined>): Duplex<Uint8Array, Buffer>

@@ -8,7 +8,13 @@ import { assertKeyPair, generateKeyPair, type KeyPair } from '../../keys.js'
 
 const PHASE = 'handshake'
 
-/** The handshake timeout used when none is given, as in secret-handshake. */
+/**
+ * The handshake timeout used when none is given, as in secret-handshake.
+ * @example
+ * ```ts
+ * const connect = createClient(keys, appKey, DEFAULT_TIMEOUT_MS) // 5000, as secret-handshake
+ * ```
+ */
 export const DEFAULT_TIMEOUT_MS = 5000
 
 /** A 32-byte app key from bytes or base64 text; throws `ERR_INVALID_ARGUMENT` otherwise. */
@@ -32,6 +38,10 @@ export function toTimeout(timeout: number | undefined | null): number {
 /**
  * A key pair from what secret-handshake accepts: `{ publicKey, secretKey }`, or a 32-byte seed
  * (as its `toKeys` does).
+ * @example
+ * ```ts
+ * const keys = toKeys(seed) // a 32-byte seed or a key pair, as secret-handshake accepts
+ * ```
  */
 export function toKeys(keys: KeyPair | Uint8Array): KeyPair {
   if (keys instanceof Uint8Array && keys.length === 32) return generateKeyPair(keys)

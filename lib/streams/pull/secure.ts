@@ -7,7 +7,15 @@ import type { SessionKeys } from '../../handshake/index.js'
 import { createBoxStream, createUnboxStream } from './box.js'
 import type { Duplex, Sink, Source } from './types.js'
 
-/** The session keys, as secret-handshake exposes them on `stream.crypto`. */
+/**
+ * The session keys, as secret-handshake exposes them on `stream.crypto`.
+ * @example
+ * ```ts
+ * pull(wire, connect(bob.publicKey, (err, stream) => {
+ *   const info: PullCryptoInfo | undefined = stream?.crypto // the session keys, as the reference exposes them
+ * }), wire)
+ * ```
+ */
 export interface PullCryptoInfo {
   /** 32-byte key of the box-stream we send. */
   encryptKey: Buffer
@@ -19,7 +27,15 @@ export interface PullCryptoInfo {
   decryptNonce: Buffer
 }
 
-/** The encrypted channel handed to `cb(null, stream)`: a plaintext pull duplex plus metadata. */
+/**
+ * The encrypted channel handed to `cb(null, stream)`: a plaintext pull duplex plus metadata.
+ * @example
+ * ```ts
+ * pull(wire, accept((err, stream?: PullSecretStream) => {
+ *   if (stream) pull(stream, stream) // echo; stream.remote is the client's key
+ * }), wire)
+ * ```
+ */
 export interface PullSecretStream<Auth = unknown> {
   /** The peer's 32-byte long-term Ed25519 public key, proven by the handshake. */
   remote: Buffer
@@ -33,7 +49,16 @@ export interface PullSecretStream<Auth = unknown> {
   sink: Sink<Uint8Array | string>
 }
 
-/** Callback of a handshake: an error, or the encrypted stream. */
+/**
+ * Callback of a handshake: an error, or the encrypted stream.
+ * @example
+ * ```ts
+ * const onSecure: PullHandshakeCallback = (err, stream) => {
+ *   if (err) return console.error(err)
+ *   if (stream) console.log('peer', stream.remote.toString('base64'))
+ * }
+ * ```
+ */
 export type PullHandshakeCallback<Auth = unknown> = (err: Error | null, stream?: PullSecretStream<Auth>) => void
 
 /** Wraps the post-handshake ciphertext duplex in box-stream, both ways. */

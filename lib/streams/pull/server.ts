@@ -14,12 +14,24 @@ import type { Duplex } from './types.js'
  * Decides whether a proven client may connect: call `cb(null, truthy)` to accept (the value
  * becomes `stream.auth`), `cb(null, falsy)` or `cb()` to refuse, `cb(err)` on a failure.
  * A one-argument function may instead return a promise of that value.
+ * @example
+ * ```ts
+ * const authorize: PullAuthorize = (pub, cb) => cb(null, allowed.has(pub.toString('base64')))
+ * const accept = createServer(keys, authorize, appKey)
+ * ```
  */
 export type PullAuthorize<Auth = unknown> =
   | ((remotePublicKey: Buffer, cb: (err?: Error | null, auth?: Auth | null | false) => void) => void)
   | ((remotePublicKey: Buffer) => Promise<Auth | null | false | undefined> | Auth | null | false | undefined)
 
-/** Accepts one connection: returns the ciphertext duplex to pipe to the transport. */
+/**
+ * Accepts one connection: returns the ciphertext duplex to pipe to the transport.
+ * @example
+ * ```ts
+ * const accept: PullAccept = createServer(bob, (pub, cb) => cb(null, true), appKey)
+ * pull(wire, accept((err, stream) => { if (stream) pull(stream, stream) }), wire)
+ * ```
+ */
 export type PullAccept<Auth = unknown> = (cb: PullHandshakeCallback<Auth>) => Duplex<Uint8Array, Buffer>
 
 /**

@@ -8,22 +8,60 @@
  * @module
  */
 
-/** How a stream stopped: `true` for a clean end, an `Error` for a failure; `null` while still going. */
+/**
+ * How a stream stopped: `true` for a clean end, an `Error` for a failure; `null` while still going.
+ * @example
+ * ```ts
+ * const source: Source<Buffer> = (end: End, cb) => {
+ *   if (end) return cb(end) // true: stop; an Error: abort with it
+ *   cb(null, Buffer.from('x'))
+ * }
+ * ```
+ */
 export type End = true | Error | null
 
 /** The answer a source gives: either `(null, data)` or `(end)`. */
 export type SourceCallback<T> = (end: End, data?: T) => void
 
-/** A readable pull-stream. Call with `abort` set to ask the source to stop. */
+/**
+ * A readable pull-stream. Call with `abort` set to ask the source to stop.
+ * @example
+ * ```ts
+ * const once: Source<string> = (end, cb) => cb(end ?? null, end ? undefined : 'hello')
+ * ```
+ */
 export type Source<T> = (abort: End, cb: SourceCallback<T>) => void
 
-/** A writable pull-stream: it reads from the source it is given until that ends. */
+/**
+ * A writable pull-stream: it reads from the source it is given until that ends.
+ * @example
+ * ```ts
+ * const log: Sink<Buffer> = (read) => read(null, function next (end, data) {
+ *   if (end) return
+ *   console.log(data)
+ *   read(null, next)
+ * })
+ * ```
+ */
 export type Sink<T> = (read: Source<T>) => void
 
-/** A transform: reads from one source and is itself a source. */
+/**
+ * A transform: reads from one source and is itself a source.
+ * @example
+ * ```ts
+ * const upper: Through<string, string> = (read) => (end, cb) => read(end, (end, data) => cb(end, data?.toUpperCase()))
+ * ```
+ */
 export type Through<In, Out> = (read: Source<In>) => Source<Out>
 
-/** Two streams facing opposite ways, as a connection is. */
+/**
+ * Two streams facing opposite ways, as a connection is.
+ * @example
+ * ```ts
+ * const duplex: Duplex<Uint8Array, Buffer> = connect(bob.publicKey, onSecure)
+ * pull(wire, duplex, wire)
+ * ```
+ */
 export interface Duplex<In, Out = In> {
   /** What the other party reads from us. */
   source: Source<Out>

@@ -5,12 +5,14 @@
  */
 import { identityServerCommand, keyServerCommand, flatServerCommand } from './servers.js'
 import { registerCommand, backupCommand, restoreCommand, proveCommand, loginCommand } from './clients.js'
+import { passwdCommand, revokeCommand, deleteCommand } from './account-admin.js'
 import type { CliCommand } from './shared.js'
 
 export type { CliCommand, CliIO, CliArgs, CliOption } from './shared.js'
-export { identityServerCommand, keyServerCommand, flatServerCommand, registerCommand, backupCommand, restoreCommand, proveCommand, loginCommand }
+export { identityServerCommand, keyServerCommand, flatServerCommand, registerCommand, backupCommand, restoreCommand, proveCommand, loginCommand, passwdCommand, revokeCommand, deleteCommand }
 
 /** Every accounts subcommand, in the order the tool lists them. */
 export const accountCommands: readonly CliCommand[] = [
-  identityServerCommand, keyServerCommand, flatServerCommand, registerCommand, backupCommand, restoreCommand, proveCommand, loginCommand
+  identityServerCommand, keyServerCommand, flatServerCommand, registerCommand, backupCommand, restoreCommand, proveCommand, loginCommand,
+  passwdCommand, revokeCommand, deleteCommand
 ]

@@ -1,64 +1,23 @@
 /**
- * What the accounts subcommands share: their shape (structurally the same as the `secret-channel`
- * tool's `Command`, so they register there with one line each), endpoints, key files, passwords.
+ * What the accounts subcommands share: endpoints, key files, passwords. They are `Command`s of the
+ * `secret-channel` tool (lib/cli/command.ts) and `lib/cli/commands.ts` lists them directly.
  * @module
  */
-import { readFileSync, writeFileSync } from 'node:fs'
-import type { Readable, Writable } from 'node:stream'
-import { ErrorCodes, SecretChannelError } from '../../../errors.js'
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
+import { getCryptoBackend } from '../../../crypto/index.js'
+import type { SecretChannelError } from '../../../errors.js'
+import { UsageError, type CommandIO as CliIO, type OptionSpec as CliOption, type ParsedArgs as CliArgs } from '../../../cli/command.js'
 import { formatId, parseId, parseIdentityFile, toIdentityFile } from '../../../keys.js'
 import type { KeyPair } from '../../../keys.js'
 import type { Endpoint } from '../rpc/client.js'
 
-/** How one option is spelled (as `node:util` parseArgs takes it). */
-export interface CliOption {
-  /** Value or flag. */
-  type: 'string' | 'boolean'
-  /** One-letter alias. */
-  short?: string
-  /** May be repeated. */
-  multiple?: boolean
-}
+// The accounts subcommands are ordinary commands of the `secret-channel` tool: one command shape
+// (lib/cli/command.ts), one usage-error code (`ERR_USAGE`); these names stay for the code here.
+export type { OptionSpec as CliOption, ParsedArgs as CliArgs, CommandIO as CliIO, Command as CliCommand } from '../../../cli/command.js'
 
-/** Parsed command line. */
-export interface CliArgs {
-  /** Option values by long name. */
-  values: Record<string, string | boolean | string[] | boolean[] | undefined>
-  /** Positional arguments. */
-  positionals: string[]
-}
-
-/** The process's streams, passed in so commands run in tests. */
-export interface CliIO {
-  /** Standard input. */
-  stdin: Readable
-  /** Standard output: results only. */
-  stdout: Writable
-  /** Standard error: progress and errors. */
-  stderr: Writable
-  /** Environment (passwords come from here, never from argv). */
-  env: NodeJS.ProcessEnv
-  /** Resolves when the process is asked to stop; servers run until then. */
-  stopped: Promise<void>
-}
-
-/** One subcommand. */
-export interface CliCommand {
-  /** The word after `secret-channel`. */
-  name: string
-  /** One line for the command list. */
-  summary: string
-  /** `--help` text. */
-  usage: string
-  /** Accepted options. */
-  options: Record<string, CliOption>
-  /** Runs; resolves to the exit status. */
-  run(args: CliArgs, io: CliIO): Promise<number>
-}
-
-/** A bad command line. */
+/** A bad command line (`ERR_USAGE`: the tool exits 2). */
 export function usage(detail: string): SecretChannelError {
-  return new SecretChannelError(ErrorCodes.INVALID_ARGUMENT, 'command line', detail)
+  return new UsageError(detail)
 }
 
 /** A required string option. */
@@ -104,19 +63,23 @@ export function saveKey(path: string, keyPair: KeyPair): void {
  * `SECRET_CHANNEL_PASSWORD`), else the first line of standard input. Never from argv, where
  * every user of the machine could read it.
  */
-export async function readPassword(args: CliArgs, io: CliIO): Promise<string> {
-  const name = opt(args, 'password-env') ?? 'SECRET_CHANNEL_PASSWORD'
+export async function readPassword(args: CliArgs, io: CliIO, which: { option?: string, variable?: string, prompt?: string } = {}): Promise<string> {
+  const name = opt(args, which.option ?? 'password-env') ?? which.variable ?? 'SECRET_CHANNEL_PASSWORD'
   const fromEnv = io.env[name]
   if (fromEnv !== undefined) return fromEnv
-  io.stderr.write(`password (one line on stdin, or set ${name}): `)
+  io.stderr.write(`${which.prompt ?? 'password'} (one line on stdin, or set ${name}): `)
   return new Promise((resolve, reject) => {
-    let text = ''
+    let got: Buffer = Buffer.alloc(0)
     const onData = (d: Buffer | string): void => {
-      text += d.toString()
-      const nl = text.indexOf('\n')
-      if (nl >= 0) done(text.slice(0, nl).replace(/\r$/, ''))
+      got = Buffer.concat([got, typeof d === 'string' ? Buffer.from(d) : d])
+      const nl = got.indexOf(0x0a)
+      if (nl < 0) return
+      // Whatever followed the password line in this chunk belongs to the caller (e.g. the session's input).
+      const rest = got.subarray(nl + 1)
+      done(got.subarray(0, nl).toString('utf8').replace(/\r$/, ''))
+      if (rest.length > 0) io.stdin.unshift(rest)
     }
-    const onEnd = (): void => done(text.replace(/\r?\n$/, ''))
+    const onEnd = (): void => done(got.toString('utf8').replace(/\r?\n$/, ''))
     const done = (pw: string): void => {
       io.stdin.off('data', onData)
       io.stdin.off('end', onEnd)
@@ -129,6 +92,24 @@ export async function readPassword(args: CliArgs, io: CliIO): Promise<string> {
     io.stdin.once('end', onEnd)
     io.stdin.resume()
   })
+}
+
+/**
+ * The decoy secret a server shares with the others that answer about the same accounts (identity
+ * server and flat server), so their answers for unknown names agree the way real ones do. The file
+ * holds 64 hex digits; it is created (0600, random) when missing.
+ */
+export function loadDecoySecret(path: string): Uint8Array {
+  if (!existsSync(path)) {
+    try {
+      writeFileSync(path, Buffer.from(getCryptoBackend().randomBytes(32)).toString('hex') + '\n', { mode: 0o600, flag: 'wx' })
+    } catch (err) {
+      if ((err as { code?: string }).code !== 'EEXIST') throw err
+    }
+  }
+  const text = readFileSync(path, 'utf8').trim()
+  if (!/^[0-9a-fA-F]{64}$/.test(text)) throw usage(`${path} must hold a 32-byte decoy secret as 64 hex digits`)
+  return Uint8Array.from(Buffer.from(text, 'hex'))
 }
 
 /** `@…ed25519` of a key. */

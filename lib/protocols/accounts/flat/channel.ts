@@ -15,7 +15,7 @@
  * truncation, which the stream adapter reports.
  * @module
  */
-import { getCryptoBackend } from '../../../crypto/index.js'
+import type { CryptoBackend } from '../../../crypto/index.js'
 import { constantTimeEqual, wipe } from '../../../crypto/policy.js'
 import { ErrorCodes, SecretChannelError } from '../../../errors.js'
 import { Cmd, HEADER_BYTES, readU32 } from './commands.js'
@@ -26,28 +26,42 @@ const TAG = 16
 
 /** Seals outgoing data for one direction. */
 export class FlatSender {
+  private readonly crypto: CryptoBackend
   private readonly key: Uint8Array
   private counter: bigint
   private readonly nonce = new Uint8Array(24)
-  /** Largest plaintext per packet. */
-  readonly maxPacket: number
+  /** Largest plaintext per packet; only ever lowered (a late MAX-PACKET), see {@link limitMaxPacket}. */
+  maxPacket: number
   private ended = false
 
   /**
+   * @param crypto - the backend
    * @param key - this direction's 32-byte key (copied)
    * @param maxPacket - negotiated MAX-PACKET
    * @param firstNonce - the first unused counter value
    */
-  constructor(key: Uint8Array, maxPacket: number, firstNonce = 0n) {
+  constructor(crypto: CryptoBackend, key: Uint8Array, maxPacket: number, firstNonce = 0n) {
+    this.crypto = crypto
     this.key = Uint8Array.from(key)
     this.maxPacket = maxPacket
     this.counter = firstNonce
   }
 
+  /** Lowers MAX-PACKET (never raises it). */
+  limitMaxPacket(n: number): void {
+    this.maxPacket = Math.min(this.maxPacket, n)
+  }
+
+  /** Wipes the key; nothing can be sealed afterwards. */
+  destroy(): void {
+    this.ended = true
+    wipe(this.key)
+  }
+
   private box(plaintext: Uint8Array, into: Uint8Array): void {
     // into = [tag (16) | body]
     into.set(plaintext, TAG)
-    getCryptoBackend().secretboxSealDetached(into.subarray(TAG, TAG + plaintext.length), into.subarray(0, TAG), nonceFor(this.counter, this.nonce), this.key)
+    this.crypto.secretboxSealDetached(into.subarray(TAG, TAG + plaintext.length), into.subarray(0, TAG), nonceFor(this.counter, this.nonce), this.key)
     this.counter++
   }
 
@@ -61,7 +75,7 @@ export class FlatSender {
   seal(plaintext: Uint8Array): Uint8Array {
     if (this.ended) throw new SecretChannelError(ErrorCodes.INVALID_STATE, 'flat channel', 'write after end')
     const out = Buffer.allocUnsafe(this.encodedLength(plaintext.length))
-    const crypto = getCryptoBackend()
+    const crypto = this.crypto
     let at = 0
     for (let from = 0; from < plaintext.length; from += this.maxPacket) {
       const chunk = plaintext.subarray(from, Math.min(plaintext.length, from + this.maxPacket))
@@ -99,10 +113,11 @@ export type Received = { type: 'data', data: Uint8Array } | { type: 'end' } | nu
 
 /** Opens incoming data for one direction. */
 export class FlatReceiver {
+  private readonly crypto: CryptoBackend
   private readonly key: Uint8Array
   private counter: bigint
   private readonly nonce = new Uint8Array(24)
-  private readonly maxPacket: number
+  private maxPacket: number
   private expect: 'length' | 'data' | 'verify' | 'done' = 'length'
   private length = 0
   private plaintext: Uint8Array | null = null
@@ -110,18 +125,31 @@ export class FlatReceiver {
   private readonly phase: string
 
   /**
+   * @param crypto - the backend
    * @param key - this direction's 32-byte key (copied)
    * @param maxPacket - negotiated MAX-PACKET
    * @param firstNonce - the first unused counter value
    * @param phase - names the side in errors
    * @param extra - further commands allowed between packets (e.g. ERROR)
    */
-  constructor(key: Uint8Array, maxPacket: number, firstNonce: bigint, phase: string, extra: Array<[number, readonly [number, number]]> = []) {
+  constructor(crypto: CryptoBackend, key: Uint8Array, maxPacket: number, firstNonce: bigint, phase: string, extra: Array<[number, readonly [number, number]]> = []) {
+    this.crypto = crypto
     this.key = Uint8Array.from(key)
     this.maxPacket = maxPacket
     this.counter = firstNonce
     this.phase = phase
     this.limitsIdle = new Map<number, readonly [number, number]>([[Cmd.DATA_LENGTH, [4, 4]], [Cmd.END, [TAG, TAG]], ...extra])
+  }
+
+  /** Lowers MAX-PACKET (never raises it). */
+  limitMaxPacket(n: number): void {
+    this.maxPacket = Math.min(this.maxPacket, n)
+  }
+
+  /** Wipes the key; nothing can be opened afterwards. */
+  destroy(): void {
+    this.expect = 'done'
+    wipe(this.key)
   }
 
   /** The commands acceptable now. */
@@ -136,7 +164,7 @@ export class FlatReceiver {
 
   private open(box: Uint8Array): Uint8Array {
     const out = new Uint8Array(box.length - TAG)
-    const ok = getCryptoBackend().secretboxOpenDetached(out, box.subarray(TAG), box.subarray(0, TAG), nonceFor(this.counter, this.nonce), this.key)
+    const ok = this.crypto.secretboxOpenDetached(out, box.subarray(TAG), box.subarray(0, TAG), nonceFor(this.counter, this.nonce), this.key)
     this.counter++
     if (!ok) throw new SecretChannelError(ErrorCodes.BOX_TAMPERED, this.phase, 'a packet failed authentication (tampered, reordered or replayed)')
     return out
@@ -173,7 +201,7 @@ export class FlatReceiver {
         const data = this.plaintext!
         this.plaintext = null
         this.expect = 'length'
-        if (!constantTimeEqual(claimed, getCryptoBackend().sha256(data))) {
+        if (!constantTimeEqual(claimed, this.crypto.sha256(data))) {
           throw new SecretChannelError(ErrorCodes.BOX_TAMPERED, this.phase, 'VERIFICATION-SHA256 does not match the packet')
         }
         return { type: 'data', data }

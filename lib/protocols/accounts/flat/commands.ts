@@ -16,7 +16,13 @@
  */
 import { ErrorCodes, SecretChannelError } from '../../../errors.js'
 
-/** Opcodes. */
+/**
+ * Opcodes.
+ * @example
+ * ```ts
+ * const opcode = accounts.FlatCommand.USERNAME // one byte on the wire
+ * ```
+ */
 export const Cmd = Object.freeze({
   USERNAME: 0x01,
   MAX_PACKET: 0x02,
@@ -40,11 +46,29 @@ export const CMD_NAMES: Readonly<Record<number, string>> = Object.freeze(
 
 /** Bytes of a command header. */
 export const HEADER_BYTES = 5
-/** Smallest MAX-PACKET either side may announce: 1 KiB. */
+/**
+ * Smallest MAX-PACKET either side may announce: 1 KiB.
+ * @example
+ * ```ts
+ * const maxPacket = Math.max(accounts.MIN_MAX_PACKET, requested) // never below 1 KiB
+ * ```
+ */
 export const MIN_MAX_PACKET = 1024
-/** Largest MAX-PACKET either side may announce: 16 MiB. */
+/**
+ * Largest MAX-PACKET either side may announce: 16 MiB.
+ * @example
+ * ```ts
+ * const maxPacket = Math.min(requested, accounts.MAX_MAX_PACKET) // never above 16 MiB
+ * ```
+ */
 export const MAX_MAX_PACKET = 16 * 1024 * 1024
-/** MAX-PACKET when nobody announces one: 64 KiB. */
+/**
+ * MAX-PACKET when nobody announces one: 64 KiB.
+ * @example
+ * ```ts
+ * const session = accounts.connectFlat({ port, serverPublicKey, keyPair, maxPacket: accounts.DEFAULT_MAX_PACKET })
+ * ```
+ */
 export const DEFAULT_MAX_PACKET = 64 * 1024
 
 /** A decoded command. */

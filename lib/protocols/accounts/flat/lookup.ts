@@ -13,17 +13,22 @@ import type { FlatLookup } from './stream.js'
  * CERTIFICATE-ID → the identity server's account with that thumbprint.
  * @param keys - the key server's store (interactive logins); null to refuse them
  * @param identity - the identity server's store (non-interactive logins); null to refuse them
+ * @example
+ * ```ts
+ * const lookup = accounts.flatLookupFromStores(keyServer.store, identityServer.store)
+ * accounts.createFlatServer({ keyPair: flatKeys, lookup }, (session) => session.pipe(session)).listen(9002)
+ * ```
  */
 export function flatLookupFromStores(keys: KeyStore | null, identity: IdentityStore | null): FlatLookup {
-  return (query) => {
+  return async (query) => {
     if (query.by === 'username') {
-      const record = keys?.getSealedKey(query.username)
+      const record = await keys?.getSealedKey(query.username)
       if (!record) return null
-      const user = identity?.getUser(query.username)
+      const user = await identity?.getUser(query.username)
       if (identity && (!user || !constantTimeEqual(user.publicKey, record.publicKey))) return null
       return { username: record.userID, publicKey: record.publicKey, certificate: encodeSealedKey(record.sealed, record.publicKey) }
     }
-    const user = identity?.getUserByThumbprint(query.thumbprint)
+    const user = await identity?.getUserByThumbprint(query.thumbprint)
     return user ? { username: user.userID, publicKey: user.publicKey } : null
   }
 }

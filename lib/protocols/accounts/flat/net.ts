@@ -9,7 +9,14 @@ import type { KeyPair } from '../../../keys.js'
 import { trackConnections } from '../close-server.js'
 import { decoySecretFor } from '../decoy.js'
 
-/** Options for {@link createFlatServer}. */
+/**
+ * Options for {@link createFlatServer}.
+ * @example
+ * ```ts
+ * const options: accounts.FlatServerListenOptions = { keyPair: flatKeys, lookup }
+ * accounts.createFlatServer(options, (session) => session.end('welcome\n'))
+ * ```
+ */
 export interface FlatServerListenOptions {
   /** The server's long-term key pair (clients pin its public key). */
   keyPair: KeyPair
@@ -47,10 +54,25 @@ export function createFlatServer(options: FlatServerListenOptions, onSession: (s
   return trackConnections(server)
 }
 
-/** Options for {@link connectFlat}: where to dial plus the client options of {@link FlatStream}. */
+/**
+ * Options for {@link connectFlat}: where to dial plus the client options of {@link FlatStream}.
+ * @example
+ * ```ts
+ * const options: accounts.FlatConnectOptions = { host: '127.0.0.1', port: 9002, serverPublicKey: flatKey, username: 'alice', password }
+ * const session = accounts.connectFlat(options)
+ * ```
+ */
 export type FlatConnectOptions = { host?: string, port: number } & Omit<FlatStreamOptions, 'isInitiator' | 'lookup'>
 
-/** Dials a flat-protocol server and logs in; await `stream.opened`. */
+/**
+ * Dials a flat-protocol server and logs in; await `stream.opened`.
+ * @example
+ * ```ts
+ * const session = accounts.connectFlat({ port: 9002, serverPublicKey: flatKey, username: 'alice', password })
+ * await session.opened
+ * session.end('hello')
+ * ```
+ */
 export function connectFlat(options: FlatConnectOptions): FlatStream {
   const socket = net.connect({ host: options.host ?? '127.0.0.1', port: options.port, allowHalfOpen: true })
   return new FlatStream(socket, { ...options, isInitiator: true })

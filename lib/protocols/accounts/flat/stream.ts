@@ -21,13 +21,33 @@ import { FlatServerMachine } from './server.js'
 import type { FlatAccount, FlatServerAction } from './server.js'
 import { RawStreamAdapter, type RawStream } from '../../../streams/raw-adapter.js'
 
-/** The duplex byte transport underneath: the same shape `SecretStream` accepts. */
+/**
+ * The duplex byte transport underneath: the same shape `SecretStream` accepts.
+ * @example
+ * ```ts
+ * const raw: accounts.FlatRawStream = net.connect({ port: 9002, allowHalfOpen: true })
+ * const session = new accounts.FlatStream(raw, { isInitiator: true, serverPublicKey: flatKey, keyPair })
+ * ```
+ */
 export type FlatRawStream = RawStream
 
-/** Looks an account up for the server: by USERNAME (interactive) or by CERTIFICATE-ID (non-interactive). */
+/**
+ * Looks an account up for the server: by USERNAME (interactive) or by CERTIFICATE-ID (non-interactive).
+ * @example
+ * ```ts
+ * const lookup: accounts.FlatLookup = (query) => query.by === 'username' ? findByName(query.username) : findByThumbprint(query.thumbprint)
+ * ```
+ */
 export type FlatLookup = (query: { by: 'username', username: string } | { by: 'thumbprint', thumbprint: Uint8Array }) => FlatAccount | null | Promise<FlatAccount | null>
 
-/** Options for {@link FlatStream}. */
+/**
+ * Options for {@link FlatStream}.
+ * @example
+ * ```ts
+ * const options: accounts.FlatStreamOptions = { isInitiator: false, keyPair: flatKeys, lookup }
+ * const session = new accounts.FlatStream(socket, options)
+ * ```
+ */
 export interface FlatStreamOptions {
   /** True on the dialing side (the client). */
   isInitiator: boolean

@@ -12,7 +12,14 @@ import { DEFAULT_MAX_MESSAGE_BYTES, MessageDecoder, frameMessage } from './frami
 import { decodeResponse, encodeRequest } from './messages.js'
 import { ACCOUNTS_APP_KEY } from './app-key.js'
 
-/** Where an account server is and who it is. */
+/**
+ * Where an account server is and who it is.
+ * @example
+ * ```ts
+ * const identity: accounts.Endpoint = { host: 'id.example', port: 9000, publicKey: parseId(identityServerId) }
+ * await accounts.register({ identity, userID: 'alice', password })
+ * ```
+ */
 export interface Endpoint {
   /** Host name or address; 127.0.0.1 by default. */
   host?: string
@@ -22,7 +29,14 @@ export interface Endpoint {
   publicKey: Uint8Array
 }
 
-/** Options for {@link RpcClient.connect}. */
+/**
+ * Options for {@link RpcClient.connect}.
+ * @example
+ * ```ts
+ * const options: accounts.RpcClientOptions = { keyPair, callTimeout: 10_000 }
+ * const rpc = await accounts.RpcClient.connect(endpoint, options)
+ * ```
+ */
 export interface RpcClientOptions {
   /** Our key pair for the channel; a throwaway one by default (a device without an identity yet). */
   keyPair?: KeyPair
@@ -38,7 +52,15 @@ export interface RpcClientOptions {
 
 const KNOWN_CODES = new Set<string>(Object.values(ErrorCodes))
 
-/** One open channel; calls are answered in order. Close it with {@link close}. */
+/**
+ * One open channel; calls are answered in order. Close it with {@link close}.
+ * @example
+ * ```ts
+ * const rpc = await accounts.RpcClient.connect(identity.endpoint, { keyPair })
+ * const fields = await rpc.call(opcode, [Buffer.from('alice')])
+ * rpc.close()
+ * ```
+ */
 export class RpcClient {
   private readonly stream: SecretStream
   private readonly decoder: MessageDecoder

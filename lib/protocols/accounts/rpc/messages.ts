@@ -21,8 +21,15 @@ export const Op = Object.freeze({
   VALIDATE_USER: 0x04,
   GET_SESSION_CHALLENGE: 0x05,
   SUBMIT_SESSION_CHALLENGE: 0x06,
+  VALIDATE_SESSION: 0x07,
+  END_SESSION: 0x08,
+  REVOKE_TOKENS: 0x09,
+  DELETE_ACCOUNT: 0x0a,
+  CHANGE_PASSWORD: 0x0b,
   PUT_PRIVATE_KEY: 0x11,
-  GET_ENCRYPTED_PRIVATE_KEY: 0x12
+  GET_ENCRYPTED_PRIVATE_KEY: 0x12,
+  REPLACE_PRIVATE_KEY: 0x13,
+  DELETE_PRIVATE_KEY: 0x14
 } as const)
 
 /** Field bounds `[min, max]` in bytes, per op, in order. */
@@ -39,10 +46,24 @@ export const OPS: Readonly<Record<number, { name: string, fields: ReadonlyArray<
   [Op.GET_SESSION_CHALLENGE]: { name: 'getSessionChallenge', fields: [[1, 128]] },
   // userID, token
   [Op.SUBMIT_SESSION_CHALLENGE]: { name: 'submitSessionChallenge', fields: [[1, 128], [32, 32]] },
+  // userID, sessionToken
+  [Op.VALIDATE_SESSION]: { name: 'validateSession', fields: [[1, 128], [32, 32]] },
+  // userID, sessionToken
+  [Op.END_SESSION]: { name: 'endSession', fields: [[1, 128], [32, 32]] },
+  // userID (the channel must be the account's key)
+  [Op.REVOKE_TOKENS]: { name: 'revokeTokens', fields: [[1, 128]] },
+  // userID (the channel must be the account's key)
+  [Op.DELETE_ACCOUNT]: { name: 'deleteAccount', fields: [[1, 128]] },
+  // userID, old loginKey, new kdfSalt, new kdfParams, new loginKey (the channel must be the account's key)
+  [Op.CHANGE_PASSWORD]: { name: 'changePassword', fields: [[1, 128], [32, 32], [32, 32], [6, 6], [32, 32]] },
   // accessToken, userID, encryptedPrivateKey, nonce (iv), salt, kdfParams
   [Op.PUT_PRIVATE_KEY]: { name: 'putPrivateKey', fields: [[32, 32], [1, 128], [48, 48], [24, 24], [32, 32], [6, 6]] },
   // userID, accessToken
-  [Op.GET_ENCRYPTED_PRIVATE_KEY]: { name: 'getEncryptedPrivateKey', fields: [[1, 128], [32, 32]] }
+  [Op.GET_ENCRYPTED_PRIVATE_KEY]: { name: 'getEncryptedPrivateKey', fields: [[1, 128], [32, 32]] },
+  // changePasswordToken, userID, encryptedPrivateKey, nonce (iv), salt, kdfParams
+  [Op.REPLACE_PRIVATE_KEY]: { name: 'replacePrivateKey', fields: [[32, 32], [1, 128], [48, 48], [24, 24], [32, 32], [6, 6]] },
+  // deleteAccountToken, userID
+  [Op.DELETE_PRIVATE_KEY]: { name: 'deletePrivateKey', fields: [[32, 32], [1, 128]] }
 }
 
 /** A parsed request. */

@@ -17,8 +17,8 @@ import type { Request } from './messages.js'
 import { ACCOUNTS_APP_KEY } from './app-key.js'
 import { trackConnections } from '../close-server.js'
 
-/** Answers one request from the peer whose proven key is `remotePublicKey`. Must not throw. */
-export type RpcHandler = (request: Request, remotePublicKey: Uint8Array) => Promise<Uint8Array>
+/** Answers one request from the peer whose proven key is `remotePublicKey`, connected from `remoteAddress`. Must not throw. */
+export type RpcHandler = (request: Request, remotePublicKey: Uint8Array, remoteAddress: string) => Promise<Uint8Array>
 
 /** Options for {@link createRpcServer}. */
 export interface RpcServerOptions {
@@ -50,6 +50,7 @@ export function createRpcServer(options: RpcServerOptions, handler: RpcHandler):
     if (idle > 0) {
       socket.setTimeout(idle, () => stream.destroy(new SecretChannelError(ErrorCodes.IDLE_TIMEOUT, 'accounts rpc', `no request for ${idle} ms`)))
     }
+    const address = socket.remoteAddress ?? '-'
     const decoder = new MessageDecoder(max)
     let queue: Promise<void> = Promise.resolve()
     let pending = 0
@@ -91,7 +92,7 @@ export function createRpcServer(options: RpcServerOptions, handler: RpcHandler):
         queue = queue.then(async () => {
           let response: Uint8Array
           try {
-            response = await handler(request, remote)
+            response = await handler(request, remote, address)
           } catch (err) {
             return fail(err)
           } finally {

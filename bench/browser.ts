@@ -1,0 +1,67 @@
+/**
+ * Browser figures for `npm run bench`: the bundled package in headless Chromium (the same page and
+ * harness as test/browser/chromium.test.ts), per crypto backend that loads in the page (noble,
+ * wasm): handshakes/s and box+unbox MB/s (64 KiB writes) between two in-page peers, and the MB/s
+ * of an 8 MiB-each-way exchange over WebSocket with a Node server. Skipped (null) when Chromium is
+ * not installed or BENCH_BROWSER=0.
+ * @module
+ */
+import { chromiumInstalled, runInChromium } from '../test/browser/harness.js'
+
+/** One backend's browser figures. */
+export interface BrowserFigures {
+  handshakesPerSecond: number
+  boxUnboxMBps: number
+  /** Both directions' bytes over the WebSocket exchange, per second of the exchange. */
+  websocketMBps: number
+}
+
+/** One run in Chromium; figures per backend plus the browser version. */
+export async function browserFigures(quick: boolean): Promise<{ chromium: string; backends: Record<string, BrowserFigures> } | null> {
+  if (process.env.BENCH_BROWSER === '0' || !chromiumInstalled()) return null
+  const transferBytes = quick ? 1024 * 1024 : 8 * 1024 * 1024
+  const runs = await runInChromium({
+    backends: ['noble', 'wasm'],
+    transferBytes,
+    benchBytes: quick ? 1024 * 1024 : 32 * 1024 * 1024,
+    benchHandshakes: quick ? { noble: 2, wasm: 2 } : { noble: 60, wasm: 300 }
+  })
+  const backends: Record<string, BrowserFigures> = {}
+  for (const { page } of runs) {
+    backends[page.backend] = {
+      handshakesPerSecond: page.handshakesPerSecond,
+      boxUnboxMBps: page.boxUnboxMBps,
+      websocketMBps: (2 * transferBytes) / 1e6 / page.transferSeconds
+    }
+  }
+  return { chromium: runs[0]?.chromium ?? 'unknown', backends }
+}
+
+/**
+ * `npm run bench:browser`: only the browser figures, BENCH_ROUNDS rounds (default 3), medians,
+ * written to BENCH_OUT/browser.json (default bench/results/) and printed.
+ */
+async function main(): Promise<void> {
+  const { mkdirSync, writeFileSync } = await import('node:fs')
+  const { join } = await import('node:path')
+  const { config, median } = await import('./config.js')
+  const rounds = Number(process.env.BENCH_ROUNDS || 3)
+  const samples: Record<string, Record<string, number[]>> = {}
+  let chromium = 'unknown'
+  for (let round = 1; round <= rounds; round++) {
+    const b = await browserFigures(config.quick)
+    if (!b) throw new Error('Chromium is not installed here (or BENCH_BROWSER=0)')
+    chromium = b.chromium
+    for (const [name, f] of Object.entries(b.backends)) {
+      for (const [k, v] of Object.entries(f)) ((samples[name] ??= {})[k] ??= []).push(v)
+    }
+    console.log(`round ${round}/${rounds}: ${JSON.stringify(b.backends)}`)
+  }
+  const medians = Object.fromEntries(Object.entries(samples).map(([name, f]) => [name, Object.fromEntries(Object.entries(f).map(([k, v]) => [k, median(v)]))]))
+  const result = { date: new Date().toISOString().slice(0, 16).replace('T', ' ') + ' UTC', chromium, rounds, note: 'Medians over rounds, shared 2-core machine.', medians, samples }
+  mkdirSync(config.out, { recursive: true })
+  writeFileSync(join(config.out, 'browser.json'), JSON.stringify(result, null, 2) + '\n')
+  console.log(JSON.stringify(medians, null, 2))
+}
+
+if (process.argv[1] && import.meta.url.endsWith(process.argv[1].split('/').pop()!)) await main()

@@ -1,0 +1,34 @@
+/** `npm run example:browser`: the served page, opened in headless Chromium, shows the handshake and the echo. */
+import test from 'tape'
+import { spawn } from 'node:child_process'
+import { join } from 'node:path'
+import { chromium } from 'playwright-core'
+import { CHROMIUM, CHROMIUM_ARGS, root } from './harness.js'
+
+test('examples/browser: the page connects over WebSocket, shows the handshake and an echo', { timeout: 90_000 }, async (t) => {
+  const server = spawn(process.execPath, [join(root, 'dist', 'examples', 'browser', 'server.js'), '0'], { cwd: root })
+  let output = ''
+  server.stderr.on('data', (d) => { output += d })
+  const url = await new Promise<string>((resolve, reject) => {
+    server.stdout.on('data', (d) => {
+      output += d
+      const m = /open (http:\/\/\S+)/.exec(output)
+      if (m) resolve(m[1]!)
+    })
+    server.once('exit', () => reject(new Error(`the example server exited: ${output}`)))
+  })
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true, timeout: 30_000 })
+  try {
+    const page = await browser.newPage()
+    await page.goto(url)
+    await page.waitForFunction(() => /echo: /.test((globalThis as any).document.getElementById('log').textContent), undefined, { timeout: 30_000 })
+    const text = await page.evaluate(() => (globalThis as any).document.getElementById('log').textContent as string)
+    t.match(text, /handshake: ok in \d+ ms, the server proved @/, 'the page shows the handshake')
+    t.match(text, /echo: ok/, 'the page shows the echo')
+    await new Promise((resolve) => setTimeout(resolve, 200))
+    t.match(output, /channel from @/, 'the server saw the channel')
+  } finally {
+    await browser.close()
+    server.kill()
+  }
+})

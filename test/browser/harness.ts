@@ -1,0 +1,145 @@
+/**
+ * Runs the bundled package in headless Chromium (Debian's `chromium`, driven by playwright-core):
+ * serves test/browser/page.ts bundled by esbuild for the browser, with a Node
+ * `createWebSocketServer` on the same HTTP server, and returns what the page reports per backend.
+ * Shared by test/browser/chromium.test.ts and bench/browser.ts. Starts and stops its own server
+ * and browser; every step is bounded in time.
+ */
+import { createHash, randomBytes } from 'node:crypto'
+import { once } from 'node:events'
+import { existsSync } from 'node:fs'
+import http from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { build } from 'esbuild'
+import { chromium } from 'playwright-core'
+import { generateKeyPair, formatId, SSB_MAIN_NETWORK_APP_KEY } from '../../lib/keys.js'
+import { createWebSocketServer } from '../../lib/transports/websocket-server.js'
+import type { SecretChannelError } from '../../lib/errors.js'
+
+const here = dirname(fileURLToPath(import.meta.url))
+/** The repository root (dist/test/browser -> ../../..). */
+export const root = join(here, '..', '..', '..')
+export const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium'
+/** The flags the machine needs: no sandbox (root), no GPU, and no background network chatter. */
+export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync']
+
+/** Bundles the test page for the browser (the package's `browser` condition). */
+export async function bundlePage(): Promise<string> {
+  const result = await build({
+    entryPoints: [join(root, 'dist', 'test', 'browser', 'page.js')],
+    absWorkingDir: root,
+    bundle: true,
+    write: false,
+    platform: 'browser',
+    format: 'esm',
+    logLevel: 'silent'
+  })
+  return result.outputFiles[0]!.text
+}
+
+/** What one backend's run reports, plus what the Node side saw. */
+export interface BrowserRun {
+  page: Record<string, any>
+  server: { clientIds: string[]; receivedHash: string; sentHash: string; receivedBytes: number; failures: string[] }
+  serverId: string
+  chromium: string
+}
+
+/** Options for {@link runInChromium}. */
+export interface RunOptions {
+  backends: Array<'noble' | 'wasm'>
+  transferBytes?: number
+  benchBytes?: number
+  benchHandshakes?: Partial<Record<'noble' | 'wasm', number>>
+  /** Whole-run deadline, ms. */
+  timeout?: number
+}
+
+/** Starts server and browser, runs the page once per backend, stops everything. */
+export async function runInChromium(options: RunOptions): Promise<BrowserRun[]> {
+  const transferBytes = options.transferBytes ?? 8 * 1024 * 1024
+  const script = await bundlePage()
+  const serverKeys = generateKeyPair()
+  const refusedSeed = randomBytes(32)
+  const refused = generateKeyPair(refusedSeed)
+  const appKey = SSB_MAIN_NETWORK_APP_KEY
+
+  const httpServer = http.createServer((req, res) => {
+    if (req.url === '/page.js') {
+      res.writeHead(200, { 'content-type': 'text/javascript' })
+      res.end(script)
+    } else {
+      res.writeHead(200, { 'content-type': 'text/html' })
+      res.end('<!doctype html><meta charset="utf-8"><title>secret-channel test</title><script type="module" src="/page.js"></script>')
+    }
+  })
+  const wss = createWebSocketServer({ keyPair: serverKeys, appKey, server: httpServer, path: '/ws', authorize: (key) => !key.equals(refused.publicKey) })
+  let server: BrowserRun['server'] = { clientIds: [], receivedHash: '', sentHash: '', receivedBytes: 0, failures: [] }
+  wss.on('handshakeError', (err: SecretChannelError) => server.failures.push(err.code))
+  wss.on('connection', (stream) => {
+    server.clientIds.push(formatId(stream.remotePublicKey!))
+    const hash = createHash('sha256')
+    stream.on('data', (chunk: Buffer) => { hash.update(chunk); server.receivedBytes += chunk.length })
+    stream.on('end', () => { server.receivedHash = hash.digest('hex') })
+    stream.on('error', () => {})
+    const data = randomBytes(transferBytes)
+    server.sentHash = createHash('sha256').update(data).digest('hex')
+    let at = 0
+    const pump = (): void => {
+      while (at < data.length) {
+        const piece = data.subarray(at, at + 65536)
+        at += piece.length
+        if (!stream.write(piece)) return
+      }
+      stream.off('drain', pump)
+      stream.end()
+    }
+    stream.on('drain', pump)
+    pump()
+  })
+  httpServer.listen(0, '127.0.0.1')
+  await once(httpServer, 'listening')
+  const port = (httpServer.address() as AddressInfo).port
+
+  // playwright's launch() gives every browser a fresh temporary profile (--user-data-dir) and removes it on close.
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true, timeout: 30_000 })
+  const deadline = setTimeout(() => { void browser.close() }, options.timeout ?? 240_000)
+  const runs: BrowserRun[] = []
+  try {
+    for (const backend of options.backends) {
+      server = { clientIds: [], receivedHash: '', sentHash: '', receivedBytes: 0, failures: [] }
+      const page = await browser.newPage()
+      const errors: string[] = []
+      page.on('pageerror', (err) => errors.push(String(err)))
+      await page.goto(`http://127.0.0.1:${port}/`)
+      await page.waitForFunction(() => typeof (globalThis as any).runChecks === 'function', undefined, { timeout: 30_000 })
+      const result = await page.evaluate((config) => (globalThis as any).runChecks(config), {
+        url: `ws://127.0.0.1:${port}/ws`,
+        serverId: formatId(serverKeys.publicKey),
+        appKey: Array.from(appKey),
+        refusedSeed: Array.from(refusedSeed),
+        backend,
+        transferBytes,
+        benchBytes: options.benchBytes ?? 16 * 1024 * 1024,
+        benchHandshakes: options.benchHandshakes?.[backend] ?? (backend === 'noble' ? 20 : 100)
+      })
+      if (errors.length) result.pageErrors = errors
+      runs.push({ page: result, server, serverId: formatId(serverKeys.publicKey), chromium: browser.version() })
+      await page.close()
+    }
+  } finally {
+    clearTimeout(deadline)
+    await browser.close().catch(() => {})
+    await new Promise<void>((resolve) => wss.close(() => resolve()))
+    await new Promise<void>((resolve) => httpServer.close(() => resolve()))
+    httpServer.closeAllConnections?.()
+  }
+  return runs
+}
+
+/** True when the Chromium binary is installed here. */
+export function chromiumInstalled(): boolean {
+  return existsSync(CHROMIUM)
+}

@@ -1,0 +1,149 @@
+/**
+ * Runs inside headless Chromium, bundled by esbuild from the package's browser entry (the root
+ * under the `browser` condition, plus `secret-channel/wasm`). Exposes `runChecks(config)` for the
+ * harness: a channel to the Node WebSocket server, 8 MiB each way hashed with crypto.subtle, the
+ * typed failures, two in-page peers, and per-backend speed figures.
+ */
+import {
+  SecretStream, fromWebSocket, createDuplexPair, generateKeyPair, formatId, parseId, useCryptoBackend,
+  type KeyPair
+} from 'secret-channel'
+import { useWasmCrypto } from 'secret-channel/wasm'
+
+/** What the harness passes in. */
+export interface PageConfig {
+  url: string
+  serverId: string
+  appKey: number[]
+  refusedSeed: number[]
+  backend: 'noble' | 'wasm'
+  transferBytes: number
+  benchBytes: number
+  benchHandshakes: number
+}
+
+const hex = (b: ArrayBuffer): string => Array.from(new Uint8Array(b), (x) => x.toString(16).padStart(2, '0')).join('')
+
+function randomData(n: number): Uint8Array {
+  const out = new Uint8Array(n)
+  for (let at = 0; at < n; at += 65536) crypto.getRandomValues(out.subarray(at, Math.min(n, at + 65536)))
+  return out
+}
+
+function readAll(stream: SecretStream): Promise<Uint8Array> {
+  return new Promise((resolve, reject) => {
+    const parts: Uint8Array[] = []
+    let total = 0
+    stream.on('data', (c: Uint8Array) => { parts.push(c); total += c.length })
+    stream.on('end', () => {
+      const out = new Uint8Array(total)
+      let at = 0
+      for (const p of parts) { out.set(p, at); at += p.length }
+      resolve(out)
+    })
+    stream.on('error', reject)
+  })
+}
+
+function writeAll(stream: SecretStream, data: Uint8Array, chunk = 65536): Promise<void> {
+  return new Promise((resolve) => {
+    let at = 0
+    const pump = (): void => {
+      while (at < data.length) {
+        const piece = data.subarray(at, at + chunk)
+        at += piece.length
+        if (!stream.write(piece)) return
+      }
+      stream.off('drain', pump)
+      stream.end()
+      resolve()
+    }
+    stream.on('drain', pump)
+    pump()
+  })
+}
+
+function dial(config: PageConfig, keyPair: KeyPair, options: { appKey?: Uint8Array; serverKey?: Uint8Array } = {}): SecretStream {
+  const ws = new (globalThis as any).WebSocket(config.url)
+  return new SecretStream(fromWebSocket(ws), {
+    isInitiator: true, keyPair, appKey: options.appKey ?? new Uint8Array(config.appKey), remotePublicKey: options.serverKey ?? parseId(config.serverId)
+  })
+}
+
+async function failureCode(stream: SecretStream): Promise<string> {
+  stream.on('error', () => {})
+  return stream.opened.then(() => 'opened', (err: { code?: string }) => String(err.code))
+}
+
+function memoryPeers(appKey: Uint8Array, serverKeys: KeyPair, clientKeys: KeyPair, dialed: Uint8Array, clientAppKey = appKey): { client: SecretStream; server: SecretStream } {
+  const [a, b] = createDuplexPair(64 * 1024)
+  return {
+    client: new SecretStream(a, { isInitiator: true, keyPair: clientKeys, appKey: clientAppKey, remotePublicKey: dialed }),
+    server: new SecretStream(b, { isInitiator: false, keyPair: serverKeys, appKey })
+  }
+}
+
+/** Everything the harness checks, for one backend. */
+export async function runChecks(config: PageConfig): Promise<Record<string, unknown>> {
+  const backend = config.backend === 'wasm' ? await useWasmCrypto() : useCryptoBackend('noble')
+  const out: Record<string, unknown> = { backend: backend.name, bufferGlobal: typeof (globalThis as any).Buffer }
+  const appKey = new Uint8Array(config.appKey)
+
+  // 1. A channel to the Node server over WebSocket, both ids, 8 MiB each way.
+  const me = generateKeyPair()
+  out.clientId = formatId(me.publicKey)
+  const channel = dial(config, me)
+  await channel.opened
+  out.seenServerId = formatId(channel.remotePublicKey!)
+  const up = randomData(config.transferBytes)
+  out.sentHash = hex(await crypto.subtle.digest('SHA-256', up))
+  const started = performance.now()
+  const [received] = await Promise.all([readAll(channel), writeAll(channel, up)])
+  out.transferSeconds = (performance.now() - started) / 1000
+  out.receivedBytes = received.length
+  out.receivedHash = hex(await crypto.subtle.digest('SHA-256', received))
+
+  // 2. Typed failures over WebSocket, as the client sees them.
+  out.wrongAppKey = await failureCode(dial(config, generateKeyPair(), { appKey: randomData(32) }))
+  out.wrongServerKey = await failureCode(dial(config, generateKeyPair(), { serverKey: generateKeyPair().publicKey }))
+  out.unauthorized = await failureCode(dial(config, generateKeyPair(new Uint8Array(config.refusedSeed))))
+
+  // 3. Two in-page peers over createDuplexPair, including the server-side codes.
+  const serverKeys = generateKeyPair()
+  const clientKeys = generateKeyPair()
+  const pair = memoryPeers(appKey, serverKeys, clientKeys, serverKeys.publicKey)
+  const echoed = readAll(pair.client)
+  pair.server.pipe(pair.server)
+  const hello = new TextEncoder().encode('hello from the page')
+  pair.client.end(hello)
+  out.inPageEcho = new TextDecoder().decode(await echoed)
+  out.inPageIds = formatId(pair.server.remotePublicKey!) === formatId(clientKeys.publicKey) && formatId(pair.client.remotePublicKey!) === formatId(serverKeys.publicKey)
+  const wrongApp = memoryPeers(appKey, serverKeys, clientKeys, serverKeys.publicKey, randomData(32))
+  wrongApp.client.on('error', () => {})
+  out.inPageWrongAppKey = await failureCode(wrongApp.server)
+  const wrongKey = memoryPeers(appKey, serverKeys, clientKeys, generateKeyPair().publicKey)
+  wrongKey.client.on('error', () => {})
+  out.inPageServerKeyMismatch = await failureCode(wrongKey.server)
+
+  // 4. Speed: handshakes/s and box+unbox MB/s (64 KiB writes) between two in-page peers.
+  let t0 = performance.now()
+  for (let i = 0; i < config.benchHandshakes; i++) {
+    const p = memoryPeers(appKey, serverKeys, clientKeys, serverKeys.publicKey)
+    await Promise.all([p.client.opened, p.server.opened])
+    p.client.destroy()
+    p.server.destroy()
+  }
+  out.handshakesPerSecond = config.benchHandshakes / ((performance.now() - t0) / 1000)
+  const bench = memoryPeers(appKey, serverKeys, clientKeys, serverKeys.publicKey)
+  await Promise.all([bench.client.opened, bench.server.opened])
+  const data = randomData(config.benchBytes)
+  t0 = performance.now()
+  const got = readAll(bench.server)
+  await writeAll(bench.client, data)
+  const all = await got
+  out.boxUnboxMBps = all.length / 1e6 / ((performance.now() - t0) / 1000)
+  bench.server.end()
+  return out
+}
+
+;(globalThis as any).runChecks = runChecks
