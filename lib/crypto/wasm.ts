@@ -132,6 +132,12 @@ export async function loadWasmBackend(): Promise<CryptoBackend> {
 /**
  * Creates the WASM backend once {@link loadWasmBackend} (or `cryptoReady('wasm')`) has finished.
  * @throws Error before that, so the synchronous backend choice falls through to the next backend
+ * @example
+ * ```ts
+ * await loadWasmBackend() // once, at start-up: loads libsodium's WASM
+ * const backend = createWasmBackend() // synchronous from here on
+ * const keys = backend.signKeyPairFromSeed(backend.randomBytes(32))
+ * ```
  */
 export function createWasmBackend(): CryptoBackend {
   const lib = sodium
