@@ -31,21 +31,25 @@ test('createServer({ idleTimeout }): a silent authenticated client is dropped wi
 })
 
 test('traffic keeps the connection alive; the timer counts silence, not age', async (t) => {
-  const server = createServer({ keyPair: serverKeys, appKey, idleTimeout: 200 }, (s) => {
+  // 10 pings 100 ms apart outlive a 500 ms idle timeout twice over, while each gap stays 5× below
+  // it, so a loaded machine's late timers cannot fake an idle period.
+  const server = createServer({ keyPair: serverKeys, appKey, idleTimeout: 500 }, (s) => {
     s.on('error', () => {})
     s.on('data', (d: Buffer) => s.write(d))
   })
   const port = await listenLocal(server)
   const client = await connect({ host: '127.0.0.1', port, keyPair: clientKeys, appKey, remotePublicKey: serverKeys.publicKey })
+  const errors: Error[] = []
+  client.on('error', (err: Error) => errors.push(err))
   const got: Buffer[] = []
   client.on('data', (d: Buffer) => got.push(d))
-  for (let i = 0; i < 6; i++) {
+  for (let i = 0; i < 10; i++) {
     client.write(`ping ${i}`)
     await new Promise((resolve) => setTimeout(resolve, 100))
   }
-  t.notOk(client.destroyed, 'still open after 600 ms of traffic every 100 ms')
-  t.equal(Buffer.concat(got).toString().split('ping').length - 1, 6, 'all echoes came back')
-  client.on('error', () => {})
+  await new Promise((resolve) => setTimeout(resolve, 100))
+  t.notOk(client.destroyed, `still open after 1 s of traffic every 100 ms ${errors.map((e) => e.message).join('; ')}`)
+  t.equal(Buffer.concat(got).toString().split('ping').length - 1, 10, 'all echoes came back')
   client.destroy()
   await closeServer(server)
 })
