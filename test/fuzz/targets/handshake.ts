@@ -215,18 +215,20 @@ type Side = 'client' | 'server'
  * on every call throws `ERR_INVALID_STATE` and every secret is zero. `destroy()` may come anywhere.
  */
 export function sequenceTarget(f: Fixture = fixture()): FuzzTarget<{ side: Side; steps: Step[] }> {
-  type Op = { name: string; call: (m: any, arg: Uint8Array) => unknown; honestArg?: Uint8Array; honestOut?: (v: any) => boolean }
+  // Each list is only ever called on its own side's machine; Machine just lets one Op type name either side's methods.
+  type Machine = Pick<ClientHandshake, 'createHello' | 'receiveHello' | 'createAuth' | 'receiveAccept' | 'destroy'> & Pick<ServerHandshake, 'receiveAuth' | 'createAccept' | 'reject'>
+  type Op = { name: string; call: (m: Machine, arg: Uint8Array) => unknown; honestArg?: Uint8Array; honestOut?: (v: unknown) => boolean }
   const clientOps: Op[] = [
-    { name: 'createHello', call: (m) => m.createHello(), honestOut: (v) => sameBytes(v, f.msg1) },
+    { name: 'createHello', call: (m) => m.createHello(), honestOut: (v) => sameBytes(v as Uint8Array, f.msg1) },
     { name: 'receiveHello', call: (m, a) => m.receiveHello(a), honestArg: f.msg2 },
-    { name: 'createAuth', call: (m) => m.createAuth(), honestOut: (v) => sameBytes(v, f.msg3) },
-    { name: 'receiveAccept', call: (m, a) => m.receiveAccept(a), honestArg: f.msg4, honestOut: (v) => sameBytes(v.encryptKey, f.clientSession.encryptKey) }
+    { name: 'createAuth', call: (m) => m.createAuth(), honestOut: (v) => sameBytes(v as Uint8Array, f.msg3) },
+    { name: 'receiveAccept', call: (m, a) => m.receiveAccept(a), honestArg: f.msg4, honestOut: (v) => sameBytes((v as { encryptKey: Uint8Array }).encryptKey, f.clientSession.encryptKey) }
   ]
   const serverOps: Op[] = [
     { name: 'receiveHello', call: (m, a) => m.receiveHello(a), honestArg: f.msg1 },
-    { name: 'createHello', call: (m) => m.createHello(), honestOut: (v) => sameBytes(v, f.msg2) },
-    { name: 'receiveAuth', call: (m, a) => m.receiveAuth(a), honestArg: f.msg3, honestOut: (v) => sameBytes(v, f.client.publicKey) },
-    { name: 'createAccept', call: (m) => m.createAccept(), honestOut: (v) => sameBytes(v.message, f.msg4) }
+    { name: 'createHello', call: (m) => m.createHello(), honestOut: (v) => sameBytes(v as Uint8Array, f.msg2) },
+    { name: 'receiveAuth', call: (m, a) => m.receiveAuth(a), honestArg: f.msg3, honestOut: (v) => sameBytes(v as Uint8Array, f.client.publicKey) },
+    { name: 'createAccept', call: (m) => m.createAccept(), honestOut: (v) => sameBytes((v as { message: Uint8Array }).message, f.msg4) }
   ]
   const destroyOp: Op = { name: 'destroy', call: (m) => m.destroy() }
   const rejectOp: Op = { name: 'reject', call: (m) => m.reject() }
@@ -244,7 +246,7 @@ export function sequenceTarget(f: Fixture = fixture()): FuzzTarget<{ side: Side;
       for (const step of steps) {
         const op = all[step.op % all.length]!
         const arg = op.honestArg && step.honest ? op.honestArg : step.garbage
-        const out = attempt(() => op.call(machine, arg))
+        const out = attempt(() => op.call(machine as unknown as Machine, arg))
         const ctx = `${side}.${op.name} at step ${next}`
         if (op === destroyOp) {
           ensure(out.ok, `${ctx}: destroy threw`)
@@ -279,6 +281,6 @@ export function sequenceTarget(f: Fixture = fixture()): FuzzTarget<{ side: Side;
 }
 
 /** Every handshake target. */
-export function handshakeTargets(f: Fixture = fixture()): FuzzTarget<any>[] {
+export function handshakeTargets(f: Fixture = fixture()): FuzzTarget<unknown>[] {
   return [serverHelloTarget(f), clientHelloTarget(f), serverAuthTarget(f), clientAcceptTarget(f), sequenceTarget(f)]
 }
