@@ -11,8 +11,8 @@ import type { KeyPair } from '../../lib/keys.js'
 /** What a raw peer writes to and reads from. */
 export interface ByteDuplex {
   write(data: Uint8Array): unknown
-  on(event: 'data', listener: (chunk: any) => void): unknown
-  removeListener(event: 'data', listener: (chunk: any) => void): unknown
+  on(event: 'data', listener: (chunk: unknown) => void): unknown
+  removeListener(event: 'data', listener: (chunk: unknown) => void): unknown
 }
 
 /** Exact-length reads over 'data' events. */
@@ -28,8 +28,8 @@ export function exactReader(raw: ByteDuplex): { read(n: number): Promise<Buffer>
       w.resolve(Buffer.from(out))
     }
   }
-  const onData = (chunk: Uint8Array): void => {
-    buffered = Buffer.concat([buffered, chunk])
+  const onData = (chunk: unknown): void => {
+    buffered = Buffer.concat([buffered, chunk as Uint8Array]) // a byte duplex emits bytes
     check()
   }
   raw.on('data', onData)
