@@ -5,7 +5,8 @@
 import tseslint from 'typescript-eslint'
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'bench/results/**', 'docs/api/**'] },
+  // index.d.ts only re-exports the build output (dist/), which is not linted.
+  { ignores: ['dist/**', 'node_modules/**', 'bench/results/**', 'docs/api/**', 'index.d.ts'] },
   ...tseslint.configs.recommended,
   {
     files: ['**/*.ts'],
@@ -13,7 +14,11 @@ export default tseslint.config(
       parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
     },
     rules: {
-      '@typescript-eslint/no-explicit-any': 'error',
+      // `(...args: any[]) => void` stays allowed: it is how a structural interface accepts any
+      // emitter's listener (unknown[] would reject typed listeners, never[] streamx's generic `on`).
+      '@typescript-eslint/no-explicit-any': ['error', { ignoreRestArgs: true }],
+      // Core rule that a disable comment in lib/protocols/accounts/user-id.ts refers to.
+      'no-control-regex': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
       '@typescript-eslint/no-floating-promises': 'error',
       '@typescript-eslint/no-misused-promises': 'error',

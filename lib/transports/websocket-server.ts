@@ -49,6 +49,7 @@ export type WebSocketServerStream = SecretStream
  * - `'handshakeError' (err, peer)`: a connection that failed the handshake (purely informative),
  * - `'close'` after {@link close}.
  */
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging -- the merged interface only adds typed `on`/`once` overloads, no fields
 export class SecretWebSocketServer extends EventEmitter {
   /** The `ws` server underneath. */
   readonly wss: WebSocketServer
@@ -140,6 +141,7 @@ export class SecretWebSocketServer extends EventEmitter {
 function ignore(): void {}
 
 /** Typed listeners for {@link SecretWebSocketServer}'s events. */
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging -- event overloads only (see the class)
 export interface SecretWebSocketServer {
   on(event: 'connection', listener: (stream: WebSocketServerStream, request: IncomingMessage) => void): this
   on(event: 'handshakeError', listener: (err: SecretChannelError, peer: PeerAddress) => void): this
