@@ -54,7 +54,7 @@ const noop = (): void => {}
  * endThenDestroy(socket) // after the goodbyes
  * ```
  */
-export function endThenDestroy(raw: RawStream, graceMs = CLOSE_GRACE_MS): void {
+function endThenDestroy(raw: RawStream, graceMs = CLOSE_GRACE_MS): void {
   if (raw.destroyed) return
   let timer: ReturnType<typeof setTimeout> | null = null
   const onClose = (): void => {

@@ -7,7 +7,7 @@ const here = dirname(fileURLToPath(import.meta.url))
 const root = join(here, '..', '..', '..') // dist/test/helpers -> repo root
 
 /** Folder holding the vector JSON files. */
-export function vectorsDir(): string {
+function vectorsDir(): string {
   const candidates = [join(root, 'test', 'vectors'), join(root, '..', 'shared', 'vectors')]
   for (const c of candidates) if (existsSync(join(c, 'shs1-js-reference.json'))) return c
   throw new Error(`test vectors not found in ${candidates.join(' or ')}`)

@@ -119,12 +119,12 @@ export function sendAndReceive(stream: PlainStream, payload: Buffer, seed: numbe
 }
 
 /** Connects two ciphertext duplexes in memory. */
-export function pipeInMemory(a: Duplex<Buffer, Buffer>, b: Duplex<Buffer, Buffer>): void {
+function pipeInMemory(a: Duplex<Buffer, Buffer>, b: Duplex<Buffer, Buffer>): void {
   pull(a, b, a)
 }
 
 /** A TCP pair on 127.0.0.1: each side's socket as a pull duplex. Half-open so goodbyes can cross. */
-export async function tcpPair(): Promise<{ client: Duplex<Buffer, Buffer>; server: Duplex<Buffer, Buffer>; close: () => Promise<void> }> {
+async function tcpPair(): Promise<{ client: Duplex<Buffer, Buffer>; server: Duplex<Buffer, Buffer>; close: () => Promise<void> }> {
   const server = net.createServer({ allowHalfOpen: true })
   const accepted = new Promise<net.Socket>((resolve) => server.once('connection', resolve))
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))

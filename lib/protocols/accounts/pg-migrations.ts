@@ -102,7 +102,7 @@ CREATE TABLE rate_limits (
 ])
 
 /** The advisory lock every migrating process takes (an arbitrary constant: "sc-accts"). */
-export const MIGRATION_LOCK = 0x73632d61
+const MIGRATION_LOCK = 0x73632d61
 
 /** The little of a node-postgres client that migrating needs (so no pg type leaks into declarations). */
 export interface MigrationClient {

@@ -55,7 +55,7 @@ function expectedHelloCode(f: Fixture, msg: Uint8Array, ephemeralSecret: Uint8Ar
 }
 
 /** The server receives msg1 (client hello). */
-export function serverHelloTarget(f: Fixture = fixture()): FuzzTarget<Uint8Array> {
+function serverHelloTarget(f: Fixture = fixture()): FuzzTarget<Uint8Array> {
   const serverCurve = f.crypto.signSecretKeyToCurve(f.server.secretKey)
   return {
     name: 'handshake-msg1',
@@ -81,7 +81,7 @@ export function serverHelloTarget(f: Fixture = fixture()): FuzzTarget<Uint8Array
 }
 
 /** The client receives msg2 (server hello). */
-export function clientHelloTarget(f: Fixture = fixture()): FuzzTarget<Uint8Array> {
+function clientHelloTarget(f: Fixture = fixture()): FuzzTarget<Uint8Array> {
   return {
     name: 'handshake-msg2',
     description: 'client receives the server hello (phase 2)',
@@ -123,7 +123,7 @@ function craftedInner(honestSig: Uint8Array, tail: Uint8Array): fc.Arbitrary<Uin
 }
 
 /** The server receives msg3 (client auth). */
-export function serverAuthTarget(f: Fixture = fixture()): FuzzTarget<Uint8Array> {
+function serverAuthTarget(f: Fixture = fixture()): FuzzTarget<Uint8Array> {
   const honestInner = cat(f.sigA, f.client.publicKey)
   const bad = fc.constantFrom(...BAD_ED25519)
   const inner = fc.oneof(
@@ -162,7 +162,7 @@ export function serverAuthTarget(f: Fixture = fixture()): FuzzTarget<Uint8Array>
 }
 
 /** The client receives msg4 (server accept). */
-export function clientAcceptTarget(f: Fixture = fixture()): FuzzTarget<Uint8Array> {
+function clientAcceptTarget(f: Fixture = fixture()): FuzzTarget<Uint8Array> {
   const tail = new Uint8Array(0)
   return {
     name: 'handshake-msg4',
@@ -195,7 +195,7 @@ export function clientAcceptTarget(f: Fixture = fixture()): FuzzTarget<Uint8Arra
 }
 
 /** One call in a random sequence: which method, and whether its argument is the honest message or garbage. */
-export interface Step {
+interface Step {
   op: number
   honest: boolean
   garbage: Uint8Array
@@ -214,7 +214,7 @@ type Side = 'client' | 'server'
  * an honest argument succeeds and returns the honest bytes; anything else throws, and from then
  * on every call throws `ERR_INVALID_STATE` and every secret is zero. `destroy()` may come anywhere.
  */
-export function sequenceTarget(f: Fixture = fixture()): FuzzTarget<{ side: Side; steps: Step[] }> {
+function sequenceTarget(f: Fixture = fixture()): FuzzTarget<{ side: Side; steps: Step[] }> {
   // Each list is only ever called on its own side's machine; Machine just lets one Op type name either side's methods.
   type Machine = Pick<ClientHandshake, 'createHello' | 'receiveHello' | 'createAuth' | 'receiveAccept' | 'destroy'> & Pick<ServerHandshake, 'receiveAuth' | 'createAccept' | 'reject'>
   type Op = { name: string; call: (m: Machine, arg: Uint8Array) => unknown; honestArg?: Uint8Array; honestOut?: (v: unknown) => boolean }
