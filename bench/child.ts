@@ -16,7 +16,7 @@
  */
 import net from 'node:net'
 import { createHash } from 'node:crypto'
-import { performance } from 'node:perf_hooks'
+import { performance, PerformanceObserver } from 'node:perf_hooks'
 import { wrapFor, type Channel } from './peers.js'
 
 const [role, impl, ...args] = process.argv.slice(2)
@@ -32,6 +32,12 @@ const cpuSince = (from: NodeJS.CpuUsage): number => {
   const d = process.cpuUsage(from)
   return (d.user + d.system) / 1e6
 }
+
+/** Milliseconds spent in garbage collection so far (every kind: minor, major, incremental). */
+let gcMs = 0
+new PerformanceObserver((list) => {
+  for (const entry of list.getEntries()) gcMs += entry.duration
+}).observe({ entryTypes: ['gc'] })
 
 /** A failed async step ends the child with status 1 (the parent reports it), never an unhandled rejection. */
 const crash = (err: unknown): void => {
@@ -65,6 +71,7 @@ async function bulkServer(bytes: number, verify: boolean): Promise<void> {
     let received = 0
     let first = 0
     const cpu = process.cpuUsage()
+    const gcFrom = gcMs
     const hash = verify ? createHash('sha256') : null
     await channel.receiveAll((chunk) => {
       if (received === 0) first = performance.now()
@@ -72,7 +79,7 @@ async function bulkServer(bytes: number, verify: boolean): Promise<void> {
       hash?.update(chunk)
     })
     const seconds = (performance.now() - first) / 1000
-    say({ result: { received, mbps: received / 1e6 / seconds, seconds, cpuSecondsPerGiB: cpuSince(cpu) / (received / 2 ** 30), maxRssMiB: maxRssMiB(), sha256: hash?.digest('hex') ?? null, ok: received === bytes } })
+    say({ result: { received, mbps: received / 1e6 / seconds, seconds, cpuSecondsPerGiB: cpuSince(cpu) / (received / 2 ** 30), gcSecondsPerGiB: (gcMs - gcFrom) / 1000 / (received / 2 ** 30), maxRssMiB: maxRssMiB(), sha256: hash?.digest('hex') ?? null, ok: received === bytes } })
     server.close()
     socket.destroy()
     setTimeout(() => process.exit(0), 50)
@@ -90,8 +97,11 @@ async function bulkClient(port: number, bytes: number, writeBytes: number, verif
     expected = h.digest('hex')
   }
   const cpu = process.cpuUsage()
+  const gcFrom = gcMs
   await channel.sendAll(chunk, bytes)
-  say({ result: { maxRssMiB: maxRssMiB(), cpuSecondsPerGiB: cpuSince(cpu) / (bytes / 2 ** 30), sha256: expected } })
+  // The GC observer reports asynchronously: let pending entries arrive before reading the total.
+  await new Promise((resolve) => setImmediate(resolve))
+  say({ result: { maxRssMiB: maxRssMiB(), cpuSecondsPerGiB: cpuSince(cpu) / (bytes / 2 ** 30), gcSecondsPerGiB: (gcMs - gcFrom) / 1000 / (bytes / 2 ** 30), sha256: expected } })
   // Stay until the receiver has everything; the parent ends us.
 }
 

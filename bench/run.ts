@@ -12,7 +12,7 @@ import { availableCryptoBackends, createCryptoBackend, useCryptoBackend } from '
 import { config, median } from './config.js'
 import { machineHandshakes, memoryHandshakes, oursBoxUnbox, referenceBoxUnbox } from './memory.js'
 import { bulk, connections, idleHeap } from './tcp.js'
-import { markdown, svg, type BenchResult } from './report.js'
+import { markdown, svg, targets, type BenchResult } from './report.js'
 import { browserFigures } from './browser.js'
 
 const backends = config.backends.length ? availableCryptoBackends().filter((b) => config.backends.includes(b)) : availableCryptoBackends()
@@ -65,6 +65,8 @@ for (let round = 1; round <= config.rounds; round++) {
     add(`rss-sender:ours:${b}`, t.senderRssMiB, extra)
     add(`cpu-receiver:ours:${b}`, t.receiverCpu, extra)
     add(`cpu-sender:ours:${b}`, t.senderCpu, extra)
+    add(`gc-receiver:ours:${b}`, t.receiverGc, extra)
+    add(`gc-sender:ours:${b}`, t.senderGc, extra)
     log(`  tcp ours:${b} ${t.mbps.toFixed(0)} MB/s`)
   }
   for (const p of peersTcp) {
@@ -74,6 +76,8 @@ for (let round = 1; round <= config.rounds; round++) {
     add(`rss-sender:${p}`, t.senderRssMiB, extra)
     add(`cpu-receiver:${p}`, t.receiverCpu, extra)
     add(`cpu-sender:${p}`, t.senderCpu, extra)
+    add(`gc-receiver:${p}`, t.receiverGc, extra)
+    add(`gc-sender:${p}`, t.senderGc, extra)
     log(`  tcp ${p} ${t.mbps.toFixed(0)} MB/s`)
   }
   for (const b of backends) add(`conn:ours:${b}`, await connections('ours', b, config.connections))
@@ -109,6 +113,8 @@ const rss = pick('rss:', extra)
 const rssSender = pick('rss-sender:', extra)
 const cpuReceiver = pick('cpu-receiver:', extra)
 const cpuSender = pick('cpu-sender:', extra)
+const gcReceiver = pick('gc-receiver:', extra)
+const gcSender = pick('gc-sender:', extra)
 const result: BenchResult = {
   machine: {
     nproc: availableParallelism(),
@@ -121,7 +127,7 @@ const result: BenchResult = {
   config: { ...config },
   backends,
   memory,
-  tcp: Object.fromEntries(Object.entries(tcpMbps).map(([k, mbps]) => [k, { mbps, receiverRssMiB: rss[k]!, senderRssMiB: rssSender[k]!, receiverCpuSecondsPerGiB: cpuReceiver[k]!, senderCpuSecondsPerGiB: cpuSender[k]! }])),
+  tcp: Object.fromEntries(Object.entries(tcpMbps).map(([k, mbps]) => [k, { mbps, receiverRssMiB: rss[k]!, senderRssMiB: rssSender[k]!, receiverCpuSecondsPerGiB: cpuReceiver[k]!, senderCpuSecondsPerGiB: cpuSender[k]!, receiverGcSecondsPerGiB: gcReceiver[k]!, senderGcSecondsPerGiB: gcSender[k]! }])),
   handshakesMemory: pick('hs:'),
   handshakesMachines: pick('machines:'),
   connections: pick('conn:'),
@@ -137,7 +143,8 @@ const result: BenchResult = {
 mkdirSync(config.out, { recursive: true })
 writeFileSync(join(config.out, 'results.json'), JSON.stringify(result, null, 2) + '\n')
 writeFileSync(join(config.out, 'results.svg'), svg(result))
-const table = markdown(result)
+const goals = targets(result)
+const table = markdown(result) + '\n```\n' + goals.join('\n') + '\n```\n'
 writeFileSync(join(config.out, 'table.md'), table)
 log(table)
 process.exit(0)

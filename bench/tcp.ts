@@ -18,6 +18,7 @@ interface ChildResult {
   mbps: number
   maxRssMiB: number
   cpuSecondsPerGiB: number
+  gcSecondsPerGiB: number
   perSecond: number
   open: number
   heapBytesPerConnection: number
@@ -81,7 +82,7 @@ class Child {
 const envFor = (backend: string | null): NodeJS.ProcessEnv => (backend ? { SECRET_CHANNEL_CRYPTO: backend } : {})
 
 /** One bulk transfer: MB/s at the receiver (first byte to clean end), peak RSS of both sides. */
-export async function bulk(impl: string, backend: string | null, bytes: number, writeBytes: number, verify: boolean): Promise<{ mbps: number; receiverRssMiB: number; senderRssMiB: number; receiverCpu: number; senderCpu: number }> {
+export async function bulk(impl: string, backend: string | null, bytes: number, writeBytes: number, verify: boolean): Promise<{ mbps: number; receiverRssMiB: number; senderRssMiB: number; receiverCpu: number; senderCpu: number; receiverGc: number; senderGc: number }> {
   const server = new Child(['bulk-server', impl, String(bytes), verify ? '1' : '0'], envFor(backend))
   let client: Child | null = null
   try {
@@ -90,7 +91,7 @@ export async function bulk(impl: string, backend: string | null, bytes: number, 
     const [received, sent] = await Promise.all([server.get('result'), client.get('result')])
     if (!received.ok) throw new Error(`${impl}: received ${received.received} of ${bytes} bytes`)
     if (verify && received.sha256 !== sent.sha256) throw new Error(`${impl}: the received stream's hash differs from the sent one`)
-    return { mbps: received.mbps, receiverRssMiB: received.maxRssMiB, senderRssMiB: sent.maxRssMiB, receiverCpu: received.cpuSecondsPerGiB, senderCpu: sent.cpuSecondsPerGiB }
+    return { mbps: received.mbps, receiverRssMiB: received.maxRssMiB, senderRssMiB: sent.maxRssMiB, receiverCpu: received.cpuSecondsPerGiB, senderCpu: sent.cpuSecondsPerGiB, receiverGc: received.gcSecondsPerGiB, senderGc: sent.gcSecondsPerGiB }
   } finally {
     client?.kill()
     server.kill()

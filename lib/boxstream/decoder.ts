@@ -7,7 +7,7 @@
  * decoder refuses everything.
  * @module
  */
-import type { CryptoBackend } from '../crypto/backend.js'
+import type { CryptoBackend, KeyedSecretbox } from '../crypto/backend.js'
 import { getCryptoBackend } from '../crypto/index.js'
 import { isAllZero } from '../crypto/policy.js'
 import { ErrorCodes, SecretChannelError } from '../errors.js'
@@ -35,6 +35,8 @@ export class BoxDecoder {
   private readonly nonce: Uint8Array
   private readonly bodyNonce = new Uint8Array(NONCE_BYTES)
   private readonly crypto: CryptoBackend
+  /** The backend's per-key fast path, when it has one (noble: the XSalsa20 subkey cached per nonce prefix). */
+  private readonly box: KeyedSecretbox | null
   /** Partial header bytes when a header straddles chunks. */
   private readonly header = new Uint8Array(HEADER_BYTES)
   private headerFill = 0
@@ -56,6 +58,8 @@ export class BoxDecoder {
   private arenaStart = 0
   private arenaAt = 0
   private goodbye = false
+  /** True during a {@link pushInPlace} call. */
+  private inPlace = false
   private failure: SecretChannelError | null = null
   private framesOpened = 0
 
@@ -67,6 +71,16 @@ export class BoxDecoder {
   constructor(key: Uint8Array, nonce: Uint8Array, crypto: CryptoBackend = getCryptoBackend()) {
     ;[this.key, this.nonce] = copyKeyAndNonce(key, nonce, PHASE)
     this.crypto = crypto
+    this.box = crypto.keyedSecretbox?.(this.key) ?? null
+  }
+
+  private open(out: Uint8Array, cipher: Uint8Array, tag: Uint8Array, nonce: Uint8Array): boolean {
+    return this.box ? this.box.open(out, cipher, tag, nonce) : this.crypto.secretboxOpenDetached(out, cipher, tag, nonce, this.key)
+  }
+
+  private wipeKey(): void {
+    this.key.fill(0)
+    this.box?.wipe()
   }
 
   /** True once the authenticated goodbye arrived: the peer finished cleanly. */
@@ -91,7 +105,7 @@ export class BoxDecoder {
    *   `ERR_PROTOCOL` when a header claims more than 4096 bytes; the same error again on later calls
    */
   push(chunk: Uint8Array, onPlaintext: (body: Buffer) => void): void {
-    this.run(chunk, onPlaintext, false)
+    this.run(chunk, onPlaintext, false, false)
   }
 
   /**
@@ -101,12 +115,34 @@ export class BoxDecoder {
    * failure are still delivered before the error is thrown.
    */
   pushCoalesced(chunk: Uint8Array, onPlaintext: (body: Buffer) => void): void {
-    this.run(chunk, onPlaintext, true)
+    this.run(chunk, onPlaintext, true, false)
   }
 
-  private run(chunk: Uint8Array, onPlaintext: (body: Buffer) => void, coalesce: boolean): void {
+  /**
+   * Like {@link pushCoalesced}, but frames that lie whole in `chunk` are opened in place and their
+   * plaintext compacted to the front of the same chunk, so no second buffer is allocated:
+   * ```
+   * chunk before: [hdr|body 1 ][hdr|body 2 ][hdr|bo…      (the rest of body 3 comes next time)
+   * chunk after:  [plain 1|plain 2]…                       one view of it goes to onPlaintext
+   * ```
+   * Only for chunks nobody else holds (a `net.Socket`'s reads, each a fresh buffer): the chunk is
+   * overwritten. The views handed out are never written again, so the application may keep them.
+   * A frame that straddles chunks is gathered in a buffer of its own, as with {@link push}.
+   */
+  pushInPlace(chunk: Buffer, onPlaintext: (body: Buffer) => void): void {
+    this.run(chunk, onPlaintext, true, true)
+  }
+
+  private run(chunk: Uint8Array, onPlaintext: (body: Buffer) => void, coalesce: boolean, inPlace: boolean): void {
     if (this.failure) throw this.failure
     let at = 0
+    if (inPlace) {
+      // The chunk is its own arena: plaintext is compacted towards its front, always behind `at`.
+      this.arena = chunk as Buffer
+      this.arenaStart = 0
+      this.arenaAt = 0
+    }
+    this.inPlace = inPlace
     try {
       // A zero-length body needs no bytes, so it completes even at the end of a chunk.
       while ((at < chunk.length || this.bodyLength === 0) && !this.goodbye) {
@@ -145,14 +181,14 @@ export class BoxDecoder {
 
   /** Wipes the key; the decoder refuses everything afterwards. */
   destroy(): void {
-    this.key.fill(0)
+    this.wipeKey()
     this.body = null
     if (!this.failure && !this.goodbye) this.failure = new SecretChannelError(ErrorCodes.INVALID_STATE, PHASE, 'the decoder was destroyed')
   }
 
   private poison(err: SecretChannelError): SecretChannelError {
     this.failure = err
-    this.key.fill(0)
+    this.wipeKey()
     this.body = null
     return err
   }
@@ -172,12 +208,12 @@ export class BoxDecoder {
       next = at + take
       this.headerFill = 0
     }
-    if (!this.crypto.secretboxOpenDetached(this.headerPlain, boxed.subarray(TAG_BYTES), boxed.subarray(0, TAG_BYTES), this.nonce, this.key)) {
+    if (!this.open(this.headerPlain, boxed.subarray(TAG_BYTES), boxed.subarray(0, TAG_BYTES), this.nonce)) {
       throw this.poison(new SecretChannelError(ErrorCodes.BOX_TAMPERED, PHASE, `header of frame ${this.framesOpened} failed authentication (tampered, corrupted or out of sync)`))
     }
     if (isAllZero(this.headerPlain)) {
       this.goodbye = true
-      this.key.fill(0)
+      this.wipeKey()
       return next
     }
     const length = (this.headerPlain[0]! << 8) | this.headerPlain[1]!
@@ -203,6 +239,12 @@ export class BoxDecoder {
       cipher = EMPTY
       plain = EMPTY_BUFFER
       next = at
+    } else if (this.bodyFill === 0 && chunk.length - at >= length && this.inPlace) {
+      // Opened where it lies; moved down to the end of the plaintext so far once it verified.
+      cipher = chunk.subarray(at, at + length)
+      plain = cipher as Buffer
+      next = at + length
+      inArena = true
     } else if (this.bodyFill === 0 && chunk.length - at >= length) {
       // The whole body is in this chunk: decrypt it from the chunk into the arena.
       cipher = chunk.subarray(at, at + length)
@@ -227,7 +269,7 @@ export class BoxDecoder {
       plain = this.body
       next = at + take
     }
-    if (!this.crypto.secretboxOpenDetached(plain, cipher, this.bodyTag, this.bodyNonce, this.key)) {
+    if (!this.open(plain, cipher, this.bodyTag, this.bodyNonce)) {
       throw this.poison(new SecretChannelError(ErrorCodes.BOX_TAMPERED, PHASE, `body of frame ${this.framesOpened} failed authentication (tampered or corrupted)`))
     }
     this.body = null
@@ -238,6 +280,7 @@ export class BoxDecoder {
     incrementNonce(this.nonce)
     if (length === 0) return next
     if (inArena) {
+      if (this.inPlace && next - length !== this.arenaAt) this.arena!.copyWithin(this.arenaAt, next - length, next)
       this.arenaAt += length
       if (!coalesce) this.flush(onPlaintext)
     } else {

@@ -2,7 +2,7 @@
  * The sending half of box-stream, sans-I/O: plaintext in, wire bytes out.
  * @module
  */
-import type { CryptoBackend } from '../crypto/backend.js'
+import type { CryptoBackend, KeyedSecretbox } from '../crypto/backend.js'
 import { getCryptoBackend } from '../crypto/index.js'
 import { ErrorCodes, SecretChannelError } from '../errors.js'
 import { allocBuffer } from './slab.js'
@@ -38,6 +38,8 @@ export class BoxEncoder {
   private readonly nonce: Uint8Array
   private readonly bodyNonce = new Uint8Array(NONCE_BYTES)
   private readonly crypto: CryptoBackend
+  /** The backend's per-key fast path, when it has one (noble: the XSalsa20 subkey cached per nonce prefix). */
+  private readonly box: KeyedSecretbox | null
   private finished = false
 
   /**
@@ -48,6 +50,12 @@ export class BoxEncoder {
   constructor(key: Uint8Array, nonce: Uint8Array, crypto: CryptoBackend = getCryptoBackend()) {
     ;[this.key, this.nonce] = copyKeyAndNonce(key, nonce, PHASE)
     this.crypto = crypto
+    this.box = crypto.keyedSecretbox?.(this.key) ?? null
+  }
+
+  private seal(data: Uint8Array, tag: Uint8Array, nonce: Uint8Array): void {
+    if (this.box) this.box.seal(data, tag, nonce)
+    else this.crypto.secretboxSealDetached(data, tag, nonce, this.key)
   }
 
   /** True once {@link goodbye} has been produced. */
@@ -81,10 +89,10 @@ export class BoxEncoder {
       this.bodyNonce.set(this.nonce)
       incrementNonce(this.bodyNonce)
       // Body first: its tag lands in the header plaintext, bytes 18..34 of the frame.
-      this.crypto.secretboxSealDetached(body, out.subarray(at + 18, at + HEADER_BYTES), this.bodyNonce, this.key)
+      this.seal(body, out.subarray(at + 18, at + HEADER_BYTES), this.bodyNonce)
       out[at + 16] = length >>> 8
       out[at + 17] = length & 0xff
-      this.crypto.secretboxSealDetached(out.subarray(at + TAG_BYTES, at + HEADER_BYTES), out.subarray(at, at + TAG_BYTES), this.nonce, this.key)
+      this.seal(out.subarray(at + TAG_BYTES, at + HEADER_BYTES), out.subarray(at, at + TAG_BYTES), this.nonce)
       incrementNonce(this.nonce)
       incrementNonce(this.nonce)
       at += HEADER_BYTES + length
@@ -97,7 +105,7 @@ export class BoxEncoder {
     if (this.finished) throw new SecretChannelError(ErrorCodes.INVALID_STATE, PHASE, 'the goodbye was already sent')
     // The goodbye's plaintext is 18 zero bytes: zero the (uninitialised) allocation first.
     const out = allocBuffer(HEADER_BYTES).fill(0)
-    this.crypto.secretboxSealDetached(out.subarray(TAG_BYTES, TAG_BYTES + HEADER_PLAINTEXT_BYTES), out.subarray(0, TAG_BYTES), this.nonce, this.key)
+    this.seal(out.subarray(TAG_BYTES, TAG_BYTES + HEADER_PLAINTEXT_BYTES), out.subarray(0, TAG_BYTES), this.nonce)
     this.finished = true
     this.destroy()
     return out
@@ -107,5 +115,6 @@ export class BoxEncoder {
   destroy(): void {
     this.finished = true
     this.key.fill(0)
+    this.box?.wipe()
   }
 }

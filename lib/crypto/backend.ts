@@ -100,6 +100,14 @@ export interface CryptoBackend {
    * thread or an async JS loop that yields). Callers bound the memory (128 · N · r) themselves.
    */
   scrypt(password: Uint8Array, salt: Uint8Array, cost: ScryptCost, length: number): Promise<Uint8Array>
+
+  /**
+   * Optional fast path for a stream of secretboxes under one key (one box-stream direction): the
+   * same results as {@link secretboxSealDetached} / {@link secretboxOpenDetached} with `key`, but
+   * free to keep per-key state, e.g. the XSalsa20 subkey for the nonce's first 16 bytes, which a
+   * box-stream counter changes only when a carry reaches byte 15. The caller wipes it when done.
+   */
+  keyedSecretbox?(key: Uint8Array): KeyedSecretbox
 }
 
 /** scrypt cost parameters as {@link CryptoBackend.scrypt} takes them. */
@@ -110,4 +118,14 @@ export interface ScryptCost {
   r: number
   /** Parallelism. */
   p: number
+}
+
+/** A secretbox bound to one key; see {@link CryptoBackend.keyedSecretbox}. */
+export interface KeyedSecretbox {
+  /** As {@link CryptoBackend.secretboxSealDetached}, with the bound key. */
+  seal(data: Uint8Array, tag: Uint8Array, nonce: Uint8Array): void
+  /** As {@link CryptoBackend.secretboxOpenDetached}, with the bound key. */
+  open(out: Uint8Array, cipher: Uint8Array, tag: Uint8Array, nonce: Uint8Array): boolean
+  /** Zeroes the key material it holds; later calls fail closed. */
+  wipe(): void
 }

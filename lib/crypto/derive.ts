@@ -64,3 +64,17 @@ export function assertHkdfLength(length: number): void {
 export function scryptMemory(cost: ScryptCost): number {
   return 128 * 2 ** cost.logN * cost.r + 128 * cost.r * cost.p + 1024 * 1024
 }
+
+/**
+ * scrypt in pure JavaScript (noble's, yielding every 10 ms), for the backends without a native one.
+ * Loaded on first use: only the account protocols derive keys with scrypt, and bundlers put a
+ * dynamic import in a chunk of its own, so a page that only opens channels never downloads it.
+ * @example
+ * ```ts
+ * const key = await portableScrypt(password, salt, { logN: 17, r: 8, p: 1 }, 32)
+ * ```
+ */
+export async function portableScrypt(password: Uint8Array, salt: Uint8Array, cost: ScryptCost, length: number): Promise<Uint8Array> {
+  const { scryptAsync } = await import('@noble/hashes/scrypt.js')
+  return scryptAsync(password, salt, { N: 2 ** cost.logN, r: cost.r, p: cost.p, dkLen: length, maxmem: scryptMemory(cost), asyncTick: 10 })
+}

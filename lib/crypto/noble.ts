@@ -4,14 +4,13 @@
  * @module
  */
 import { ed25519, x25519 } from '@noble/curves/ed25519.js'
-import { xsalsa20 } from '@noble/ciphers/salsa.js'
+import { hsalsa, salsa20, xsalsa20 } from '@noble/ciphers/salsa.js'
 import { poly1305 } from '@noble/ciphers/_poly1305.js'
 import { sha256, sha512 } from '@noble/hashes/sha2.js'
 import { hmac } from '@noble/hashes/hmac.js'
 import { hkdf } from '@noble/hashes/hkdf.js'
-import { scryptAsync } from '@noble/hashes/scrypt.js'
-import { assertHkdfLength, scryptMemory } from './derive.js'
-import type { CryptoBackend, SignKeyPair } from './backend.js'
+import { assertHkdfLength, portableScrypt } from './derive.js'
+import type { CryptoBackend, KeyedSecretbox, SignKeyPair } from './backend.js'
 import { constantTimeEqual, hasSmallOrderEdwardsEncoding, isAllZero, isCanonicalEdwardsEncoding, passesSignaturePrechecks, wipe, curveScalarFromSeedHash } from './policy.js'
 
 const L = ed25519.Point.Fn.ORDER
@@ -51,6 +50,77 @@ function xsalsa20WithPolyKey(scratch: Uint8Array, data: Uint8Array, nonce: Uint8
   s.set(data, 32)
   xsalsa20(key, nonce, s, s, 0)
   return s
+}
+
+/** "expand 32-byte k" as little-endian words. */
+const SIGMA = new Uint32Array([0x61707865, 0x3320646e, 0x79622d32, 0x6b206574])
+
+function wordsLE(bytes: Uint8Array, out: Uint32Array): Uint32Array {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+  for (let i = 0; i < out.length; i++) out[i] = view.getUint32(i * 4, true)
+  return out
+}
+
+/**
+ * A secretbox bound to one key that derives the XSalsa20 subkey once per nonce prefix:
+ * ```
+ * XSalsa20(key, nonce) = Salsa20( HSalsa20(key, nonce[0..16]) , nonce[16..24] )
+ *                                 └─ subkey, cached ─┘
+ * ```
+ * Box-stream nonces are a big-endian counter, so consecutive frames change only bytes 16..24;
+ * the subkey is recomputed whenever bytes 0..16 differ from the cached prefix (a carry into
+ * byte 15, or another stream's nonce), so the output is always that of plain XSalsa20.
+ */
+function nobleKeyedSecretbox(key: Uint8Array, scratch: Uint8Array): KeyedSecretbox {
+  const keyWords = wordsLE(key, new Uint32Array(8))
+  const prefixWords = new Uint32Array(4)
+  const subWords = new Uint32Array(8)
+  const subkey = new Uint8Array(32)
+  const prefix = new Uint8Array(16)
+  let cached = false
+  let wiped = false
+  const stream = (data: Uint8Array, nonce: Uint8Array): Uint8Array => {
+    if (wiped) throw new Error('keyed secretbox used after wipe')
+    let same = cached
+    for (let i = 0; same && i < 16; i++) same = prefix[i] === nonce[i]
+    if (!same) {
+      prefix.set(nonce.subarray(0, 16))
+      hsalsa(SIGMA, keyWords, wordsLE(prefix, prefixWords), subWords)
+      const view = new DataView(subkey.buffer)
+      for (let i = 0; i < 8; i++) view.setUint32(i * 4, subWords[i]!, true)
+      cached = true
+    }
+    const s = data.length + 32 <= scratch.length ? scratch.subarray(0, data.length + 32) : new Uint8Array(data.length + 32)
+    s.fill(0, 0, 32)
+    s.set(data, 32)
+    salsa20(subkey, nonce.subarray(16, 24), s, s, 0)
+    return s
+  }
+  return {
+    seal(data, tag, nonce) {
+      const s = stream(data, nonce)
+      const cipher = s.subarray(32)
+      tag.set(poly1305(cipher, s.subarray(0, 32)))
+      data.set(cipher)
+      wipe(s)
+    },
+    open(out, cipher, tag, nonce) {
+      if (tag.length !== 16 || out.length !== cipher.length) return false
+      const s = stream(cipher, nonce)
+      const ok = constantTimeEqual(poly1305(cipher, s.subarray(0, 32)), tag)
+      if (ok) out.set(s.subarray(32))
+      wipe(s)
+      return ok
+    },
+    wipe() {
+      wiped = true
+      cached = false
+      wipe(subkey, prefix)
+      keyWords.fill(0)
+      subWords.fill(0)
+      prefixWords.fill(0)
+    }
+  }
 }
 
 /** Creates the noble backend. */
@@ -150,8 +220,9 @@ export function createNobleBackend(): CryptoBackend {
     },
 
     // Pure JS on the main thread, yielding every 10 ms: slower than OpenSSL's, same bytes.
-    scrypt: (password, salt, cost, length) =>
-      scryptAsync(password, salt, { N: 2 ** cost.logN, r: cost.r, p: cost.p, dkLen: length, maxmem: scryptMemory(cost), asyncTick: 10 })
+    scrypt: portableScrypt,
+
+    keyedSecretbox: (key) => nobleKeyedSecretbox(key, scratch)
   }
   return backend
 }

@@ -14,9 +14,8 @@
  * @module
  */
 import { sha256 } from '@noble/hashes/sha2.js'
-import { scryptAsync } from '@noble/hashes/scrypt.js'
 import type { CryptoBackend, SignKeyPair } from './backend.js'
-import { hkdfFromHmac, hmacFromHash, scryptMemory } from './derive.js'
+import { hkdfFromHmac, hmacFromHash, portableScrypt } from './derive.js'
 import { hasSmallOrderEdwardsEncoding, isAllZero, isCanonicalEdwardsEncoding, passesSignaturePrechecks } from './policy.js'
 
 /** The slice of libsodium-wrappers' API this backend calls. */
@@ -133,6 +132,12 @@ export async function loadWasmBackend(): Promise<CryptoBackend> {
 /**
  * Creates the WASM backend once {@link loadWasmBackend} (or `cryptoReady('wasm')`) has finished.
  * @throws Error before that, so the synchronous backend choice falls through to the next backend
+ * @example
+ * ```ts
+ * await loadWasmBackend() // once, at start-up: loads libsodium's WASM
+ * const backend = createWasmBackend() // synchronous from here on
+ * const keys = backend.signKeyPairFromSeed(backend.randomBytes(32))
+ * ```
  */
 export function createWasmBackend(): CryptoBackend {
   const lib = sodium
@@ -222,8 +227,7 @@ export function createWasmBackend(): CryptoBackend {
     hkdfSha256: (ikm, salt, info, length) => hkdfFromHmac(backend.hmacSha256, ikm, salt, info, length),
 
     // libsodium.js ships scrypt only in its sumo build; noble's is portable (browser and Node) and gives the same bytes.
-    scrypt: (password, salt, cost, length) =>
-      scryptAsync(password, salt, { N: 2 ** cost.logN, r: cost.r, p: cost.p, dkLen: length, maxmem: scryptMemory(cost), asyncTick: 10 })
+    scrypt: portableScrypt
   }
   return backend
 }

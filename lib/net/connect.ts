@@ -102,6 +102,7 @@ export function connect(options: ConnectOptions): Promise<ClientStream> {
         remotePublicKey: options.remotePublicKey,
         handshakeTimeout: options.handshakeTimeout,
         idleTimeout: options.idleTimeout,
+        reuseInput: true, // our own socket: its reads are fresh buffers nobody else holds
         signal
       })
     } catch (err) {

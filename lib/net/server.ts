@@ -8,7 +8,7 @@
  * ```
  * @module
  */
-import { Server, type Socket } from 'node:net'
+import { Server, Socket } from 'node:net'
 import { ErrorCodes, SecretChannelError, isSecretChannelError } from '../errors.js'
 import { SecretStream } from '../streams/secret-stream.js'
 import { checkChannelOptions, type ChannelOptions } from './options.js'
@@ -122,7 +122,9 @@ export class SecretServer extends Server {
         appKey: this.channel.appKey,
         authorize: this.channel.authorize,
         handshakeTimeout: this.channel.handshakeTimeout,
-        idleTimeout: this.channel.idleTimeout
+        idleTimeout: this.channel.idleTimeout,
+        // A socket's reads are fresh buffers nobody else holds: open frames in place in them.
+        reuseInput: raw instanceof Socket
       })
     } catch (err) {
       raw.destroy?.()

@@ -70,13 +70,14 @@ export abstract class ChannelDuplex<E extends DuplexEvents = DuplexEvents> exten
   private openTimer: ReturnType<typeof setTimeout> | null = null
   private idleTimer: ReturnType<typeof setTimeout> | null = null
   /** Chunks in streamx's readable buffer right now (see the module header), and their bytes. */
-  private readonly queuedChunks = new WeakSet<object>()
+  private queuedChunks: WeakSet<object> | null = null
   private queuedCount = 0
   private queuedBytes = 0
   /** An error decided while authenticated plaintext still waits to be read. */
   private pendingError: Error | null = null
   /** Writes accepted by write() that streamx has not handed to _write/_writev yet. */
-  private readonly unsent: Uint8Array[] | null
+  private unsent: Uint8Array[] | null = null
+  private readonly trackWrites: boolean
   private unsentBytes = 0
 
   private readonly onAbort = (): void => {
@@ -93,7 +94,7 @@ export abstract class ChannelDuplex<E extends DuplexEvents = DuplexEvents> exten
     this.signal = options.signal
     this.openTimeout = options.openTimeout ?? 0
     this.idleTimeout = options.idleTimeout ?? 0
-    this.unsent = options.trackWrites ? [] : null
+    this.trackWrites = options.trackWrites === true
     this.opened = new Promise<void>((resolve, reject) => {
       this.resolveOpened = resolve
       this.rejectOpened = reject
@@ -246,8 +247,8 @@ export abstract class ChannelDuplex<E extends DuplexEvents = DuplexEvents> exten
       throw new SecretChannelError(ErrorCodes.INVALID_STATE, this.writePhaseName(), 'write after end(): the goodbye is already queued')
     }
     const bytes = typeof data === 'string' ? utf8PlatformBytes(data) : data
-    if (this.unsent && !this.destroying && bytes instanceof Uint8Array) {
-      this.unsent.push(bytes)
+    if (this.trackWrites && !this.destroying && bytes instanceof Uint8Array) {
+      ;(this.unsent ??= []).push(bytes)
       this.unsentBytes += bytes.length
     }
     return super.write(bytes)
@@ -315,8 +316,10 @@ export abstract class ChannelDuplex<E extends DuplexEvents = DuplexEvents> exten
   private account(data: unknown): number {
     const size = (data as { byteLength?: number }).byteLength ?? 1024
     if (typeof data !== 'object' || data === null) return size
-    if (this.queuedChunks.has(data)) {
-      this.queuedChunks.delete(data)
+    // Made on first use: an idle connection should not carry one.
+    const queued = (this.queuedChunks ??= new WeakSet<object>())
+    if (queued.has(data)) {
+      queued.delete(data)
       this.queuedCount--
       this.queuedBytes -= size
       if (this.queuedCount === 0 && this.pendingError) {
@@ -325,7 +328,7 @@ export abstract class ChannelDuplex<E extends DuplexEvents = DuplexEvents> exten
         queueMicrotask(() => this.destroy(err))
       }
     } else {
-      this.queuedChunks.add(data)
+      queued.add(data)
       this.queuedCount++
       this.queuedBytes += size
     }

@@ -172,6 +172,11 @@ export abstract class RawStreamAdapter<E extends DuplexEvents = DuplexEvents> ex
     else this.drainSlot = cb
   }
 
+  /** Calls `cb` at the transport's next 'drain' (after a write that returned false). */
+  protected waitForDrain(cb: (err: Error | null) => void): void {
+    this.drainSlot = cb
+  }
+
   /** Lets the transport flow again (the application wants more). */
   protected resumeRaw(): void {
     this.rawStream.resume?.()

@@ -90,6 +90,13 @@ export interface SecretStreamOptions {
   highWaterMark?: number
   /** Crypto backend; the process-wide one when left out. */
   crypto?: CryptoBackend
+  /**
+   * The transport hands over buffers that nobody else holds or reuses, as a `net.Socket` does
+   * (each read is a fresh buffer): frames are then opened in place inside them and the plaintext
+   * handed out as views of them, with no second buffer. Default false (the buffers are only read).
+   * `createServer` and `connect` set it for their sockets.
+   */
+  reuseInput?: boolean
   /** Test vectors only: a fixed ephemeral X25519 secret. */
   ephemeralSecretKey?: Uint8Array
 }
@@ -140,6 +147,7 @@ export class SecretStream extends RawStreamAdapter<SecretStreamEvents> {
   private encoder: BoxEncoder | null = null
   private decoder: BoxDecoder | null = null
   private sentGoodbye = false
+  private readonly reuseInput: boolean
   private readonly startedAt = Date.now()
 
   /**
@@ -167,6 +175,7 @@ export class SecretStream extends RawStreamAdapter<SecretStreamEvents> {
     this.publicKey = platformBytes(keyPair.publicKey)
     this.crypto = opts.crypto ?? getCryptoBackend()
     this.authorize = opts.authorize
+    this.reuseInput = opts.reuseInput === true
     this.driver = new HandshakeDriver({
       isInitiator: opts.isInitiator,
       appKey: opts.appKey,
@@ -219,7 +228,7 @@ export class SecretStream extends RawStreamAdapter<SecretStreamEvents> {
     let ok = true
     for (const wire of frameBatches(encoder, batch)) ok = this.writeRaw(wire) && ok
     if (ok) cb(null)
-    else this.writeRawThen(new Uint8Array(0), cb)
+    else this.waitForDrain(cb)
   }
 
   /** streamx: our side is done; send the goodbye. The transport ends once both sides said goodbye. */
@@ -359,7 +368,8 @@ export class SecretStream extends RawStreamAdapter<SecretStreamEvents> {
     const decoder = this.decoder!
     if (decoder.ended) return
     try {
-      decoder.pushCoalesced(chunk, this.onPlaintext)
+      if (this.reuseInput) decoder.pushInPlace(chunk, this.onPlaintext)
+      else decoder.pushCoalesced(chunk, this.onPlaintext)
     } catch (err) {
       // Frames that authenticated before the failure were pushed; the app reads them first.
       this.failAfterRead(err as Error)

@@ -15,7 +15,14 @@
 import { Duplex } from 'streamx'
 import { ErrorCodes, SecretChannelError } from '../errors.js'
 
-/** The minimal reader / writer surface used (lib.dom's and Node's web streams both fit). */
+/**
+ * The minimal reader / writer surface used (lib.dom's and Node's web streams both fit).
+ * @example
+ * ```ts
+ * const pair: WebStreamPair = Duplex.toWeb(net.connect(8008, 'peer.example')) // Node's node:stream Duplex
+ * const raw = fromWebStreams(pair)
+ * ```
+ */
 export interface WebStreamPair {
   /** Bytes from the peer: chunks must be `Uint8Array`s (or `ArrayBuffer`s). */
   readable: { getReader(): { read(): Promise<{ done: boolean; value?: unknown }>; cancel(reason?: unknown): Promise<void>; releaseLock(): void } }
@@ -29,7 +36,14 @@ type Writer = ReturnType<WebStreamPair['writable']['getWriter']>
 const transportError = (what: string, cause: unknown): SecretChannelError =>
   new SecretChannelError(ErrorCodes.TRANSPORT, 'web stream', `${what}: ${(cause as Error)?.message ?? String(cause)}`, { cause })
 
-/** The raw duplex {@link fromWebStreams} returns. */
+/**
+ * The raw duplex {@link fromWebStreams} returns.
+ * @example
+ * ```ts
+ * const raw: WebStreamDuplex = fromWebStreams(await webTransport.createBidirectionalStream())
+ * const channel = new SecretStream(raw, { isInitiator: true, keyPair, appKey, remotePublicKey: serverKey })
+ * ```
+ */
 export class WebStreamDuplex extends Duplex {
   private readonly reader: Reader
   private readonly writer: Writer

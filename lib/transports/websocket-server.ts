@@ -19,9 +19,17 @@ import { ErrorCodes, SecretChannelError, isSecretChannelError } from '../errors.
 import { SecretStream } from '../streams/secret-stream.js'
 import { checkChannelOptions, type ChannelOptions } from '../net/options.js'
 import type { PeerAddress } from '../net/server.js'
+import type { OpenSecretStream } from '../net/open-stream.js'
 import { fromWebSocket, type WebSocketLike } from './websocket.js'
 
-/** Options for {@link createWebSocketServer}. */
+/**
+ * Options for {@link createWebSocketServer}.
+ * @example
+ * ```ts
+ * const options: WebSocketServerOptions = { keyPair, appKey: SSB_MAIN_NETWORK_APP_KEY, server: httpServer, path: '/shs' }
+ * const server = createWebSocketServer(options, (stream) => stream.pipe(stream))
+ * ```
+ */
 export interface WebSocketServerOptions extends ChannelOptions {
   /** Admission decision by the client's proven public key, as for `createServer`. */
   authorize?: (remotePublicKey: Buffer) => unknown
@@ -39,8 +47,32 @@ export interface WebSocketServerOptions extends ChannelOptions {
   maxPayload?: number
 }
 
-/** A secret channel over a WebSocket, with the upgrade request it came in on. */
-export type WebSocketServerStream = SecretStream
+/**
+ * The part of the `ws` server that {@link SecretWebSocketServer.wss} shows. Declared here, not
+ * taken from `ws`, so the published declarations need no `@types/ws` (a devDependency only).
+ */
+interface WsServerView {
+  /** The open WebSockets (each a `ws` WebSocket). */
+  readonly clients: ReadonlySet<WebSocketLike & { terminate(): void }>
+  /** The bound address, as `net.Server#address()` reports it. */
+  address(): AddressInfo | string | null
+  /** Stops accepting; calls back once closed. */
+  close(callback?: (err?: Error) => void): void
+  /** The `ws` server's own events (`'connection'`, `'headers'`, `'listening'`, `'error'`, `'close'`). */
+  on(event: string, listener: (...args: any[]) => void): this
+}
+
+/**
+ * An open secret channel over a WebSocket (`remotePublicKey` set, as for `createServer`), handed
+ * over with the upgrade request it came in on.
+ * @example
+ * ```ts
+ * server.on('connection', (stream: WebSocketServerStream, request) => {
+ *   stream.write(`hello ${request.socket.remoteAddress}`)
+ * })
+ * ```
+ */
+export type WebSocketServerStream = OpenSecretStream
 
 /**
  * Emits:
@@ -48,11 +80,19 @@ export type WebSocketServerStream = SecretStream
  * - `'connection' (stream, request)`: a peer authenticated; `stream.remotePublicKey` says who,
  * - `'handshakeError' (err, peer)`: a connection that failed the handshake (purely informative),
  * - `'close'` after {@link close}.
+ * @example
+ * ```ts
+ * const server: SecretWebSocketServer = createWebSocketServer({ keyPair, appKey, port: 0 })
+ * server.once('listening', () => console.log('on port', (server.address() as AddressInfo).port))
+ * process.once('SIGINT', () => server.close(() => process.exit(0)))
+ * ```
  */
 // eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging -- the merged interface only adds typed `on`/`once` overloads, no fields
 export class SecretWebSocketServer extends EventEmitter {
-  /** The `ws` server underneath. */
-  readonly wss: WebSocketServer
+  /** The `ws` server underneath (typed structurally: see {@link WsServerView}). */
+  readonly wss: WsServerView
+  /** The same server, with `ws`'s own types (kept out of the published declarations). */
+  private readonly server: WebSocketServer
   private readonly options: WebSocketServerOptions
 
   /**
@@ -70,7 +110,7 @@ export class SecretWebSocketServer extends EventEmitter {
     }
     this.options = { ...options }
     if (onConnection) this.on('connection', onConnection)
-    this.wss = new WebSocketServer({
+    this.server = new WebSocketServer({
       server: options.server,
       port: options.port,
       host: options.host,
@@ -78,20 +118,21 @@ export class SecretWebSocketServer extends EventEmitter {
       maxPayload: options.maxPayload ?? 1024 * 1024,
       perMessageDeflate: false // ciphertext does not compress
     })
-    this.wss.on('connection', (socket, request) => this.secure(socket, request))
-    this.wss.on('listening', () => this.emit('listening'))
-    this.wss.on('error', (err) => this.emit('error', err))
+    this.wss = this.server
+    this.server.on('connection', (socket, request) => this.secure(socket, request))
+    this.server.on('listening', () => this.emit('listening'))
+    this.server.on('error', (err) => this.emit('error', err))
   }
 
   /** The bound address (with `port`), as `net.Server#address()` reports it. */
   address(): AddressInfo | string | null {
-    return this.wss.address()
+    return this.server.address()
   }
 
   /** Stops accepting, closes every open WebSocket, and calls back once done. */
   close(callback?: (err?: Error) => void): void {
-    for (const client of this.wss.clients) client.terminate()
-    this.wss.close((err) => {
+    for (const client of this.server.clients) client.terminate()
+    this.server.close((err) => {
       this.emit('close')
       callback?.(err)
     })
@@ -140,7 +181,14 @@ export class SecretWebSocketServer extends EventEmitter {
 
 function ignore(): void {}
 
-/** Typed listeners for {@link SecretWebSocketServer}'s events. */
+/**
+ * Typed listeners for {@link SecretWebSocketServer}'s events.
+ * @example
+ * ```ts
+ * server.on('connection', (stream, request) => console.log(request.url, formatId(stream.remotePublicKey!)))
+ * server.on('handshakeError', (err, peer) => console.warn(peer.remoteAddress, err.code))
+ * ```
+ */
 // eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging -- event overloads only (see the class)
 export interface SecretWebSocketServer {
   on(event: 'connection', listener: (stream: WebSocketServerStream, request: IncomingMessage) => void): this

@@ -21,7 +21,14 @@
 import { Duplex } from 'streamx'
 import { ErrorCodes, SecretChannelError } from '../errors.js'
 
-/** The part of the WebSocket API (browser and `ws`) this adapter uses. */
+/**
+ * The part of the WebSocket API (browser and `ws`) this adapter uses.
+ * @example
+ * ```ts
+ * const socket: WebSocketLike = new WebSocket('wss://pub.example/shs') // a browser WebSocket, or ws's in Node
+ * const raw = fromWebSocket(socket)
+ * ```
+ */
 export interface WebSocketLike {
   readonly readyState: number
   readonly bufferedAmount: number
@@ -38,7 +45,14 @@ export interface WebSocketLike {
   resume?(): void
 }
 
-/** Options for {@link fromWebSocket}. */
+/**
+ * Options for {@link fromWebSocket}.
+ * @example
+ * ```ts
+ * const options: WebSocketDuplexOptions = { highWaterMark: 256 * 1024, maxMessageBytes: 16 * 1024 }
+ * const raw = fromWebSocket(new WebSocket(url), options)
+ * ```
+ */
 export interface WebSocketDuplexOptions {
   /** Bytes the socket may buffer (`bufferedAmount`) before writes wait (default 1 MiB). */
   highWaterMark?: number
@@ -54,7 +68,14 @@ export interface WebSocketDuplexOptions {
 const CONNECTING = 0
 const OPEN = 1
 
-/** The raw duplex {@link fromWebSocket} returns; a streamx `Duplex` of bytes. */
+/**
+ * The raw duplex {@link fromWebSocket} returns; a streamx `Duplex` of bytes.
+ * @example
+ * ```ts
+ * const raw: WebSocketDuplex = fromWebSocket(new WebSocket('ws://127.0.0.1:8989'))
+ * raw.socket.bufferedAmount // the browser's own send buffer, bytes
+ * ```
+ */
 export class WebSocketDuplex extends Duplex {
   /** The socket underneath. */
   readonly socket: WebSocketLike

@@ -30,7 +30,7 @@ test('throttle: 40 concurrent wrong guesses get at most 10 evaluations, and the 
   const right = await loginKeyOf(server.endpoint, 'alice', 'right')
   const clients = await Promise.all(Array.from({ length: 41 }, () => IdentityClient.connect(server.endpoint)))
   const wrong = clients.slice(0, 40).map((c) => c.getAccessToken('alice', 'get-private-key', crypto.randomBytes(32)).then(() => 'token', (e) => e))
-  await new Promise((r) => setTimeout(r, 5))
+  await new Promise((r) => setTimeout(r, 50)) // the 40 wrong guesses are in flight (each hashes for ~10 ms, 4 at a time)
   const last = await clients[40]!.getAccessToken('alice', 'get-private-key', right).then(() => 'token', (e) => e)
   const answers = await Promise.all(wrong)
   const throttled = answers.filter((e) => isSecretChannelError(e, 'ERR_UNAUTHORIZED') && /too many/.test(e.message)).length

@@ -1,7 +1,8 @@
 /**
- * The published declarations never name better-sqlite3's types: a strict consumer (no
- * skipLibCheck) without @types/better-sqlite3 compiles against them. better-sqlite3 is an optional
- * peer dependency that only the account servers load.
+ * The published declarations never name better-sqlite3's or ws's types: a strict consumer (no
+ * skipLibCheck) without @types/better-sqlite3 or @types/ws compiles against them. better-sqlite3 is
+ * an optional peer dependency that only the account servers load; ws is a runtime dependency whose
+ * types are only a devDependency of this package.
  */
 import test from 'tape'
 import { execFileSync } from 'node:child_process'
@@ -20,22 +21,25 @@ function declarations(dir: string): string[] {
   })
 }
 
-test('types: no declaration file imports better-sqlite3', (t) => {
-  // Code only: TSDoc examples may show how a server opens the database.
-  const code = (f: string) => readFileSync(f, 'utf8').replace(/\/\*[\s\S]*?\*\//g, '').replace(/\/\/.*$/gm, '')
-  const offenders = declarations(lib).filter((f) => /(from|import\()\s*['"]better-sqlite3['"]/.test(code(f)))
-  t.deepEqual(offenders.map((f) => f.slice(lib.length + 1)), [], 'none')
-  t.end()
-})
+for (const dep of ['better-sqlite3', 'ws']) {
+  test(`types: no declaration file imports ${dep}`, (t) => {
+    // Code only: TSDoc examples may show how a server opens the database.
+    const code = (f: string) => readFileSync(f, 'utf8').replace(/\/\*[\s\S]*?\*\//g, '').replace(/\/\/.*$/gm, '')
+    const imports = new RegExp(`(from|import\\()\\s*['"]${dep}['"]`)
+    const offenders = declarations(lib).filter((f) => imports.test(code(f)))
+    t.deepEqual(offenders.map((f) => f.slice(lib.length + 1)), [], 'none')
+    t.end()
+  })
+}
 
-test('types: a strict consumer without @types/better-sqlite3 compiles against the published declarations', (t) => {
+test('types: a strict consumer without @types/better-sqlite3 or @types/ws compiles against the published declarations', (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'strict-consumer-'))
   try {
     const pkg = join(dir, 'node_modules', 'secret-channel')
     mkdirSync(join(dir, 'node_modules', '@types'), { recursive: true })
     cpSync(lib, join(pkg, 'lib'), { recursive: true, filter: (src) => statSync(src).isDirectory() || src.endsWith('.d.ts') })
     writeFileSync(join(pkg, 'package.json'), JSON.stringify({ name: 'secret-channel', type: 'module', exports: { '.': { types: './lib/index.d.ts' } } }))
-    // Only what the package really depends on (and Node's types) is visible, never @types/better-sqlite3.
+    // Only what the package really depends on (and Node's types) is visible, never @types/better-sqlite3 or @types/ws.
     symlinkSync(join(root, 'node_modules', '@types', 'node'), join(dir, 'node_modules', '@types', 'node'))
     for (const dep of ['undici-types', 'streamx', 'pull-stream', '@noble']) {
       try { symlinkSync(join(root, 'node_modules', dep), join(dir, 'node_modules', dep)) } catch { /* not installed: not needed */ }
@@ -46,6 +50,9 @@ test('types: a strict consumer without @types/better-sqlite3 compiles against th
       "import { accounts } from 'secret-channel'",
       'const store: accounts.IdentityStore & accounts.KeyStore = new accounts.MemoryStore()',
       "export const sqlite: Promise<accounts.SqliteStore> = accounts.openSqliteStore(':memory:')",
+      "import { createWebSocketServer, type SecretWebSocketServer, type WebSocketServerOptions } from 'secret-channel'",
+      'export const make = (options: WebSocketServerOptions): SecretWebSocketServer => createWebSocketServer({ ...options, port: 0 })',
+      'export const clients = (server: SecretWebSocketServer): number => server.wss.clients.size',
       'export { store }'
     ].join('\n'))
     let out = ''

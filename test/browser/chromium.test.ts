@@ -17,6 +17,7 @@ test('headless Chromium: the bundled core over WebSocket and in-page, on noble a
     const b = page.backend
     t.deepEqual(page.pageErrors ?? [], [], `${b}: no uncaught error in the page`)
     t.equal(page.bufferGlobal, 'undefined', `${b}: the page has no Buffer global and no polyfill`)
+    t.deepEqual(page.backendDisagreements, [], `${b}: same bytes and same decisions as noble in the page (${page.backendChecks} checks: random inputs, low-order and non-canonical points, S >= L)`)
     t.equal(page.seenServerId, serverId, `${b}: the page proved the server's id`)
     t.deepEqual(server.clientIds, [page.clientId], `${b}: the server proved the page's id`)
     t.equal(server.receivedBytes, 8 * 1024 * 1024, `${b}: the server got 8 MiB`)

@@ -114,7 +114,9 @@ export async function runInChromium(options: RunOptions): Promise<BrowserRun[]> 
       const errors: string[] = []
       page.on('pageerror', (err) => errors.push(String(err)))
       await page.goto(`http://127.0.0.1:${port}/`)
-      await page.waitForFunction(() => typeof (globalThis as any).runChecks === 'function', undefined, { timeout: 30_000 })
+      await page.waitForFunction(() => typeof (globalThis as any).runChecks === 'function', undefined, { timeout: 30_000 }).catch((err) => {
+        throw new Error(`the page did not load: ${errors.join('; ') || err.message}`)
+      })
       const result = await page.evaluate((config) => (globalThis as any).runChecks(config), {
         url: `ws://127.0.0.1:${port}/ws`,
         serverId: formatId(serverKeys.publicKey),

@@ -5,10 +5,11 @@
  * typed failures, two in-page peers, and per-backend speed figures.
  */
 import {
-  SecretStream, fromWebSocket, createDuplexPair, generateKeyPair, formatId, parseId, useCryptoBackend,
-  type KeyPair
+  SecretStream, fromWebSocket, createDuplexPair, generateKeyPair, formatId, parseId, useCryptoBackend, createCryptoBackend,
+  type KeyPair, type CryptoBackend
 } from 'secret-channel'
 import { useWasmCrypto } from 'secret-channel/wasm'
+import { BAD_ED25519, LOW_ORDER_X25519, malleate } from '../helpers/points.js'
 
 /** What the harness passes in. */
 export interface PageConfig {
@@ -83,10 +84,71 @@ function memoryPeers(appKey: Uint8Array, serverKeys: KeyPair, clientKeys: KeyPai
   }
 }
 
+const same = (a: Uint8Array | null, b: Uint8Array | null): boolean => (a === null || b === null ? a === b : a.length === b.length && a.every((x, i) => x === b[i]))
+
+/**
+ * The backend in use against noble, in this page: identical bytes on random inputs and identical
+ * decisions on the hostile points and malleated signatures. Returns [checks, disagreements].
+ */
+function agreeWithNoble(other: CryptoBackend): [number, string[]] {
+  const noble = createCryptoBackend('noble')
+  const bad: string[] = []
+  let checks = 0
+  const check = (label: string, ok: boolean): void => { checks++; if (!ok) bad.push(label) }
+  for (let i = 0; i < 20; i++) {
+    const seed = randomData(32)
+    const a = noble.signKeyPairFromSeed(seed)
+    const b = other.signKeyPairFromSeed(seed)
+    check('key pair', same(a.secretKey, b.secretKey))
+    const msg = randomData(1 + i * 7)
+    const sig = noble.sign(msg, a.secretKey)
+    check('sign', same(sig, other.sign(msg, b.secretKey)))
+    check('verify', noble.verify(sig, msg, a.publicKey) === true && other.verify(sig, msg, a.publicKey) === true)
+    check('malleated S', noble.verify(malleate(sig), msg, a.publicKey) === other.verify(malleate(sig), msg, a.publicKey))
+    const scalar = noble.signSecretKeyToCurve(a.secretKey)
+    check('sk to curve', same(scalar, other.signSecretKeyToCurve(b.secretKey)))
+    check('pk to curve', same(noble.signPublicKeyToCurve(a.publicKey), other.signPublicKeyToCurve(a.publicKey)))
+    const peer = noble.scalarMultBase(randomData(32))
+    check('x25519', same(noble.scalarMult(scalar, peer), other.scalarMult(scalar, peer)))
+    const random = randomData(32)
+    check('random point to curve', same(noble.signPublicKeyToCurve(random), other.signPublicKeyToCurve(random)))
+    const key = randomData(32)
+    const nonce = randomData(24)
+    const body = randomData(i * 200)
+    const x = body.slice()
+    const y = body.slice()
+    const tx = new Uint8Array(16)
+    const ty = new Uint8Array(16)
+    noble.secretboxSealDetached(x, tx, nonce, key)
+    other.secretboxSealDetached(y, ty, nonce, key)
+    check('secretbox', same(x, y) && same(tx, ty))
+    const out = new Uint8Array(x.length)
+    check('secretbox open', other.secretboxOpenDetached(out, x, tx, nonce, key) && same(out, body))
+    tx[0]! ^= 1
+    check('tampered box', !noble.secretboxOpenDetached(out, x, tx, nonce, key) && !other.secretboxOpenDetached(out, x, tx, nonce, key))
+  }
+  const scalar = randomData(32)
+  for (const point of LOW_ORDER_X25519) check('low-order x25519', noble.scalarMult(scalar, point) === null && other.scalarMult(scalar, point) === null)
+  const signer = noble.signKeyPairFromSeed(randomData(32))
+  const msg = randomData(10)
+  for (const point of BAD_ED25519) {
+    check('bad ed25519 to curve', noble.signPublicKeyToCurve(point) === null && other.signPublicKeyToCurve(point) === null)
+    const sig = noble.sign(msg, signer.secretKey)
+    check('bad ed25519 key', noble.verify(sig, msg, point) === other.verify(sig, msg, point))
+    const badR = sig.slice()
+    badR.set(point, 0)
+    check('bad R', noble.verify(badR, msg, signer.publicKey) === false && other.verify(badR, msg, signer.publicKey) === false)
+  }
+  return [checks, bad]
+}
+
 /** Everything the harness checks, for one backend. */
 export async function runChecks(config: PageConfig): Promise<Record<string, unknown>> {
   const backend = config.backend === 'wasm' ? await useWasmCrypto() : useCryptoBackend('noble')
   const out: Record<string, unknown> = { backend: backend.name, bufferGlobal: typeof (globalThis as any).Buffer }
+  const [checks, disagreements] = agreeWithNoble(backend)
+  out.backendChecks = checks
+  out.backendDisagreements = disagreements
   const appKey = new Uint8Array(config.appKey)
 
   // 1. A channel to the Node server over WebSocket, both ids, 8 MiB each way.

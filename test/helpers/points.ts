@@ -34,10 +34,15 @@ function withHighBit(bytes: Uint8Array): Uint8Array {
   return out
 }
 
+/** Bytes from hex, without Buffer: this module also runs in the browser test page. */
+function fromHex(hex: string): Uint8Array {
+  return Uint8Array.from(hex.match(/../g)!, (h) => parseInt(h, 16))
+}
+
 function unique(list: Uint8Array[]): Uint8Array[] {
   const seen = new Set<string>()
   return list.filter((b) => {
-    const key = Buffer.from(b).toString('hex')
+    const key = b.join(',')
     if (seen.has(key)) return false
     seen.add(key)
     return true
@@ -47,8 +52,8 @@ function unique(list: Uint8Array[]): Uint8Array[] {
 const X25519_BASE: Uint8Array[] = [
   littleEndian32(0n),
   littleEndian32(1n),
-  Uint8Array.from(Buffer.from('e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800', 'hex')),
-  Uint8Array.from(Buffer.from('5f9c95bca3508c24b1d0b1559c83ef5b04445cc4581c8e86d8224eddd09f1157', 'hex')),
+  fromHex('e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800'),
+  fromHex('5f9c95bca3508c24b1d0b1559c83ef5b04445cc4581c8e86d8224eddd09f1157'),
   littleEndian32(P - 1n),
   littleEndian32(P),
   littleEndian32(P + 1n)
@@ -57,7 +62,7 @@ const X25519_BASE: Uint8Array[] = [
 /** Every low-order (or degenerate) X25519 public key encoding: 7 values, each with bit 255 clear and set. */
 export const LOW_ORDER_X25519: readonly Uint8Array[] = unique([...X25519_BASE, ...X25519_BASE.map(withHighBit)])
 
-const TORSION = ED25519_TORSION_SUBGROUP.map((h) => Uint8Array.from(Buffer.from(h, 'hex')))
+const TORSION = ED25519_TORSION_SUBGROUP.map(fromHex)
 
 /** The Ed25519 small-order points: the torsion subgroup and its sign-flipped encodings (10 distinct). */
 export const SMALL_ORDER_ED25519: readonly Uint8Array[] = unique([...TORSION, ...TORSION.map((t) => {

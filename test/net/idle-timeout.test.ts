@@ -15,7 +15,7 @@ const serverKeys = generateKeyPair()
 const clientKeys = generateKeyPair()
 
 test('createServer({ idleTimeout }): a silent authenticated client is dropped with ERR_IDLE_TIMEOUT', async (t) => {
-  const server = createServer({ keyPair: serverKeys, appKey, idleTimeout: 150 })
+  const server = createServer({ keyPair: serverKeys, appKey, idleTimeout: 400 })
   const accepted = once(server, 'connection') as Promise<[ServerStream]>
   const port = await listenLocal(server)
   const started = Date.now()
@@ -24,28 +24,32 @@ test('createServer({ idleTimeout }): a silent authenticated client is dropped wi
   const [stream] = await accepted
   const [err] = await once(stream, 'error').catch((e) => [e])
   t.equal(err?.code, ErrorCodes.IDLE_TIMEOUT, `the server stream fails with ERR_IDLE_TIMEOUT (${err?.message})`)
-  t.ok(Date.now() - started >= 140, 'not before the idle time')
+  t.ok(Date.now() - started >= 390, 'not before the idle time')
   await new Promise<void>((resolve) => { if (client.destroyed) resolve(); else client.on('close', () => resolve()) })
   t.pass('the client is disconnected too')
   await closeServer(server)
 })
 
 test('traffic keeps the connection alive; the timer counts silence, not age', async (t) => {
-  const server = createServer({ keyPair: serverKeys, appKey, idleTimeout: 200 }, (s) => {
+  // 10 pings 100 ms apart outlive a 500 ms idle timeout twice over, while each gap stays 5× below
+  // it, so a loaded machine's late timers cannot fake an idle period.
+  const server = createServer({ keyPair: serverKeys, appKey, idleTimeout: 500 }, (s) => {
     s.on('error', () => {})
     s.on('data', (d: Buffer) => s.write(d))
   })
   const port = await listenLocal(server)
   const client = await connect({ host: '127.0.0.1', port, keyPair: clientKeys, appKey, remotePublicKey: serverKeys.publicKey })
+  const errors: Error[] = []
+  client.on('error', (err: Error) => errors.push(err))
   const got: Buffer[] = []
   client.on('data', (d: Buffer) => got.push(d))
-  for (let i = 0; i < 6; i++) {
+  for (let i = 0; i < 10; i++) {
     client.write(`ping ${i}`)
     await new Promise((resolve) => setTimeout(resolve, 100))
   }
-  t.notOk(client.destroyed, 'still open after 600 ms of traffic every 100 ms')
-  t.equal(Buffer.concat(got).toString().split('ping').length - 1, 6, 'all echoes came back')
-  client.on('error', () => {})
+  await new Promise((resolve) => setTimeout(resolve, 100))
+  t.notOk(client.destroyed, `still open after 1 s of traffic every 100 ms ${errors.map((e) => e.message).join('; ')}`)
+  t.equal(Buffer.concat(got).toString().split('ping').length - 1, 10, 'all echoes came back')
   client.destroy()
   await closeServer(server)
 })
@@ -54,7 +58,7 @@ test('connect({ idleTimeout }): a silent server is dropped with ERR_IDLE_TIMEOUT
   const server = createServer({ keyPair: serverKeys, appKey })
   const accepted = once(server, 'connection') as Promise<[ServerStream]>
   const port = await listenLocal(server)
-  const client = await connect({ host: '127.0.0.1', port, keyPair: clientKeys, appKey, remotePublicKey: serverKeys.publicKey, idleTimeout: 150 })
+  const client = await connect({ host: '127.0.0.1', port, keyPair: clientKeys, appKey, remotePublicKey: serverKeys.publicKey, idleTimeout: 400 })
   const [stream] = await accepted
   stream.on('error', () => {})
   const [err] = await once(client, 'error').catch((e) => [e])

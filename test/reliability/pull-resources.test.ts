@@ -246,8 +246,9 @@ test('pull: an authorize that accepts only after the deadline changes nothing: o
   const before = activeResources()
   const c = side()
   const s = side()
+  let asked = false
   let answered = false
-  const late: PullAuthorize = (_pub, cb) => { setTimeout(() => { answered = true; cb(null, true) }, 250) }
+  const late: PullAuthorize = (_pub, cb) => { asked = true; setTimeout(() => { answered = true; cb(null, true) }, 250) }
   const listener = await listen((raw) => {
     raw.on('error', () => {})
     wire(createServer(serverKeys, late, appKey, 100)(s.cb), raw)
@@ -256,8 +257,11 @@ test('pull: an authorize that accepts only after the deadline changes nothing: o
   wire(createClient(clientKeys, appKey, LONG)(serverKeys.publicKey, c.cb), clientRaw)
   await Promise.all([c.done, s.done])
   t.ok(isSecretChannelError(s.err, 'ERR_HANDSHAKE_TIMEOUT'), `server: ${s.err?.message}`)
-  t.ok(isSecretChannelError(c.err, 'ERR_UNAUTHORIZED'), `client: hung up on before the server proved itself (${c.err?.code})`)
-  while (!answered) await sleep(20)
+  // On a loaded machine with the pure-JS backend the deadline may pass before msg3 is even
+  // processed; then authorize is never asked and the client is hung up on before the server hello.
+  const want = asked ? 'ERR_UNAUTHORIZED' : 'ERR_WRONG_APP_KEY'
+  t.ok(isSecretChannelError(c.err, want), `client: hung up on before the server proved itself (${c.err?.code}, authorize ${asked ? 'was' : 'was not'} asked)`)
+  while (asked && !answered) await sleep(20)
   await sleep(50)
   t.equal(c.calls + s.calls, 2, 'the late acceptance did not call back again')
   t.ok(await within(closed(clientRaw), 2000), 'our client socket was closed')

@@ -34,7 +34,14 @@ import {
 } from './primitives.js'
 import { checkAttempts } from './options.js'
 
-/** Options of {@link EnrollmentClient}. */
+/**
+ * Options of {@link EnrollmentClient}.
+ * @example
+ * ```ts
+ * const options: EnrollmentClientOptions = { code: '482-913-075', serverPublicKey, acceptKeyTypes: ['ed25519'] }
+ * const client = new EnrollmentClient(options)
+ * ```
+ */
 export interface EnrollmentClientOptions {
   /** The one-time enrollment code the operator gave out; mixed into the key agreement. */
   code?: string | Uint8Array
@@ -210,7 +217,7 @@ export class EnrollmentClient extends EnrollmentMachine<ClientState> {
     }
 
     const ecdh = this.keep(sharedSecret(this.ephemeral!.scalar, serverEphemeral))
-    const keys = deriveExchangeKeys(ecdh, this.codeHash, transcriptHash(this.crypto, this.hello, message))
+    const keys = deriveExchangeKeys(this.crypto, ecdh, this.codeHash, transcriptHash(this.crypto, this.hello, message))
     this.keys = { challengeKey: this.keep(keys.challengeKey), issueKey: this.keep(keys.issueKey) }
     this.ephemeral = null
     this.current = 'await-challenge'

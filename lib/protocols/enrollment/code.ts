@@ -16,6 +16,11 @@ const encoder = new TextEncoder()
 /**
  * Normalizes a code as typed by a person: Unicode NFKC, lower case, spaces and dashes removed.
  * @throws SecretChannelError `ERR_INVALID_ARGUMENT` for an empty code
+ * @example
+ * ```ts
+ * normalizeCode('482 913-075') // the bytes of "482913075"
+ * normalizeCode('ABC-def') // the bytes of "abcdef": typing case and dashes do not matter
+ * ```
  */
 export function normalizeCode(code: string | Uint8Array): Uint8Array {
   if (code instanceof Uint8Array) {
@@ -28,7 +33,14 @@ export function normalizeCode(code: string | Uint8Array): Uint8Array {
   return encoder.encode(text)
 }
 
-/** Options for {@link EnrollmentCode}. */
+/**
+ * Options for {@link EnrollmentCode}.
+ * @example
+ * ```ts
+ * const options: EnrollmentCodeOptions = { uses: 10, maxGuesses: 20 } // one code for a batch of ten devices
+ * const code = EnrollmentCode.generate(9, options)
+ * ```
+ */
 export interface EnrollmentCodeOptions {
   /**
    * How many challenges under this code may go unanswered (wrong guesses, or exchanges still in

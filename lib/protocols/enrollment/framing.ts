@@ -12,7 +12,13 @@ import { ErrorCodes, SecretChannelError } from '../../errors.js'
 import { LengthPrefixedDecoder, encodeLengthPrefixed, type FrameFormat } from '../../framing.js'
 import { Phase } from './layout.js'
 
-/** Default cap on one message: room for an RSA-4096 PKCS#8 key plus headers. */
+/**
+ * Default cap on one message: room for an RSA-4096 PKCS#8 key plus headers.
+ * @example
+ * ```ts
+ * const decoder = new FrameDecoder(DEFAULT_MAX_FRAME_BYTES) // the same as new FrameDecoder()
+ * ```
+ */
 export const DEFAULT_MAX_FRAME_BYTES = 4096
 /** The u16 length prefix cannot say more. */
 const MAX_FRAME_BYTES_LIMIT = 0xffff

@@ -14,13 +14,27 @@ import type { ReceivedKey } from './issue.js'
 import { Phase } from './layout.js'
 import { writeFileAtomic } from './store.js'
 
-/** Options of {@link saveReceivedKey}. */
+/**
+ * Options of {@link saveReceivedKey}.
+ * @example
+ * ```ts
+ * const options: SaveKeyOptions = { overwrite: true } // re-enrolling this device: replace its old identity
+ * await saveReceivedKey('identity.json', key, options)
+ * ```
+ */
 export interface SaveKeyOptions {
   /** Replace an existing file (default false: an existing identity is never silently lost). */
   overwrite?: boolean
 }
 
-/** The file text for a received key: identity-file JSON (Ed25519) or PKCS#8 PEM (RSA). */
+/**
+ * The file text for a received key: identity-file JSON (Ed25519) or PKCS#8 PEM (RSA).
+ * @example
+ * ```ts
+ * const { key } = await enroll(socket, { code, serverPublicKey })
+ * process.stdout.write(receivedKeyFileText(key)) // what saveReceivedKey would write
+ * ```
+ */
 export function receivedKeyFileText(key: ReceivedKey): string {
   if (key.type === 'ed25519') return `${JSON.stringify(toIdentityFile(key.keyPair), null, 2)}\n`
   return key.privateKeyPem

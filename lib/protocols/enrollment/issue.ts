@@ -15,7 +15,15 @@ import { ErrorCodes, SecretChannelError } from '../../errors.js'
 import { formatId, generateKeyPair, type KeyPair } from '../../keys.js'
 import { Phase, type IssuedKeyType } from './layout.js'
 
-/** A freshly made key pair, before it is sealed for the device. */
+/**
+ * A freshly made key pair, before it is sealed for the device.
+ * @example
+ * ```ts
+ * const material: IssuedKeyMaterial = await generateIssuedKey('ed25519')
+ * console.log(material.id) // "@…=.ed25519"
+ * const step = server.issue(material) // seals it for the device and wipes material.privateKey
+ * ```
+ */
 export interface IssuedKeyMaterial {
   /** The kind of key. */
   type: IssuedKeyType
@@ -27,13 +35,27 @@ export interface IssuedKeyMaterial {
   id: string
 }
 
-/** Options for issuing RSA keys. */
+/**
+ * Options for issuing RSA keys.
+ * @example
+ * ```ts
+ * const rsa: RsaOptions = { modulusLength: 3072 }
+ * const server = new EnrollmentServer({ keyPair: serverKeys, code, keyType: 'rsa', rsa })
+ * ```
+ */
 export interface RsaOptions {
   /** Modulus length in bits (default 2048; at least 2048). */
   modulusLength?: number
 }
 
-/** The id recorded for a public key of either type. */
+/**
+ * The id recorded for a public key of either type.
+ * @example
+ * ```ts
+ * issuedKeyId('ed25519', keyPair.publicKey) // "@…=.ed25519", as formatId
+ * issuedKeyId('rsa', spkiDer) // "rsa:sha256:<hex of sha256(SPKI DER)>"
+ * ```
+ */
 export function issuedKeyId(type: IssuedKeyType, publicKey: Uint8Array): string {
   if (type === 'ed25519') return formatId(publicKey)
   return `rsa:sha256:${createHash('sha256').update(publicKey).digest('hex')}`

@@ -37,7 +37,14 @@
  * @module
  */
 
-/** Message type tags (the first byte of every message). */
+/**
+ * Message type tags (the first byte of every message).
+ * @example
+ * ```ts
+ * if (message[0] === MessageType.REFUSED) console.warn('the server refused this device')
+ * console.log(messageName(message[0]!)) // e.g. "SERVER_HELLO"
+ * ```
+ */
 export const MessageType = Object.freeze({
   CLIENT_HELLO: 0x01,
   SERVER_HELLO: 0x02,
@@ -87,7 +94,14 @@ export const REFUSED_BYTES = 2
 /** Issued key types (ISSUED_KEY byte 1). */
 export const KeyTypeTag = Object.freeze({ ed25519: 1, rsa: 2 } as const)
 
-/** The kinds of key the server can issue. */
+/**
+ * The kinds of key the server can issue.
+ * @example
+ * ```ts
+ * const keyType: IssuedKeyType = 'rsa'
+ * const server = new EnrollmentServer({ keyPair: serverKeys, code, keyType })
+ * ```
+ */
 export type IssuedKeyType = keyof typeof KeyTypeTag
 
 /** ABORT reasons. */

@@ -2,15 +2,15 @@
  * The primitives enrollment needs, and where each comes from.
  *
  * Through the crypto backend (passed in at construction, like every protocol): SHA-256 (the
- * transcript hash, the code hash, the challenge digest) and the randomness behind the ephemeral
- * scalars; Ed25519 signing and checking happen in the machines, also through the backend.
+ * transcript hash, the code hash, the challenge digest), HKDF-SHA-256 (the exchange keys) and the
+ * randomness behind the ephemeral scalars; Ed25519 signing and checking happen in the machines,
+ * also through the backend.
  *
- * From @noble/* directly, because no backend offers them and they are not SHS1 or box-stream
- * primitives, so adding them to the backend interface would mean three implementations to keep
- * byte-identical for one protocol: secp256k1 arithmetic and RFC 9380 hash-to-curve
- * (`@noble/curves`), HKDF-SHA-256 (its HMAC-SHA-256 is not the backend's HMAC-SHA-512-256 `auth`),
- * and AES-256-GCM (`@noble/ciphers`). The design document names secp256k1 and AES-256, so these
- * cannot be swapped for the backend's X25519 and XSalsa20-Poly1305.
+ * From @noble/* directly, because no backend offers them and they are not SHS1, box-stream or
+ * account primitives, so adding them to the backend interface would mean four implementations to
+ * keep byte-identical for one protocol: secp256k1 arithmetic and RFC 9380 hash-to-curve
+ * (`@noble/curves`) and AES-256-GCM (`@noble/ciphers`). The design document names secp256k1 and
+ * AES-256, so these cannot be swapped for the backend's X25519 and XSalsa20-Poly1305.
  *
  * Key agreement with a code is CPace-style: both ephemeral keys are multiples of a generator hashed
  * from the code instead of the standard base point. Someone who does not know the code can test one
@@ -20,8 +20,6 @@
  */
 import { secp256k1, secp256k1_hasher } from '@noble/curves/secp256k1.js'
 import { gcm } from '@noble/ciphers/aes.js'
-import { hkdf } from '@noble/hashes/hkdf.js'
-import { sha256 } from '@noble/hashes/sha2.js'
 import type { CryptoBackend } from '../../crypto/index.js'
 import { wipe } from '../../crypto/policy.js'
 import { ErrorCodes, SecretChannelError } from '../../errors.js'
@@ -99,9 +97,9 @@ export interface ExchangeKeys {
  * HKDF-SHA-256: ikm = ECDH x ‖ codeHash (the code again, belt and braces), salt = transcript hash
  * (which covers the label, both ephemeral keys, the attempt and the server's signature), info = label.
  */
-export function deriveExchangeKeys(ecdh: Uint8Array, codeHash: Uint8Array | null, transcriptHash: Uint8Array): ExchangeKeys {
+export function deriveExchangeKeys(crypto: CryptoBackend, ecdh: Uint8Array, codeHash: Uint8Array | null, transcriptHash: Uint8Array): ExchangeKeys {
   const ikm = codeHash ? concat(ecdh, codeHash) : ecdh.slice()
-  const okm = hkdf(sha256, ikm, transcriptHash, encoder.encode(`${LABEL}/keys`), 64)
+  const okm = crypto.hkdfSha256(ikm, transcriptHash, encoder.encode(`${LABEL}/keys`), 64)
   ikm.fill(0)
   const keys = { challengeKey: okm.slice(0, 32), issueKey: okm.slice(32, 64) }
   okm.fill(0)

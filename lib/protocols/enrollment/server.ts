@@ -34,7 +34,14 @@ import {
   type ExchangeKeys
 } from './primitives.js'
 
-/** Options of {@link EnrollmentServer}. */
+/**
+ * Options of {@link EnrollmentServer}.
+ * @example
+ * ```ts
+ * const options: EnrollmentServerOptions = { keyPair: serverKeys, code: EnrollmentCode.generate(), keyType: 'ed25519' }
+ * const server = new EnrollmentServer(options)
+ * ```
+ */
 export interface EnrollmentServerOptions {
   /**
    * The server's long-term Ed25519 key pair (normally the one its secret-handshake server uses).
@@ -58,7 +65,14 @@ export interface EnrollmentServerOptions {
   crypto?: CryptoBackend
 }
 
-/** The device the server just enrolled, to record before sending its key. */
+/**
+ * The device the server just enrolled, to record before sending its key.
+ * @example
+ * ```ts
+ * const issued = step.events.find((e) => e.type === 'issued')
+ * if (issued) console.log(issued.device.id, issued.device.codeUsed ? 'with the code' : 'without a code')
+ * ```
+ */
 export interface IssuedDevice {
   /** `@…=.ed25519` for Ed25519 keys, `rsa:sha256:<hex>` for RSA keys. */
   id: string
@@ -192,7 +206,7 @@ export class EnrollmentServer extends EnrollmentMachine<ServerState> {
       hello = concat(signed, signature)
     }
     const ecdh = this.keep(sharedSecret(ephemeral.scalar, clientEphemeral))
-    const keys = deriveExchangeKeys(ecdh, codeBytes ? this.keep(codeHash(this.crypto, codeBytes)) : null, transcriptHash(this.crypto, message, hello))
+    const keys = deriveExchangeKeys(this.crypto, ecdh, codeBytes ? this.keep(codeHash(this.crypto, codeBytes)) : null, transcriptHash(this.crypto, message, hello))
     this.keys = { challengeKey: this.keep(keys.challengeKey), issueKey: this.keep(keys.issueKey) }
     const random = this.keep(this.crypto.randomBytes(CHALLENGE_BYTES))
     this.expectedDigest = this.keep(digest(this.crypto, random))

@@ -65,7 +65,13 @@ export interface EnrollmentStore {
   remove(id: string): Promise<boolean>
 }
 
-/** The stored record for a device the server just issued a key to. */
+/**
+ * The stored record for a device the server just issued a key to.
+ * @example
+ * ```ts
+ * for (const e of step.events) if (e.type === 'issued') await store.add(toEnrolledDevice(e.device))
+ * ```
+ */
 export function toEnrolledDevice(issued: IssuedDevice, now: Date = new Date()): EnrolledDevice {
   return {
     id: issued.id,

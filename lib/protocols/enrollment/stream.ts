@@ -17,7 +17,14 @@ import { Phase, messageName } from './layout.js'
 import { EnrollmentServer, type EnrollmentServerOptions } from './server.js'
 import { toEnrolledDevice, type EnrolledDevice, type EnrollmentStore } from './store.js'
 
-/** The part of a duplex stream the adapter uses; `net.Socket` and streamx `Duplex` both fit. */
+/**
+ * The part of a duplex stream the adapter uses; `net.Socket` and streamx `Duplex` both fit.
+ * @example
+ * ```ts
+ * const stream: DuplexLike = net.connect(7000, 'enroll.example') // or any streamx Duplex
+ * const result = await enroll(stream, { code: '482-913-075' })
+ * ```
+ */
 export interface DuplexLike {
   /** Subscribes to `'data'`, `'end'`, `'close'` and `'error'`. */
   on(event: string, listener: (...args: any[]) => void): unknown
@@ -31,7 +38,14 @@ export interface DuplexLike {
   destroy(...args: any[]): unknown
 }
 
-/** One message seen by the adapter, for logs and the example. */
+/**
+ * One message seen by the adapter, for logs and the example.
+ * @example
+ * ```ts
+ * const log = (e: EnrollmentLogEvent) => console.error(`${e.direction} ${e.message} (${e.bytes} bytes)`)
+ * await enroll(socket, { code, log }) // e.g. "sent CLIENT_HELLO (37 bytes)"
+ * ```
+ */
 export interface EnrollmentLogEvent {
   /** Which way it went. */
   direction: 'sent' | 'received'
@@ -41,7 +55,14 @@ export interface EnrollmentLogEvent {
   bytes: number
 }
 
-/** Options of the stream adapters. */
+/**
+ * Options of the stream adapters.
+ * @example
+ * ```ts
+ * const options: EnrollmentStreamOptions = { timeout: 10_000, signal: AbortSignal.timeout(60_000), maxFrameBytes: 8192 }
+ * await enroll(socket, { code, ...options })
+ * ```
+ */
 export interface EnrollmentStreamOptions {
   /** Deadline for the whole exchange in milliseconds (default 30 000; 0 disables it). */
   timeout?: number

@@ -61,7 +61,15 @@ export interface NoticeSecureInfo {
   sessionId: Uint8Array
 }
 
-/** Events of a {@link NoticeChannel} beyond those of a Duplex. */
+/**
+ * Events of a {@link NoticeChannel} beyond those of a Duplex.
+ * @example
+ * ```ts
+ * channel.on('peer-key', ({ fingerprint }) => console.log('compare with the peer:', fingerprint))
+ * channel.on('secure', (info) => console.log('secure', info.learned ? '(key learned now)' : ''))
+ * channel.on('rekeyed', () => console.log('new session keys'))
+ * ```
+ */
 export interface NoticeChannelEvents extends DuplexEvents {
   /** A key arrived in phase 2 (proven only at `secure`): show the fingerprint. */
   'peer-key': [info: { publicKey: Uint8Array; fingerprint: string }]

@@ -14,7 +14,13 @@ import { getCryptoBackend } from '../../crypto/index.js'
 import { ErrorCodes, SecretChannelError } from '../../errors.js'
 import { concatBytes, label } from './bytes.js'
 
-/** Bytes of a wire fingerprint. */
+/**
+ * Bytes of a wire fingerprint.
+ * @example
+ * ```ts
+ * keyFingerprint(keyPair.publicKey).length === FINGERPRINT_BYTES // true: 32
+ * ```
+ */
 export const FINGERPRINT_BYTES = 32
 const DISPLAY_BYTES = 20
 const BASE32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567'

@@ -17,7 +17,14 @@ import { NoticeChannel, type NoticeChannelOptions } from './channel.js'
 import { DEFAULT_MAX_NOTICE_BYTES, NOTICE_HEADER_BYTES, NoticePhase } from './layout.js'
 import type { NoticeTransport } from './transport.js'
 
-/** The byte stream shape the framed adapter needs: what both Node and streamx duplexes offer. */
+/**
+ * The byte stream shape the framed adapter needs: what both Node and streamx duplexes offer.
+ * @example
+ * ```ts
+ * const stream: ByteDuplex = net.connect(7000, '127.0.0.1') // or a streamx Duplex, a serial port stream…
+ * const transport = framedTransport(stream)
+ * ```
+ */
 export interface ByteDuplex {
   write(chunk: Uint8Array): unknown
   end(chunk?: unknown): unknown

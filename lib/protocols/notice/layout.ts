@@ -22,7 +22,13 @@ import { ErrorCodes, SecretChannelError } from '../../errors.js'
 
 /** First byte of every notice: "N", protocol version 1 of this layout. */
 const NOTICE_VERSION = 0x4e
-/** Bytes of the notice header. */
+/**
+ * Bytes of the notice header.
+ * @example
+ * ```ts
+ * const fragmentRoom = DEFAULT_MAX_NOTICE_BYTES - NOTICE_HEADER_BYTES // 190 bytes of payload per notice
+ * ```
+ */
 export const NOTICE_HEADER_BYTES = 10
 /**
  * Default and smallest allowed notice size limit, in bytes.
@@ -32,7 +38,13 @@ export const NOTICE_HEADER_BYTES = 10
  * ```
  */
 export const DEFAULT_MAX_NOTICE_BYTES = 200
-/** The smallest notice size limit accepted: a header plus 22 bytes of fragment. */
+/**
+ * The smallest notice size limit accepted: a header plus 22 bytes of fragment.
+ * @example
+ * ```ts
+ * const transport = framedTransport(socket, MIN_MAX_NOTICE_BYTES) // 32-byte notices: many fragments, but it works
+ * ```
+ */
 export const MIN_MAX_NOTICE_BYTES = 32
 /** The largest reassembled message accepted (a box-stream write of 4096 bytes plus framing fits). */
 export const MAX_MESSAGE_BYTES = 8192
@@ -44,7 +56,13 @@ export const Flag = Object.freeze({
   ABORT: 0x04
 } as const)
 
-/** First byte of every reassembled message: its type. */
+/**
+ * First byte of every reassembled message: its type.
+ * @example
+ * ```ts
+ * if (message[0] === MessageType.DATA) decoder.push(message.subarray(1)) // box-stream wire bytes
+ * ```
+ */
 export const MessageType = Object.freeze({
   /** Phase 1, initiator: nonce and fingerprint of the responder's key. */
   HELLO: 0x01,
@@ -68,7 +86,14 @@ export const MessageType = Object.freeze({
   DATA: 0x30
 } as const)
 
-/** Reason byte of an ABORT notice. */
+/**
+ * Reason byte of an ABORT notice.
+ * @example
+ * ```ts
+ * const reason = abortNotice[10] // the one fragment byte after the 10-byte header
+ * if (reason === AbortReason.KEY_CHANGED) console.error('the peer holds a different key for us')
+ * ```
+ */
 export const AbortReason = Object.freeze({
   /** Anything else: a protocol error, a timeout, a local failure. */
   FAILED: 0x00,

@@ -42,7 +42,14 @@ import {
 import { ReliableLink } from './reliable.js'
 import { AgreementRound, type RoundParty } from './round.js'
 
-/** Which side of the agreement this peer plays. The initiator sends the first HELLO. */
+/**
+ * Which side of the agreement this peer plays. The initiator sends the first HELLO.
+ * @example
+ * ```ts
+ * const role: NoticeRole = dialed ? 'initiator' : 'responder'
+ * const peer = new NoticePeer({ role, keyPair, peerKey: null })
+ * ```
+ */
 export type NoticeRole = 'initiator' | 'responder'
 
 /**
@@ -122,7 +129,14 @@ function output(): NoticeOutput {
   return { send, notices: send, events: [] }
 }
 
-/** The stage a {@link NoticePeer} is in. */
+/**
+ * The stage a {@link NoticePeer} is in.
+ * @example
+ * ```ts
+ * const stage: NoticeStage = peer.stage
+ * if (stage === 'open') out = peer.write(Buffer.from('hi'), Date.now())
+ * ```
+ */
 export type NoticeStage = 'new' | 'hello-sent' | 'await-hello' | 'await-start' | 'keys' | 'parts' | 'open' | 'closed' | 'failed'
 
 /** A re-key waiting for both nonces. */

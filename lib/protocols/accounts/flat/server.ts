@@ -23,8 +23,6 @@
  * sends ERROR and closes).
  * @module
  */
-import { hmac } from '@noble/hashes/hmac.js'
-import { sha256 } from '@noble/hashes/sha2.js'
 import type { CryptoBackend } from '../../../crypto/index.js'
 import { getCryptoBackend } from '../../../crypto/index.js'
 import { constantTimeEqual, wipe } from '../../../crypto/policy.js'
@@ -334,8 +332,8 @@ export class FlatServerMachine extends Machine<ServerPhase> {
 
   private decoySeed(label: string): Uint8Array {
     // HMAC-SHA-256, the derivation the identity server's decoys share (servers with the same decoy
-    // secret must hand out the same decoy salt), from @noble: the backend interface has no HMAC-SHA-256.
-    return hmac(sha256, this.decoySecret, Buffer.from(`${label}\u0000${this.interactive ? 'u' : 't'}\u0000${this.requested}`, 'utf8'))
+    // secret must hand out the same decoy salt).
+    return this.crypto.hmacSha256(this.decoySecret, Buffer.from(`${label}\u0000${this.interactive ? 'u' : 't'}\u0000${this.requested}`, 'utf8'))
   }
 
   private decoyKey(): Uint8Array {
