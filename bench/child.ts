@@ -39,8 +39,14 @@ new PerformanceObserver((list) => {
   for (const entry of list.getEntries()) gcMs += entry.duration
 }).observe({ entryTypes: ['gc'] })
 
-function listen(onSocket: (socket: net.Socket) => void): net.Server {
-  const server = net.createServer({ allowHalfOpen: true, noDelay: true }, onSocket)
+/** A failed async step ends the child with status 1 (the parent reports it), never an unhandled rejection. */
+const crash = (err: unknown): void => {
+  console.error(err)
+  process.exit(1)
+}
+
+function listen(onSocket: (socket: net.Socket) => Promise<void>): net.Server {
+  const server = net.createServer({ allowHalfOpen: true, noDelay: true }, (socket) => { onSocket(socket).catch(crash) })
   server.listen(0, '127.0.0.1', () => say({ port: (server.address() as net.AddressInfo).port }))
   return server
 }
@@ -130,7 +136,7 @@ async function connClient(port: number, count: number): Promise<void> {
 }
 
 function idleServer(count: number): void {
-  const gc = (globalThis as any).gc as (() => void) | undefined
+  const gc = (globalThis as { gc?: () => void }).gc
   if (!gc) throw new Error('idle-server needs --expose-gc')
   const channels: Channel[] = []
   let baseline = 0
@@ -141,7 +147,8 @@ function idleServer(count: number): void {
   gc()
   baseline = process.memoryUsage().heapUsed
   process.stdin.setEncoding('utf8')
-  process.stdin.on('data', async () => {
+  process.stdin.on('data', () => {
+    (async () => {
     // The server side may finish its last handshakes just after the client's.
     for (let i = 0; i < 200 && channels.length < count; i++) await new Promise((r) => setTimeout(r, 10))
     gc()
@@ -149,6 +156,7 @@ function idleServer(count: number): void {
     const heapUsed = process.memoryUsage().heapUsed
     say({ result: { open: channels.length, heapBytesPerConnection: (heapUsed - baseline) / Math.max(1, channels.length), maxRssMiB: maxRssMiB() } })
     process.exit(0)
+    })().catch(crash)
   })
 }
 

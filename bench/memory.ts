@@ -14,8 +14,8 @@ import type { CryptoBackend } from '../lib/crypto/index.js'
 import { appKey, clientKeys, memoryHandshake, serverKeys } from './peers.js'
 
 const require = createRequire(import.meta.url)
-const pull: any = require('pull-stream')
-const boxes: any = require('pull-box-stream')
+const pull = require('pull-stream') // untyped CommonJS
+const boxes = require('pull-box-stream')
 
 const key = Buffer.alloc(32, 3)
 const nonce = Buffer.alloc(24, 4)

@@ -14,10 +14,11 @@ import { createDuplexPair } from '../lib/streams/memory-pair.js'
 import { generateKeyPair } from '../lib/keys.js'
 
 const require = createRequire(import.meta.url)
-const pull: any = require('pull-stream')
-const toPull: any = require('stream-to-pull-stream')
-const shs: any = require('secret-handshake')
-const HyperSecretStream: any = require('@hyperswarm/secret-stream')
+// Untyped CommonJS packages (the reference implementations we measure against).
+const pull = require('pull-stream')
+const toPull = require('stream-to-pull-stream')
+const shs = require('secret-handshake')
+const HyperSecretStream = require('@hyperswarm/secret-stream')
 
 /** Names of the peer stacks (ours is named by its backend: `ours:<backend>`). */
 export type PeerName = 'reference' | 'hyperswarm' | 'plain'
@@ -41,14 +42,14 @@ export interface Channel {
 /** Wraps a connected transport socket on one side. */
 export type Wrap = (socket: Socket, isInitiator: boolean) => Promise<Channel>
 
-async function sendStreamx(stream: any, chunk: Buffer, total: number): Promise<void> {
+async function sendStreamx(stream: NodeJS.ReadWriteStream, chunk: Buffer, total: number): Promise<void> {
   for (let sent = 0; sent < total; sent += chunk.length) {
     if (!stream.write(chunk)) await once(stream, 'drain')
   }
   stream.end()
 }
 
-function receiveStreamx(stream: any, onData: (chunk: Uint8Array) => void): Promise<void> {
+function receiveStreamx(stream: NodeJS.ReadWriteStream, onData: (chunk: Uint8Array) => void): Promise<void> {
   return new Promise((resolve, reject) => {
     stream.on('data', onData)
     stream.once('end', resolve)
@@ -56,7 +57,7 @@ function receiveStreamx(stream: any, onData: (chunk: Uint8Array) => void): Promi
   })
 }
 
-function streamxChannel(stream: any): Channel {
+function streamxChannel(stream: NodeJS.ReadWriteStream): Channel {
   return {
     sendAll: (chunk, total) => sendStreamx(stream, chunk, total),
     receiveAll: (onData) => receiveStreamx(stream, onData),
@@ -78,7 +79,7 @@ export const wrapOurs: Wrap = async (socket, isInitiator) => {
     ? { isInitiator, keyPair: clientKeys, appKey, remotePublicKey: serverKeys.publicKey, highWaterMark, reuseInput: true }
     : { isInitiator, keyPair: serverKeys, appKey, highWaterMark, reuseInput: true })
   await stream.opened
-  return streamxChannel(stream)
+  return streamxChannel(stream as unknown as NodeJS.ReadWriteStream) // streamx implements the Node stream methods used here
 }
 
 /** @hyperswarm/secret-stream over a socket. */
@@ -91,7 +92,7 @@ export const wrapHyperswarm: Wrap = async (socket, isInitiator) => {
 /** Plain TCP: the ceiling. */
 export const wrapPlain: Wrap = async (socket) => streamxChannel(socket)
 
-function pullChannel(stream: any): Channel {
+function pullChannel(stream: { source: unknown; sink: unknown }): Channel {
   return {
     sendAll: (chunk, total) => new Promise((resolve) => {
       let sent = 0
@@ -119,7 +120,7 @@ function pullChannel(stream: any): Channel {
 
 /** The reference: secret-handshake@1.1.21 (box-stream by pull-box-stream) over stream-to-pull-stream. */
 export const wrapReference: Wrap = (socket, isInitiator) => new Promise((resolve, reject) => {
-  const done = (err: unknown, stream: any): void => (err ? reject(err) : resolve(pullChannel(stream)))
+  const done = (err: unknown, stream: { source: unknown; sink: unknown }): void => (err ? reject(err) : resolve(pullChannel(stream)))
   const shake = isInitiator
     ? shs.createClient(clientKeys, appKey, 10_000)(serverKeys.publicKey, done)
     : shs.createServer(serverKeys, (_pub: unknown, cb: (err: null, ok: boolean) => void) => cb(null, true), appKey, 10_000)(done)

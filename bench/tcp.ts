@@ -10,10 +10,24 @@ import { ROOT } from './config.js'
 
 const CHILD = join(ROOT, 'dist', 'bench', 'child.js')
 
+/** A child's `result` line: the fields each role reports (bench/child.ts). */
+interface ChildResult {
+  ok: boolean
+  received: number
+  sha256: string
+  mbps: number
+  maxRssMiB: number
+  cpuSecondsPerGiB: number
+  gcSecondsPerGiB: number
+  perSecond: number
+  open: number
+  heapBytesPerConnection: number
+}
+
 /** A running child and its JSON lines, in order. */
 class Child {
   readonly proc: ChildProcess
-  private readonly lines: any[] = []
+  private readonly lines: Array<Record<string, unknown>> = []
   private waiters: Array<() => void> = []
   private stderr = ''
   private exited: number | null = null
@@ -46,11 +60,11 @@ class Child {
   }
 
   /** The first JSON line that has `field`, waiting for it. */
-  async get(field: string, timeoutMs = 600_000): Promise<any> {
+  async get<T = ChildResult>(field: string, timeoutMs = 600_000): Promise<T> {
     const deadline = Date.now() + timeoutMs
     for (;;) {
       const hit = this.lines.find((l) => l && field in l)
-      if (hit) return hit[field]
+      if (hit) return hit[field] as T // the child's JSON line, whose fields bench/child.ts defines
       if (this.exited !== null) throw new Error(`bench child ${this.proc.spawnargs.slice(2).join(' ')} exited (${this.exited}) without "${field}":\n${this.stderr}`)
       if (Date.now() > deadline) throw new Error(`bench child timed out waiting for "${field}":\n${this.stderr}`)
       await new Promise<void>((resolve) => {

@@ -52,9 +52,9 @@ try {
   // 3. The device now opens a secret-handshake channel with its new identity; the server admits enrolled keys only.
   const shsServer = net.createServer({ allowHalfOpen: true }, (socket) => {
     const channel = new SecretStream(socket, { isInitiator: false, keyPair: serverKeys, appKey: SSB_MAIN_NETWORK_APP_KEY, authorize: enrolledAuthorizer(store) })
-    channel.on('error', (err: any) => say('server', `secret handshake: refused (${err.code})`))
+    channel.on('error', (err: Error & { code?: string }) => say('server', `secret handshake: refused (${err.code})`))
     channel.on('connect', () => say('server', `secret handshake: admitted ${formatId(channel.remotePublicKey!)}`))
-    channel.on('data', (data: any) => { channel.write(Buffer.concat([Buffer.from('welcome, '), data as Buffer])) })
+    channel.on('data', (data: unknown) => { channel.write(Buffer.concat([Buffer.from('welcome, '), data as Buffer])) })
     channel.on('end', () => channel.end())
   })
   await new Promise<void>((resolve) => shsServer.listen(0, '127.0.0.1', resolve))
@@ -64,9 +64,9 @@ try {
       isInitiator: true, keyPair, appKey: SSB_MAIN_NETWORK_APP_KEY, remotePublicKey: serverKeys.publicKey
     })
     const outcome = await new Promise<string>((resolve) => {
-      channel.on('error', (err: any) => resolve(`refused: ${err.code}`))
+      channel.on('error', (err: Error & { code?: string }) => resolve(`refused: ${err.code}`))
       channel.opened.then(() => {
-        channel.once('data', (d: any) => { resolve(`server says "${String(d)}"`); channel.end() })
+        channel.once('data', (d: unknown) => { resolve(`server says "${String(d)}"`); channel.end() })
         channel.write(Buffer.from(who))
       }, () => undefined)
     })

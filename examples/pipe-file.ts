@@ -25,11 +25,14 @@ const copy = join(dir, 'copy.bin')
 const appKey = SSB_MAIN_NETWORK_APP_KEY
 const serverKeys = generateKeyPair()
 
-const server = createServer({ keyPair: serverKeys, appKey }, async (stream) => {
+const server = createServer({ keyPair: serverKeys, appKey }, (stream) => {
   // Ciphertext in, plaintext to disk; resolves when the client's goodbye arrived and the file is flushed.
-  await pipeline(stream, createWriteStream(copy))
-  const digest = createHash('sha256').update(await readFile(copy)).digest('hex')
-  stream.end(Buffer.from(digest)) // the answer, then our goodbye
+  const receive = async (): Promise<void> => {
+    await pipeline(stream, createWriteStream(copy))
+    const digest = createHash('sha256').update(await readFile(copy)).digest('hex')
+    stream.end(Buffer.from(digest)) // the answer, then our goodbye
+  }
+  receive().catch((err: Error) => stream.destroy(err)) // a failed copy fails the channel, not the process
 })
 await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
 const { port } = server.address() as { port: number }

@@ -21,7 +21,7 @@ const alice = generateKeyPair()
 const bob = generateKeyPair()
 
 /** A secret-handshake-style server (`createServer(keys, authorize, appKey)`) that upper-cases what it gets. */
-function shoutServer(createServerStream: (cb: (err: Error | null, stream: any) => void) => unknown): Promise<net.Server> {
+function shoutServer(createServerStream: (cb: shs.PullHandshakeCallback) => unknown): Promise<net.Server> {
   const server = net.createServer((socket) => {
     const duplex = toPull.duplex(socket)
     pull(duplex, createServerStream((err, stream) => {
@@ -37,8 +37,8 @@ function ask(port: number, serverKey: Uint8Array, message: string): Promise<stri
   return new Promise((resolve, reject) => {
     const connect = shs.createClient(alice, appKey)
     const duplex = toPull.duplex(net.connect(port, '127.0.0.1'))
-    pull(duplex, connect(serverKey, (err: Error | null, stream: any) => {
-      if (err) return reject(err)
+    pull(duplex, connect(serverKey, (err: Error | null, stream?: shs.PullSecretStream) => {
+      if (err || !stream) return reject(err)
       console.log(`  client: connected to ${formatId(stream.remote)}`)
       pull(pull.values([Buffer.from(message)]), stream, pull.collect((err2: Error | null, chunks: Buffer[]) => {
         if (err2) reject(err2)

@@ -74,8 +74,8 @@ const closed = new Promise<void>((resolve, reject) => {
 })
 pull(rpc.stream, toPull.duplex(stream), rpc.stream)
 
-const call = <T>(method: (...args: any[]) => void, ...args: unknown[]): Promise<T> =>
-  new Promise((resolve, reject) => method(...args, (err: Error | null, value: T) => (err ? reject(err) : resolve(value))))
+const call = <T>(method: (cb: (err: Error | null, value: T) => void) => void): Promise<T> =>
+  new Promise((resolve, reject) => method((err: Error | null, value: T) => (err ? reject(err) : resolve(value))))
 console.log(`whoAmI -> ${await call<string>(rpc.greeter.whoAmI)}`)
 const numbers = await call<number[]>((cb: (err: Error | null, xs: number[]) => void) => pull(rpc.greeter.count(3), pull.collect(cb)))
 console.log(`count(3) -> ${numbers.join(', ')}`)

@@ -19,7 +19,7 @@ test('each protocol keeps its wire format', (t) => {
 })
 
 test('bounds are enforced from the prefix alone, before any body byte', (t) => {
-  const code = (f: () => unknown): string | undefined => { try { f(); return undefined } catch (err: any) { return err.code } }
+  const code = (f: () => unknown): string | undefined => { try { f(); return undefined } catch (err) { return (err as { code?: string }).code } }
   t.equal(code(() => new MessageDecoder(1024).push(Uint8Array.of(0xff, 0xff, 0xff, 0xff))), 'ERR_PROTOCOL', 'u32: 4 GiB refused with only the prefix in')
   t.equal(code(() => new MessageDecoder().push(Uint8Array.of(0, 0, 0, 0))), 'ERR_PROTOCOL', 'u32: zero refused')
   t.equal(code(() => new FrameDecoder(100).push(Uint8Array.of(0, 101))), 'ERR_PROTOCOL', 'u16: over the cap refused')

@@ -4,4 +4,4 @@
  */
 export { BoxEncoder } from './encoder.js'
 export { BoxDecoder } from './decoder.js'
-export { MAX_FRAME_BODY, HEADER_BYTES, encodedLength, incrementNonce } from './layout.js'
+export { MAX_FRAME_BODY, incrementNonce } from './layout.js'

@@ -25,7 +25,7 @@ function numberFromLittleEndian(bytes: Uint8Array): bigint {
  * `length` bytes from the platform's CSPRNG (Web Crypto's `getRandomValues`, in Node too), at most
  * 65,536 bytes per call as the Web Crypto API requires.
  */
-export function webRandomBytes(length: number): Uint8Array {
+function webRandomBytes(length: number): Uint8Array {
   const out = new Uint8Array(length)
   for (let at = 0; at < length; at += 65536) globalThis.crypto.getRandomValues(out.subarray(at, Math.min(length, at + 65536)))
   return out

@@ -23,7 +23,7 @@ import type { CryptoBackend, SignKeyPair } from './backend.js'
 import { createNobleBackend } from './noble.js'
 import { assertHkdfLength } from './derive.js'
 import { nodeScrypt } from './node-scrypt.js'
-import { constantTimeEqual, copyBytes, isAllZero, passesSignaturePrechecks, wipe, curveScalarFromSeedHash } from './policy.js'
+import { constantTimeEqual, copyBytes, isAllZero, passesSignaturePrechecks, curveScalarFromSeedHash } from './policy.js'
 
 const b64url = (bytes: Uint8Array): string => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64url')
 

@@ -50,7 +50,7 @@ export function hasSmallOrderEdwardsEncoding(encoding: Uint8Array): boolean {
 }
 
 /** True when the scalar S of a signature (its last 32 bytes) is below L (libsodium `sc25519_is_canonical`). */
-export function isCanonicalSignatureScalar(signature: Uint8Array): boolean {
+function isCanonicalSignatureScalar(signature: Uint8Array): boolean {
   return littleEndianToBigInt(signature, 32, 64, false) < L
 }
 

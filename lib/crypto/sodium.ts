@@ -42,7 +42,7 @@ let loaded: SodiumNative | null | undefined
  * The sodium-native module, or null when it cannot be loaded here (not installed, no prebuild
  * for this platform, a bundler that strips addons). Tried once per process.
  */
-export function loadSodiumNative(): SodiumNative | null {
+function loadSodiumNative(): SodiumNative | null {
   if (loaded !== undefined) return loaded
   try {
     const require = createRequire(import.meta.url)

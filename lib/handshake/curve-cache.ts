@@ -35,7 +35,7 @@ export function localCurveSecret(crypto: CryptoBackend, secretKey: Uint8Array): 
 }
 
 /** How many peer keys {@link remoteCurvePublic} remembers. */
-export const REMOTE_CACHE_SIZE = 256
+const REMOTE_CACHE_SIZE = 256
 
 const remote = new Map<string, Uint8Array>()
 

@@ -15,7 +15,7 @@
  * (they are box-stream's) and the driver is spent.
  * @module
  */
-import { ErrorCodes, SecretChannelError, type ErrorCode } from '../errors.js'
+import { ErrorCodes, SecretChannelError } from '../errors.js'
 import type { KeyPair } from '../keys.js'
 import type { CryptoBackend } from '../crypto/backend.js'
 import { ClientHandshake } from './client.js'

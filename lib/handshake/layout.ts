@@ -25,8 +25,6 @@ export const CLIENT_AUTH_BYTES = 112
 /** Bytes in the server acceptance (msg4). */
 export const SERVER_ACCEPT_BYTES = 80
 
-/** Bytes of a Poly1305 tag, the secretbox overhead. */
-export const BOX_TAG_BYTES = 16
 /** Bytes of an app key (network identifier). */
 export const APP_KEY_BYTES = 32
 

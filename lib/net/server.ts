@@ -78,6 +78,7 @@ export type ServerStream = OpenSecretStream & SocketLike
  * server.listen(8008, '127.0.0.1')
  * ```
  */
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging -- the merged interface only adds typed `on`/`once` overloads, no fields
 export class SecretServer extends Server {
   private readonly channel: ServerOptions
 
@@ -155,6 +156,7 @@ export class SecretServer extends Server {
 function ignore(): void {}
 
 /** Typed listeners for the events {@link SecretServer} adds or changes; every other `net.Server` event is unchanged. */
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging -- event overloads only (see the class)
 export interface SecretServer {
   on(event: 'connection', listener: (stream: ServerStream) => void): this
   on(event: 'handshakeError', listener: (err: SecretChannelError, peer: PeerAddress) => void): this

@@ -87,6 +87,7 @@ export type WebSocketServerStream = OpenSecretStream
  * process.once('SIGINT', () => server.close(() => process.exit(0)))
  * ```
  */
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging -- the merged interface only adds typed `on`/`once` overloads, no fields
 export class SecretWebSocketServer extends EventEmitter {
   /** The `ws` server underneath (typed structurally: see {@link WsServerView}). */
   readonly wss: WsServerView
@@ -188,6 +189,7 @@ function ignore(): void {}
  * server.on('handshakeError', (err, peer) => console.warn(peer.remoteAddress, err.code))
  * ```
  */
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging -- event overloads only (see the class)
 export interface SecretWebSocketServer {
   on(event: 'connection', listener: (stream: WebSocketServerStream, request: IncomingMessage) => void): this
   on(event: 'handshakeError', listener: (err: SecretChannelError, peer: PeerAddress) => void): this

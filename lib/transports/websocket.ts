@@ -35,8 +35,8 @@ export interface WebSocketLike {
   binaryType: string
   send(data: Uint8Array): void
   close(code?: number, reason?: string): void
-  addEventListener(type: string, listener: (event: any) => void): void
-  removeEventListener(type: string, listener: (event: any) => void): void
+  addEventListener(type: string, listener: (event: any) => void): void // eslint-disable-line @typescript-eslint/no-explicit-any -- the DOM's and ws's event types differ; any lets both WebSocket classes fit
+  removeEventListener(type: string, listener: (event: any) => void): void // eslint-disable-line @typescript-eslint/no-explicit-any -- as above
   /** `ws` only: abrupt teardown. */
   terminate?(): void
   /** `ws` only: stop reading from the socket. */

@@ -30,11 +30,3 @@ export function collect(stream: { on(event: string, fn: (...a: any[]) => void): 
     stream.on('error', reject)
   })
 }
-
-/** The error a stream is destroyed with (or null if it closes cleanly). */
-export function errorOf(stream: { on(event: string, fn: (...a: any[]) => void): unknown }): Promise<Error | null> {
-  return new Promise((resolve) => {
-    stream.on('error', (e: Error) => resolve(e))
-    stream.on('close', () => resolve(null))
-  })
-}

@@ -2,7 +2,7 @@
 import test from 'tape'
 import { createHash } from 'node:crypto'
 import { BoxDecoder, BoxEncoder } from '../../lib/boxstream/index.js'
-import { hex, loadVector } from '../helpers/vectors.js'
+import { hex, loadVector, type BoxFrameVector, type Shs1Vector } from '../helpers/vectors.js'
 
 interface FrameCase { key: string; initial_nonce: string; writes: string[]; frames: string[]; goodbye: string }
 
@@ -30,12 +30,12 @@ test('box-stream-c vectors', (t) => {
 })
 
 test('PySecretHandshake box-stream vectors', (t) => {
-  checkCase(t, 'python', loadVector('shs1-pysecrethandshake.json').box_stream)
+  checkCase(t, 'python', loadVector<Shs1Vector>('shs1-pysecrethandshake.json').box_stream)
   t.end()
 })
 
 test('box-stream edge vectors: nonce carry, full wrap, 5000-byte split', (t) => {
-  const { cases } = loadVector('box-stream-edge.json')
+  const { cases } = loadVector<{ cases: Array<BoxFrameVector & { frame_lengths: number[]; frame_header_hex: string[]; frame_body_sha256: string[] }> }>('box-stream-edge.json') // the split case has frame_* instead of writes
   for (const c of cases) {
     if (c.writes) {
       checkCase(t, c.name, c)

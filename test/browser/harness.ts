@@ -26,7 +26,7 @@ export const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium'
 export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync']
 
 /** Bundles the test page for the browser (the package's `browser` condition). */
-export async function bundlePage(): Promise<string> {
+async function bundlePage(): Promise<string> {
   const result = await build({
     entryPoints: [join(root, 'dist', 'test', 'browser', 'page.js')],
     absWorkingDir: root,

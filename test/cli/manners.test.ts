@@ -119,7 +119,7 @@ test('--progress draws a live counter on a terminal, and nothing on a pipe', asy
   const client = await runCli(['connect', `127.0.0.1:${port}`, '--server', formatId(ids.keys.server!.publicKey), '--keys', ids.file.client!, '--progress'], Buffer.alloc(3_000_000, 1))
   t.equal(client.code, 0, 'connect exits 0')
   t.equal(await exited, 0, 'listen on a terminal exits 0')
-  t.match(screen, /\r\x1b\[K↑ 0\.0 MB {2}↓ 3\.0 MB {2}\d+\.\d\d MB\/s/, 'the terminal shows the counter, redrawn in place')
+  t.match(screen, /\r\x1b\[K↑ 0\.0 MB {2}↓ 3\.0 MB {2}\d+\.\d\d MB\/s/, 'the terminal shows the counter, redrawn in place') // eslint-disable-line no-control-regex -- the terminal's carriage return and erase-line escape are what is tested
   t.doesNotMatch(client.stderr, /MB\/s/, 'stderr on a pipe gets no counter')
   ids.cleanup()
 })

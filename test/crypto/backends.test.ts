@@ -11,7 +11,7 @@ import { sha512 } from '@noble/hashes/sha2.js'
 import { availableCryptoBackends, cryptoReady, createCryptoBackend, getCryptoBackend, useCryptoBackend, type CryptoBackend } from '../../lib/crypto/index.js'
 import { ClientHandshake, ServerHandshake } from '../../lib/handshake/index.js'
 import { BoxDecoder, BoxEncoder } from '../../lib/boxstream/index.js'
-import { hex, loadVector } from '../helpers/vectors.js'
+import { hex, loadVector, type BoxFrameVector, type RecordedCall, type RecordedState, type Shs1Vector } from '../helpers/vectors.js'
 
 await cryptoReady() // the wasm backend joins once loaded
 const names = availableCryptoBackends()
@@ -43,7 +43,7 @@ test('backends: sodium-native, wasm (after cryptoReady), node and noble all load
 for (const crypto of backends) {
   for (const file of ['shs1-js-reference.json', 'shs1-pysecrethandshake.json']) {
     test(`${crypto.name}: SHS1 vector ${file} reproduces byte for byte`, (t) => {
-      const { inputs, expected: e } = loadVector(file)
+      const { inputs, expected: e } = loadVector<Shs1Vector>(file)
       const appKey = hex(inputs.app_key)
       const clientKeys = crypto.signKeyPairFromSeed(hex(inputs.client_longterm_seed))
       const serverKeys = crypto.signKeyPairFromSeed(hex(inputs.server_longterm_seed))
@@ -66,8 +66,8 @@ for (const crypto of backends) {
   }
 
   test(`${crypto.name}: box-stream vectors reproduce and decode`, (t) => {
-    const cases = [loadVector('box-stream-c.json'), loadVector('shs1-pysecrethandshake.json').box_stream,
-      ...loadVector('box-stream-edge.json').cases.filter((c: any) => c.writes)]
+    const cases = [loadVector<BoxFrameVector>('box-stream-c.json'), loadVector<Shs1Vector>('shs1-pysecrethandshake.json').box_stream,
+      ...loadVector<{ cases: BoxFrameVector[] }>('box-stream-edge.json').cases.filter((c) => c.writes)]
     for (const c of cases) {
       const enc = new BoxEncoder(hex(c.key), hex(c.initial_nonce), crypto)
       const frames = c.writes.map((w: string) => enc.encode(hex(w)).toString('hex'))
@@ -82,10 +82,11 @@ for (const crypto of backends) {
   })
 
   test(`${crypto.name}: the reference's recorded crypto.js states reproduce`, (t) => {
-    const records: Array<{ name: string; args: any[]; result: any }> = loadVector('test-secret-handshake.data.json')
+    const records: RecordedCall[] = loadVector('test-secret-handshake.data.json')
     let checked = 0
     let wrong = 0
-    for (const { name, args, result } of records) {
+    for (const { name, args: recordedArgs, result: recorded } of records) {
+      const [args, result] = [recordedArgs as [RecordedState], recorded as RecordedState] // each call's shape is known by its name
       if (name === 'initialize') {
         const kxSk = crypto.signSecretKeyToCurve(crypto.signKeyPairFromSeed(hex(args[0].random)).secretKey)
         if (h(kxSk) !== result.local.kx_sk || h(crypto.scalarMultBase(kxSk)) !== result.local.kx_pk) wrong++

@@ -11,8 +11,11 @@ import { fileURLToPath, pathToFileURL } from 'node:url'
 
 const cryptoIndex = pathToFileURL(fileURLToPath(new URL('../../lib/crypto/index.js', import.meta.url))).href
 
+/** What the probe snippet prints: the backends it saw and chose, or the error codes. */
+interface ProbeOut { available?: string[]; chosen?: string; error?: string; ready?: string; readyError?: string; availableAfterReady?: string[] }
+
 /** Runs a snippet in a fresh Node with `env`; when `blockSodium`, `require('sodium-native')` throws. */
-function probe(env: Record<string, string>, blockSodium: boolean): { status: number | null; out: any; stderr: string } {
+function probe(env: Record<string, string>, blockSodium: boolean): { status: number | null; out: ProbeOut | null; stderr: string } {
   const dir = mkdtempSync(join(tmpdir(), 'secret-channel-select-'))
   try {
     const preload = join(dir, 'block-sodium.cjs')
@@ -35,7 +38,7 @@ console.log(JSON.stringify(out))`
       env: { ...process.env, SECRET_CHANNEL_CRYPTO: '', NODE_OPTIONS: '', ...env },
       encoding: 'utf8'
     })
-    let out: any = null
+    let out: ProbeOut | null = null
     try {
       out = JSON.parse(run.stdout.trim().split('\n').pop() ?? '')
     } catch {

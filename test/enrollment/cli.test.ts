@@ -135,5 +135,5 @@ test('--list and --revoke: list the store, remove a device, ERR_NOT_FOUND for an
   await runEnrollList(storePath, after)
   t.equal(after.lines.length, 1, 'one device left')
   t.notOk(after.lines[0]!.startsWith(id), 'not the revoked one')
-  try { await runEnrollRevoke(storePath, id, capture()); t.fail('must throw') } catch (err: any) { t.equal(err.code, 'ERR_NOT_FOUND', 'revoking it again: ERR_NOT_FOUND') }
+  try { await runEnrollRevoke(storePath, id, capture()); t.fail('must throw') } catch (err) { t.equal((err as { code?: string }).code, 'ERR_NOT_FOUND', 'revoking it again: ERR_NOT_FOUND') }
 })

@@ -25,11 +25,11 @@ test('a code is used up by consume() and burnt after maxGuesses', (t) => {
   code.takeGuess()
   t.notOk(code.usable, 'burnt after two')
   t.equal(code.spent, 'burnt', 'spent: burnt')
-  try { code.takeGuess(); t.fail('third') } catch (err: any) { t.equal(err.code, 'ERR_CODE_SPENT', 'third guess: ERR_CODE_SPENT') }
+  try { code.takeGuess(); t.fail('third') } catch (err) { t.equal((err as { code?: string }).code, 'ERR_CODE_SPENT', 'third guess: ERR_CODE_SPENT') }
   const once = new EnrollmentCode('456')
   once.consume()
   t.equal(once.spent, 'used', 'spent: used')
-  try { once.takeGuess(); t.fail('after consume') } catch (err: any) { t.equal(err.code, 'ERR_CODE_SPENT', 'after consume: ERR_CODE_SPENT') }
+  try { once.takeGuess(); t.fail('after consume') } catch (err) { t.equal((err as { code?: string }).code, 'ERR_CODE_SPENT', 'after consume: ERR_CODE_SPENT') }
   t.end()
 })
 
@@ -50,7 +50,7 @@ test('a code good for several devices: uses, shared guess budget, refusal after 
   code.takeGuess(); t.equal(code.spent, 'burnt', 'two unanswered guesses: no more challenges')
   code.redeem()
   t.equal(code.spent, 'used', 'second device enrolled: used up')
-  try { code.redeem(); t.fail('third use') } catch (err: any) { t.equal(err.code, 'ERR_CODE_SPENT', 'a third answer finds it used') }
+  try { code.redeem(); t.fail('third use') } catch (err) { t.equal((err as { code?: string }).code, 'ERR_CODE_SPENT', 'a third answer finds it used') }
   t.throws(() => new EnrollmentCode('1', { uses: 0 }), /uses must be/, 'uses 0 refused')
   const forever = new EnrollmentCode('1', { uses: Infinity })
   for (let i = 0; i < 10; i++) { forever.takeGuess(); forever.redeem() }

@@ -25,11 +25,11 @@ test('any chunking of concatenated frames decodes to the same messages (property
 })
 
 test('zero and oversized lengths are ERR_PROTOCOL; encodeFrame refuses what it cannot frame', (t) => {
-  try { new FrameDecoder(100).push(Uint8Array.of(0, 0)); t.fail('zero') } catch (err: any) { t.equal(err.code, 'ERR_PROTOCOL', 'zero length') }
-  try { new FrameDecoder(100).push(Uint8Array.of(0, 101)); t.fail('101') } catch (err: any) { t.equal(err.code, 'ERR_PROTOCOL', '101 over a cap of 100') }
+  try { new FrameDecoder(100).push(Uint8Array.of(0, 0)); t.fail('zero') } catch (err) { t.equal((err as { code?: string }).code, 'ERR_PROTOCOL', 'zero length') }
+  try { new FrameDecoder(100).push(Uint8Array.of(0, 101)); t.fail('101') } catch (err) { t.equal((err as { code?: string }).code, 'ERR_PROTOCOL', '101 over a cap of 100') }
   t.equal(new FrameDecoder(100).push(Uint8Array.of(0, 100)).length, 0, 'exactly the cap is accepted (waits for the body)')
-  try { encodeFrame(new Uint8Array(0)); t.fail('empty') } catch (err: any) { t.equal(err.code, 'ERR_INVALID_ARGUMENT', 'an empty message cannot be framed') }
-  try { encodeFrame(new Uint8Array(70_000)); t.fail('huge') } catch (err: any) { t.equal(err.code, 'ERR_INVALID_ARGUMENT', 'over 65535 cannot be framed') }
-  try { new FrameDecoder(10); t.fail('tiny cap') } catch (err: any) { t.equal(err.code, 'ERR_INVALID_ARGUMENT', 'a cap below 64 is refused') }
+  try { encodeFrame(new Uint8Array(0)); t.fail('empty') } catch (err) { t.equal((err as { code?: string }).code, 'ERR_INVALID_ARGUMENT', 'an empty message cannot be framed') }
+  try { encodeFrame(new Uint8Array(70_000)); t.fail('huge') } catch (err) { t.equal((err as { code?: string }).code, 'ERR_INVALID_ARGUMENT', 'over 65535 cannot be framed') }
+  try { new FrameDecoder(10); t.fail('tiny cap') } catch (err) { t.equal((err as { code?: string }).code, 'ERR_INVALID_ARGUMENT', 'a cap below 64 is refused') }
   t.end()
 })

@@ -58,7 +58,7 @@ export function runMachines(client: EnrollmentClient, server: EnrollmentServer, 
 }
 
 /** server.receive(), then (on `key-needed`) issue() with a key made synchronously: one server step as the adapter sees it. */
-export function serverStep(server: EnrollmentServer, message: Uint8Array): ServerStep {
+function serverStep(server: EnrollmentServer, message: Uint8Array): ServerStep {
   let step = server.receive(message)
   for (const e of step.events) if (e.type === 'key-needed') step = server.issue(makeIssuedKey(e.keyType, e.rsa))
   return step

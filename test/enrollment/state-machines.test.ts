@@ -102,10 +102,10 @@ test('calls out of turn are ERR_INVALID_STATE and poison the machine', (t) => {
   t.equal(client.phase, 'failed', 'client poisoned')
   const c2 = new EnrollmentClient()
   c2.start()
-  try { c2.start(); t.fail('second start') } catch (err: any) { t.equal(err.code, 'ERR_INVALID_STATE', 'second start is ERR_INVALID_STATE') }
+  try { c2.start(); t.fail('second start') } catch (err) { t.equal((err as { code?: string }).code, 'ERR_INVALID_STATE', 'second start is ERR_INVALID_STATE') }
   const server = new EnrollmentServer()
-  try { server.receive(Uint8Array.of(MessageType.RESPONSE, 1, ...new Uint8Array(32))); t.fail('response first') } catch (err: any) { t.equal(err.code, 'ERR_PROTOCOL', 'a RESPONSE before any hello is ERR_PROTOCOL') }
-  try { server.receive(new Uint8Array(37)); t.fail('after failure') } catch (err: any) { t.equal(err.code, 'ERR_INVALID_STATE', 'a failed server refuses further input') }
+  try { server.receive(Uint8Array.of(MessageType.RESPONSE, 1, ...new Uint8Array(32))); t.fail('response first') } catch (err) { t.equal((err as { code?: string }).code, 'ERR_PROTOCOL', 'a RESPONSE before any hello is ERR_PROTOCOL') }
+  try { server.receive(new Uint8Array(37)); t.fail('after failure') } catch (err) { t.equal((err as { code?: string }).code, 'ERR_INVALID_STATE', 'a failed server refuses further input') }
   t.end()
 })
 
@@ -117,7 +117,7 @@ test('invalid options are ERR_INVALID_ARGUMENT', (t) => {
     ['short server key', () => new EnrollmentClient({ serverPublicKey: new Uint8Array(31) })],
     ['bad key type', () => new EnrollmentServer({ keyType: 'dsa' as any })]
   ] as const) {
-    try { make(); t.fail(name) } catch (err: any) { t.equal(err.code, 'ERR_INVALID_ARGUMENT', name) }
+    try { make(); t.fail(name) } catch (err) { t.equal((err as { code?: string }).code, 'ERR_INVALID_ARGUMENT', name) }
   }
   t.end()
 })

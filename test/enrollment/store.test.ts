@@ -29,7 +29,7 @@ for (const [name, make] of [
     t.deepEqual(await store.list(), [d], 'listed')
     t.deepEqual(await store.get(d.id), d, 'get returns the record')
     t.equal(await store.get('@nobody.ed25519'), null, 'get of an unknown id is null')
-    try { await store.add(d); t.fail('duplicate') } catch (err: any) { t.equal(err.code, 'ERR_ALREADY_EXISTS', 'duplicate: ERR_ALREADY_EXISTS') }
+    try { await store.add(d); t.fail('duplicate') } catch (err) { t.equal((err as { code?: string }).code, 'ERR_ALREADY_EXISTS', 'duplicate: ERR_ALREADY_EXISTS') }
     t.ok(await store.remove(d.id), 'removed')
     t.notOk(await store.remove(d.id), 'second remove is false')
     t.notOk(await store.has(d.id), 'gone')
@@ -54,7 +54,7 @@ test('json file store: a corrupt file is ERR_BAD_KEY, not silently emptied', asy
   const path = join(dir, 'corrupt.json')
   writeFileSync(path, '{"version":1,"devices":')
   const store = new JsonFileEnrollmentStore(path)
-  try { await store.add(device()); t.fail('add') } catch (err: any) { t.equal(err.code, 'ERR_BAD_KEY', 'ERR_BAD_KEY') }
+  try { await store.add(device()); t.fail('add') } catch (err) { t.equal((err as { code?: string }).code, 'ERR_BAD_KEY', 'ERR_BAD_KEY') }
   t.equal(readFileSync(path, 'utf8'), '{"version":1,"devices":', 'file untouched')
 })
 
@@ -76,13 +76,13 @@ test('unwritable locations give typed errors (store: ERR_TRANSPORT, identity: ER
   const blocker = join(dir, 'not-a-directory')
   writeFileSync(blocker, 'x')
   const store = new JsonFileEnrollmentStore(join(blocker, 'enrolled.json'))
-  try { await store.add(device()); t.fail('add') } catch (err: any) { t.equal(err.code, 'ERR_TRANSPORT', 'store under a file: ERR_TRANSPORT') }
+  try { await store.add(device()); t.fail('add') } catch (err) { t.equal((err as { code?: string }).code, 'ERR_TRANSPORT', 'store under a file: ERR_TRANSPORT') }
   const { saveReceivedKey } = await import('../../lib/protocols/enrollment/index.js')
   const pair = generateKeyPair()
   try {
     await saveReceivedKey(join(blocker, 'id.json'), { type: 'ed25519', keyPair: pair, id: formatId(pair.publicKey) })
     t.fail('save')
-  } catch (err: any) { t.equal(err.code, 'ERR_BAD_KEY', 'identity under a file: ERR_BAD_KEY') }
+  } catch (err) { t.equal((err as { code?: string }).code, 'ERR_BAD_KEY', 'identity under a file: ERR_BAD_KEY') }
 })
 
 test('json file store: four processes adding and removing at once lose nothing (lock file)', async (t) => {

@@ -99,7 +99,7 @@ test('messages replayed within a session fail', (t) => {
   }
   client.receive(serverHello!)
   client.receive(challenge!)
-  try { client.receive(challenge!); t.fail('challenge twice') } catch (err: any) { t.equal(err.code, 'ERR_PROTOCOL', 'the same CHALLENGE twice: ERR_PROTOCOL') }
+  try { client.receive(challenge!); t.fail('challenge twice') } catch (err) { t.equal((err as { code?: string }).code, 'ERR_PROTOCOL', 'the same CHALLENGE twice: ERR_PROTOCOL') }
   t.end()
 })
 

@@ -15,7 +15,7 @@ import { ClientHandshake, ServerHandshake } from '../../lib/handshake/index.js'
 import type { KeyPair } from '../../lib/keys.js'
 
 /** Thrown when a property is violated (never by the library itself). */
-export class PropertyViolation extends Error {
+class PropertyViolation extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options)
     this.name = 'PropertyViolation'

@@ -16,7 +16,7 @@ export type Mutation =
 const pos = fc.nat()
 
 /** Any single mutation. */
-export const mutationArb: fc.Arbitrary<Mutation> = fc.oneof(
+const mutationArb: fc.Arbitrary<Mutation> = fc.oneof(
   { weight: 5, arbitrary: fc.record({ kind: fc.constant('flip' as const), pos, bit: fc.integer({ min: 0, max: 7 }) }) },
   { weight: 3, arbitrary: fc.record({ kind: fc.constant('set' as const), pos, value: fc.integer({ min: 0, max: 255 }) }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('truncate' as const), pos }) },

@@ -43,7 +43,7 @@ function batchSeed(seed: number, target: string, i: number): number {
   return (seed ^ fnv(target) ^ Math.imul(i + 1, 0x9e3779b1)) | 0
 }
 
-async function loadTargets(): Promise<FuzzTarget<any>[]> {
+async function loadTargets(): Promise<FuzzTarget<unknown, void | Promise<void>>[]> {
   // Workers memoise the pure, slow curve operations so replaying a handshake to the phase under
   // test costs microseconds; see harness.ts for why that is sound.
   const { memoisingBackend, fixture } = await import('./harness.js')
@@ -60,7 +60,9 @@ async function worker(name: string, seed: number): Promise<void> {
   if (!target) throw new Error(`no fuzz target ${name}`)
   const property = (target as { async?: boolean }).async
     ? fc.asyncProperty(target.arbitrary, async (input) => { await target.check(input) })
-    : fc.property(target.arbitrary, (input) => { target.check(input) })
+    : fc.property(target.arbitrary, (input) => {
+      if (target.check(input) instanceof Promise) throw new Error(`fuzz target ${target.name} returned a promise but is not marked async`)
+    })
   if (env.FUZZ_REPLAY) {
     const [s, path] = env.FUZZ_REPLAY.split(':')
     const details = await fc.check(property as fc.IAsyncProperty<unknown>, { seed: Number(s), path, numRuns: 1 })

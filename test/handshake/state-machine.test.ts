@@ -20,8 +20,8 @@ const codeOf = (fn: () => unknown): string | undefined => {
   try {
     fn()
     return undefined
-  } catch (err: any) {
-    return err.code
+  } catch (err) {
+    return (err as { code?: string }).code
   }
 }
 

@@ -3,13 +3,13 @@ import test from 'tape'
 import { ClientHandshake, ServerHandshake } from '../../lib/handshake/index.js'
 import { generateKeyPair } from '../../lib/keys.js'
 import { getCryptoBackend } from '../../lib/crypto/index.js'
-import { hex, loadVector } from '../helpers/vectors.js'
+import { hex, loadVector, type RecordedCall, type RecordedState, type Shs1Vector } from '../helpers/vectors.js'
 
 const crypto = getCryptoBackend()
 
 for (const file of ['shs1-js-reference.json', 'shs1-pysecrethandshake.json']) {
   test(`SHS1 vector ${file}: both machines reproduce every message and key`, (t) => {
-    const { inputs, expected: e } = loadVector(file)
+    const { inputs, expected: e } = loadVector<Shs1Vector>(file)
     const appKey = hex(inputs.app_key)
     const clientKeys = generateKeyPair(hex(inputs.client_longterm_seed))
     const serverKeys = generateKeyPair(hex(inputs.server_longterm_seed))
@@ -52,12 +52,12 @@ for (const file of ['shs1-js-reference.json', 'shs1-pysecrethandshake.json']) {
 test('test-secret-handshake data.json: the recorded states reproduce our primitives', (t) => {
   // The records are snapshots of the reference crypto.js state after each call; we check the
   // values each step derived against our backend, record by record.
-  const records: Array<{ name: string; args: any[]; result: any }> = loadVector('test-secret-handshake.data.json')
+  const records: RecordedCall[] = loadVector('test-secret-handshake.data.json')
   let checked = 0
   for (const { name, args, result } of records) {
     if (name === 'initialize') {
-      const state = result
-      const seedPair = crypto.signKeyPairFromSeed(hex(args[0].random))
+      const state = result as RecordedState
+      const seedPair = crypto.signKeyPairFromSeed(hex((args[0] as RecordedState).random))
       const kxSk = crypto.signSecretKeyToCurve(seedPair.secretKey)
       if (Buffer.from(kxSk).toString('hex') !== state.local.kx_sk) t.fail(`initialize kx_sk`)
       if (Buffer.from(crypto.scalarMultBase(kxSk)).toString('hex') !== state.local.kx_pk) t.fail(`initialize kx_pk`)
@@ -65,14 +65,14 @@ test('test-secret-handshake data.json: the recorded states reproduce our primiti
       if (Buffer.from(mac).toString('hex') !== state.local.app_mac) t.fail(`initialize app_mac`)
       checked++
     } else if (name === 'verifyChallenge' && result) {
-      const s = result
+      const s = result as RecordedState
       const ab = crypto.scalarMult(hex(s.local.kx_sk), hex(s.remote.kx_pk))
       if (!ab || Buffer.from(ab).toString('hex') !== s.secret) t.fail('verifyChallenge secret')
       if (Buffer.from(crypto.sha256(ab!)).toString('hex') !== s.shash) t.fail('verifyChallenge shash')
       checked++
     } else if (name === 'toKeys' && result && typeof args[0] === 'string' && args[0].length === 64) {
       const pair = crypto.signKeyPairFromSeed(hex(args[0]))
-      if (Buffer.from(pair.publicKey).toString('hex') !== result.publicKey) t.fail('toKeys')
+      if (Buffer.from(pair.publicKey).toString('hex') !== (result as RecordedState).publicKey) t.fail('toKeys')
       checked++
     }
   }

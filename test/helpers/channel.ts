@@ -4,6 +4,7 @@ import net from 'node:net'
 import { SecretStream, type SecretStreamOptions } from '../../lib/streams/secret-stream.js'
 import { createDuplexPair } from '../../lib/streams/memory-pair.js'
 import { generateKeyPair, type KeyPair } from '../../lib/keys.js'
+import type { Duplex as StreamxStream } from 'streamx'
 
 export const appKey = Buffer.alloc(32, 7)
 export const serverKeys: KeyPair = generateKeyPair(Buffer.alloc(32, 1))
@@ -35,8 +36,12 @@ export async function tcpChannel(client: Extra = {}, server: Extra = {}): Promis
   }
 }
 
+/** A Node stream or a streamx one (SecretStream is a streamx Duplex). */
+type Emitter = NodeJS.ReadableStream | NodeJS.WritableStream | StreamxStream
+
 /** Resolves with everything the stream emits until it ends; rejects on error. */
-export function collect(stream: NodeJS.ReadableStream | any): Promise<Buffer> {
+export function collect(emitter: Emitter): Promise<Buffer> {
+  const stream = emitter as NodeJS.ReadableStream // streamx streams have the same on/once
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = []
     stream.on('data', (c: Buffer) => chunks.push(c))
@@ -46,7 +51,8 @@ export function collect(stream: NodeJS.ReadableStream | any): Promise<Buffer> {
 }
 
 /** Resolves with the first 'error' the stream emits (or null if it closes without one). */
-export function firstError(stream: any): Promise<any> {
+export function firstError(emitter: Emitter): Promise<(Error & { code?: string; cause?: Error }) | null> {
+  const stream = emitter as NodeJS.ReadableStream // streamx streams have the same on/once
   return new Promise((resolve) => {
     stream.once('error', resolve)
     stream.once('close', () => resolve(null))

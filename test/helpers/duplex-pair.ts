@@ -9,8 +9,6 @@ export type Tap = (chunk: Uint8Array, from: 'a' | 'b') => Uint8Array | null
 
 /** Two connected streamx Duplexes. */
 export function duplexPair(tap?: Tap): [Duplex, Duplex] {
-  let a!: Duplex
-  let b!: Duplex
   const make = (name: 'a' | 'b', peer: () => Duplex): Duplex => new Duplex({
     write (data: Uint8Array, cb: (err: Error | null) => void) {
       const out = tap ? tap(data, name) : data
@@ -22,7 +20,7 @@ export function duplexPair(tap?: Tap): [Duplex, Duplex] {
       cb(null)
     }
   })
-  a = make('a', () => b)
-  b = make('b', () => a)
+  const a = make('a', () => b)
+  const b = make('b', () => a)
   return [a, b]
 }

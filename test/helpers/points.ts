@@ -19,7 +19,7 @@ import { ED25519_TORSION_SUBGROUP } from '@noble/curves/ed25519.js'
 const P = (1n << 255n) - 19n
 
 /** The 32-byte little-endian encoding of `n` (n < 2^256). */
-export function littleEndian32(n: bigint): Uint8Array {
+function littleEndian32(n: bigint): Uint8Array {
   const out = new Uint8Array(32)
   for (let i = 0; i < 32; i++) {
     out[i] = Number(n & 0xffn)
@@ -85,10 +85,10 @@ export const NON_CANONICAL_ED25519: readonly Uint8Array[] = (() => {
 export const BAD_ED25519: readonly Uint8Array[] = unique([...SMALL_ORDER_ED25519, ...NON_CANONICAL_ED25519])
 
 /** The group order L of Ed25519, for making non-canonical signature scalars (S + L). */
-export const ED25519_L = (1n << 252n) + 27742317777372353535851937790883648493n
+const ED25519_L = (1n << 252n) + 27742317777372353535851937790883648493n
 
 /** Little-endian bytes to bigint. */
-export function fromLittleEndian(bytes: Uint8Array): bigint {
+function fromLittleEndian(bytes: Uint8Array): bigint {
   let n = 0n
   for (let i = bytes.length - 1; i >= 0; i--) n = (n << 8n) | BigInt(bytes[i]!)
   return n

@@ -4,19 +4,19 @@
  * encoder and decoder for the session, so a test can send any bytes it likes after the handshake
  * (good frames and a bad one in one write, a goodbye with a bad MAC, nothing at all).
  */
-import { ClientHandshake, ServerHandshake } from '../../lib/handshake/index.js'
+import { ClientHandshake } from '../../lib/handshake/index.js'
 import { BoxDecoder, BoxEncoder } from '../../lib/boxstream/index.js'
 import type { KeyPair } from '../../lib/keys.js'
 
 /** What a raw peer writes to and reads from. */
 export interface ByteDuplex {
   write(data: Uint8Array): unknown
-  on(event: 'data', listener: (chunk: any) => void): unknown
-  removeListener(event: 'data', listener: (chunk: any) => void): unknown
+  on(event: 'data', listener: (chunk: unknown) => void): unknown
+  removeListener(event: 'data', listener: (chunk: unknown) => void): unknown
 }
 
 /** Exact-length reads over 'data' events. */
-export function exactReader(raw: ByteDuplex): { read(n: number): Promise<Buffer>, rest(): Buffer, stop(): void } {
+function exactReader(raw: ByteDuplex): { read(n: number): Promise<Buffer>, rest(): Buffer, stop(): void } {
   let buffered = Buffer.alloc(0)
   let want: { n: number, resolve: (b: Buffer) => void } | null = null
   const check = (): void => {
@@ -28,8 +28,8 @@ export function exactReader(raw: ByteDuplex): { read(n: number): Promise<Buffer>
       w.resolve(Buffer.from(out))
     }
   }
-  const onData = (chunk: Uint8Array): void => {
-    buffered = Buffer.concat([buffered, chunk])
+  const onData = (chunk: unknown): void => {
+    buffered = Buffer.concat([buffered, chunk as Uint8Array]) // a byte duplex emits bytes
     check()
   }
   raw.on('data', onData)
@@ -55,17 +55,5 @@ export async function rawClient(raw: ByteDuplex, opts: { appKey: Uint8Array, key
   hs.receiveHello(await reader.read(64))
   raw.write(Buffer.from(hs.createAuth()))
   const session = hs.receiveAccept(await reader.read(80))
-  return { encoder: new BoxEncoder(session.encryptKey, session.encryptNonce), decoder: new BoxDecoder(session.decryptKey, session.decryptNonce), reader }
-}
-
-/** Runs the server side of SHS1 over `raw` by hand (accepting any client). */
-export async function rawServer(raw: ByteDuplex, opts: { appKey: Uint8Array, keyPair: KeyPair }): Promise<RawSession> {
-  const reader = exactReader(raw)
-  const hs = new ServerHandshake({ appKey: opts.appKey, keyPair: opts.keyPair })
-  hs.receiveHello(await reader.read(64))
-  raw.write(Buffer.from(hs.createHello()))
-  hs.receiveAuth(await reader.read(112))
-  const { message, session } = hs.createAccept()
-  raw.write(Buffer.from(message))
   return { encoder: new BoxEncoder(session.encryptKey, session.encryptNonce), decoder: new BoxDecoder(session.decryptKey, session.decryptNonce), reader }
 }

@@ -5,8 +5,8 @@
 import test from 'tape'
 import * as ours from '../../lib/streams/pull.js'
 import { generateKeyPair } from '../../lib/keys.js'
-import { bufferKeys, freshPeers } from './interop.js'
-import { connectPair, deferred, payload, pull, refBox, refShs, sendAndReceive, sha256, type PlainStream, type ShsApi } from './helpers.js'
+import { freshPeers } from './interop.js'
+import { connectPair, deferred, payload, pull, refBox, refShs, sendAndReceive, sha256, type AuthCb, type End, type PlainStream, type ShsApi, type SourceCallback } from './helpers.js'
 
 const OURS = ours as unknown as ShsApi
 const REF = refShs as ShsApi
@@ -17,10 +17,10 @@ test('the package subpath secret-channel/pull exports the reference names', asyn
   const viaPackage = await import(specifier)
   t.equal(viaPackage.createClient, ours.createClient, 'secret-channel/pull resolves to this module')
   for (const name of ['createClient', 'createServer', 'client', 'server', 'toKeys']) {
-    t.equal(typeof (ours as any)[name], typeof refShs[name], `secret-handshake's ${name}`)
+    t.equal(typeof (ours as Record<string, unknown>)[name], typeof refShs[name], `secret-handshake's ${name}`)
   }
   for (const name of ['createBoxStream', 'createUnboxStream', 'createEncryptStream', 'createDecryptStream']) {
-    t.equal(typeof (ours as any)[name], typeof refBox[name], `pull-box-stream's ${name}`)
+    t.equal(typeof (ours as Record<string, unknown>)[name], typeof refBox[name], `pull-box-stream's ${name}`)
   }
   t.equal(ours.client, ours.createClient, 'client is createClient')
   t.equal(ours.server, ours.createServer, 'server is createServer')
@@ -29,8 +29,8 @@ test('the package subpath secret-channel/pull exports the reference names', asyn
 
 test('the stream object has the reference fields with the same meaning', async (t) => {
   const peers = freshPeers()
-  const mine = await connectPair(OURS, OURS, 'memory', peers, (_p: Buffer, cb: any) => cb(null, { level: 1 }))
-  const theirs = await connectPair(REF, REF, 'memory', peers, (_p: Buffer, cb: any) => cb(null, { level: 1 }))
+  const mine = await connectPair(OURS, OURS, 'memory', peers, (_p: Buffer, cb: AuthCb) => cb(null, { level: 1 }))
+  const theirs = await connectPair(REF, REF, 'memory', peers, (_p: Buffer, cb: AuthCb) => cb(null, { level: 1 }))
   for (const side of ['client', 'server'] as const) {
     t.deepEqual(Object.keys(mine[side]).sort(), Object.keys(theirs[side]).sort(), `${side}: same keys as the reference`)
     t.deepEqual(Object.keys(mine[side].crypto).sort(), Object.keys(theirs[side].crypto).sort(), `${side}: same crypto keys`)
@@ -54,8 +54,8 @@ test('seed: the client key pair comes from the seed (keys may be null), with eit
     const peers = freshPeers()
     const c = deferred<PlainStream>()
     const s = deferred<PlainStream>()
-    const cs = ours.createClient(null, peers.appKey)(peers.server.publicKey, seed, c.cb as any)
-    const ss = serverLib.createServer(peers.server, (_p: Buffer, cb: any) => cb(null, true), peers.appKey)(s.cb)
+    const cs = ours.createClient(null, peers.appKey)(peers.server.publicKey, seed, c.cb)
+    const ss = serverLib.createServer(peers.server, (_p: Buffer, cb: AuthCb) => cb(null, true), peers.appKey)(s.cb)
     pull(cs, ss, cs)
     const [, server] = await Promise.all([c.promise, s.promise])
     t.ok(Buffer.from(expected).equals(server.remote), `${label} sees the seed's public key`)
@@ -64,7 +64,7 @@ test('seed: the client key pair comes from the seed (keys may be null), with eit
   const c = deferred<PlainStream>()
   const s = deferred<PlainStream>()
   const cs = refShs.createClient(null, peers.appKey)(peers.server.publicKey, seed, c.cb)
-  const ss = ours.createServer(peers.server, (_p: Buffer, cb: any) => cb(null, true), peers.appKey)(s.cb as any)
+  const ss = ours.createServer(peers.server, (_p: Buffer, cb: AuthCb) => cb(null, true), peers.appKey)(s.cb)
   pull(cs, ss, cs)
   const [, server] = await Promise.all([c.promise, s.promise])
   t.ok(Buffer.from(expected).equals(server.remote), 'the reference client with a seed reaches our server as the same key')
@@ -76,34 +76,34 @@ test('app key as base64 text, keys as a 32-byte seed; bad arguments throw at onc
   const serverKeys = ours.toKeys(serverSeed)
   const c = deferred<PlainStream>()
   const s = deferred<PlainStream>()
-  const cs = ours.createClient(peers.client, peers.appKey.toString('base64'))(Buffer.from(serverKeys.publicKey), c.cb as any)
-  const ss = ours.createServer(serverSeed, (_p: Buffer, cb: any) => cb(null, true), peers.appKey.toString('base64'))(s.cb as any)
+  const cs = ours.createClient(peers.client, peers.appKey.toString('base64'))(Buffer.from(serverKeys.publicKey), c.cb)
+  const ss = ours.createServer(serverSeed, (_p: Buffer, cb: AuthCb) => cb(null, true), peers.appKey.toString('base64'))(s.cb)
   pull(cs, ss, cs)
   await Promise.all([c.promise, s.promise])
   t.pass('base64 app key and seed keys connect')
   t.throws(() => ours.createClient(peers.client, payload(31)), /appKey/, 'a 31-byte app key throws')
-  t.throws(() => ours.createServer(peers.server, 'nope' as any, peers.appKey), /authorize/, 'authorize must be a function')
+  t.throws(() => ours.createServer(peers.server, 'nope' as unknown as ours.PullAuthorize /* not a function, on purpose */, peers.appKey), /authorize/, 'authorize must be a function')
   t.throws(() => ours.createClient(null, peers.appKey)(peers.server.publicKey, () => {}), /seed/, 'no keys and no seed throws')
   t.throws(() => ours.createClient({ publicKey: payload(32), secretKey: payload(64) }, peers.appKey), /secretKey/, 'mismatched key halves throw')
-  t.throws(() => (ours.createClient(peers.client, peers.appKey) as any)(peers.server.publicKey), /callback/, 'a missing callback throws')
+  t.throws(() => (ours.createClient(peers.client, peers.appKey) as unknown as (pub: Buffer) => void)(peers.server.publicKey), /callback/, 'a missing callback throws')
 })
 
 test('backpressure: plaintext is pulled from the application only as the transport reads', async (t) => {
   const peers = freshPeers()
   const c = deferred<PlainStream>()
-  const cs = ours.createClient(peers.client, peers.appKey)(peers.server.publicKey, c.cb as any)
+  const cs = ours.createClient(peers.client, peers.appKey)(peers.server.publicKey, c.cb)
   const s = deferred<PlainStream>()
-  const ss = ours.createServer(peers.server, (_p: Buffer, cb: any) => cb(null, true), peers.appKey)(s.cb as any)
+  const ss = ours.createServer(peers.server, (_p: Buffer, cb: AuthCb) => cb(null, true), peers.appKey)(s.cb)
   // Client → server is wired normally; server → client too, but the client's outgoing
   // ciphertext is read by hand so we can count.
   pull(ss.source, cs.sink)
   const up: Buffer[] = []
-  const readUp = (): Promise<Buffer | null> => new Promise((resolve) => cs.source(null, (end: any, data?: Buffer) => resolve(end ? null : data!)))
+  const readUp = (): Promise<Buffer | null> => new Promise((resolve) => cs.source(null, (end: End, data?: Buffer) => resolve(end ? null : data!)))
   const feed = async (): Promise<void> => {
     // Deliver the client's handshake messages (msg1, msg3) to the server as it asks.
     const pending: Buffer[] = []
     let waiting: ((b: Buffer) => void) | null = null
-    ss.sink((abort: any, cb: any) => {
+    ss.sink((abort: End, cb: SourceCallback<Buffer>) => {
       if (abort) return cb(abort)
       if (pending.length) return cb(null, pending.shift())
       waiting = (b) => cb(null, b)
@@ -116,7 +116,7 @@ test('backpressure: plaintext is pulled from the application only as the transpo
   await feed()
   const client = await c.promise
   let pulled = 0
-  client.sink((abort: any, cb: any) => {
+  client.sink((abort: End, cb: SourceCallback<Buffer>) => {
     if (abort) return cb(abort)
     pulled++
     cb(null, Buffer.alloc(100, pulled))

@@ -6,20 +6,21 @@ import test from 'tape'
 import { createBoxStream, createDecryptStream, createEncryptStream, createUnboxStream, isSecretChannelError } from '../../lib/streams/pull.js'
 import { getCryptoBackend } from '../../lib/crypto/index.js'
 import { incrementNonce } from '../../lib/boxstream/index.js'
-import { payload, pull, randomWrites, refBox, sha256, type Received, hashSink } from './helpers.js'
+import { payload, pull, randomWrites, refBox, sha256, type Received, hashSink, type End, type Source, type SourceCallback } from './helpers.js'
+import type { Through } from '../../lib/streams/pull.js'
 
 const key = (): Buffer => payload(32)
 const nonce = (): Buffer => payload(24)
 
 /** Runs `writes` through an encrypter and collects the ciphertext as one buffer. */
-function encryptAll(through: any, source: any): Promise<Buffer> {
+function encryptAll(through: Through<Uint8Array | string, Buffer>, source: Source<Buffer>): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     pull(source, through, pull.collect((err: Error | null, chunks: Buffer[]) => (err ? reject(err) : resolve(Buffer.concat(chunks)))))
   })
 }
 
 /** Feeds `wire` to a decrypter in pieces of `piece` bytes (or as given) and hashes the output. */
-function decryptAll(through: any, wire: Buffer | Buffer[], piece = 0): Promise<Received & { plain: Buffer[] }> {
+function decryptAll(through: Through<Uint8Array, Buffer>, wire: Buffer | Buffer[], piece = 0): Promise<Received & { plain: Buffer[] }> {
   const parts = Array.isArray(wire) ? wire : piece > 0 ? chop(wire, piece) : [wire]
   const plain: Buffer[] = []
   const h = hashSink()
@@ -153,15 +154,15 @@ test('an error end sends no goodbye and passes the error on; the receiver sees i
   const boom = new Error('upstream failed')
   const chunks: Buffer[] = []
   const err = await new Promise<Error | null>((resolve) => {
-    pull(pull.values([Buffer.from('one')]), (read: any) => (abort: any, cb: any) => read(abort, (end: any, data: any) => cb(end === true ? boom : end, data)),
-      createBoxStream(k, n), pull.drain((c: Buffer) => chunks.push(c), (e: any) => resolve(e)))
+    pull(pull.values([Buffer.from('one')]), (read: Source<Buffer>) => (abort: End, cb: SourceCallback<Buffer>) => read(abort, (end: End, data?: Buffer) => cb(end === true ? boom : end, data)),
+      createBoxStream(k, n), pull.drain((c: Buffer) => chunks.push(c), (e: Error | null) => resolve(e)))
   })
   t.equal(err, boom, 'the upstream error comes out')
   t.equal(Buffer.concat(chunks).length, 34 + 3, 'one frame, no goodbye')
   const out = await decryptAll(createUnboxStream(k, n), Buffer.concat(chunks))
   t.ok(isSecretChannelError(out.err, 'ERR_TRUNCATED'), 'the receiver reports truncation')
   t.equal(Buffer.concat(out.plain).toString(), 'one', 'the whole frame before the cut was delivered')
-  const bad = await decryptAll(createBoxStream(k, n), [42 as any])
+  const bad = await decryptAll(createBoxStream(k, n), [42 as unknown as Buffer] /* a wrong type on purpose */)
   t.ok(isSecretChannelError(bad.err, 'ERR_INVALID_ARGUMENT'), 'a non-buffer write is a typed error')
   t.throws(() => createBoxStream(payload(31), n), /32-byte key/, 'wrong key length throws')
   t.throws(() => createUnboxStream(k, payload(23)), /24-byte nonce/, 'wrong nonce length throws')
@@ -169,12 +170,12 @@ test('an error end sends no goodbye and passes the error on; the receiver sees i
 
 test('demand-driven: the encrypter pulls one plaintext chunk per ciphertext read', async (t) => {
   let reads = 0
-  const endless = (abort: any, cb: any): void => {
+  const endless = (abort: End, cb: SourceCallback<Buffer>): void => {
     if (abort) return cb(abort)
     reads++
     cb(null, Buffer.alloc(10))
   }
-  const box = createBoxStream(key(), nonce())(endless as any)
+  const box = createBoxStream(key(), nonce())(endless)
   await new Promise<void>((resolve) => box(null, () => box(null, () => box(null, () => resolve()))))
   t.equal(reads, 3, 'three reads downstream, three upstream')
   await new Promise<void>((resolve) => box(true, () => resolve()))

@@ -10,7 +10,7 @@ import { isSecretChannelError } from '../../lib/errors.js'
 import { getCryptoBackend } from '../../lib/crypto/index.js'
 import { generateKeyPair } from '../../lib/keys.js'
 import { bufferKeys, freshPeers } from './interop.js'
-import { connectPair, deferred, failure, payload, pull, refShs, type PlainStream, type ShsApi } from './helpers.js'
+import { connectPair, deferred, failure, payload, pull, refShs, type AuthCb, type Authorize, type End, type PlainStream, type ShsApi, type Source, type SourceCallback } from './helpers.js'
 
 const OURS = ours as unknown as ShsApi
 const REF = refShs as ShsApi
@@ -20,24 +20,25 @@ function faulty(
   clientLib: ShsApi,
   serverLib: ShsApi,
   peers = freshPeers(),
-  opts: { up?: (read: any) => any; down?: (read: any) => any; authorize?: any; dial?: Buffer; serverAppKey?: Buffer; serverTimeout?: number } = {}
+  opts: { up?: (read: Source<Buffer>) => Source<Buffer>; down?: (read: Source<Buffer>) => Source<Buffer>; authorize?: Authorize; dial?: Buffer; serverAppKey?: Buffer; serverTimeout?: number } = {}
 ): { client: Promise<PlainStream>; server: Promise<PlainStream> } {
   const c = deferred<PlainStream>()
   const s = deferred<PlainStream>()
-  const authorize = opts.authorize ?? ((_p: Buffer, cb: any) => cb(null, true))
+  const authorize = opts.authorize ?? ((_p: Buffer, cb: AuthCb) => cb(null, true))
   const cs = clientLib.createClient(peers.client, peers.appKey)(opts.dial ?? peers.server.publicKey, c.cb)
   const ss = serverLib.createServer(peers.server, authorize, opts.serverAppKey ?? peers.appKey, opts.serverTimeout)(s.cb)
-  const id = (read: any): any => read
+  const id = (read: Source<Buffer>): Source<Buffer> => read
   pull(cs.source, (opts.up ?? id), ss.sink)
   pull(ss.source, (opts.down ?? id), cs.sink)
   return { client: c.promise, server: s.promise }
 }
 
 /** A through that flips one bit at absolute byte `offset` of the stream. */
-function flipAt(offset: number, bit = 1): (read: any) => any {
+function flipAt(offset: number, bit = 1): (read: Source<Buffer>) => Source<Buffer> {
   let seen = 0
-  return (read: any) => (abort: any, cb: any) =>
-    read(abort, (end: any, data: Buffer) => {
+  return (read: Source<Buffer>) => (abort: End, cb: SourceCallback<Buffer>) =>
+    read(abort, (end: End, data?: Buffer) => {
+      if (data === undefined) return cb(end)
       if (end) return cb(end)
       if (offset >= seen && offset < seen + data.length) {
         data = Buffer.from(data)
@@ -50,9 +51,9 @@ function flipAt(offset: number, bit = 1): (read: any) => any {
 
 test('authorize: refuse by falsy value, by cb(), by error; accept sync, async and by promise', async (t) => {
   for (const [name, authorize] of [
-    ['cb(null, false)', (_p: Buffer, cb: any) => cb(null, false)],
-    ['cb()', (_p: Buffer, cb: any) => cb()],
-    ['cb(err)', (_p: Buffer, cb: any) => cb(new Error('db down'))],
+    ['cb(null, false)', (_p: Buffer, cb: AuthCb) => cb(null, false)],
+    ['cb()', (_p: Buffer, cb: AuthCb) => cb()],
+    ['cb(err)', (_p: Buffer, cb: AuthCb) => cb(new Error('db down'))],
     ['throws', () => { throw new Error('bug') }],
     ['promise of false', async (_p: Buffer) => false]
   ] as const) {
@@ -60,19 +61,19 @@ test('authorize: refuse by falsy value, by cb(), by error; accept sync, async an
       const { client, server } = faulty(clientLib, OURS, freshPeers(), { authorize })
       const [ce, se] = await Promise.all([failure(client), failure(server)])
       t.ok(isSecretChannelError(se, 'ERR_UNAUTHORIZED'), `${name}: our server refuses with ERR_UNAUTHORIZED (${clientLib === OURS ? 'our' : 'reference'} client)`)
-      if (name === 'cb(err)') t.equal(se.cause?.message, 'db down', 'the authorize error is the cause')
+      if (name === 'cb(err)') t.equal(se?.cause?.message, 'db down', 'the authorize error is the cause')
       if (clientLib === OURS) t.ok(isSecretChannelError(ce, 'ERR_UNAUTHORIZED'), `${name}: our client sees ERR_UNAUTHORIZED`)
       else t.ok(ce instanceof Error, `${name}: the reference client fails too`)
     }
   }
-  const refused = faulty(OURS, REF, freshPeers(), { authorize: (_p: Buffer, cb: any) => cb(null, false) })
+  const refused = faulty(OURS, REF, freshPeers(), { authorize: (_p: Buffer, cb: AuthCb) => cb(null, false) })
   t.ok(isSecretChannelError(await failure(refused.client), 'ERR_UNAUTHORIZED'), 'refused by the reference server: ERR_UNAUTHORIZED')
   await failure(refused.server)
 
   const peers = freshPeers()
   const seen: Buffer[] = []
   const auth = { name: 'alice' }
-  const slow = faulty(REF, OURS, peers, { authorize: (p: Buffer, cb: any) => { seen.push(p); setTimeout(() => cb(null, auth), 20) } })
+  const slow = faulty(REF, OURS, peers, { authorize: (p: Buffer, cb: AuthCb) => { seen.push(p); setTimeout(() => cb(null, auth), 20) } })
   const [, s1] = await Promise.all([slow.client, slow.server])
   t.ok(seen[0]?.equals(peers.client.publicKey), 'authorize is given the proven client key')
   t.equal(s1.auth, auth, 'async cb: the value is stream.auth')
@@ -138,7 +139,7 @@ test('a transport that ends mid-handshake is ERR_TRUNCATED (or the hang-up code 
   const msg1 = await captureClientHello(peers)
   for (let k = 0; k < 64; k++) {
     const s = deferred<PlainStream>()
-    const shake = ours.createServer(peers.server, (_p: Buffer, cb: any) => cb(null, true), peers.appKey)(s.cb)
+    const shake = ours.createServer(peers.server, (_p: Buffer, cb: AuthCb) => cb(null, true), peers.appKey)(s.cb)
     pull(pull.values(k ? [msg1.subarray(0, k)] : []), shake.sink)
     pull(shake.source, pull.collect(() => {}))
     const err = await failure(s.promise)
@@ -161,7 +162,7 @@ test('a transport that ends mid-handshake is ERR_TRUNCATED (or the hang-up code 
 /** Our client's hello for `peers` (the bytes it sends first). */
 async function captureClientHello(peers: ReturnType<typeof freshPeers>): Promise<Buffer> {
   const shake = ours.createClient(peers.client, peers.appKey, 50)(peers.server.publicKey, () => {})
-  return new Promise((resolve) => shake.source(null, (_e: any, data?: Buffer) => { resolve(data!); shake.source(true, () => {}) }))
+  return new Promise((resolve) => shake.source(null, (_e: End, data?: Buffer) => { resolve(data!); shake.source(true, () => {}) }))
 }
 
 /** A real server hello for `peers` (our server's answer to our client's hello). */
@@ -170,28 +171,28 @@ async function captureServerHello(peers: ReturnType<typeof freshPeers>): Promise
   const shake = ours.createServer(peers.server, () => {}, peers.appKey, 50)(() => {})
   let sent = false
   // msg1, then a transport that stays open (an ended one would fail the handshake before msg2 is read).
-  shake.sink((abort: any, cb: any) => { if (abort) return cb(abort); if (!sent) { sent = true; cb(null, msg1) } })
-  return new Promise((resolve) => shake.source(null, (_e: any, data?: Buffer) => { resolve(data!); shake.source(true, () => {}) }))
+  shake.sink((abort: End, cb: SourceCallback<Buffer>) => { if (abort) return cb(abort); if (!sent) { sent = true; cb(null, msg1) } })
+  return new Promise((resolve) => shake.source(null, (_e: End, data?: Buffer) => { resolve(data!); shake.source(true, () => {}) }))
 }
 
 test('timeout: a silent peer gives ERR_HANDSHAKE_TIMEOUT after the given milliseconds', async (t) => {
   const peers = freshPeers()
-  const silent = (_abort: any, cb: any): void => { if (_abort) cb(_abort) } // never answers a read
+  const silent = (_abort: End, cb: SourceCallback<Buffer>): void => { if (_abort) cb(_abort) } // never answers a read
   const c = deferred<PlainStream>()
   const started = Date.now()
   const cs = ours.createClient(peers.client, peers.appKey, 150)(peers.server.publicKey, c.cb)
-  cs.sink(silent as any)
+  cs.sink(silent)
   pull(cs.source, pull.drain(() => {}, () => {}))
   const ce = await failure(c.promise)
   const took = Date.now() - started
   t.ok(isSecretChannelError(ce, 'ERR_HANDSHAKE_TIMEOUT'), `client: ${ce?.message}`)
   t.ok(took >= 140 && took < 1000, `after about 150 ms (${took} ms)`)
   const s = deferred<PlainStream>()
-  const ss = ours.createServer(peers.server, (_p: Buffer, cb: any) => cb(null, true), peers.appKey, 100)(s.cb)
-  ss.sink(silent as any)
+  const ss = ours.createServer(peers.server, (_p: Buffer, cb: AuthCb) => cb(null, true), peers.appKey, 100)(s.cb)
+  ss.sink(silent)
   t.ok(isSecretChannelError(await failure(s.promise), 'ERR_HANDSHAKE_TIMEOUT'), 'server: ERR_HANDSHAKE_TIMEOUT')
   // An authorize that never answers is also bounded by the deadline.
-  const hang = faulty(OURS, OURS, freshPeers(), { authorize: (_p: Buffer, _cb: any) => {}, serverTimeout: 200 })
+  const hang = faulty(OURS, OURS, freshPeers(), { authorize: (_p: Buffer, _cb: AuthCb) => {}, serverTimeout: 200 })
   const [hangServer, hangClient] = await Promise.all([failure(hang.server), failure(hang.client)])
   t.ok(isSecretChannelError(hangServer, 'ERR_HANDSHAKE_TIMEOUT'), `an authorize that never answers times out (${hangServer?.message})`)
   t.ok(isSecretChannelError(hangClient, 'ERR_UNAUTHORIZED'), 'and the client is hung up on before the server proves itself')
@@ -214,11 +215,11 @@ test('a hello with a low-order ephemeral key and a valid HMAC: ERR_PROTOCOL on t
   for (const point of LOW_ORDER) {
     const hello = Buffer.concat([hmac(peers.appKey, point), point])
     const s = deferred<PlainStream>()
-    const shake = ours.createServer(peers.server, (_p: Buffer, cb: any) => cb(null, true), peers.appKey)(s.cb)
+    const shake = ours.createServer(peers.server, (_p: Buffer, cb: AuthCb) => cb(null, true), peers.appKey)(s.cb)
     const sent: Buffer[] = []
-    let sourceEnd: any = null
+    let sourceEnd: End = null
     pull(pull.values([hello]), shake.sink)
-    pull(shake.source, pull.drain((b: Buffer) => sent.push(b), (e: any) => { sourceEnd = e }))
+    pull(shake.source, pull.drain((b: Buffer) => sent.push(b), (e: End) => { sourceEnd = e }))
     const err = await failure(s.promise)
     t.ok(isSecretChannelError(err, 'ERR_PROTOCOL'), `server, ${point.toString('hex').slice(0, 8)}…: ${err?.message}`)
     t.equal(sent.length, 0, 'the server sends nothing back')
@@ -245,7 +246,7 @@ test('a server key that is not a valid point fails through the callback, not by 
   pull(pull.values([]), shake.sink)
   pull(shake.source, pull.drain(() => t.fail('nothing may be sent'), () => {}))
   t.ok(isSecretChannelError(await failure(c.promise), 'ERR_INVALID_ARGUMENT'), 'ERR_INVALID_ARGUMENT via cb')
-  t.throws(() => ours.createClient(peers.client, peers.appKey)(Buffer.alloc(31) as any, () => {}), /32-byte server public key/, 'a short key throws at once, as the reference does')
+  t.throws(() => ours.createClient(peers.client, peers.appKey)(Buffer.alloc(31), () => {}), /32-byte server public key/, 'a short key throws at once, as the reference does')
   void generateKeyPair
 })
 
@@ -261,9 +262,9 @@ test('msg3 with a low-order or off-curve client key (the Cremers–Jackson forge
     const peers = freshPeers()
     let asked = false
     const s = deferred<PlainStream>()
-    const shake = ours.createServer(peers.server, (_p: Buffer, cb: any) => { asked = true; cb(null, true) }, peers.appKey)(s.cb)
+    const shake = ours.createServer(peers.server, (_p: Buffer, cb: AuthCb) => { asked = true; cb(null, true) }, peers.appKey)(s.cb)
     const sent: Buffer[] = []
-    shake.source(null, function next(end: any, data?: Buffer): void {
+    shake.source(null, function next(end: End, data?: Buffer): void {
       if (end) return
       sent.push(data!)
       shake.source(null, next)
@@ -273,7 +274,7 @@ test('msg3 with a low-order or off-curve client key (the Cremers–Jackson forge
     const ap = crypto.scalarMultBase(a)
     const inbox: Buffer[] = [Buffer.concat([crypto.auth(ap, peers.appKey), ap])]
     let waiting: ((b: Buffer) => void) | null = null
-    shake.sink((abort: any, cb: any) => {
+    shake.sink((abort: End, cb: SourceCallback<Buffer>) => {
       if (abort) return cb(abort)
       if (inbox.length) return cb(null, inbox.shift())
       waiting = (b) => cb(null, b)

@@ -6,6 +6,7 @@ import { createHash, randomBytes } from 'node:crypto'
 import { createRequire } from 'node:module'
 import net from 'node:net'
 import type { Duplex, Source } from '../../lib/streams/pull.js'
+export type { Duplex, End, Source, SourceCallback } from '../../lib/streams/pull/types.js'
 
 const require = createRequire(import.meta.url)
 
@@ -81,7 +82,7 @@ export function hashSink(): { sink: (read: Source<Buffer>) => void; done: Promis
 /** A plaintext pull duplex as both libraries hand it out. */
 export interface PlainStream {
   source: Source<Buffer>
-  sink: (read: Source<any>) => void
+  sink: (read: Source<Buffer>) => void
   remote: Buffer
   auth?: unknown
   crypto: { encryptKey: Buffer; decryptKey: Buffer; encryptNonce: Buffer; decryptNonce: Buffer }
@@ -96,12 +97,15 @@ export function deferred<T>(): { promise: Promise<T>; cb: (err: Error | null, va
   return { promise, cb }
 }
 
+/** What a handshake rejects with: an Error, a SecretChannelError with a `code` and maybe a `cause`. */
+export type Caught = Error & { code?: string; cause?: Error }
+
 /** Catches a promise's rejection as a value, for asserting on errors. */
-export async function failure(p: Promise<unknown>): Promise<any> {
+export async function failure(p: Promise<unknown>): Promise<Caught | null> {
   try {
     await p
   } catch (err) {
-    return err
+    return err as Caught
   }
   return null
 }
@@ -115,12 +119,12 @@ export function sendAndReceive(stream: PlainStream, payload: Buffer, seed: numbe
 }
 
 /** Connects two ciphertext duplexes in memory. */
-export function pipeInMemory(a: Duplex<any, any>, b: Duplex<any, any>): void {
+function pipeInMemory(a: Duplex<Buffer, Buffer>, b: Duplex<Buffer, Buffer>): void {
   pull(a, b, a)
 }
 
 /** A TCP pair on 127.0.0.1: each side's socket as a pull duplex. Half-open so goodbyes can cross. */
-export async function tcpPair(): Promise<{ client: Duplex<any, any>; server: Duplex<any, any>; close: () => Promise<void> }> {
+async function tcpPair(): Promise<{ client: Duplex<Buffer, Buffer>; server: Duplex<Buffer, Buffer>; close: () => Promise<void> }> {
   const server = net.createServer({ allowHalfOpen: true })
   const accepted = new Promise<net.Socket>((resolve) => server.once('connection', resolve))
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
@@ -136,7 +140,7 @@ export async function tcpPair(): Promise<{ client: Duplex<any, any>; server: Dup
 }
 
 /** Connects a ciphertext duplex to a socket duplex. */
-export function pipeToSocket(shake: Duplex<any, any>, socket: Duplex<any, any>): void {
+export function pipeToSocket(shake: Duplex<Buffer, Buffer>, socket: Duplex<Buffer, Buffer>): void {
   pull(socket.source, shake.sink)
   pull(shake.source, socket.sink)
 }
@@ -146,9 +150,15 @@ export const payload = (n: number): Buffer => randomBytes(n)
 
 /** Either library's handshake API (createClient / createServer with the reference's shapes). */
 export interface ShsApi {
-  createClient: (keys: any, appKey: any, timeout?: number) => (pub: Buffer, cb: (err: Error | null, s?: any) => void) => Duplex<any, any>
-  createServer: (keys: any, authorize: any, appKey: any, timeout?: number) => (cb: (err: Error | null, s?: any) => void) => Duplex<any, any>
+  createClient: (keys: Peers['client'] | null, appKey: Buffer | string, timeout?: number) => (pub: Buffer, cb: (err: Error | null, s?: PlainStream) => void) => Duplex<Buffer, Buffer>
+  createServer: (keys: Peers['server'], authorize: Authorize, appKey: Buffer | string, timeout?: number) => (cb: (err: Error | null, s?: PlainStream) => void) => Duplex<Buffer, Buffer>
 }
+
+/** The callback `authorize` answers with: an error, or a truthy value to admit the peer. */
+export type AuthCb = (err?: Error | null, auth?: unknown) => void
+
+/** A server's `authorize(publicKey, cb)`, in both libraries' shape (ours also takes a one-argument async one). */
+export type Authorize = ((pub: Buffer, cb: AuthCb) => void) | ((pub: Buffer) => Promise<unknown>)
 
 /** The keys both ends use in a connection test; the reference wants Buffers. */
 export interface Peers {
@@ -166,7 +176,7 @@ export async function connectPair(
   serverLib: ShsApi,
   transport: 'memory' | 'tcp',
   peers: Peers,
-  authorize: any = (_pub: Buffer, cb: (e: null, ok: boolean) => void) => cb(null, true)
+  authorize: Authorize = (_pub: Buffer, cb: AuthCb) => cb(null, true)
 ): Promise<{ client: PlainStream; server: PlainStream; close: () => Promise<void> }> {
   const c = deferred<PlainStream>()
   const s = deferred<PlainStream>()

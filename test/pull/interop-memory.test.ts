@@ -6,20 +6,20 @@ interopMatrix(test, 'memory')
 
 import * as ours from '../../lib/streams/pull.js'
 import { freshPeers } from './interop.js'
-import { deferred, payload, pull, refShs, sendAndReceive, sha256, type PlainStream } from './helpers.js'
+import { deferred, payload, pull, refShs, sendAndReceive, sha256, type AuthCb, type End, type PlainStream, type ShsApi, type Source, type SourceCallback } from './helpers.js'
 
 /**
  * A through that re-cuts every chunk into single bytes, each answered in a microtask: the
  * reference's pull-reader recurses once per synchronous chunk and would overflow its stack on a
  * 4 KiB frame (ours loops; test/pull/boxstream.test.ts feeds it single bytes synchronously).
  */
-const oneByteAtATime = (read: any) => {
+const oneByteAtATime = (read: Source<Buffer>) => {
   let pending: Buffer[] = []
-  return (abort: any, cb: any): void => {
+  return (abort: End, cb: SourceCallback<Buffer>): void => {
     if (abort) return read(abort, cb)
     if (pending.length) return queueMicrotask(() => cb(null, pending.shift()))
-    read(null, (end: any, data: Buffer) => {
-      if (end) return cb(end)
+    read(null, (end: End, data?: Buffer) => {
+      if (end || !data) return cb(end)
       pending = [...data].map((b) => Buffer.from([b]))
       if (pending.length === 0) return cb(null, Buffer.alloc(0))
       cb(null, pending.shift())
@@ -32,8 +32,8 @@ for (const [label, clientLib, serverLib] of [['ours → reference', ours, refShs
     const peers = freshPeers()
     const c = deferred<PlainStream>()
     const s = deferred<PlainStream>()
-    const cs = (clientLib as any).createClient(peers.client, peers.appKey)(peers.server.publicKey, c.cb)
-    const ss = (serverLib as any).createServer(peers.server, (_p: Buffer, cb: any) => cb(null, true), peers.appKey)(s.cb)
+    const cs = (clientLib as unknown as ShsApi).createClient(peers.client, peers.appKey)(peers.server.publicKey, c.cb)
+    const ss = (serverLib as unknown as ShsApi).createServer(peers.server, (_p: Buffer, cb: AuthCb) => cb(null, true), peers.appKey)(s.cb)
     pull(cs.source, oneByteAtATime, ss.sink)
     pull(ss.source, oneByteAtATime, cs.sink)
     const [client, server] = await Promise.all([c.promise, s.promise])

@@ -21,7 +21,7 @@ export function bufferKeys(): { publicKey: Buffer; secretKey: Buffer } {
 const libs: Record<string, ShsApi> = { ours: ours as unknown as ShsApi, reference: refShs as ShsApi }
 
 /** Payload sizes, bytes: empty, tiny, the frame edges, and several MiB. */
-export const SIZES = [0, 1, 4095, 4096, 4097, 65537, 3 * 1024 * 1024 + 17]
+const SIZES = [0, 1, 4095, 4096, 4097, 65537, 3 * 1024 * 1024 + 17]
 
 /** Registers one tape test per (direction, size) for `transport`. */
 export function interopMatrix(tape: typeof test, transport: 'memory' | 'tcp', sizes = SIZES): void {

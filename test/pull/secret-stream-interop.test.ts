@@ -9,10 +9,10 @@ import { createHash } from 'node:crypto'
 import { SecretStream } from '../../lib/streams/secret-stream.js'
 import { isSecretChannelError } from '../../lib/errors.js'
 import { freshPeers } from './interop.js'
-import { deferred, failure, payload, prng, refShs, sendAndReceive, sha256, toPull, pull, type PlainStream, type Peers } from './helpers.js'
+import { deferred, failure, payload, prng, refShs, sendAndReceive, sha256, toPull, pull, type AuthCb, type Duplex, type PlainStream, type Peers } from './helpers.js'
 
 /** A TCP connection: `ours` is the raw socket for SecretStream, `theirs` the pull duplex for the reference. */
-async function tcp(ourSideDials: boolean): Promise<{ ours: net.Socket; theirs: any; close: () => Promise<void> }> {
+async function tcp(ourSideDials: boolean): Promise<{ ours: net.Socket; theirs: Duplex<Buffer, Buffer>; close: () => Promise<void> }> {
   const listener = net.createServer({ allowHalfOpen: true })
   const accepted = new Promise<net.Socket>((resolve) => listener.once('connection', resolve))
   await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve))
@@ -62,10 +62,10 @@ function hashStream(stream: SecretStream): Promise<{ hash: string; bytes: number
 }
 
 /** Connects SecretStream (our role) with the reference (the other role) over TCP. */
-async function connect(ourRole: 'client' | 'server', peers: Peers, authorize = (_p: Buffer, cb: any) => cb(null, true)) {
+async function connect(ourRole: 'client' | 'server', peers: Peers, authorize = (_p: Buffer, cb: AuthCb) => cb(null, true)) {
   const net = await tcp(ourRole === 'client')
   const ref = deferred<PlainStream>()
-  let shake: any
+  let shake: Duplex<Buffer, Buffer>
   if (ourRole === 'client') shake = refShs.createServer(peers.server, authorize, peers.appKey)(ref.cb)
   else shake = refShs.createClient(peers.client, peers.appKey)(peers.server.publicKey, ref.cb)
   pull(net.theirs.source, shake.sink)

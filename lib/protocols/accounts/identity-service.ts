@@ -398,4 +398,4 @@ function purpose(bytes: Uint8Array): PurposeName {
   return p as PurposeName
 }
 
-export { userID as parseUserIDField, purpose as parsePurposeField }
+export { userID as parseUserIDField }

@@ -98,7 +98,7 @@ export function meetsKdfFloor(params: KdfParams, floor: KdfParams): boolean {
 }
 
 /** Most memory scrypt may be asked to use (128 · N · r bytes): 1 GiB, e.g. logN 20 with r 8. */
-export const MAX_KDF_MEMORY = 1024 * 1024 * 1024
+const MAX_KDF_MEMORY = 1024 * 1024 * 1024
 
 /**
  * Checks parameters are well-formed and within bounds: 1 ≤ logN ≤ 22, 1 ≤ r ≤ 32, 1 ≤ p ≤ 16,

@@ -102,12 +102,12 @@ CREATE TABLE rate_limits (
 ])
 
 /** The advisory lock every migrating process takes (an arbitrary constant: "sc-accts"). */
-export const MIGRATION_LOCK = 0x73632d61
+const MIGRATION_LOCK = 0x73632d61
 
 /** The little of a node-postgres client that migrating needs (so no pg type leaks into declarations). */
 export interface MigrationClient {
   /** Runs one statement (or several without parameters). */
-  query(text: string, values?: unknown[]): Promise<{ rows: any[] }>
+  query(text: string, values?: unknown[]): Promise<{ rows: unknown[] }>
 }
 
 /**
@@ -128,7 +128,7 @@ export async function migrate(client: MigrationClient, migrations: readonly PgMi
       name       text NOT NULL,
       applied_at timestamptz NOT NULL DEFAULT now())`)
     const { rows } = await client.query('SELECT version FROM secret_channel_migrations')
-    const applied = new Set(rows.map((r: { version: number }) => r.version))
+    const applied = new Set((rows as Array<{ version: number }>).map((r) => r.version))
     const known = new Set(migrations.map((m) => m.version))
     const unknown = [...applied].filter((v) => !known.has(v))
     if (unknown.length > 0) {

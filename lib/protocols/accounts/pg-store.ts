@@ -61,13 +61,13 @@ export interface PgStoreOptions {
 
 /** The part of a pooled connection this file uses (keeps pg's types out of the declarations). */
 interface PgClient {
-  query(text: string, values?: unknown[]): Promise<{ rows: any[], rowCount: number | null }>
+  query(text: string, values?: unknown[]): Promise<{ rows: unknown[], rowCount: number | null }>
   release(err?: Error | boolean): void
 }
 
 /** The part of `pg.Pool` this file uses. */
 interface PgPool {
-  query(text: string, values?: unknown[]): Promise<{ rows: any[], rowCount: number | null }>
+  query(text: string, values?: unknown[]): Promise<{ rows: unknown[], rowCount: number | null }>
   connect(): Promise<PgClient>
   end(): Promise<void>
   on(event: 'error', listener: (err: Error) => void): unknown

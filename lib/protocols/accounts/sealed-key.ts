@@ -24,9 +24,9 @@ import type { KdfParams, PasswordKeys } from './kdf.js'
 
 const PHASE = 'sealed key'
 /** Bytes of `encryptedPrivateKey`: 16-byte tag ‖ 32-byte sealed seed. */
-export const SEALED_SEED_BYTES = 48
+const SEALED_SEED_BYTES = 48
 /** Bytes of a secretbox nonce. */
-export const NONCE_BYTES = 24
+const NONCE_BYTES = 24
 
 /**
  * A private key sealed with a password. Every field may be stored or sent in the clear.

@@ -41,9 +41,6 @@ export interface SqliteHandle {
   readonly open: boolean
 }
 
-/** The same shape under the name the CLI branch gave it. */
-export type SqliteDatabase = SqliteHandle
-
 /** Schema version 1: accounts, tokens, sealed keys (as first released). */
 const SCHEMA_V1 = `
 CREATE TABLE IF NOT EXISTS users (

@@ -13,7 +13,7 @@ import { ErrorCodes, SecretChannelError } from '../../errors.js'
 import type { IdentityStore, TokenRecord } from './store.js'
 
 /** Bytes of a token. */
-export const TOKEN_BYTES = 32
+const TOKEN_BYTES = 32
 
 /**
  * What a token may be used for.

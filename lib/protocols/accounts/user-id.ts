@@ -5,7 +5,7 @@
 import { ErrorCodes, SecretChannelError } from '../../errors.js'
 
 /** Longest user id, in UTF-8 bytes. */
-export const MAX_USER_ID_BYTES = 128
+const MAX_USER_ID_BYTES = 128
 
 /**
  * Checks a user id: 1–128 UTF-8 bytes, already in Unicode NFC, no control characters. Returns it.

@@ -22,7 +22,7 @@ import { ErrorCodes } from '../../errors.js'
 import { normalizeCode } from './code.js'
 import { parseReceivedKey, type ReceivedKey } from './issue.js'
 import {
-  AbortReason, CHALLENGE_MESSAGE_BYTES, CLIENT_HELLO_BYTES, FLAG_CODE, KeyTypeTag, MessageType, PROTOCOL_VERSION, Phase,
+  AbortReason, CHALLENGE_MESSAGE_BYTES, FLAG_CODE, KeyTypeTag, MessageType, PROTOCOL_VERSION, Phase,
   POINT_BYTES, SERVER_HELLO_BYTES, SERVER_HELLO_SIGNED_BYTES, SERVER_HELLO_SIGNED_PREFIX, SERVER_KEY_BYTES,
   SIGNATURE_LABEL, TAG_BYTES, concat, type IssuedKeyType
 } from './layout.js'

@@ -21,7 +21,7 @@ import { Phase } from './layout.js'
  */
 export const DEFAULT_MAX_FRAME_BYTES = 4096
 /** The u16 length prefix cannot say more. */
-export const MAX_FRAME_BYTES_LIMIT = 0xffff
+const MAX_FRAME_BYTES_LIMIT = 0xffff
 
 /**
  * Validates a frame cap and applies the default.
@@ -45,7 +45,7 @@ export function checkMaxFrameBytes(max: number | undefined): number {
  * const decoder = new LengthPrefixedDecoder(enrollmentFrameFormat(4096))
  * ```
  */
-export function enrollmentFrameFormat(maxFrameBytes: number): FrameFormat {
+function enrollmentFrameFormat(maxFrameBytes: number): FrameFormat {
   return { prefixBytes: 2, minBytes: 1, maxBytes: maxFrameBytes, phase: Phase.FRAMING }
 }
 

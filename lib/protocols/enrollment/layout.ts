@@ -72,7 +72,7 @@ export const NONCE_BYTES = 12
 /** Bytes of an Ed25519 public key. */
 export const SERVER_KEY_BYTES = 32
 /** Bytes of an Ed25519 signature. */
-export const SIGNATURE_BYTES = 64
+const SIGNATURE_BYTES = 64
 
 /** Size of CLIENT_HELLO. */
 export const CLIENT_HELLO_BYTES = 4 + POINT_BYTES

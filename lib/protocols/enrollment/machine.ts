@@ -50,7 +50,7 @@ export abstract class EnrollmentMachine<S extends string> extends Machine<S> {
  * refusalError(RefusalReason.CODE_USED).code // 'ERR_CODE_SPENT'
  * ```
  */
-export function refusalError(reason: number): SecretChannelError {
+function refusalError(reason: number): SecretChannelError {
   const phase = Phase.REFUSED
   switch (reason) {
     case RefusalReason.CODE_USED:

@@ -6,7 +6,7 @@ import { ErrorCodes, SecretChannelError } from '../../errors.js'
 import { Phase } from './layout.js'
 
 /** The default number of key exchanges per connection before giving up. */
-export const DEFAULT_MAX_ATTEMPTS = 3
+const DEFAULT_MAX_ATTEMPTS = 3
 
 /**
  * Validates `maxAttempts` (1…255: the attempt number travels in one byte) and applies the default.

@@ -31,7 +31,7 @@ export interface DuplexLike {
   /** Unsubscribes; the adapter leaves no listener behind except a no-op `'error'` one after it ends the stream. */
   removeListener(event: string, listener: (...args: any[]) => void): unknown
   /** Sends one framed message. */
-  write(chunk: any, ...rest: any[]): unknown
+  write(chunk: Uint8Array, ...rest: any[]): unknown
   /** Ends our direction (after success, or after a farewell). */
   end(...args: any[]): unknown
   /** Tears the transport down (after a failure). */

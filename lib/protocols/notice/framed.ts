@@ -30,9 +30,7 @@ export interface ByteDuplex {
   end(chunk?: unknown): unknown
   destroy(err?: Error): unknown
   // Loosely typed on purpose: Node's and streamx's event signatures differ.
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   on(event: string, listener: (...args: any[]) => void): unknown
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   removeListener(event: string, listener: (...args: any[]) => void): unknown
 }
 

@@ -26,7 +26,7 @@ import { wipe } from '../../crypto/policy.js'
 import { concatBytes, label } from './bytes.js'
 
 /** Bytes of a session id. */
-export const SESSION_ID_BYTES = 16
+const SESSION_ID_BYTES = 16
 /** Bytes of a phase-1 / re-key nonce. */
 export const NONCE_BYTES = 16
 

@@ -21,7 +21,7 @@
 import { ErrorCodes, SecretChannelError } from '../../errors.js'
 
 /** First byte of every notice: "N", protocol version 1 of this layout. */
-export const NOTICE_VERSION = 0x4e
+const NOTICE_VERSION = 0x4e
 /**
  * Bytes of the notice header.
  * @example

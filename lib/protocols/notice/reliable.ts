@@ -33,7 +33,7 @@ import {
 } from './layout.js'
 
 /** How far ahead of the next expected sequence number a receiver buffers; also the largest send window. */
-export const RECEIVE_WINDOW = 64
+const RECEIVE_WINDOW = 64
 const MAX_SEQ = 0xffffffff
 /** Bytes of the length prefix at the start of every message. */
 const LENGTH_BYTES = 2

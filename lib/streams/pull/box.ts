@@ -18,7 +18,7 @@ const KEY_AND_NONCE_BYTES = 56
  * Accepts the two key forms pull-box-stream takes: `(key32, nonce24)` or `(key32 ‖ nonce24)`.
  * Returns copies, so the caller's buffers are never touched.
  */
-export function splitKeyAndNonce(key: Uint8Array, nonce: Uint8Array | undefined, phase: string): [Uint8Array, Uint8Array] {
+function splitKeyAndNonce(key: Uint8Array, nonce: Uint8Array | undefined, phase: string): [Uint8Array, Uint8Array] {
   // `new Uint8Array(view)` copies; `Buffer#slice` would not, and the key copy is wiped later.
   if (key instanceof Uint8Array && key.length === KEY_AND_NONCE_BYTES) {
     return [new Uint8Array(key.subarray(0, 32)), new Uint8Array(key.subarray(32, KEY_AND_NONCE_BYTES))]

@@ -17,7 +17,7 @@ import type { FuzzTarget } from './types.js'
 const { BOX_TAMPERED, PROTOCOL, TRUNCATED } = ErrorCodes
 
 /** How the honest session ends. */
-export type Ending = 'goodbye' | 'none' | 'empty-frame+goodbye' | 'oversized-header'
+type Ending = 'goodbye' | 'none' | 'empty-frame+goodbye' | 'oversized-header'
 
 /** One fuzz case. */
 export interface BoxCase {

@@ -55,7 +55,7 @@ function expectedHelloCode(f: Fixture, msg: Uint8Array, ephemeralSecret: Uint8Ar
 }
 
 /** The server receives msg1 (client hello). */
-export function serverHelloTarget(f: Fixture = fixture()): FuzzTarget<Uint8Array> {
+function serverHelloTarget(f: Fixture = fixture()): FuzzTarget<Uint8Array> {
   const serverCurve = f.crypto.signSecretKeyToCurve(f.server.secretKey)
   return {
     name: 'handshake-msg1',
@@ -81,7 +81,7 @@ export function serverHelloTarget(f: Fixture = fixture()): FuzzTarget<Uint8Array
 }
 
 /** The client receives msg2 (server hello). */
-export function clientHelloTarget(f: Fixture = fixture()): FuzzTarget<Uint8Array> {
+function clientHelloTarget(f: Fixture = fixture()): FuzzTarget<Uint8Array> {
   return {
     name: 'handshake-msg2',
     description: 'client receives the server hello (phase 2)',
@@ -123,7 +123,7 @@ function craftedInner(honestSig: Uint8Array, tail: Uint8Array): fc.Arbitrary<Uin
 }
 
 /** The server receives msg3 (client auth). */
-export function serverAuthTarget(f: Fixture = fixture()): FuzzTarget<Uint8Array> {
+function serverAuthTarget(f: Fixture = fixture()): FuzzTarget<Uint8Array> {
   const honestInner = cat(f.sigA, f.client.publicKey)
   const bad = fc.constantFrom(...BAD_ED25519)
   const inner = fc.oneof(
@@ -162,7 +162,7 @@ export function serverAuthTarget(f: Fixture = fixture()): FuzzTarget<Uint8Array>
 }
 
 /** The client receives msg4 (server accept). */
-export function clientAcceptTarget(f: Fixture = fixture()): FuzzTarget<Uint8Array> {
+function clientAcceptTarget(f: Fixture = fixture()): FuzzTarget<Uint8Array> {
   const tail = new Uint8Array(0)
   return {
     name: 'handshake-msg4',
@@ -195,7 +195,7 @@ export function clientAcceptTarget(f: Fixture = fixture()): FuzzTarget<Uint8Arra
 }
 
 /** One call in a random sequence: which method, and whether its argument is the honest message or garbage. */
-export interface Step {
+interface Step {
   op: number
   honest: boolean
   garbage: Uint8Array
@@ -214,19 +214,21 @@ type Side = 'client' | 'server'
  * an honest argument succeeds and returns the honest bytes; anything else throws, and from then
  * on every call throws `ERR_INVALID_STATE` and every secret is zero. `destroy()` may come anywhere.
  */
-export function sequenceTarget(f: Fixture = fixture()): FuzzTarget<{ side: Side; steps: Step[] }> {
-  type Op = { name: string; call: (m: any, arg: Uint8Array) => unknown; honestArg?: Uint8Array; honestOut?: (v: any) => boolean }
+function sequenceTarget(f: Fixture = fixture()): FuzzTarget<{ side: Side; steps: Step[] }> {
+  // Each list is only ever called on its own side's machine; Machine just lets one Op type name either side's methods.
+  type Machine = Pick<ClientHandshake, 'createHello' | 'receiveHello' | 'createAuth' | 'receiveAccept' | 'destroy'> & Pick<ServerHandshake, 'receiveAuth' | 'createAccept' | 'reject'>
+  type Op = { name: string; call: (m: Machine, arg: Uint8Array) => unknown; honestArg?: Uint8Array; honestOut?: (v: unknown) => boolean }
   const clientOps: Op[] = [
-    { name: 'createHello', call: (m) => m.createHello(), honestOut: (v) => sameBytes(v, f.msg1) },
+    { name: 'createHello', call: (m) => m.createHello(), honestOut: (v) => sameBytes(v as Uint8Array, f.msg1) },
     { name: 'receiveHello', call: (m, a) => m.receiveHello(a), honestArg: f.msg2 },
-    { name: 'createAuth', call: (m) => m.createAuth(), honestOut: (v) => sameBytes(v, f.msg3) },
-    { name: 'receiveAccept', call: (m, a) => m.receiveAccept(a), honestArg: f.msg4, honestOut: (v) => sameBytes(v.encryptKey, f.clientSession.encryptKey) }
+    { name: 'createAuth', call: (m) => m.createAuth(), honestOut: (v) => sameBytes(v as Uint8Array, f.msg3) },
+    { name: 'receiveAccept', call: (m, a) => m.receiveAccept(a), honestArg: f.msg4, honestOut: (v) => sameBytes((v as { encryptKey: Uint8Array }).encryptKey, f.clientSession.encryptKey) }
   ]
   const serverOps: Op[] = [
     { name: 'receiveHello', call: (m, a) => m.receiveHello(a), honestArg: f.msg1 },
-    { name: 'createHello', call: (m) => m.createHello(), honestOut: (v) => sameBytes(v, f.msg2) },
-    { name: 'receiveAuth', call: (m, a) => m.receiveAuth(a), honestArg: f.msg3, honestOut: (v) => sameBytes(v, f.client.publicKey) },
-    { name: 'createAccept', call: (m) => m.createAccept(), honestOut: (v) => sameBytes(v.message, f.msg4) }
+    { name: 'createHello', call: (m) => m.createHello(), honestOut: (v) => sameBytes(v as Uint8Array, f.msg2) },
+    { name: 'receiveAuth', call: (m, a) => m.receiveAuth(a), honestArg: f.msg3, honestOut: (v) => sameBytes(v as Uint8Array, f.client.publicKey) },
+    { name: 'createAccept', call: (m) => m.createAccept(), honestOut: (v) => sameBytes((v as { message: Uint8Array }).message, f.msg4) }
   ]
   const destroyOp: Op = { name: 'destroy', call: (m) => m.destroy() }
   const rejectOp: Op = { name: 'reject', call: (m) => m.reject() }
@@ -244,7 +246,7 @@ export function sequenceTarget(f: Fixture = fixture()): FuzzTarget<{ side: Side;
       for (const step of steps) {
         const op = all[step.op % all.length]!
         const arg = op.honestArg && step.honest ? op.honestArg : step.garbage
-        const out = attempt(() => op.call(machine, arg))
+        const out = attempt(() => op.call(machine as unknown as Machine, arg))
         const ctx = `${side}.${op.name} at step ${next}`
         if (op === destroyOp) {
           ensure(out.ok, `${ctx}: destroy threw`)
@@ -279,6 +281,6 @@ export function sequenceTarget(f: Fixture = fixture()): FuzzTarget<{ side: Side;
 }
 
 /** Every handshake target. */
-export function handshakeTargets(f: Fixture = fixture()): FuzzTarget<any>[] {
+export function handshakeTargets(f: Fixture = fixture()): FuzzTarget<unknown>[] {
   return [serverHelloTarget(f), clientHelloTarget(f), serverAuthTarget(f), clientAcceptTarget(f), sequenceTarget(f)]
 }

@@ -10,6 +10,6 @@ import type { FuzzTarget } from './types.js'
 export type { FuzzTarget } from './types.js'
 
 /** Every target: the sans-I/O parsers and state machines, then the stream adapters. */
-export function allTargets(f: Fixture = fixture()): FuzzTarget<any>[] {
+export function allTargets(f: Fixture = fixture()): FuzzTarget<unknown, void | Promise<void>>[] {
   return [...handshakeTargets(f), boxStreamTarget(f), identityFileTarget(f), secretStreamTarget(f, 'server'), secretStreamTarget(f, 'client'), pullServerTarget(f), pullClientTarget(f)]
 }

@@ -61,7 +61,7 @@ function drain(source: Source, onData: (d: Uint8Array) => void, onEnd: (end: End
 type Side = 'server' | 'client'
 
 /** Starts our pull handshake for `side` with the fixture's keys; returns its ciphertext duplex. */
-function startHandshake(f: Fixture, side: Side, cb: PullHandshakeCallback<unknown>): { sink: (read: any) => void; source: unknown } {
+function startHandshake(f: Fixture, side: Side, cb: PullHandshakeCallback<unknown>): { sink: (read: Source) => void; source: unknown } {
   if (side === 'server') {
     return createServer(f.server, (_pub: Buffer, answer: (err: null, ok: boolean) => void) => answer(null, true), f.appKey, 60_000)(cb)
   }
@@ -69,7 +69,7 @@ function startHandshake(f: Fixture, side: Side, cb: PullHandshakeCallback<unknow
 }
 
 /** The pull adapter target for one side (asynchronous). */
-export function pullTarget(f: Fixture = fixture(), side: Side = 'server'): FuzzTarget<StreamCase> & { async: true } {
+export function pullTarget(f: Fixture = fixture(), side: Side = 'server'): FuzzTarget<StreamCase, Promise<void>> & { async: true } {
   const ephemeral = side === 'server' ? f.serverEphemeral : f.clientEphemeral
   return {
     name: `pull-${side}`,
@@ -96,13 +96,13 @@ export function pullTarget(f: Fixture = fixture(), side: Side = 'server'): FuzzT
               return resolve()
             }
             // Our side has nothing to say: end it, which sends the goodbye.
-            stream!.sink(((abort: End, cb: SourceCb) => cb(abort || true)) as any)
+            stream!.sink((abort: End, cb: SourceCb) => cb(abort || true))
             drain(stream!.source as unknown as Source, (d) => out.push(Uint8Array.from(d)), (end) => {
               sourceEnd = end
               resolve()
             })
           })
-          duplex.sink(chunkSource(chunk(mutated, c.chunks), c.pauses) as any)
+          duplex.sink(chunkSource(chunk(mutated, c.chunks), c.pauses))
           drain(duplex.source as unknown as Source, () => {}, () => {})
         })
         const hung = await Promise.race([outcome.then(() => false), new Promise<boolean>((r) => { timer = setTimeout(() => r(true), 5000) })])
@@ -125,7 +125,7 @@ export function pullTarget(f: Fixture = fixture(), side: Side = 'server'): FuzzT
 }
 
 /** The pull adapter's server side (`pull-server`). */
-export const pullServerTarget = (f: Fixture = fixture()): FuzzTarget<StreamCase> & { async: true } => pullTarget(f, 'server')
+export const pullServerTarget = (f: Fixture = fixture()): FuzzTarget<StreamCase, Promise<void>> & { async: true } => pullTarget(f, 'server')
 
 /** The pull adapter's client side (`pull-client`). */
-export const pullClientTarget = (f: Fixture = fixture()): FuzzTarget<StreamCase> & { async: true } => pullTarget(f, 'client')
+export const pullClientTarget = (f: Fixture = fixture()): FuzzTarget<StreamCase, Promise<void>> & { async: true } => pullTarget(f, 'client')

@@ -68,7 +68,7 @@ export function transcriptFor(f: Fixture, side: Side, c: BoxCase): { wire: Uint8
 }
 
 /** The streamx adapter target for one side (asynchronous). */
-export function secretStreamTarget(f: Fixture = fixture(), side: Side = 'server'): FuzzTarget<StreamCase> & { async: true } {
+export function secretStreamTarget(f: Fixture = fixture(), side: Side = 'server'): FuzzTarget<StreamCase, Promise<void>> & { async: true } {
   return {
     name: `secret-stream-${side}`,
     description: `the streamx adapter (${side} side): edited transcripts in random chunks and pauses`,

@@ -8,8 +8,7 @@ import { registerCommand, backupCommand, restoreCommand, proveCommand, loginComm
 import { passwdCommand, revokeCommand, deleteCommand } from './account-admin.js'
 import type { CliCommand } from './shared.js'
 
-export type { CliCommand, CliIO, CliArgs, CliOption } from './shared.js'
-export { identityServerCommand, keyServerCommand, flatServerCommand, registerCommand, backupCommand, restoreCommand, proveCommand, loginCommand, passwdCommand, revokeCommand, deleteCommand }
+export type { CliCommand } from './shared.js'
 
 /** Every accounts subcommand, in the order the tool lists them. */
 export const accountCommands: readonly CliCommand[] = [

@@ -45,7 +45,7 @@ const ERROR_LIMIT: readonly [number, number] = [0, 256]
  * for (const event of machine.receiveStep(bytes).events) if (event.type === 'data') app.write(event.data)
  * ```
  */
-export type FlatClientEvent =
+type FlatClientEvent =
   | { type: 'unlock', sealed: SealedPrivateKey, publicKey: Uint8Array }
   | { type: 'authenticated', maxPacket: number }
   | { type: 'data', data: Uint8Array }

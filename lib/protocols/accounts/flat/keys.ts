@@ -24,7 +24,7 @@ import type { CryptoBackend } from '../../../crypto/index.js'
 
 const enc = new TextEncoder()
 /** Domain label of this version of the protocol. */
-export const LABEL = enc.encode('secret-channel/flat/v1')
+const LABEL = enc.encode('secret-channel/flat/v1')
 const SERVER_LABEL = enc.encode('secret-channel/flat/v1/server')
 const C2S = enc.encode('secret-channel/flat/v1/c2s')
 const S2C = enc.encode('secret-channel/flat/v1/s2c')

@@ -75,8 +75,6 @@ export interface FlatStreamOptions {
   decoySecret?: Uint8Array
 }
 
-const toBuffer = (b: Uint8Array): Buffer => Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength)
-
 /**
  * An authenticated, encrypted flat-protocol session.
  * @example

@@ -33,7 +33,7 @@ export const Op = Object.freeze({
 } as const)
 
 /** Field bounds `[min, max]` in bytes, per op, in order. */
-export const OPS: Readonly<Record<number, { name: string, fields: ReadonlyArray<readonly [number, number]> }>> = {
+const OPS: Readonly<Record<number, { name: string, fields: ReadonlyArray<readonly [number, number]> }>> = {
   // userID, publicKey, kdfSalt, kdfParams, loginKey (empty = account without a password)
   [Op.PUT_PUBLIC_KEY]: { name: 'putPublicKey', fields: [[1, 128], [32, 32], [32, 32], [6, 6], [0, 32]] },
   // userID

@@ -37,7 +37,7 @@ export interface RpcServerOptions {
 }
 
 /** Most requests one connection may have waiting for an answer. */
-export const MAX_PENDING_REQUESTS = 32
+const MAX_PENDING_REQUESTS = 32
 
 /** A `net.Server` that serves `handler` over SecretStreams. */
 export function createRpcServer(options: RpcServerOptions, handler: RpcHandler): net.Server {

@@ -1,0 +1,62 @@
+// One lint configuration for the whole repository (flat config). typescript-eslint's `recommended`
+// is the base; on top of it the rules issue 14 asks for: no explicit `any`, no unused locals, and no
+// floating or misused promises (these two need type information, so the parser reads tsconfig.json).
+// Unused exports are a cross-file question ESLint cannot answer: knip checks them (knip.json).
+import tseslint from 'typescript-eslint'
+
+export default tseslint.config(
+  // index.d.ts only re-exports the build output (dist/), which is not linted.
+  { ignores: ['dist/**', 'node_modules/**', 'bench/results/**', 'docs/api/**', 'index.d.ts'] },
+  ...tseslint.configs.recommended,
+  {
+    files: ['**/*.ts'],
+    languageOptions: {
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+    },
+    rules: {
+      // `(...args: any[]) => void` stays allowed: it is how a structural interface accepts any
+      // emitter's listener (unknown[] would reject typed listeners, never[] streamx's generic `on`).
+      '@typescript-eslint/no-explicit-any': ['error', { ignoreRestArgs: true }],
+      // Core rule that a disable comment in lib/protocols/accounts/user-id.ts refers to.
+      'no-control-regex': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': 'error',
+    },
+  },
+  {
+    // Test files of branches still in flight (streams, transports, reliability, enrollment, browser)
+    // keep their explicit anys until those branches land, so the fixes do not collide with their
+    // commits; every other rule applies to them. Shrink this list, do not grow it.
+    files: [
+      'test/accounts/flat-stream.test.ts',
+      'test/boxstream/coalesce.test.ts',
+      'test/boxstream/codec.test.ts',
+      'test/browser/example.test.ts',
+      'test/browser/harness.ts',
+      'test/browser/page.ts',
+      'test/cli/netcat.test.ts',
+      'test/enrollment/cli.test.ts',
+      'test/enrollment/code-limits.test.ts',
+      'test/enrollment/shs-admission.test.ts',
+      'test/enrollment/state-machines.test.ts',
+      'test/enrollment/stream.test.ts',
+      'test/enrollment/tamper.test.ts',
+      'test/machine.test.ts',
+      'test/reliability/backpressure.test.ts',
+      'test/reliability/faults.test.ts',
+      'test/reliability/pull-resources.test.ts',
+      'test/reliability/resources.test.ts',
+      'test/streams/abort-error.test.ts',
+      'test/streams/backpressure.test.ts',
+      'test/streams/deliver-before-error.test.ts',
+      'test/streams/destroy-flushes.test.ts',
+      'test/streams/hangup-codes.test.ts',
+      'test/streams/secret-stream.test.ts',
+      'test/transports/web-streams.test.ts',
+      'test/transports/websocket-interop.test.ts',
+      'test/transports/websocket.test.ts',
+    ],
+    rules: { '@typescript-eslint/no-explicit-any': 'off' },
+  },
+)
