@@ -129,21 +129,23 @@ test('idle timeout: an open channel without traffic is destroyed with ERR_IDLE_T
   t.ok(Date.now() - started >= 140, 'not before the timeout')
   t.equal((await peer)?.code, ErrorCodes.TRUNCATED, 'the peer sees a truncation')
 
-  const busy = memoryChannel({}, { idleTimeout: 150 })
+  // 20 ticks 50 ms apart outlive a 400 ms idle timeout 2.5 times over, while each gap stays 8× below
+  // it, so a loaded machine's late timers cannot fake an idle period.
+  const busy = memoryChannel({}, { idleTimeout: 400 })
   await Promise.all([busy.client.opened, busy.server.opened])
   let failed: unknown = null
   busy.server.on('error', (e) => { failed = e })
   busy.server.resume()
-  for (let i = 0; i < 10; i++) {
+  for (let i = 0; i < 20; i++) {
     busy.client.write('tick')
     await sleep(50)
   }
-  t.equal(failed, null, 'still open after 500 ms of traffic every 50 ms')
+  t.equal(failed, null, 'still open after 1 s of traffic every 50 ms')
   const ended = new Promise<void>((resolve) => busy.server.once('end', () => resolve()))
   busy.client.end()
   await ended
   busy.server.end()
-  await sleep(200)
+  await sleep(500)
   t.equal(failed, null, 'no idle timeout after both sides ended cleanly')
   t.throws(() => memoryChannel({ idleTimeout: -1 }), /idleTimeout/, 'a negative idleTimeout is ERR_INVALID_ARGUMENT')
   await checkNoStrays(t)
