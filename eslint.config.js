@@ -24,15 +24,4 @@ export default tseslint.config(
       '@typescript-eslint/no-misused-promises': 'error',
     },
   },
-  {
-    // Test files of branches still in flight (streams, transports, reliability, enrollment, browser)
-    // keep their explicit anys until those branches land, so the fixes do not collide with their
-    // commits; every other rule applies to them. Shrink this list, do not grow it.
-    files: [
-      'test/browser/example.test.ts',
-      'test/browser/harness.ts',
-      'test/browser/page.ts',
-    ],
-    rules: { '@typescript-eslint/no-explicit-any': 'off' },
-  },
 )
