@@ -19,20 +19,22 @@ const allZero = (bufs: readonly Uint8Array[]): boolean => bufs.every((b) => b.ev
 const junk = Uint8Array.from({ length: 40 }, (_, i) => (i * 37 + 11) & 0xff)
 
 test('every protocol machine is a Machine and fails closed on junk', (t) => {
-  const cases: Array<[string, Machine<string>, (m: any) => unknown]> = [
-    ['SHS1 server', new ServerHandshake({ appKey, keyPair: keys }), (m) => m.receiveHello(junk)],
-    ['SHS1 client', (() => { const c = new ClientHandshake({ appKey, keyPair: keys, serverPublicKey: generateKeyPair().publicKey }); c.createHello(); return c })(), (m) => m.receiveHello(junk)],
-    ['enrollment server', new EnrollmentServer(), (m) => m.receive(junk)],
-    ['enrollment client', (() => { const c = new EnrollmentClient(); c.start(); return c })(), (m) => m.receive(junk)],
-    ['flat server', new FlatServerMachine({ keyPair: keys }), (m) => m.receive(junk)],
-    ['flat client', (() => { const c = new FlatClientMachine({ serverPublicKey: keys.publicKey, username: 'alice' }); c.start(); return c })(), (m) => m.receive(junk)]
+  // Each case keeps its machine's own type for the feed, then is erased to a plain thunk.
+  const entry = <M extends Machine<string>>(name: string, m: M, feed: (m: M) => unknown): [string, Machine<string>, () => unknown] => [name, m, () => feed(m)]
+  const cases: Array<[string, Machine<string>, () => unknown]> = [
+    entry('SHS1 server', new ServerHandshake({ appKey, keyPair: keys }), (m) => m.receiveHello(junk)),
+    entry('SHS1 client', (() => { const c = new ClientHandshake({ appKey, keyPair: keys, serverPublicKey: generateKeyPair().publicKey }); c.createHello(); return c })(), (m) => m.receiveHello(junk)),
+    entry('enrollment server', new EnrollmentServer(), (m) => m.receive(junk)),
+    entry('enrollment client', (() => { const c = new EnrollmentClient(); c.start(); return c })(), (m) => m.receive(junk)),
+    entry('flat server', new FlatServerMachine({ keyPair: keys }), (m) => m.receive(junk)),
+    entry('flat client', (() => { const c = new FlatClientMachine({ serverPublicKey: keys.publicKey, username: 'alice' }); c.start(); return c })(), (m) => m.receive(junk))
   ]
   for (const [name, machine, feed] of cases) {
     t.ok(machine instanceof Machine, `${name}: built on the kernel`)
-    t.throws(() => feed(machine), (e: unknown) => isSecretChannelError(e, 'ERR_PROTOCOL') || isSecretChannelError(e, 'ERR_WRONG_APP_KEY'), `${name}: junk is a typed error`)
+    t.throws(() => feed(), (e: unknown) => isSecretChannelError(e, 'ERR_PROTOCOL') || isSecretChannelError(e, 'ERR_WRONG_APP_KEY'), `${name}: junk is a typed error`)
     t.equal(machine.phase, 'failed', `${name}: phase "failed"`)
     t.ok(allZero(machine.secretBuffersForTesting()), `${name}: registered secrets zeroed`)
-    t.throws(() => feed(machine), (e: unknown) => isSecretChannelError(e, 'ERR_INVALID_STATE'), `${name}: a failed machine refuses further input`)
+    t.throws(() => feed(), (e: unknown) => isSecretChannelError(e, 'ERR_INVALID_STATE'), `${name}: a failed machine refuses further input`)
   }
   const notice = new NoticePeer({ role: 'responder', keyPair: keys })
   t.ok(notice instanceof Machine, 'notice peer: built on the kernel')

@@ -168,8 +168,8 @@ test('flat over TCP: a large transfer streams in bounded memory', async (t) => {
   const rssBefore = process.memoryUsage().rss
   let rssPeak = 0
   const done = new Promise<void>((resolve, reject) => {
-    s.on('data', (d: any) => {
-      received += d.length
+    s.on('data', (d: unknown) => {
+      received += (d as Uint8Array).length
       held = Math.max(held, s.bufferedBytes + (sessions[0]?.bufferedBytes ?? 0))
       if ((received & 0xfffff) === 0) rssPeak = Math.max(rssPeak, process.memoryUsage().rss - rssBefore)
     })

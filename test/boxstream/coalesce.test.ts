@@ -56,8 +56,8 @@ test('a tampered frame inside a chunk: the frames before it are delivered, then 
   let code: string | undefined
   try {
     dec.pushCoalesced(wire, (p) => parts.push(Buffer.from(p)))
-  } catch (err: any) {
-    code = err.code
+  } catch (err) {
+    code = (err as Error & { code?: string }).code
   }
   t.equal(code, ErrorCodes.BOX_TAMPERED, 'typed error')
   t.ok(Buffer.concat(parts).equals(Buffer.concat(writes.slice(0, 2))), 'exactly the two authenticated frames came out')

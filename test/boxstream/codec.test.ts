@@ -9,7 +9,7 @@ import { incrementNonce } from '../../lib/boxstream/layout.js'
 const key = Buffer.alloc(32, 1)
 const nonce = Buffer.alloc(24, 2)
 
-function decodeAll(wire: Uint8Array, chunk: number): { out: Buffer; err: any; ended: boolean } {
+function decodeAll(wire: Uint8Array, chunk: number): { out: Buffer; err: (Error & { code?: string }) | null; ended: boolean } {
   const dec = new BoxDecoder(key, nonce)
   const parts: Buffer[] = []
   try {
@@ -17,7 +17,7 @@ function decodeAll(wire: Uint8Array, chunk: number): { out: Buffer; err: any; en
     dec.end()
     return { out: Buffer.concat(parts), err: null, ended: dec.ended }
   } catch (err) {
-    return { out: Buffer.concat(parts), err, ended: dec.ended }
+    return { out: Buffer.concat(parts), err: err as Error & { code?: string }, ended: dec.ended }
   }
 }
 
@@ -44,8 +44,8 @@ test('an empty write sends nothing; the goodbye alone is 34 bytes', (t) => {
 function getErr(fn: () => unknown): string | undefined {
   try {
     fn()
-  } catch (err: any) {
-    return err.code
+  } catch (err) {
+    return (err as Error & { code?: string }).code
   }
   return undefined
 }

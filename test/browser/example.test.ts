@@ -5,6 +5,11 @@ import { join } from 'node:path'
 import { chromium } from 'playwright-core'
 import { CHROMIUM, CHROMIUM_ARGS, root } from './harness.js'
 
+/** The part of the page's DOM read here (the tests compile without lib.dom); #log is always there. */
+interface PageGlobals {
+  document: { getElementById(id: 'log'): { textContent: string } }
+}
+
 test('examples/browser: the page connects over WebSocket, shows the handshake and an echo', { timeout: 90_000 }, async (t) => {
   const server = spawn(process.execPath, [join(root, 'dist', 'examples', 'browser', 'server.js'), '0'], { cwd: root })
   let output = ''
@@ -21,8 +26,8 @@ test('examples/browser: the page connects over WebSocket, shows the handshake an
   try {
     const page = await browser.newPage()
     await page.goto(url)
-    await page.waitForFunction(() => /echo: /.test((globalThis as any).document.getElementById('log').textContent), undefined, { timeout: 30_000 })
-    const text = await page.evaluate(() => (globalThis as any).document.getElementById('log').textContent as string)
+    await page.waitForFunction(() => /echo: /.test((globalThis as unknown as PageGlobals).document.getElementById('log').textContent), undefined, { timeout: 30_000 })
+    const text = await page.evaluate(() => (globalThis as unknown as PageGlobals).document.getElementById('log').textContent)
     t.match(text, /handshake: ok in \d+ ms, the server proved @/, 'the page shows the handshake')
     t.match(text, /echo: ok/, 'the page shows the echo')
     await new Promise((resolve) => setTimeout(resolve, 200))

@@ -17,6 +17,7 @@ import { chromium } from 'playwright-core'
 import { generateKeyPair, formatId, SSB_MAIN_NETWORK_APP_KEY } from '../../lib/keys.js'
 import { createWebSocketServer } from '../../lib/transports/websocket-server.js'
 import type { SecretChannelError } from '../../lib/errors.js'
+import type { PageConfig } from './page.js'
 
 const here = dirname(fileURLToPath(import.meta.url))
 /** The repository root (dist/test/browser -> ../../..). */
@@ -39,9 +40,38 @@ async function bundlePage(): Promise<string> {
   return result.outputFiles[0]!.text
 }
 
+/** What runChecks (page.ts) reports for one backend; the harness adds pageErrors. */
+export interface PageReport {
+  backend: string
+  pageErrors?: string[]
+  bufferGlobal: string
+  backendChecks: number
+  backendDisagreements: unknown[]
+  clientId: string
+  seenServerId: string
+  sentHash: string
+  transferSeconds: number
+  receivedBytes: number
+  receivedHash: string
+  wrongAppKey: string
+  wrongServerKey: string
+  unauthorized: string
+  inPageEcho: string
+  inPageIds: boolean
+  inPageWrongAppKey: string
+  inPageServerKeyMismatch: string
+  handshakesPerSecond: number
+  boxUnboxMBps: number
+}
+
+/** The global page.ts installs. */
+interface PageGlobals {
+  runChecks?: (config: PageConfig) => Promise<PageReport>
+}
+
 /** What one backend's run reports, plus what the Node side saw. */
 export interface BrowserRun {
-  page: Record<string, any>
+  page: PageReport
   server: { clientIds: string[]; receivedHash: string; sentHash: string; receivedBytes: number; failures: string[] }
   serverId: string
   chromium: string
@@ -114,10 +144,10 @@ export async function runInChromium(options: RunOptions): Promise<BrowserRun[]> 
       const errors: string[] = []
       page.on('pageerror', (err) => errors.push(String(err)))
       await page.goto(`http://127.0.0.1:${port}/`)
-      await page.waitForFunction(() => typeof (globalThis as any).runChecks === 'function', undefined, { timeout: 30_000 }).catch((err) => {
+      await page.waitForFunction(() => typeof (globalThis as unknown as PageGlobals).runChecks === 'function', undefined, { timeout: 30_000 }).catch((err) => {
         throw new Error(`the page did not load: ${errors.join('; ') || err.message}`)
       })
-      const result = await page.evaluate((config) => (globalThis as any).runChecks(config), {
+      const result = await page.evaluate((config) => (globalThis as unknown as PageGlobals).runChecks!(config), {
         url: `ws://127.0.0.1:${port}/ws`,
         serverId: formatId(serverKeys.publicKey),
         appKey: Array.from(appKey),

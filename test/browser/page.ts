@@ -6,7 +6,7 @@
  */
 import {
   SecretStream, fromWebSocket, createDuplexPair, generateKeyPair, formatId, parseId, useCryptoBackend, createCryptoBackend,
-  type KeyPair, type CryptoBackend
+  type KeyPair, type CryptoBackend, type WebSocketLike
 } from 'secret-channel'
 import { useWasmCrypto } from 'secret-channel/wasm'
 import { BAD_ED25519, LOW_ORDER_X25519, malleate } from '../helpers/points.js'
@@ -65,7 +65,7 @@ function writeAll(stream: SecretStream, data: Uint8Array, chunk = 65536): Promis
 }
 
 function dial(config: PageConfig, keyPair: KeyPair, options: { appKey?: Uint8Array; serverKey?: Uint8Array } = {}): SecretStream {
-  const ws = new (globalThis as any).WebSocket(config.url)
+  const ws = new (globalThis as unknown as { WebSocket: new (url: string) => WebSocketLike }).WebSocket(config.url)
   return new SecretStream(fromWebSocket(ws), {
     isInitiator: true, keyPair, appKey: options.appKey ?? new Uint8Array(config.appKey), remotePublicKey: options.serverKey ?? parseId(config.serverId)
   })
@@ -145,7 +145,7 @@ function agreeWithNoble(other: CryptoBackend): [number, string[]] {
 /** Everything the harness checks, for one backend. */
 export async function runChecks(config: PageConfig): Promise<Record<string, unknown>> {
   const backend = config.backend === 'wasm' ? await useWasmCrypto() : useCryptoBackend('noble')
-  const out: Record<string, unknown> = { backend: backend.name, bufferGlobal: typeof (globalThis as any).Buffer }
+  const out: Record<string, unknown> = { backend: backend.name, bufferGlobal: typeof (globalThis as unknown as { Buffer?: unknown }).Buffer }
   const [checks, disagreements] = agreeWithNoble(backend)
   out.backendChecks = checks
   out.backendDisagreements = disagreements
@@ -208,4 +208,4 @@ export async function runChecks(config: PageConfig): Promise<Record<string, unkn
   return out
 }
 
-;(globalThis as any).runChecks = runChecks
+;(globalThis as unknown as { runChecks: typeof runChecks }).runChecks = runChecks

@@ -8,6 +8,7 @@ import { createRequire } from 'node:module'
 import { formatId, generateKeyPair, SSB_MAIN_NETWORK_APP_KEY } from '../../lib/keys.js'
 import { connect, createServer } from '../../lib/net/index.js'
 import { createServer as createTcpServer } from 'node:net'
+import type { PlainStream } from '../pull/helpers.js'
 import { closeServer, listenLocal, readAll, runCli, startCli, startListener, tempIdentities, waitForStderr } from '../helpers/net.js'
 
 const appKey = SSB_MAIN_NETWORK_APP_KEY
@@ -171,7 +172,7 @@ test('connect talks to a server made with the reference secret-handshake package
   const accept = reference.createServer(serverKeys, (_pub: Buffer, cb: (err: null, ok: boolean) => void) => cb(null, true), appKey)
   const server = createTcpServer((socket) => {
     const wire = toPull.duplex(socket)
-    pull(wire, accept((err: Error | null, stream: any) => {
+    pull(wire, accept((err: Error | null, stream: PlainStream) => {
       if (err) return
       pull(stream, pull.map((b: Buffer) => Buffer.from(b.toString().toUpperCase())), stream)
     }), wire)

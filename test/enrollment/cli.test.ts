@@ -76,7 +76,8 @@ test('a wrong code throws ERR_INVALID_TOKEN from runEnroll; the server reports i
   try {
     await runEnroll({ port: Number(port), code: '222-222-222', identityPath: join(dir, 'wrong-device.json') }, capture())
     t.fail('must throw')
-  } catch (err: any) {
+  } catch (caught) {
+    const err = caught as Error & { code?: string }
     t.equal(err.code, 'ERR_INVALID_TOKEN', 'ERR_INVALID_TOKEN')
   }
   await serverIO.waitFor(/^error ERR_INVALID_TOKEN: /)
@@ -91,7 +92,8 @@ test('runEnrollServer throws ERR_TRANSPORT when it cannot listen (port taken)', 
   try {
     await runEnrollServer({ port: (taken.address() as net.AddressInfo).port, storePath: join(dir, 'x.json') }, capture())
     t.fail('must throw')
-  } catch (err: any) {
+  } catch (caught) {
+    const err = caught as Error & { code?: string }
     t.equal(err.code, 'ERR_TRANSPORT', 'ERR_TRANSPORT')
   } finally {
     await new Promise((resolve) => taken.close(resolve))

@@ -66,7 +66,8 @@ test('a correct answer that arrives after another device took the last use is re
   t.ok(runMachines(new EnrollmentClient({ code: '555555' }), new EnrollmentServer({ code })).result, 'another device enrolls first')
   try { lateServer.receive(response); t.fail('must refuse') } catch (err) { t.equal((err as { code?: string }).code, 'ERR_CODE_SPENT', 'server: ERR_CODE_SPENT') }
   t.deepEqual([...lateServer.farewell!], [MessageType.REFUSED, 1], 'REFUSED, reason 1 (used) is left for the adapter')
-  try { late.receive(lateServer.farewell!); t.fail('device must fail') } catch (err: any) {
+  try { late.receive(lateServer.farewell!); t.fail('device must fail') } catch (caught) {
+    const err = caught as Error & { code?: string }
     t.equal(err.code, 'ERR_CODE_SPENT', 'device: ERR_CODE_SPENT')
     t.match(err.message, /^enrollment refused: .*already used/, 'phase and reason')
   }

@@ -7,6 +7,7 @@ import net from 'node:net'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { isSecretChannelError } from '../../lib/errors.js'
 import { SecretStream } from '../../lib/streams/secret-stream.js'
 import { createDuplexPair } from '../../lib/streams/memory-pair.js'
 import {
@@ -24,7 +25,7 @@ async function shsServer(store: EnrollmentStore): Promise<{ port: number, close:
   const server = net.createServer({ allowHalfOpen: true }, (socket) => {
     const channel = new SecretStream(socket, { isInitiator: false, keyPair: serverKeys, appKey, authorize: enrolledAuthorizer(store) })
     channel.on('error', () => undefined)
-    channel.on('data', (data: any) => { channel.write(Buffer.concat([Buffer.from('echo:'), data as Buffer])) })
+    channel.on('data', (data: unknown) => { channel.write(Buffer.concat([Buffer.from('echo:'), data as Buffer])) })
     channel.on('end', () => channel.end())
   })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
@@ -35,9 +36,9 @@ async function shsServer(store: EnrollmentStore): Promise<{ port: number, close:
 async function dial(port: number, keyPair: KeyPair): Promise<string> {
   const socket = net.connect({ port, host: '127.0.0.1', allowHalfOpen: true })
   const channel = new SecretStream(socket, { isInitiator: true, keyPair, appKey, remotePublicKey: serverKeys.publicKey })
-  const failed = new Promise<string>((resolve) => channel.on('error', (err: any) => resolve(`error ${err.code}`)))
+  const failed = new Promise<string>((resolve) => channel.on('error', (err: unknown) => resolve(`error ${(err as Error & { code?: string }).code}`)))
   const echoed = channel.opened.then(() => new Promise<string>((resolve) => {
-    channel.once('data', (d: any) => { resolve(d.toString()); channel.end() })
+    channel.once('data', (d: unknown) => { resolve((d as Buffer).toString()); channel.end() })
     channel.write(Buffer.from('hi'))
   }), () => new Promise<string>(() => undefined))
   return Promise.race([failed, echoed])
@@ -82,8 +83,8 @@ test('in-memory pair: enrollment then SecretStream over main\'s createDuplexPair
       await Promise.all([client.opened, server.opened])
       client.destroy()
       return `admitted as ${(server.auth as EnrolledDevice).id}`
-    } catch (err: any) {
-      return err.code
+    } catch (err) {
+      return isSecretChannelError(err) ? err.code : String(err)
     }
   }
   t.equal(await connect(result.key.keyPair), `admitted as ${result.key.id}`, 'enrolled device admitted; stream.auth is its record')
@@ -102,7 +103,7 @@ test('lib/net: createServer({ authorize: enrolledAuthorizer(store) }) admits the
     stream.end()
     stream.on('error', () => undefined)
   })
-  server.on('handshakeError', (err: any) => refusals.push(err.code))
+  server.on('handshakeError', (err: Error & { code?: string }) => refusals.push(err.code!))
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   const port = (server.address() as net.AddressInfo).port
   try {
@@ -113,8 +114,8 @@ test('lib/net: createServer({ authorize: enrolledAuthorizer(store) }) admits the
     try {
       await connect({ host: '127.0.0.1', port, keyPair: generateKeyPair(), appKey, remotePublicKey: serverKeys.publicKey })
       t.fail('stranger must be refused')
-    } catch (err: any) {
-      t.equal(err.code, 'ERR_UNAUTHORIZED', 'stranger refused: ERR_UNAUTHORIZED')
+    } catch (err) {
+      t.equal((err as Error & { code?: string }).code, 'ERR_UNAUTHORIZED', 'stranger refused: ERR_UNAUTHORIZED')
     }
   } finally {
     await new Promise((resolve) => server.close(resolve))

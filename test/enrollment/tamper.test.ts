@@ -93,7 +93,8 @@ test('messages replayed within a session fail', (t) => {
   const client = new EnrollmentClient()
   const hello = client.start().send[0]!
   const [serverHello, challenge] = server.receive(hello).send
-  try { server.receive(hello); t.fail('hello twice') } catch (err: any) {
+  try { server.receive(hello); t.fail('hello twice') } catch (caught) {
+    const err = caught as Error & { code?: string }
     t.equal(err.code, 'ERR_PROTOCOL', 'the same CLIENT_HELLO twice: ERR_PROTOCOL')
     t.match(err.message, /replayed/, 'called a replay')
   }

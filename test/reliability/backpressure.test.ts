@@ -18,7 +18,13 @@ installGuards()
 const HWM = 16 * 1024
 const WRITE = 8 * 1024
 
-const buffered = (s: SecretStream, side: '_readableState' | '_writableState'): number => (s as any)[side].buffered as number
+/** streamx's buffer accounting, which its typings do not expose. */
+interface StreamxInternals {
+  _readableState: { buffered: number }
+  _writableState: { buffered: number }
+}
+
+const buffered = (s: SecretStream, side: '_readableState' | '_writableState'): number => (s as unknown as StreamxInternals)[side].buffered
 
 /**
  * Offers `total` bytes in 8 KiB writes, honouring backpressure, and reports how far it got by the

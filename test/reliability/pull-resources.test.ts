@@ -13,7 +13,7 @@ import type net from 'node:net'
 import { isSecretChannelError, type ErrorCode } from '../../lib/errors.js'
 import { ClientHandshake } from '../../lib/handshake/index.js'
 import { generateKeyPair } from '../../lib/keys.js'
-import { createClient, createServer, type Duplex, type PullAuthorize } from '../../lib/streams/pull.js'
+import { createClient, createServer, type Duplex, type PullAuthorize, type PullSecretStream } from '../../lib/streams/pull.js'
 import { appKey, clientKeys, serverKeys } from '../helpers/channel.js'
 import { activeResources, checkNoStrays, installGuards, sleep, within } from '../helpers/guards.js'
 import { closed, connect, hungUp, listen } from '../helpers/tcp.js'
@@ -35,11 +35,11 @@ function leaks(before: Record<string, number>): string[] {
 /** One side's outcome: how often its callback ran, with what, and when. */
 interface Side {
   calls: number
-  err: any
-  stream: any
+  err: (Error & { code?: string }) | null
+  stream: PullSecretStream | null
   at: number
   done: Promise<void>
-  cb: (err: Error | null, stream?: any) => void
+  cb: (err: Error | null, stream?: PullSecretStream) => void
 }
 
 function side(): Side {
@@ -62,7 +62,7 @@ function side(): Side {
 }
 
 /** Connects a handshake duplex to a socket, both ways. */
-function wire(shake: Duplex<any, any>, socket: net.Socket): void {
+function wire(shake: Duplex<Uint8Array, Buffer>, socket: net.Socket): void {
   const d = toPull.duplex(socket)
   pull(d.source, shake.sink)
   pull(shake.source, d.sink)
@@ -78,7 +78,7 @@ interface Scenario {
   /** For timeout scenarios: the milliseconds the failing side must take, roughly. */
   deadline?: { side: 'client' | 'server'; ms: number }
   /** Runs after both handshakes succeeded. */
-  after?: (client: any, server: any) => Promise<void>
+  after?: (client: PullSecretStream, server: PullSecretStream) => Promise<void>
 }
 
 const refuse: PullAuthorize = (_pub, cb) => cb(null, false)
@@ -89,9 +89,9 @@ const scenarios: Scenario[] = [
     name: 'a clean goodbye both ways',
     expect: { client: null, server: null },
     after: async (client, server) => {
-      const ends = [client, server].map((s) => new Promise<any>((resolve) => {
+      const ends = [client, server].map((s) => new Promise<{ err: Error | null, text: string }>((resolve) => {
         pull(pull.values([Buffer.from('bye')]), s.sink)
-        pull(s.source, pull.collect((err: any, data: Buffer[]) => resolve({ err, text: Buffer.concat(data).toString() })))
+        pull(s.source, pull.collect((err: Error | null, data: Buffer[]) => resolve({ err, text: Buffer.concat(data).toString() })))
       }))
       for (const r of await Promise.all(ends)) {
         if (r.err || r.text !== 'bye') throw new Error(`clean end failed: ${r.err} ${r.text}`)
@@ -190,7 +190,7 @@ for (const sc of scenarios) {
       const took = (sc.deadline.side === 'client' ? c : s).at - started
       t.ok(took >= sc.deadline.ms - 10 && took < sc.deadline.ms + 800, `the ${sc.deadline.side} gave up at its deadline (${took} ms for ${sc.deadline.ms})`)
     }
-    if (sc.after) await sc.after(c.stream, s.stream)
+    if (sc.after) await sc.after(c.stream!, s.stream!)
 
     // The adapter must close our sockets itself; a raw (half-open) peer must at least see the hang-up.
     for (const [name, raw, ours] of [['client', clientRaw, typeof sc.client !== 'function'], ['server', serverRaw!, typeof sc.server !== 'function']] as const) {

@@ -38,7 +38,7 @@ async function pair(client: Partial<SecretStreamOptions> = {}, server: Partial<S
   const c = new SecretStream(rawClient, { isInitiator: true, keyPair: clientKeys, appKey, remotePublicKey: serverKeys.publicKey, signal: signal.signal, ...client })
   c.on('error', () => {})
   const s = await accepted
-  const closedOnce = (x: SecretStream): Promise<void> => new Promise((r) => (x.destroyed && (x as any).closed ? r() : x.once('close', () => r())))
+  const closedOnce = (x: SecretStream): Promise<void> => new Promise((r) => (x.destroyed && (x as unknown as { closed?: boolean }).closed ? r() : x.once('close', () => r())))
   return { client: c, server: s.stream, rawClient, rawServer: s.raw, signal, done: Promise.all([closedOnce(c), closedOnce(s.stream)]).then(() => {}), close: () => l.close() }
 }
 
@@ -100,7 +100,7 @@ for (const [name, clientOpts, serverOpts, act] of scenarios) {
     for (const [side, raw, stream] of [['client', p.rawClient, p.client], ['server', p.rawServer, p.server]] as const) {
       t.ok(raw.destroyed, `${side} transport destroyed`)
       // The adapter's own handlers (private fields) must all be detached from the transport.
-      const mine = ['onRawData', 'onRawEnd', 'onRawClose', 'onRawDrain', 'onRawError'].map((k) => (stream as any)[k])
+      const mine = ['onRawData', 'onRawEnd', 'onRawClose', 'onRawDrain', 'onRawError'].map((k) => (stream as unknown as Record<string, unknown>)[k]) // private fields, read by name
       const left = ['data', 'end', 'close', 'drain', 'error'].filter((e) => raw.listeners(e).some((fn) => mine.includes(fn)))
       t.deepEqual(left, [], `no adapter listener left on the ${side} transport`)
     }

@@ -10,7 +10,7 @@ import { ErrorCodes } from '../../lib/errors.js'
 import { connect } from '../../lib/net/index.js'
 import { memoryChannel, serverKeys, clientKeys, appKey } from '../helpers/channel.js'
 
-function isAbort(t: test.Test, err: any, reason: unknown, where: string): void {
+function isAbort(t: test.Test, err: (Error & { code?: string }) | null | undefined, reason: unknown, where: string): void {
   t.equal(err?.name, 'AbortError', `${where}: name AbortError`)
   t.equal(err?.code, ErrorCodes.ABORTED, `${where}: code ERR_ABORTED`)
   t.equal(err?.cause, reason, `${where}: cause is signal.reason`)

@@ -5,7 +5,14 @@
 import test from 'tape'
 import { once } from 'node:events'
 import { createHash } from 'node:crypto'
+import type net from 'node:net'
 import { tcpChannel } from '../helpers/channel.js'
+
+/** streamx's buffer accounting, which its typings do not expose. */
+interface StreamxInternals {
+  _readableState?: { buffered: number }
+  _writableState?: { buffered: number }
+}
 
 const WRITE = 64 * 1024
 const HWM = 16 * 1024
@@ -13,8 +20,8 @@ const HWM = 16 * 1024
 test('a stalled reader bounds the sender and receiver buffers; resuming delivers every byte', async (t) => {
   const { client, server, close } = await tcpChannel()
   await Promise.all([client.opened, server.opened])
-  const clientSocket = client.rawStream as any
-  const serverSocket = server.rawStream as any
+  const clientSocket = client.rawStream as net.Socket // tcpChannel's transport
+  const serverSocket = server.rawStream as net.Socket
   const total = 8 * 1024 * 1024
   const block = Buffer.alloc(WRITE)
   for (let i = 0; i < block.length; i++) block[i] = (i * 31) & 0xff
@@ -23,8 +30,8 @@ test('a stalled reader bounds the sender and receiver buffers; resuming delivers
   let maxSenderJs = 0
   let maxReceiverJs = 0
   const sample = (): void => {
-    const senderJs = ((client as any)._writableState?.buffered ?? 0) + clientSocket.writableLength
-    const receiverJs = ((server as any)._readableState?.buffered ?? 0) + serverSocket.readableLength
+    const senderJs = ((client as unknown as StreamxInternals)._writableState?.buffered ?? 0) + clientSocket.writableLength
+    const receiverJs = ((server as unknown as StreamxInternals)._readableState?.buffered ?? 0) + serverSocket.readableLength
     maxSenderJs = Math.max(maxSenderJs, senderJs)
     maxReceiverJs = Math.max(maxReceiverJs, receiverJs)
   }
@@ -51,7 +58,8 @@ test('a stalled reader bounds the sender and receiver buffers; resuming delivers
 
   const receivedHash = createHash('sha256')
   let received = 0
-  server.on('data', (chunk: any) => {
+  server.on('data', (data: unknown) => {
+    const chunk = data as Buffer
     received += chunk.length
     receivedHash.update(chunk)
   })

@@ -13,6 +13,11 @@ import { createServer as pullServer } from '../../lib/streams/pull.js'
 import { ErrorCodes } from '../../lib/errors.js'
 import { appKey, clientKeys, serverKeys } from '../helpers/channel.js'
 import { rawClient } from '../helpers/raw-peer.js'
+import type { PullSecretStream } from '../../lib/streams/pull/secure.js'
+import type { End } from '../../lib/streams/pull/types.js'
+
+/** What these tests read off a failure: its code. */
+type Failure = (Error & { code?: string }) | null
 
 const require = createRequire(import.meta.url)
 const pull = require('pull-stream')
@@ -38,8 +43,8 @@ for (const ending of ['tampered frame', 'bad goodbye'] as Ending[]) {
       const session = await rawClient(a, { appKey, keyPair: clientKeys, serverPublicKey: serverKeys.publicKey })
       await server.opened
       const good = randomBytes(60_000)
-      const failed = new Promise<any>((resolve) => {
-        server.on('error', resolve)
+      const failed = new Promise<Failure>((resolve) => {
+        server.on('error', (e) => resolve(e as Failure))
         server.on('end', () => resolve(null))
         server.on('close', () => resolve(null))
       })
@@ -62,8 +67,8 @@ for (const ending of ['tampered frame', 'bad goodbye'] as Ending[]) {
     const session = await rawClient(a, { appKey, keyPair: clientKeys, serverPublicKey: serverKeys.publicKey })
     await server.opened
     const good = randomBytes(30_000)
-    let errored: any = null
-    server.on('error', (e) => { errored = e })
+    let errored = null as Failure // set in the error listener, so the type must not narrow to null
+    server.on('error', (e) => { errored = e as Failure })
     a.write(poisonedWire(session, good, ending))
     await wait(30)
     const got: Buffer[] = []
@@ -85,8 +90,8 @@ for (const ending of ['tampered frame', 'bad goodbye'] as Ending[]) {
 
   test(`pull server: good frames before a ${ending} in one read all reach the app`, async (t) => {
     const [a, b] = createDuplexPair(1 << 20)
-    const opened = new Promise<any>((resolve, reject) => {
-      const shake = pullServer(serverKeys, (_k: Buffer, cb: (e: null, ok: boolean) => void) => cb(null, true), appKey)((err, stream) => err ? reject(err) : resolve(stream))
+    const opened = new Promise<PullSecretStream>((resolve, reject) => {
+      const shake = pullServer(serverKeys, (_k: Buffer, cb: (e: null, ok: boolean) => void) => cb(null, true), appKey)((err, stream) => err ? reject(err) : resolve(stream!))
       pull(toPull.source(b), shake, toPull.sink(b))
     })
     const session = await rawClient(a, { appKey, keyPair: clientKeys, serverPublicKey: serverKeys.publicKey })
@@ -94,7 +99,7 @@ for (const ending of ['tampered frame', 'bad goodbye'] as Ending[]) {
     const good = randomBytes(60_000)
     a.write(poisonedWire(session, good, ending))
     const got: Buffer[] = []
-    const end = await new Promise<any>((resolve) => pull(stream.source, pull.drain((d: Buffer) => { got.push(Buffer.from(d)) }, resolve)))
+    const end = await new Promise<Failure>((resolve) => pull(stream.source, pull.drain((d: Buffer) => { got.push(Buffer.from(d)) }, (e: End) => resolve(e === true ? null : e))))
     t.ok(Buffer.concat(got).equals(good), `all ${good.length} authenticated bytes were delivered (got ${Buffer.concat(got).length})`)
     t.equal(end?.code, ErrorCodes.BOX_TAMPERED, `then the error: ${end?.code}`)
     a.destroy()

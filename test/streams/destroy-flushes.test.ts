@@ -7,6 +7,7 @@
 import test from 'tape'
 import { createRequire } from 'node:module'
 import { randomBytes } from 'node:crypto'
+import type { Duplex } from 'streamx'
 import { ErrorCodes } from '../../lib/errors.js'
 import { memoryChannel, tcpChannel } from '../helpers/channel.js'
 
@@ -15,11 +16,11 @@ const pull = require('pull-stream')
 const toPull = require('stream-to-pull-stream')
 
 /** Everything `stream` emits until it ends or fails, and how it stopped. */
-function received(stream: any): Promise<{ data: Buffer, err: any }> {
+function received(stream: Duplex): Promise<{ data: Buffer, err: (Error & { code?: string }) | null }> {
   return new Promise((resolve) => {
     const chunks: Buffer[] = []
-    stream.on('data', (d: Buffer) => chunks.push(Buffer.from(d)))
-    stream.on('error', (err: any) => resolve({ data: Buffer.concat(chunks), err }))
+    stream.on('data', (d: unknown) => chunks.push(Buffer.from(d as Uint8Array)))
+    stream.on('error', (err: Error & { code?: string }) => resolve({ data: Buffer.concat(chunks), err }))
     stream.on('end', () => resolve({ data: Buffer.concat(chunks), err: null }))
   })
 }

@@ -16,10 +16,14 @@ import { createDuplexPair } from '../../lib/streams/memory-pair.js'
 import { createClient as pullClient, createServer as pullServer } from '../../lib/streams/pull.js'
 import { ClientHandshake, ServerHandshake } from '../../lib/handshake/index.js'
 import { ErrorCodes } from '../../lib/errors.js'
+import type { End } from '../../lib/streams/pull/types.js'
 import { appKey, clientKeys, serverKeys } from '../helpers/channel.js'
 
 const require = createRequire(import.meta.url)
 const pull = require('pull-stream')
+
+/** What these tests read off a failure: its code. */
+type Failure = (Error & { code?: string }) | null
 
 /** The bytes a client receives in an honest handshake (msg2 ‖ msg4), and a server's (msg1 ‖ msg3). */
 function transcripts(): { toClient: Buffer, toServer: Buffer } {
@@ -49,7 +53,7 @@ async function viaSecretStream(side: 'client' | 'server', bytes: Buffer): Promis
     ? new SecretStream(b, { isInitiator: true, keyPair: clientKeys, appKey, remotePublicKey: serverKeys.publicKey })
     : new SecretStream(b, { isInitiator: false, keyPair: serverKeys, appKey })
   a.resume()
-  const err = new Promise<any>((resolve) => { stream.on('error', resolve); stream.on('close', () => resolve(null)) })
+  const err = new Promise<Failure>((resolve) => { stream.on('error', (e) => resolve(e as Failure)); stream.on('close', () => resolve(null)) })
   if (bytes.length) a.write(bytes)
   a.end()
   return (await err)?.code
@@ -57,7 +61,7 @@ async function viaSecretStream(side: 'client' | 'server', bytes: Buffer): Promis
 
 async function viaPull(side: 'client' | 'server', bytes: Buffer): Promise<string | undefined> {
   return new Promise((resolve) => {
-    const done = (err: any): void => resolve(err?.code)
+    const done = (err: Failure): void => resolve(err?.code)
     const shake = side === 'client'
       ? pullClient(clientKeys, appKey)(serverKeys.publicKey, done)
       : pullServer(serverKeys, (_k: Buffer, cb: (e: null, ok: boolean) => void) => cb(null, true), appKey)(done)
@@ -75,24 +79,24 @@ async function cutPeer(side: 'client' | 'server', k: number, adapter: 'streamx' 
     const stream = side === 'client'
       ? new SecretStream(b, { isInitiator: true, keyPair: clientKeys, appKey, remotePublicKey: serverKeys.publicKey })
       : new SecretStream(b, { isInitiator: false, keyPair: serverKeys, appKey })
-    const err = new Promise<any>((resolve) => { stream.on('error', resolve); stream.on('close', () => resolve(null)) })
+    const err = new Promise<Failure>((resolve) => { stream.on('error', (e) => resolve(e as Failure)); stream.on('close', () => resolve(null)) })
     drivePeer(side, k, (bytes) => a.write(bytes), () => a.end(), (fn) => a.on('data', (d) => fn(d as Buffer)))
     return (await err)?.code
   }
   return new Promise((resolve) => {
-    const done = (err: any): void => resolve(err?.code)
+    const done = (err: Failure): void => resolve(err?.code)
     const shake = side === 'client'
       ? pullClient(clientKeys, appKey, 3000)(serverKeys.publicKey, done)
       : pullServer(serverKeys, (_k: Buffer, cb: (e: null, ok: boolean) => void) => cb(null, true), appKey, 3000)(done)
     const queue: Buffer[] = []
     let ended = false
-    let waiting: ((end: any, data?: Buffer) => void) | null = null
+    let waiting: ((end: End, data?: Buffer) => void) | null = null
     const flush = (): void => {
       if (!waiting) return
       const cb = waiting
       if (queue.length) { waiting = null; cb(null, queue.shift()) } else if (ended) { waiting = null; cb(true) }
     }
-    shake.sink((abort: any, cb: (end: any, data?: Buffer) => void) => { if (abort) return cb(abort); waiting = cb; flush() })
+    shake.sink((abort: End, cb: (end: End, data?: Buffer) => void) => { if (abort) return cb(abort); waiting = cb; flush() })
     let onData: ((d: Buffer) => void) | null = null
     const early: Buffer[] = []
     pull(shake.source, pull.drain((d: Buffer) => (onData ? onData(d) : early.push(d)), () => {}))
@@ -154,24 +158,24 @@ for (const adapter of ['streamx', 'pull'] as const) {
 test('a transport failing (not ending) on a server is ERR_TRANSPORT in both adapters; on a client at a message boundary it is the hang-up code', async (t) => {
   const [a, b] = createDuplexPair()
   const stream = new SecretStream(b, { isInitiator: false, keyPair: serverKeys, appKey })
-  const err = new Promise<any>((resolve) => stream.on('error', resolve))
+  const err = new Promise<Failure>((resolve) => stream.on('error', (e) => resolve(e as Failure)))
   a.resume()
   b.emit('error', new Error('reset'))
   t.equal((await err)?.code, ErrorCodes.TRANSPORT, 'streamx: ERR_TRANSPORT')
-  const pulled = await new Promise<any>((resolve) => {
+  const pulled = await new Promise<Failure>((resolve) => {
     const shake = pullServer(serverKeys, (_k: Buffer, cb: (e: null, ok: boolean) => void) => cb(null, true), appKey)(resolve)
     pull(pull.error(new Error('reset')), shake, pull.drain(() => {}, () => {}))
   })
   t.equal(pulled?.code, ErrorCodes.TRANSPORT, 'pull: ERR_TRANSPORT')
   const [c, d] = createDuplexPair()
   const client = new SecretStream(d, { isInitiator: true, keyPair: clientKeys, appKey, remotePublicKey: serverKeys.publicKey })
-  const clientErr = new Promise<any>((resolve) => client.on('error', resolve))
+  const clientErr = new Promise<Failure>((resolve) => client.on('error', (e) => resolve(e as Failure)))
   c.resume()
   d.emit('error', new Error('reset'))
   const ce = await clientErr
   t.equal(ce?.code, ErrorCodes.WRONG_APP_KEY, 'streamx client, reset before any byte of the server hello: ERR_WRONG_APP_KEY')
-  t.equal(ce?.cause?.message, 'reset', 'with the transport error as cause')
-  const pulledClient = await new Promise<any>((resolve) => {
+  t.equal((ce?.cause as Error | undefined)?.message, 'reset', 'with the transport error as cause')
+  const pulledClient = await new Promise<Failure>((resolve) => {
     const shake = pullClient(clientKeys, appKey)(serverKeys.publicKey, resolve)
     pull(pull.error(new Error('reset')), shake, pull.drain(() => {}, () => {}))
   })

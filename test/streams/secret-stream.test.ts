@@ -2,7 +2,7 @@
 import test from 'tape'
 import { pipeline } from 'node:stream/promises'
 import { Readable, Writable } from 'node:stream'
-import { SecretStream } from '../../lib/streams/secret-stream.js'
+import { SecretStream, type SecretStreamOptions } from '../../lib/streams/secret-stream.js'
 import { createDuplexPair } from '../../lib/streams/memory-pair.js'
 import { generateKeyPair, formatId } from '../../lib/keys.js'
 import { ErrorCodes } from '../../lib/errors.js'
@@ -78,13 +78,13 @@ test('tcp: works with stream.pipeline and for await', async (t) => {
     server.end()
   })()
   const received: Buffer[] = []
-  await pipeline(Readable.from([Buffer.from('a'), Buffer.from('bc'), Buffer.from('def')]), client as any)
+  await pipeline(Readable.from([Buffer.from('a'), Buffer.from('bc'), Buffer.from('def')]), client)
   for await (const chunk of client) received.push(chunk as Buffer)
   await echo
   t.equal(Buffer.concat(received).toString(), 'abcdef', 'echoed through pipeline + for await')
   const sink = await tcpChannel()
   const out: Buffer[] = []
-  const done = pipeline(sink.server as any, new Writable({ write(c, _e, cb) { out.push(c); cb() } }))
+  const done = pipeline(sink.server, new Writable({ write(c, _e, cb) { out.push(c); cb() } }))
   sink.client.end('piped')
   await done
   t.equal(Buffer.concat(out).toString(), 'piped', 'pipeline into a Node Writable ends cleanly on goodbye')
@@ -143,7 +143,7 @@ test('truncation: a transport that ends without the goodbye is ERR_TRUNCATED, ne
   server.resume()
   client.write('partial')
   // Cut the transport under the client without a goodbye.
-  setTimeout(() => (client.rawStream as any).end(), 10)
+  setTimeout(() => client.rawStream.end(), 10)
   const e = await err
   t.equal(e?.code, ErrorCodes.TRUNCATED, 'ERR_TRUNCATED')
   t.notOk(ended, "no clean 'end'")
@@ -180,7 +180,7 @@ test('handshake timeout and AbortSignal', async (t) => {
 
 test('bad options throw ERR_INVALID_ARGUMENT synchronously', (t) => {
   const [a] = createDuplexPair()
-  const bad = (opts: any): unknown => { try { new SecretStream(a, opts); return null } catch (e: any) { return e.code } }
+  const bad = (opts: SecretStreamOptions): unknown => { try { new SecretStream(a, opts); return null } catch (e) { return (e as Error & { code?: string }).code } }
   t.equal(bad({ isInitiator: true, keyPair: clientKeys, appKey }), ErrorCodes.INVALID_ARGUMENT, 'initiator without remotePublicKey')
   t.equal(bad({ isInitiator: false, keyPair: clientKeys, appKey: Buffer.alloc(31) }), ErrorCodes.INVALID_ARGUMENT, 'short app key')
   t.equal(bad({ isInitiator: false, keyPair: { publicKey: Buffer.alloc(32), secretKey: Buffer.alloc(64) }, appKey }), ErrorCodes.INVALID_ARGUMENT, 'mismatched key pair')

@@ -12,6 +12,7 @@ import { SecretStream } from '../../lib/streams/secret-stream.js'
 import { fromWebSocket } from '../../lib/transports/websocket.js'
 import { createWebSocketServer } from '../../lib/transports/websocket-server.js'
 import { deferred, payload, pipeToSocket, pull, refShs, sendAndReceive, sha256, toPull, type PlainStream } from '../pull/helpers.js'
+import type { Duplex } from '../../lib/streams/pull/types.js'
 import { bufferKeys } from '../pull/interop.js'
 import { readAll } from '../helpers/net.js'
 
@@ -21,7 +22,7 @@ import { readAll } from '../helpers/net.js'
  * so a peer that closes right after its own goodbye cuts off what the other side still has to send
  * (see the last test); the other side closes once both goodbyes are through, as fromWebSocket does.
  */
-function pullOf(ws: WebSocket, keepOpenAfterSinkEnds = false): any {
+function pullOf(ws: WebSocket, keepOpenAfterSinkEnds = false): Duplex<Buffer, Buffer> {
   const stream = createWebSocketStream(ws)
   if (keepOpenAfterSinkEnds) stream._final = (cb: (err?: Error | null) => void) => cb()
   return toPull.duplex(stream)
@@ -38,7 +39,7 @@ test('our WebSocket client (fromWebSocket + SecretStream) ↔ the reference SHS1
     const shake = refShs.createServer(serverKeys, (_pub: Buffer, cb: (e: null, ok: boolean) => void) => cb(null, true), appKey)(accepted.cb)
     pipeToSocket(shake, pullOf(ws))
   })
-  const client = new SecretStream(fromWebSocket(new WebSocket(`ws://127.0.0.1:${(wss.address() as AddressInfo).port}`) as any), {
+  const client = new SecretStream(fromWebSocket(new WebSocket(`ws://127.0.0.1:${(wss.address() as AddressInfo).port}`)), {
     isInitiator: true, keyPair: clientKeys, appKey, remotePublicKey: serverKeys.publicKey
   })
   const server = await accepted.promise
@@ -76,7 +77,7 @@ test('a peer that closes its WebSocket right after its goodbye (as pull-ws does)
   const clientKeys = bufferKeys()
   const failures: string[] = []
   const server = createWebSocketServer({ keyPair: serverKeys, appKey, port: 0, host: '127.0.0.1' }, (stream) => {
-    stream.on('error', (err: any) => failures.push(err.code))
+    stream.on('error', (err: unknown) => failures.push(String((err as Error & { code?: string }).code)))
     // Answer only after a delay, by which time the client has said goodbye and closed.
     stream.on('data', () => {})
     stream.on('end', () => setTimeout(() => stream.end(payload(100_000)), 100))

@@ -25,7 +25,7 @@ async function listening(server: SecretWebSocketServer): Promise<string> {
 }
 
 function dial(url: string, keyPair: KeyPair, remotePublicKey: Uint8Array, key: Uint8Array = appKey): SecretStream {
-  return new SecretStream(fromWebSocket(new WebSocket(url) as any), { isInitiator: true, keyPair, appKey: key, remotePublicKey })
+  return new SecretStream(fromWebSocket(new WebSocket(url)), { isInitiator: true, keyPair, appKey: key, remotePublicKey })
 }
 
 const closeWs = (server: SecretWebSocketServer): Promise<void> => new Promise((resolve) => server.close(() => resolve()))
@@ -132,7 +132,7 @@ test('a WebSocket closed before the goodbye is ERR_TRUNCATED at the SecretStream
     const accepted = once(server, 'connection') as Promise<[SecretStream]>
     const url = await listening(server)
     const ws = new WebSocket(url)
-    const client = new SecretStream(fromWebSocket(ws as any), { isInitiator: true, keyPair: generateKeyPair(), appKey, remotePublicKey: serverKeys.publicKey })
+    const client = new SecretStream(fromWebSocket(ws), { isInitiator: true, keyPair: generateKeyPair(), appKey, remotePublicKey: serverKeys.publicKey })
     client.on('error', () => {})
     await client.opened
     const [stream] = await accepted
@@ -152,7 +152,7 @@ test('backpressure: a reader that stops reading stops the writer (ws pause, buff
   const accepted = once(server, 'connection') as Promise<[SecretStream]>
   const url = await listening(server)
   const ws = new WebSocket(url)
-  const client = new SecretStream(fromWebSocket(ws as any, { highWaterMark: 256 * 1024 }), { isInitiator: true, keyPair: generateKeyPair(), appKey, remotePublicKey: serverKeys.publicKey })
+  const client = new SecretStream(fromWebSocket(ws, { highWaterMark: 256 * 1024 }), { isInitiator: true, keyPair: generateKeyPair(), appKey, remotePublicKey: serverKeys.publicKey })
   await client.opened
   const [stream] = await accepted
   stream.pause()
