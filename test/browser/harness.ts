@@ -41,7 +41,7 @@ async function bundlePage(): Promise<string> {
 }
 
 /** What runChecks (page.ts) reports for one backend; the harness adds pageErrors. */
-export interface PageReport {
+interface PageReport {
   backend: string
   pageErrors?: string[]
   bufferGlobal: string
