@@ -9,8 +9,9 @@
  * @module
  */
 import { Server, Socket } from 'node:net'
-import { ErrorCodes, SecretChannelError, isSecretChannelError } from '../errors.js'
+import { ErrorCodes, SecretChannelError } from '../errors.js'
 import { SecretStream } from '../streams/secret-stream.js'
+import { acceptSecretStream } from './accept.js'
 import { checkChannelOptions, type ChannelOptions } from './options.js'
 import { addSocketShims, type SocketLike } from './socket-shim.js'
 import type { OpenSecretStream } from './open-stream.js'
@@ -111,49 +112,13 @@ export class SecretServer extends Server {
 
   private secure(raw: Socket): void {
     const peer: PeerAddress = { remoteAddress: raw.remoteAddress, remotePort: raw.remotePort, remoteFamily: raw.remoteFamily }
-    // A reset during the handshake must not become an unhandled 'error' on the raw socket; the
-    // secret stream sees the same event and reports it through `opened`.
-    raw.on?.('error', ignore)
-    let stream: SecretStream
-    try {
-      stream = new SecretStream(raw, {
-        isInitiator: false,
-        keyPair: this.channel.keyPair,
-        appKey: this.channel.appKey,
-        authorize: this.channel.authorize,
-        handshakeTimeout: this.channel.handshakeTimeout,
-        idleTimeout: this.channel.idleTimeout,
-        // A socket's reads are fresh buffers nobody else holds: open frames in place in them.
-        reuseInput: raw instanceof Socket
-      })
-    } catch (err) {
-      raw.destroy?.()
-      this.reportFailure(err, peer)
-      return
-    }
-    stream.on('error', ignore)
-    stream.opened.then(
-      () => {
-        stream.off('error', ignore)
-        super.emit('connection', addSocketShims(stream, raw))
-      },
-      (err: unknown) => {
-        stream.destroy()
-        raw.destroy?.()
-        this.reportFailure(err, peer)
-      }
-    )
-  }
-
-  private reportFailure(err: unknown, peer: PeerAddress): void {
-    const error = isSecretChannelError(err)
-      ? err
-      : new SecretChannelError(ErrorCodes.TRANSPORT, 'handshake', 'the connection failed during the handshake', { cause: err })
-    super.emit('handshakeError', error, peer)
+    // A socket's reads are fresh buffers nobody else holds: open frames in place in them.
+    acceptSecretStream(raw, this.channel, raw instanceof Socket,
+      (stream) => super.emit('connection', addSocketShims(stream, raw)),
+      (err) => super.emit('handshakeError', err, peer))
   }
 }
 
-function ignore(): void {}
 
 /** Typed listeners for the events {@link SecretServer} adds or changes; every other `net.Server` event is unchanged. */
 // eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging -- event overloads only (see the class)

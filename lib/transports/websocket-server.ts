@@ -15,8 +15,8 @@ import { EventEmitter } from 'node:events'
 import type { IncomingMessage, Server as HttpServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { WebSocketServer, type WebSocket } from 'ws'
-import { ErrorCodes, SecretChannelError, isSecretChannelError } from '../errors.js'
-import { SecretStream } from '../streams/secret-stream.js'
+import { ErrorCodes, SecretChannelError } from '../errors.js'
+import { acceptSecretStream } from '../net/accept.js'
 import { checkChannelOptions, type ChannelOptions } from '../net/options.js'
 import type { PeerAddress } from '../net/server.js'
 import type { OpenSecretStream } from '../net/open-stream.js'
@@ -140,46 +140,13 @@ export class SecretWebSocketServer extends EventEmitter {
 
   private secure(socket: WebSocket, request: IncomingMessage): void {
     const peer: PeerAddress = { remoteAddress: request.socket.remoteAddress, remotePort: request.socket.remotePort, remoteFamily: request.socket.remoteFamily }
-    const raw = fromWebSocket(socket as unknown as WebSocketLike)
-    raw.on('error', ignore)
-    let stream: SecretStream
-    try {
-      stream = new SecretStream(raw, {
-        isInitiator: false,
-        keyPair: this.options.keyPair,
-        appKey: this.options.appKey,
-        authorize: this.options.authorize,
-        handshakeTimeout: this.options.handshakeTimeout,
-        idleTimeout: this.options.idleTimeout
-      })
-    } catch (err) {
-      raw.destroy()
-      this.reportFailure(err, peer)
-      return
-    }
-    stream.on('error', ignore)
-    stream.opened.then(
-      () => {
-        stream.off('error', ignore)
-        this.emit('connection', stream, request)
-      },
-      (err: unknown) => {
-        stream.destroy()
-        raw.destroy()
-        this.reportFailure(err, peer)
-      }
-    )
-  }
-
-  private reportFailure(err: unknown, peer: PeerAddress): void {
-    const error = isSecretChannelError(err)
-      ? err
-      : new SecretChannelError(ErrorCodes.TRANSPORT, 'handshake', 'the connection failed during the handshake', { cause: err })
-    this.emit('handshakeError', error, peer)
+    // WebSocket messages are ws's buffers: read them, never decrypt in place.
+    acceptSecretStream(fromWebSocket(socket as unknown as WebSocketLike), this.options, false,
+      (stream) => this.emit('connection', stream, request),
+      (err) => this.emit('handshakeError', err, peer))
   }
 }
 
-function ignore(): void {}
 
 /**
  * Typed listeners for {@link SecretWebSocketServer}'s events.

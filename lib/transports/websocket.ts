@@ -20,6 +20,7 @@
  */
 import { Duplex } from 'streamx'
 import { ErrorCodes, SecretChannelError } from '../errors.js'
+import { concatBytes } from '../bytes.js'
 
 /**
  * The part of the WebSocket API (browser and `ws`) this adapter uses.
@@ -101,7 +102,7 @@ export class WebSocketDuplex extends Duplex {
     let bytes: Uint8Array
     if (data instanceof ArrayBuffer) bytes = new Uint8Array(data)
     else if (data instanceof Uint8Array) bytes = data
-    else if (Array.isArray(data)) bytes = joinFragments(data as Uint8Array[])
+    else if (Array.isArray(data)) bytes = concatBytes(...(data as Uint8Array[]))
     else {
       // Text (or a Blob, which we never ask for) is not part of this transport.
       this.destroy(new SecretChannelError(ErrorCodes.PROTOCOL, 'websocket', 'the peer sent a non-binary message'))
@@ -241,17 +242,6 @@ export class WebSocketDuplex extends Duplex {
 
 function noop(): void {}
 
-function joinFragments(parts: Uint8Array[]): Uint8Array {
-  let n = 0
-  for (const p of parts) n += p.length
-  const out = new Uint8Array(n)
-  let at = 0
-  for (const p of parts) {
-    out.set(p, at)
-    at += p.length
-  }
-  return out
-}
 
 /**
  * Turns a WebSocket (browser or `ws`) into a raw duplex for {@link SecretStream}. The socket may
