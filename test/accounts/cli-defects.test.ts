@@ -1,10 +1,10 @@
 /** Issue 13 item 6: the accounts commands keep stdin after the password, stop on the first signal, and leave no orphan key file. */
 import test from 'tape'
-import { PassThrough } from 'node:stream'
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { TEST_KDF, close, listen } from './helpers.js'
+import { cliIO as io } from './cli-helpers.js'
 import { formatId, generateKeyPair, toIdentityFile } from '../../lib/keys.js'
 import { getCryptoBackend } from '../../lib/crypto/index.js'
 import { main } from '../../lib/cli/main.js'
@@ -14,19 +14,6 @@ import { register } from '../../lib/protocols/accounts/workflows.js'
 import { MemoryStore } from '../../lib/protocols/accounts/store.js'
 import { createFlatServer } from '../../lib/protocols/accounts/flat/net.js'
 import { flatLookupFromStores } from '../../lib/protocols/accounts/flat/lookup.js'
-
-function io(env: Record<string, string> = {}) {
-  const stdin = new PassThrough()
-  const stdout = new PassThrough()
-  const stderr = new PassThrough()
-  let out = ''
-  let err = ''
-  stdout.on('data', (d) => { out += d })
-  stderr.on('data', (d) => { err += d })
-  let stop: () => void = () => {}
-  const stopped = new Promise<void>((resolve) => { stop = resolve })
-  return { io: { stdin, stdout, stderr, env: { ...process.env, ...env } as NodeJS.ProcessEnv, stopped, stdinIsTTY: false, stderrIsTTY: false }, out: () => out, err: () => err, stop }
-}
 
 const within = <T>(p: Promise<T>, ms: number): Promise<T | 'timed out'> =>
   Promise.race([p, new Promise<'timed out'>((r) => setTimeout(() => r('timed out'), ms))])

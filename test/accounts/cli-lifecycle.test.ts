@@ -1,37 +1,17 @@
 /** The owner's commands: accounts-prove prints a session, accounts-passwd, accounts-revoke, accounts-delete. */
 import test from 'tape'
-import { PassThrough } from 'node:stream'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import './helpers.js'
+import { cliIO, startCliServer } from './cli-helpers.js'
 import { formatId, generateKeyPair, toIdentityFile } from '../../lib/keys.js'
 import { main } from '../../lib/cli/main.js'
 import { IdentityClient } from '../../lib/protocols/accounts/account-client.js'
 import { isSecretChannelError } from '../../lib/errors.js'
 
-function io(env: Record<string, string> = {}) {
-  const stdin = new PassThrough()
-  const stdout = new PassThrough()
-  const stderr = new PassThrough()
-  let out = ''
-  let err = ''
-  stdout.on('data', (d) => { out += d })
-  stderr.on('data', (d) => { err += d })
-  stdin.end()
-  let stop: () => void = () => {}
-  const stopped = new Promise<void>((resolve) => { stop = resolve })
-  return { io: { stdin, stdout, stderr, env: { ...process.env, ...env } as NodeJS.ProcessEnv, stopped, stdinIsTTY: false, stderrIsTTY: false }, out: () => out, err: () => err, stop }
-}
-
-async function server(argv: string[]) {
-  const h = io()
-  const done = main(argv, h.io)
-  for (let i = 0; i < 300 && !/listening on/.test(h.out()); i++) await new Promise((r) => setTimeout(r, 10))
-  const address = /listening on (\S+)/.exec(h.out())?.[1]
-  if (!address) throw new Error(`server did not start: ${h.err()}`)
-  return { address, stop: async () => { h.stop(); return done } }
-}
+/** Like {@link cliIO} with stdin already ended (nothing to read). */
+const io = (env: Record<string, string> = {}) => cliIO(env, '')
+const server = (argv: string[]) => startCliServer(argv, 300)
 
 test('cli: prove prints a session token, passwd changes the password, revoke ends the session, delete removes the account', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'accounts-cli-'))

@@ -1,36 +1,11 @@
 /** The accounts subcommands through the `secret-channel` tool's own dispatcher, in-process with fake standard streams. */
 import test from 'tape'
-import { PassThrough } from 'node:stream'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import './helpers.js'
+import { cliIO as io, startCliServer as server } from './cli-helpers.js'
 import { formatId, generateKeyPair, toIdentityFile } from '../../lib/keys.js'
 import { main } from '../../lib/cli/main.js'
-
-function io(env: Record<string, string> = {}, input?: string) {
-  const stdin = new PassThrough()
-  const stdout = new PassThrough()
-  const stderr = new PassThrough()
-  let out = ''
-  let err = ''
-  stdout.on('data', (d) => { out += d })
-  stderr.on('data', (d) => { err += d })
-  if (input !== undefined) stdin.end(input)
-  let stop: () => void = () => {}
-  const stopped = new Promise<void>((resolve) => { stop = resolve })
-  return { io: { stdin, stdout, stderr, env: { ...process.env, ...env }, stopped, stdinIsTTY: false, stderrIsTTY: false }, out: () => out, err: () => err, stop }
-}
-
-/** Starts a server subcommand; resolves with its HOST:PORT and a stop function. */
-async function server(argv: string[]) {
-  const h = io()
-  const done = main(argv, h.io)
-  for (let i = 0; i < 200 && !/listening on/.test(h.out()); i++) await new Promise((r) => setTimeout(r, 10))
-  const address = /listening on (\S+)/.exec(h.out())?.[1]
-  if (!address) throw new Error(`server did not start: ${h.err()}`)
-  return { address, stop: async () => { h.stop(); return done } }
-}
 
 test('cli: the whole story through the subcommands', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'accounts-cli-'))
