@@ -80,9 +80,8 @@ export abstract class ChannelDuplex<E extends DuplexEvents = DuplexEvents> exten
   private readonly trackWrites: boolean
   private unsentBytes = 0
 
-  private readonly onAbort = (): void => {
-    this.destroy(abortError(this.phaseName(), this.signal))
-  }
+  /** The signal's listener; made only when there is a signal (an idle channel without one carries none). */
+  private onAbort: (() => void) | null = null
 
   protected constructor(options: ChannelDuplexOptions) {
     super({
@@ -121,11 +120,14 @@ export abstract class ChannelDuplex<E extends DuplexEvents = DuplexEvents> exten
   protected begin(): void {
     const signal = this.signal
     if (signal) {
+      const onAbort = (this.onAbort = (): void => {
+        this.destroy(abortError(this.phaseName(), signal))
+      })
       if (signal.aborted) {
-        queueMicrotask(this.onAbort)
+        queueMicrotask(onAbort)
         return
       }
-      signal.addEventListener('abort', this.onAbort, { once: true })
+      signal.addEventListener('abort', onAbort, { once: true })
     }
     if (this.openTimeout > 0 && !this.isOpen) {
       const ms = this.openTimeout
@@ -147,7 +149,9 @@ export abstract class ChannelDuplex<E extends DuplexEvents = DuplexEvents> exten
     this.isOpen = true
     this.clearOpenTimer()
     this.startIdleTimer()
-    this.resolveOpened()
+    const resolve = this.resolveOpened
+    this.forgetOpened()
+    resolve()
     const open = this.openSlot
     this.openSlot = null
     if (open) open(null)
@@ -155,7 +159,7 @@ export abstract class ChannelDuplex<E extends DuplexEvents = DuplexEvents> exten
 
   /** Fails a pending open (the protocol ended before it was ready) without destroying the stream. */
   protected releaseOpen(err: Error): void {
-    if (!this.isOpen) this.rejectOpened(err)
+    if (!this.isOpen) this.failOpened(err)
     const open = this.openSlot
     this.openSlot = null
     if (open) open(err)
@@ -286,7 +290,7 @@ export abstract class ChannelDuplex<E extends DuplexEvents = DuplexEvents> exten
       this.unsent.length = 0
       this.unsentBytes = 0
     }
-    if (!this.isOpen) this.rejectOpened(err)
+    if (!this.isOpen) this.failOpened(err)
     const open = this.openSlot
     this.openSlot = null
     if (open) open(err)
@@ -305,7 +309,20 @@ export abstract class ChannelDuplex<E extends DuplexEvents = DuplexEvents> exten
   private settle(): void {
     this.clearOpenTimer()
     this.clearIdleTimer()
-    this.signal?.removeEventListener('abort', this.onAbort)
+    if (this.onAbort) this.signal?.removeEventListener('abort', this.onAbort)
+  }
+
+  /** Rejects `opened` (once; later calls do nothing). */
+  private failOpened(err: Error): void {
+    const reject = this.rejectOpened
+    this.forgetOpened()
+    reject(err)
+  }
+
+  /** `opened` is settled: drop its resolving functions, which an open channel would otherwise carry for its whole life. */
+  private forgetOpened(): void {
+    this.resolveOpened = noop
+    this.rejectOpened = noop
   }
 
   /** The writes accepted but not yet handed to the protocol, oldest first (empty without `trackWrites`). */

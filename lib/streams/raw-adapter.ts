@@ -106,11 +106,8 @@ export abstract class RawStreamAdapter<E extends DuplexEvents = DuplexEvents> ex
     if (this.inputClosed || this.destroying) return
     this.receiveClose()
   }
-  private readonly onRawDrain = (): void => {
-    const cb = this.drainSlot
-    this.drainSlot = null
-    if (cb) cb(null)
-  }
+  /** The transport's 'drain' listener: attached on the first wait for one (an idle channel never waits). */
+  private onRawDrain: (() => void) | null = null
 
   /**
    * @throws SecretChannelError `ERR_INVALID_ARGUMENT` unless `rawStream` is a duplex
@@ -150,7 +147,6 @@ export abstract class RawStreamAdapter<E extends DuplexEvents = DuplexEvents> ex
     raw.on('end', this.onRawEnd)
     raw.on('error', this.onRawError)
     raw.on('close', this.onRawClose)
-    raw.on('drain', this.onRawDrain)
     super.begin()
   }
 
@@ -169,12 +165,19 @@ export abstract class RawStreamAdapter<E extends DuplexEvents = DuplexEvents> ex
   /** Writes protocol bytes and calls `cb` once the transport can take more. */
   protected writeRawThen(bytes: Uint8Array, cb: (err: Error | null) => void): void {
     if (this.writeRaw(bytes)) cb(null)
-    else this.drainSlot = cb
+    else this.waitForDrain(cb)
   }
 
   /** Calls `cb` at the transport's next 'drain' (after a write that returned false). */
   protected waitForDrain(cb: (err: Error | null) => void): void {
     this.drainSlot = cb
+    if (this.onRawDrain || this.released) return
+    this.onRawDrain = (): void => {
+      const slot = this.drainSlot
+      this.drainSlot = null
+      if (slot) slot(null)
+    }
+    this.rawStream.on('drain', this.onRawDrain)
   }
 
   /** Lets the transport flow again (the application wants more). */
@@ -224,7 +227,7 @@ export abstract class RawStreamAdapter<E extends DuplexEvents = DuplexEvents> ex
     raw.removeListener('data', this.onRawData)
     raw.removeListener('end', this.onRawEnd)
     raw.removeListener('close', this.onRawClose)
-    raw.removeListener('drain', this.onRawDrain)
+    if (this.onRawDrain) raw.removeListener('drain', this.onRawDrain)
     raw.removeListener('error', this.onRawError)
     // The transport may still report an error after we let go; never let that crash the process.
     raw.on('error', noop)
