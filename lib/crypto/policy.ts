@@ -10,28 +10,49 @@
  */
 import { ED25519_TORSION_SUBGROUP } from '@noble/curves/ed25519.js'
 
-/** 2^255 - 19, the field prime of Curve25519 / Ed25519. */
-const P = (1n << 255n) - 19n
-/** The order L of the Ed25519 prime-order subgroup. */
-const L = (1n << 252n) + 27742317777372353535851937790883648493n
+/**
+ * The checks below compare bytes, not BigInts: they run on every handshake (twice per verify),
+ * and building a 256-bit BigInt a byte at a time cost about 5 µs per verify. All inputs here are
+ * public (keys, signatures), so early exits leak nothing.
+ */
 
-function littleEndianToBigInt(bytes: Uint8Array, from: number, to: number, mask255: boolean): bigint {
-  let n = 0n
-  for (let i = to - 1; i >= from; i--) {
-    const b = i === to - 1 && mask255 ? bytes[i]! & 0x7f : bytes[i]!
-    n = (n << 8n) | BigInt(b)
-  }
-  return n
+/** 2^255 - 19 as 32 little-endian bytes: ed ff … ff 7f. */
+const P_BYTES = littleEndianBytes((1n << 255n) - 19n)
+/** The order L of the Ed25519 prime-order subgroup, as 32 little-endian bytes. */
+const L_BYTES = littleEndianBytes((1n << 252n) + 27742317777372353535851937790883648493n)
+
+function littleEndianBytes(n: bigint): Uint8Array {
+  const out = new Uint8Array(32)
+  for (let i = 0; i < 32; i++, n >>= 8n) out[i] = Number(n & 0xffn)
+  return out
 }
 
 /**
- * The y-coordinates (mod p) of the eight points of small order (the 8-torsion subgroup).
+ * `a[from..from+32) < b` as little-endian numbers, with bit 255 of `a` cleared when `mask255`
+ * (an Ed25519 encoding's sign bit is not part of y).
+ */
+function lessThan(a: Uint8Array, from: number, b: Uint8Array, mask255: boolean): boolean {
+  for (let i = 31; i >= 0; i--) {
+    const x = i === 31 && mask255 ? a[from + 31]! & 0x7f : a[from + i]!
+    if (x !== b[i]) return x < b[i]!
+  }
+  return false
+}
+
+/**
+ * The y-coordinates (mod p) of the eight points of small order (the 8-torsion subgroup), as
+ * 32-byte little-endian values: 0, 1, p - 1 and the two y of the points of order 8.
  * An encoding whose y reduces to one of these is of small order whatever its sign bit says;
  * this covers libsodium's seven-entry blacklist, including the non-canonical encodings p and p+1.
  */
-const SMALL_ORDER_Y: ReadonlySet<bigint> = new Set(
-  ED25519_TORSION_SUBGROUP.map((hex) => littleEndianToBigInt(hexToBytes(hex), 0, 32, true) % P)
-)
+const SMALL_ORDER_Y: readonly Uint8Array[] = (() => {
+  const out: Uint8Array[] = []
+  for (const hex of ED25519_TORSION_SUBGROUP) {
+    const y = reducedY(hexToBytes(hex))
+    if (!out.some((seen) => equalBytes(seen, y))) out.push(y)
+  }
+  return out
+})()
 
 function hexToBytes(hex: string): Uint8Array {
   const out = new Uint8Array(hex.length / 2)
@@ -39,19 +60,51 @@ function hexToBytes(hex: string): Uint8Array {
   return out
 }
 
-/** True when the 32-byte Ed25519 encoding has y < p (libsodium `ge25519_is_canonical`). */
-export function isCanonicalEdwardsEncoding(encoding: Uint8Array): boolean {
-  return encoding.length === 32 && littleEndianToBigInt(encoding, 0, 32, true) < P
+function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+  for (let i = 0; i < 32; i++) if (a[i] !== b[i]) return false
+  return true
 }
 
-/** True when the 32-byte Ed25519 encoding names a point of small order (libsodium `ge25519_has_small_order`). */
+/**
+ * y mod p of a 32-byte encoding, sign bit cleared. A y that is not canonical lies in
+ * [p, 2^255 - 1], so y - p is just its low byte minus 0xed (0..18) with every other byte zero.
+ */
+function reducedY(encoding: Uint8Array): Uint8Array {
+  const y = encoding.slice(0, 32)
+  y[31]! &= 0x7f
+  if (lessThan(y, 0, P_BYTES, false)) return y
+  const low = y[0]! - 0xed
+  y.fill(0)
+  y[0] = low
+  return y
+}
+
+/** True when the 32-byte Ed25519 encoding has y < p (libsodium `ge25519_is_canonical`). */
+export function isCanonicalEdwardsEncoding(encoding: Uint8Array): boolean {
+  return encoding.length === 32 && lessThan(encoding, 0, P_BYTES, true)
+}
+
+/**
+ * True when the 32-byte Ed25519 encoding names a point of small order (libsodium
+ * `ge25519_has_small_order`). Fails closed: anything but 32 bytes counts as small order.
+ */
 export function hasSmallOrderEdwardsEncoding(encoding: Uint8Array): boolean {
-  return SMALL_ORDER_Y.has(littleEndianToBigInt(encoding, 0, 32, true) % P)
+  if (encoding.length !== 32) return true
+  // Rare: y in [p, 2^255) names y - p (0..18), which may be 0 or 1.
+  if (!lessThan(encoding, 0, P_BYTES, true)) return SMALL_ORDER_Y.some((y) => equalBytes(y, reducedY(encoding)))
+  for (const y of SMALL_ORDER_Y) if (sameY(encoding, y)) return true
+  return false
+}
+
+/** The canonical `encoding`'s y (sign bit cleared) is `y`; most encodings differ at byte 0 or 1. */
+function sameY(encoding: Uint8Array, y: Uint8Array): boolean {
+  for (let i = 0; i < 31; i++) if (encoding[i] !== y[i]) return false
+  return (encoding[31]! & 0x7f) === y[31]
 }
 
 /** True when the scalar S of a signature (its last 32 bytes) is below L (libsodium `sc25519_is_canonical`). */
 function isCanonicalSignatureScalar(signature: Uint8Array): boolean {
-  return littleEndianToBigInt(signature, 32, 64, false) < L
+  return lessThan(signature, 32, L_BYTES, false)
 }
 
 /**

@@ -11,7 +11,7 @@
  */
 import { ErrorCodes, SecretChannelError } from '../errors.js'
 import { HandshakeBase, type HandshakeOptions } from './base.js'
-import { CLIENT_AUTH_BYTES, SERVER_ACCEPT_BYTES, SERVER_HELLO_BYTES, Phase, ZERO_NONCE, concat } from './layout.js'
+import { CLIENT_AUTH_BYTES, SERVER_ACCEPT_BYTES, SERVER_HELLO_BYTES, Phase, ZERO_NONCE, NOTHING, concat } from './layout.js'
 import { deriveSessionKeys, type SessionKeys } from './session.js'
 import { localCurveSecret, remoteCurvePublic } from './curve-cache.js'
 import { copyBytes } from '../crypto/policy.js'
@@ -45,13 +45,13 @@ type ClientPhase = 'hello' | 'await-hello' | 'auth' | 'await-accept'
 export class ClientHandshake extends HandshakeBase<ClientPhase> {
   private readonly serverPublicKey: Uint8Array
   private readonly serverCurveKey: Uint8Array
-  private hello: Uint8Array = new Uint8Array(0)
-  private serverHello: Uint8Array = new Uint8Array(0)
-  private serverEphemeral: Uint8Array = new Uint8Array(0)
-  private ab: Uint8Array = new Uint8Array(0)
-  private abHash: Uint8Array = new Uint8Array(0)
-  private aB: Uint8Array = new Uint8Array(0)
-  private auth: Uint8Array = new Uint8Array(0)
+  private hello: Uint8Array = NOTHING
+  private serverHello: Uint8Array = NOTHING
+  private serverEphemeral: Uint8Array = NOTHING
+  private ab: Uint8Array = NOTHING
+  private abHash: Uint8Array = NOTHING
+  private aB: Uint8Array = NOTHING
+  private auth: Uint8Array = NOTHING
 
   /**
    * @param options - app key, our key pair, the server's public key

@@ -31,6 +31,12 @@ export const APP_KEY_BYTES = 32
 /** The all-zero nonce used for msg3 and msg4. */
 export const ZERO_NONCE: Uint8Array = new Uint8Array(24)
 
+/**
+ * The placeholder for a machine's not-yet-known values: one shared empty array instead of nine
+ * fresh ones per handshake (zero bytes, so nothing can be written into it or wiped out of it).
+ */
+export const NOTHING: Uint8Array = new Uint8Array(0)
+
 /** Names of the four steps, used in error messages. */
 export const Phase = Object.freeze({
   CLIENT_HELLO: 'client hello (phase 1)',

@@ -14,7 +14,7 @@
  */
 import { ErrorCodes } from '../errors.js'
 import { HandshakeBase, type HandshakeOptions } from './base.js'
-import { CLIENT_AUTH_BYTES, CLIENT_HELLO_BYTES, Phase, SERVER_ACCEPT_BYTES, ZERO_NONCE, concat } from './layout.js'
+import { CLIENT_AUTH_BYTES, CLIENT_HELLO_BYTES, Phase, SERVER_ACCEPT_BYTES, ZERO_NONCE, NOTHING, concat } from './layout.js'
 import { deriveSessionKeys, type SessionKeys } from './session.js'
 import { localCurveSecret, remoteCurvePublic } from './curve-cache.js'
 import { copyBytes } from '../crypto/policy.js'
@@ -43,15 +43,15 @@ export interface ServerAccept {
  * ```
  */
 export class ServerHandshake extends HandshakeBase<ServerPhase> {
-  private clientHello: Uint8Array = new Uint8Array(0)
-  private clientEphemeral: Uint8Array = new Uint8Array(0)
-  private hello: Uint8Array = new Uint8Array(0)
-  private ab: Uint8Array = new Uint8Array(0)
-  private abHash: Uint8Array = new Uint8Array(0)
-  private aB: Uint8Array = new Uint8Array(0)
-  private auth: Uint8Array = new Uint8Array(0)
-  private clientPublicKey: Uint8Array = new Uint8Array(0)
-  private clientCurveKey: Uint8Array = new Uint8Array(0)
+  private clientHello: Uint8Array = NOTHING
+  private clientEphemeral: Uint8Array = NOTHING
+  private hello: Uint8Array = NOTHING
+  private ab: Uint8Array = NOTHING
+  private abHash: Uint8Array = NOTHING
+  private aB: Uint8Array = NOTHING
+  private auth: Uint8Array = NOTHING
+  private clientPublicKey: Uint8Array = NOTHING
+  private clientCurveKey: Uint8Array = NOTHING
 
   /** @param options - app key and our key pair */
   constructor(options: HandshakeOptions) {
