@@ -10,6 +10,7 @@ import { sha256, sha512 } from '@noble/hashes/sha2.js'
 import { hmac } from '@noble/hashes/hmac.js'
 import { hkdf } from '@noble/hashes/hkdf.js'
 import { assertHkdfLength, portableScrypt } from './derive.js'
+import { LITTLE_ENDIAN, SecretboxEngine } from './xsalsa20poly1305.js'
 import type { CryptoBackend, KeyedSecretbox, SignKeyPair } from './backend.js'
 import { constantTimeEqual, hasSmallOrderEdwardsEncoding, isAllZero, isCanonicalEdwardsEncoding, passesSignaturePrechecks, wipe, curveScalarFromSeedHash } from './policy.js'
 
@@ -61,6 +62,13 @@ function wordsLE(bytes: Uint8Array, out: Uint32Array): Uint32Array {
   return out
 }
 
+/** The XSalsa20 subkey words `HSalsa20(key, nonce[0..16))` into `out` (8 words). */
+function subkeyWords(keyWords: Uint32Array, nonce: Uint8Array, prefixWords: Uint32Array, out: Uint32Array): Uint32Array {
+  for (let i = 0; i < 4; i++) prefixWords[i] = nonce[4 * i]! | (nonce[4 * i + 1]! << 8) | (nonce[4 * i + 2]! << 16) | (nonce[4 * i + 3]! << 24)
+  hsalsa(SIGMA, keyWords, prefixWords, out)
+  return out
+}
+
 /**
  * A secretbox bound to one key that derives the XSalsa20 subkey once per nonce prefix:
  * ```
@@ -71,7 +79,7 @@ function wordsLE(bytes: Uint8Array, out: Uint32Array): Uint32Array {
  * the subkey is recomputed whenever bytes 0..16 differ from the cached prefix (a carry into
  * byte 15, or another stream's nonce), so the output is always that of plain XSalsa20.
  */
-function nobleKeyedSecretbox(key: Uint8Array, scratch: Uint8Array): KeyedSecretbox {
+function nobleKeyedSecretbox(key: Uint8Array, engine: SecretboxEngine | null, scratch: Uint8Array): KeyedSecretbox {
   const keyWords = wordsLE(key, new Uint32Array(8))
   const prefixWords = new Uint32Array(4)
   const subWords = new Uint32Array(8)
@@ -79,17 +87,25 @@ function nobleKeyedSecretbox(key: Uint8Array, scratch: Uint8Array): KeyedSecretb
   const prefix = new Uint8Array(16)
   let cached = false
   let wiped = false
-  const stream = (data: Uint8Array, nonce: Uint8Array): Uint8Array => {
+  /** The subkey for `nonce`, from the cache when its first 16 bytes are the cached prefix. */
+  const subkeyFor = (nonce: Uint8Array): Uint32Array => {
     if (wiped) throw new Error('keyed secretbox used after wipe')
     let same = cached
     for (let i = 0; same && i < 16; i++) same = prefix[i] === nonce[i]
     if (!same) {
-      prefix.set(nonce.subarray(0, 16))
-      hsalsa(SIGMA, keyWords, wordsLE(prefix, prefixWords), subWords)
-      const view = new DataView(subkey.buffer)
-      for (let i = 0; i < 8; i++) view.setUint32(i * 4, subWords[i]!, true)
+      for (let i = 0; i < 16; i++) prefix[i] = nonce[i]!
+      subkeyWords(keyWords, prefix, prefixWords, subWords)
+      if (!engine) {
+        const view = new DataView(subkey.buffer)
+        for (let i = 0; i < 8; i++) view.setUint32(i * 4, subWords[i]!, true)
+      }
       cached = true
     }
+    return subWords
+  }
+  /** Without the engine (big-endian platforms): noble's salsa20 over `[32 zero bytes | data]`. */
+  const stream = (data: Uint8Array, nonce: Uint8Array): Uint8Array => {
+    subkeyFor(nonce)
     const s = data.length + 32 <= scratch.length ? scratch.subarray(0, data.length + 32) : new Uint8Array(data.length + 32)
     s.fill(0, 0, 32)
     s.set(data, 32)
@@ -98,6 +114,7 @@ function nobleKeyedSecretbox(key: Uint8Array, scratch: Uint8Array): KeyedSecretb
   }
   return {
     seal(data, tag, nonce) {
+      if (engine) return engine.seal(subkeyFor(nonce), nonce, data, tag)
       const s = stream(data, nonce)
       const cipher = s.subarray(32)
       tag.set(poly1305(cipher, s.subarray(0, 32)))
@@ -106,6 +123,7 @@ function nobleKeyedSecretbox(key: Uint8Array, scratch: Uint8Array): KeyedSecretb
     },
     open(out, cipher, tag, nonce) {
       if (tag.length !== 16 || out.length !== cipher.length) return false
+      if (engine) return engine.open(subkeyFor(nonce), nonce, out, cipher, tag)
       const s = stream(cipher, nonce)
       const ok = constantTimeEqual(poly1305(cipher, s.subarray(0, 32)), tag)
       if (ok) out.set(s.subarray(32))
@@ -126,6 +144,20 @@ function nobleKeyedSecretbox(key: Uint8Array, scratch: Uint8Array): KeyedSecretb
 /** Creates the noble backend. */
 export function createNobleBackend(): CryptoBackend {
   const scratch = new Uint8Array(SCRATCH_BYTES)
+  // The allocation-free XSalsa20-Poly1305 (xsalsa20poly1305.ts) wherever words are little-endian.
+  const engine = LITTLE_ENDIAN ? new SecretboxEngine() : null
+  /** One-shot secretbox calls (the handshake's boxes): a fresh subkey each time, wiped after. */
+  const oneShotKey = new Uint32Array(8)
+  const oneShotPrefix = new Uint32Array(4)
+  const oneShotSubkey = new Uint32Array(8)
+  const oneShot = <T>(key: Uint8Array, nonce: Uint8Array, run: (subkey: Uint32Array) => T): T => {
+    try {
+      return run(subkeyWords(wordsLE(key, oneShotKey), nonce, oneShotPrefix, oneShotSubkey))
+    } finally {
+      oneShotKey.fill(0)
+      oneShotSubkey.fill(0)
+    }
+  }
 
   const backend: CryptoBackend = {
     name: 'noble',
@@ -195,6 +227,7 @@ export function createNobleBackend(): CryptoBackend {
     },
 
     secretboxSealDetached(data, tag, nonce, key) {
+      if (engine) return oneShot(key, nonce, (subkey) => engine.seal(subkey, nonce, data, tag))
       const s = xsalsa20WithPolyKey(scratch, data, nonce, key)
       const cipher = s.subarray(32)
       tag.set(poly1305(cipher, s.subarray(0, 32)))
@@ -204,6 +237,7 @@ export function createNobleBackend(): CryptoBackend {
 
     secretboxOpenDetached(out, cipher, tag, nonce, key) {
       if (tag.length !== 16 || out.length !== cipher.length) return false
+      if (engine) return oneShot(key, nonce, (subkey) => engine.open(subkey, nonce, out, cipher, tag))
       // Decrypts into scratch first; the plaintext reaches `out` only once the tag checks out.
       const s = xsalsa20WithPolyKey(scratch, cipher, nonce, key)
       const ok = constantTimeEqual(poly1305(cipher, s.subarray(0, 32)), tag)
@@ -222,7 +256,7 @@ export function createNobleBackend(): CryptoBackend {
     // Pure JS on the main thread, yielding every 10 ms: slower than OpenSSL's, same bytes.
     scrypt: portableScrypt,
 
-    keyedSecretbox: (key) => nobleKeyedSecretbox(key, scratch)
+    keyedSecretbox: (key) => nobleKeyedSecretbox(key, engine, scratch)
   }
   return backend
 }
