@@ -135,7 +135,10 @@ export function createNodeBackend(): CryptoBackend {
       return new Uint8Array(hkdfSync('sha256', ikm, salt, info, length))
     },
 
-    scrypt: nodeScrypt
+    scrypt: nodeScrypt,
+
+    // The box-stream fast path too (subkey cached per nonce prefix), not only the one-shot calls.
+    keyedSecretbox: (key) => noble.keyedSecretbox!(key)
   }
   return backend
 }
