@@ -9,9 +9,10 @@
  *      └── destroy(err) ◀── failAfterDelivery(err) ◀──────────────┘  (after the app read every byte)
  * pending callbacks: open, write, final: one named slot each, nulled and then called exactly once
  * ```
- * It uses streamx's public API only: the readable buffer is measured through the public
- * `byteLengthReadable` option (streamx calls it once when a chunk is queued and once when it is
- * taken), the destroy reason through `getStreamError`.
+ * It uses streamx's public API, with one assumption: the readable buffer is measured through the
+ * public `byteLengthReadable` option (streamx calls it once when a chunk is queued and once when it
+ * is taken) as a method of the readable state, whose `stream` is the channel, so that one shared
+ * function serves every channel; the destroy reason comes through `getStreamError`.
  * @module
  */
 import { Duplex, getStreamError, type DuplexEvents } from 'streamx'
@@ -88,7 +89,7 @@ export abstract class ChannelDuplex<E extends DuplexEvents = DuplexEvents> exten
       eagerOpen: true,
       highWaterMark: options.highWaterMark,
       // Called by streamx once when a chunk is queued for reading and once when it is taken.
-      byteLengthReadable: (data: unknown): number => this.account(data)
+      byteLengthReadable: ChannelDuplex.accountReadable
     })
     this.signal = options.signal
     this.openTimeout = options.openTimeout ?? 0
@@ -328,6 +329,15 @@ export abstract class ChannelDuplex<E extends DuplexEvents = DuplexEvents> exten
   /** The writes accepted but not yet handed to the protocol, oldest first (empty without `trackWrites`). */
   protected unsentWrites(): readonly Uint8Array[] {
     return this.unsent ?? []
+  }
+
+  /**
+   * The `byteLengthReadable` of every channel: one shared function, not a closure per channel
+   * (an idle connection would carry it for its whole life). streamx calls it as a method of the
+   * stream's readable state, whose `stream` is the channel.
+   */
+  private static accountReadable(this: { stream: ChannelDuplex }, data: unknown): number {
+    return this.stream.account(data)
   }
 
   private account(data: unknown): number {

@@ -87,25 +87,12 @@ export abstract class RawStreamAdapter<E extends DuplexEvents = DuplexEvents> ex
   private inputClosed = false
   private released = false
 
-  private readonly onRawData = (chunk: Uint8Array | string): void => {
-    if (this.inputClosed || this.destroying) return
-    this.touch()
-    this.receive(typeof chunk === 'string' ? utf8PlatformBytes(chunk) : platformBytes(chunk))
-  }
-  private readonly onRawEnd = (): void => {
-    if (this.inputClosed || this.destroying) return
-    this.receiveEnd()
-  }
-  private readonly onRawError = (err: Error): void => {
-    if (this.inputClosed || this.destroying) return
-    const decided = this.transportFailed(err)
-    if (decided) return this.destroy(decided)
-    this.destroy(new SecretChannelError(ErrorCodes.TRANSPORT, this.phaseName(), `the transport failed: ${err?.message ?? String(err)}`, { cause: err }))
-  }
-  private readonly onRawClose = (): void => {
-    if (this.inputClosed || this.destroying) return
-    this.receiveClose()
-  }
+  // The transport listeners are bound methods rather than arrow functions: an arrow per event
+  // also keeps a closure context alive for the connection's whole life (see perf notes, memory).
+  private readonly onRawData: (chunk: Uint8Array | string) => void = this.rawData.bind(this)
+  private readonly onRawEnd: () => void = this.rawEnd.bind(this)
+  private readonly onRawError: (err: Error) => void = this.rawError.bind(this)
+  private readonly onRawClose: () => void = this.rawClose.bind(this)
   /** The transport's 'drain' listener: attached on the first wait for one (an idle channel never waits). */
   private onRawDrain: (() => void) | null = null
 
@@ -118,6 +105,29 @@ export abstract class RawStreamAdapter<E extends DuplexEvents = DuplexEvents> ex
       throw new SecretChannelError(ErrorCodes.INVALID_ARGUMENT, phase, 'rawStream must be a duplex stream')
     }
     this.rawStream = rawStream
+  }
+
+  private rawData(chunk: Uint8Array | string): void {
+    if (this.inputClosed || this.destroying) return
+    this.touch()
+    this.receive(typeof chunk === 'string' ? utf8PlatformBytes(chunk) : platformBytes(chunk))
+  }
+
+  private rawEnd(): void {
+    if (this.inputClosed || this.destroying) return
+    this.receiveEnd()
+  }
+
+  private rawError(err: Error): void {
+    if (this.inputClosed || this.destroying) return
+    const decided = this.transportFailed(err)
+    if (decided) return this.destroy(decided)
+    this.destroy(new SecretChannelError(ErrorCodes.TRANSPORT, this.phaseName(), `the transport failed: ${err?.message ?? String(err)}`, { cause: err }))
+  }
+
+  private rawClose(): void {
+    if (this.inputClosed || this.destroying) return
+    this.receiveClose()
   }
 
   /** Transport bytes in. */
