@@ -8,9 +8,18 @@
  */
 import { chromiumInstalled, runInChromium } from '../test/browser/harness.js'
 
-/** One backend's browser figures. */
+/** One backend's browser figures (warm, see test/browser/speed.ts). */
 export interface BrowserFigures {
+  /** Two in-page peers over createDuplexPair, SecretStream on both sides, after the warm-up. */
   handshakesPerSecond: number
+  /** The same during the warm-up (V8 still on its baseline compilers). */
+  coldHandshakesPerSecond: number
+  /** The state machines alone, no streams. */
+  machineHandshakesPerSecond: number
+  /** Only the Ed25519/X25519 operations of one handshake pair, on this backend. */
+  publicKeyOpsPerSecond: number
+  /** The same operations on the page's WebCrypto, one await each (null where it lacks them). */
+  webcryptoPublicKeyOpsPerSecond: number | null
   boxUnboxMBps: number
   /** Both directions' bytes over the WebSocket exchange, per second of the exchange. */
   websocketMBps: number
@@ -24,12 +33,18 @@ export async function browserFigures(quick: boolean): Promise<{ chromium: string
     backends: ['noble', 'wasm'],
     transferBytes,
     benchBytes: quick ? 1024 * 1024 : 32 * 1024 * 1024,
-    benchHandshakes: quick ? { noble: 2, wasm: 2 } : { noble: 60, wasm: 300 }
+    benchMs: quick ? 50 : 2000,
+    warmMs: quick ? 20 : 1500,
+    publicKeyOps: true
   })
   const backends: Record<string, BrowserFigures> = {}
   for (const { page } of runs) {
     backends[page.backend] = {
       handshakesPerSecond: page.handshakesPerSecond,
+      coldHandshakesPerSecond: page.coldHandshakesPerSecond,
+      machineHandshakesPerSecond: page.machineHandshakesPerSecond,
+      publicKeyOpsPerSecond: page.publicKeyOpsPerSecond ?? 0,
+      webcryptoPublicKeyOpsPerSecond: page.webcryptoPublicKeyOpsPerSecond ?? null,
       boxUnboxMBps: page.boxUnboxMBps,
       websocketMBps: (2 * transferBytes) / 1e6 / page.transferSeconds
     }
@@ -53,7 +68,7 @@ async function main(): Promise<void> {
     if (!b) throw new Error('Chromium is not installed here (or BENCH_BROWSER=0)')
     chromium = b.chromium
     for (const [name, f] of Object.entries(b.backends)) {
-      for (const [k, v] of Object.entries(f)) ((samples[name] ??= {})[k] ??= []).push(v)
+      for (const [k, v] of Object.entries(f)) if (typeof v === 'number') ((samples[name] ??= {})[k] ??= []).push(v)
     }
     console.log(`round ${round}/${rounds}: ${JSON.stringify(b.backends)}`)
   }

@@ -93,7 +93,11 @@ for (let round = 1; round <= config.rounds; round++) {
     add(`browser-hs:${name}`, f.handshakesPerSecond)
     add(`browser-box:${name}`, f.boxUnboxMBps)
     add(`browser-ws:${name}`, f.websocketMBps)
-    log(`  browser ${name}: ${f.handshakesPerSecond.toFixed(0)} handshakes/s, ${f.boxUnboxMBps.toFixed(1)} MB/s box+unbox, ${f.websocketMBps.toFixed(1)} MB/s over WebSocket`)
+    add(`browser-machines:${name}`, f.machineHandshakesPerSecond)
+    add(`browser-pk:${name}`, f.publicKeyOpsPerSecond)
+    if (f.webcryptoPublicKeyOpsPerSecond !== null) add('browser-pk:webcrypto', f.webcryptoPublicKeyOpsPerSecond)
+    log(`  browser ${name}: ${f.handshakesPerSecond.toFixed(0)} handshakes/s (${f.machineHandshakesPerSecond.toFixed(0)} machines only), ${f.boxUnboxMBps.toFixed(1)} MB/s box+unbox, ${f.websocketMBps.toFixed(1)} MB/s over WebSocket; ` +
+      `public-key ops of a handshake pair ${f.publicKeyOpsPerSecond.toFixed(0)}/s (WebCrypto in the same page: ${f.webcryptoPublicKeyOpsPerSecond?.toFixed(0) ?? 'none'}/s)`)
   }
 }
 
@@ -136,7 +140,9 @@ const result: BenchResult = {
     chromium,
     handshakesPerSecond: pick('browser-hs:'),
     boxUnboxMBps: pick('browser-box:'),
-    websocketMBps: pick('browser-ws:')
+    websocketMBps: pick('browser-ws:'),
+    machineHandshakesPerSecond: pick('browser-machines:'),
+    publicKeyOpsPerSecond: pick('browser-pk:')
   },
   samples
 }

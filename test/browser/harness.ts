@@ -61,6 +61,10 @@ interface PageReport {
   inPageWrongAppKey: string
   inPageServerKeyMismatch: string
   handshakesPerSecond: number
+  coldHandshakesPerSecond: number
+  machineHandshakesPerSecond: number
+  publicKeyOpsPerSecond?: number
+  webcryptoPublicKeyOpsPerSecond?: number | null
   boxUnboxMBps: number
 }
 
@@ -82,7 +86,11 @@ export interface RunOptions {
   backends: Array<'noble' | 'wasm'>
   transferBytes?: number
   benchBytes?: number
-  benchHandshakes?: Partial<Record<'noble' | 'wasm', number>>
+  /** Time per speed figure in the page, ms (default 200), after a warm-up of `warmMs` (default 0). */
+  benchMs?: number
+  warmMs?: number
+  /** Also time the handshake's public-key operations on the backend and on WebCrypto (speed.ts). */
+  publicKeyOps?: boolean
   /** Whole-run deadline, ms. */
   timeout?: number
 }
@@ -154,8 +162,10 @@ export async function runInChromium(options: RunOptions): Promise<BrowserRun[]> 
         refusedSeed: Array.from(refusedSeed),
         backend,
         transferBytes,
-        benchBytes: options.benchBytes ?? 16 * 1024 * 1024,
-        benchHandshakes: options.benchHandshakes?.[backend] ?? (backend === 'noble' ? 20 : 100)
+        benchBytes: options.benchBytes ?? 4 * 1024 * 1024,
+        benchMs: options.benchMs ?? 200,
+        warmMs: options.warmMs ?? 0,
+        publicKeyOps: options.publicKeyOps ?? false
       })
       if (errors.length) result.pageErrors = errors
       runs.push({ page: result, server, serverId: formatId(serverKeys.publicKey), chromium: browser.version() })

@@ -10,6 +10,7 @@ import {
 } from 'secret-channel'
 import { useWasmCrypto } from 'secret-channel/wasm'
 import { BAD_ED25519, LOW_ORDER_X25519, malleate } from '../helpers/points.js'
+import { backendPublicKeyOps, machineHandshake, warmRate, webcryptoFixture, webcryptoPublicKeyOps } from './speed.js'
 
 /** What the harness passes in. */
 export interface PageConfig {
@@ -20,7 +21,11 @@ export interface PageConfig {
   backend: 'noble' | 'wasm'
   transferBytes: number
   benchBytes: number
-  benchHandshakes: number
+  /** Time per speed figure, ms, after a warm-up of `warmMs` (see speed.ts). */
+  benchMs: number
+  warmMs: number
+  /** Also time the handshake's public-key operations on this backend and on WebCrypto. */
+  publicKeyOps: boolean
 }
 
 const hex = (b: ArrayBuffer): string => Array.from(new Uint8Array(b), (x) => x.toString(16).padStart(2, '0')).join('')
@@ -187,24 +192,39 @@ export async function runChecks(config: PageConfig): Promise<Record<string, unkn
   wrongKey.client.on('error', () => {})
   out.inPageServerKeyMismatch = await failureCode(wrongKey.server)
 
-  // 4. Speed: handshakes/s and box+unbox MB/s (64 KiB writes) between two in-page peers.
-  let t0 = performance.now()
-  for (let i = 0; i < config.benchHandshakes; i++) {
+  // 4. Speed between two in-page peers, warm (speed.ts): handshakes/s over streams and over the
+  // bare state machines, then box+unbox MB/s (64 KiB writes).
+  const streams = await warmRate(config.warmMs, config.benchMs, async () => {
     const p = memoryPeers(appKey, serverKeys, clientKeys, serverKeys.publicKey)
     await Promise.all([p.client.opened, p.server.opened])
     p.client.destroy()
     p.server.destroy()
+  })
+  out.coldHandshakesPerSecond = streams.cold
+  out.handshakesPerSecond = streams.warm
+  out.machineHandshakesPerSecond = (await warmRate(config.warmMs, config.benchMs, () => machineHandshake(appKey, clientKeys, serverKeys, backend))).warm
+  if (config.publicKeyOps) {
+    const signer = backend.signKeyPairFromSeed(randomData(32))
+    const x = backend.signSecretKeyToCurve(signer.secretKey)
+    const fixture = { signer: signer.secretKey, signerPublic: signer.publicKey, x, xPublic: backend.scalarMultBase(x) }
+    out.publicKeyOpsPerSecond = (await warmRate(config.warmMs, config.benchMs, () => backendPublicKeyOps(backend, fixture))).warm
+    const web = await webcryptoFixture()
+    out.webcryptoPublicKeyOpsPerSecond = web ? (await warmRate(config.warmMs, config.benchMs, () => webcryptoPublicKeyOps(web))).warm : null
   }
-  out.handshakesPerSecond = config.benchHandshakes / ((performance.now() - t0) / 1000)
-  const bench = memoryPeers(appKey, serverKeys, clientKeys, serverKeys.publicKey)
-  await Promise.all([bench.client.opened, bench.server.opened])
   const data = randomData(config.benchBytes)
-  t0 = performance.now()
-  const got = readAll(bench.server)
-  await writeAll(bench.client, data)
-  const all = await got
-  out.boxUnboxMBps = all.length / 1e6 / ((performance.now() - t0) / 1000)
-  bench.server.end()
+  const boxUnbox = async (bytes: Uint8Array): Promise<number> => {
+    const bench = memoryPeers(appKey, serverKeys, clientKeys, serverKeys.publicKey)
+    await Promise.all([bench.client.opened, bench.server.opened])
+    const t0 = performance.now()
+    const got = readAll(bench.server)
+    await writeAll(bench.client, bytes)
+    const all = await got
+    bench.server.end()
+    if (all.length !== bytes.length) throw new Error('box+unbox lost bytes')
+    return all.length / 1e6 / ((performance.now() - t0) / 1000)
+  }
+  if (config.warmMs > 0) await boxUnbox(data.subarray(0, data.length >> 2))
+  out.boxUnboxMBps = await boxUnbox(data)
   return out
 }
 

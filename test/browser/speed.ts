@@ -1,0 +1,116 @@
+/**
+ * The page's speed figures (bundled into the page with page.ts; read by bench/browser.ts). Every
+ * figure is taken after a warm-up and over a fixed time, not a fixed count: V8 first runs
+ * WebAssembly on its baseline compiler (Liftoff) and tiers hot functions up to TurboFan only
+ * after they have run for a while, and JavaScript JITs the same way, so a short cold count
+ * measures the compilers, not the backend. The warm-up's own rate is reported too (`cold…`).
+ *
+ * `publicKeyOps…` time exactly the Ed25519/X25519 operations of one SHS1 handshake pair (both
+ * sides; the long-term X25519 forms are cached, as curve-cache.ts does) with nothing else: on
+ * the backend in use (synchronous), and on the page's WebCrypto (`crypto.subtle`, one await per
+ * operation, as an asynchronous handshake step would need). That is the like-for-like answer to
+ * "would a WebCrypto backend be faster than this one per handshake?".
+ * ```
+ * per handshake pair: 2 × X25519 key pair (ephemerals)   6 × X25519 (ab, aB, Ab on each side)
+ *                     2 × Ed25519 sign                   2 × Ed25519 verify
+ * ```
+ */
+import { ClientHandshake, ServerHandshake, type CryptoBackend, type KeyPair } from 'secret-channel'
+
+/** Runs `once` (awaited) for `ms` ms; returns operations per second. */
+async function rate(ms: number, once: () => unknown): Promise<number> {
+  let n = 0
+  const t0 = performance.now()
+  let now = t0
+  do {
+    await once()
+    n++
+    now = performance.now()
+  } while (now - t0 < ms)
+  return n / ((now - t0) / 1000)
+}
+
+/** Warm-up for `warmMs` (its rate is the cold figure), then the measured figure over `ms`. */
+export async function warmRate(warmMs: number, ms: number, once: () => unknown): Promise<{ cold: number; warm: number }> {
+  const cold = warmMs > 0 ? await rate(warmMs, once) : 0
+  return { cold, warm: await rate(ms, once) }
+}
+
+/** One SHS1 handshake between two state machines, no streams (the Node bench's "state machines only"). */
+export function machineHandshake(appKey: Uint8Array, client: KeyPair, server: KeyPair, crypto: CryptoBackend): void {
+  const c = new ClientHandshake({ appKey, keyPair: client, serverPublicKey: server.publicKey, crypto })
+  const s = new ServerHandshake({ appKey, keyPair: server, crypto })
+  s.receiveHello(c.createHello())
+  c.receiveHello(s.createHello())
+  s.receiveAuth(c.createAuth())
+  c.receiveAccept(s.createAccept().message)
+}
+
+/** The public-key operations of one handshake pair on a synchronous backend. */
+export function backendPublicKeyOps(crypto: CryptoBackend, fixture: { signer: Uint8Array; signerPublic: Uint8Array; x: Uint8Array; xPublic: Uint8Array }): void {
+  const message = new Uint8Array(96)
+  for (let side = 0; side < 2; side++) {
+    const ephemeral = crypto.randomBytes(32)
+    crypto.scalarMultBase(ephemeral)
+    crypto.scalarMult(ephemeral, fixture.xPublic)
+    crypto.scalarMult(ephemeral, fixture.xPublic)
+    crypto.scalarMult(fixture.x, fixture.xPublic)
+    const signature = crypto.sign(message, fixture.signer)
+    if (!crypto.verify(signature, message, fixture.signerPublic)) throw new Error('verify failed')
+  }
+}
+
+const X25519 = { name: 'X25519' }
+const ED25519 = { name: 'Ed25519' }
+
+/** The slice of `crypto.subtle` used here (the tests compile without lib.dom). */
+type WebKey = { readonly type: string }
+interface WebKeyPair { publicKey: WebKey; privateKey: WebKey }
+interface Subtle {
+  generateKey(algorithm: object, extractable: boolean, usages: string[]): Promise<WebKeyPair>
+  exportKey(format: 'raw', key: WebKey): Promise<ArrayBuffer>
+  importKey(format: 'raw', data: Uint8Array, algorithm: object, extractable: boolean, usages: string[]): Promise<WebKey>
+  deriveBits(algorithm: { name: string; public: WebKey }, key: WebKey, length: number): Promise<ArrayBuffer>
+  sign(algorithm: object, key: WebKey, data: Uint8Array): Promise<ArrayBuffer>
+  verify(algorithm: object, key: WebKey, signature: ArrayBuffer, data: Uint8Array): Promise<boolean>
+}
+const pageSubtle = (): Subtle | undefined => (globalThis as unknown as { crypto?: { subtle?: Subtle } }).crypto?.subtle
+
+/** Keys for {@link webcryptoPublicKeyOps}: created once, as a backend would cache long-term keys. */
+export async function webcryptoFixture(): Promise<{ signer: WebKeyPair; signerPublic: Uint8Array; x: WebKeyPair; xPublic: Uint8Array } | null> {
+  const subtle = pageSubtle()
+  if (!subtle) return null
+  try {
+    const signer = await subtle.generateKey(ED25519, true, ['sign', 'verify'])
+    const x = await subtle.generateKey(X25519, true, ['deriveBits'])
+    return {
+      signer,
+      signerPublic: new Uint8Array(await subtle.exportKey('raw', signer.publicKey)),
+      x,
+      xPublic: new Uint8Array(await subtle.exportKey('raw', x.publicKey))
+    }
+  } catch {
+    return null // no Ed25519/X25519 in this runtime's WebCrypto
+  }
+}
+
+/**
+ * The same operations on WebCrypto, one await each. Peer public keys arrive as bytes, so every
+ * X25519 and every verify imports a raw public key first, as a real backend would.
+ */
+export async function webcryptoPublicKeyOps(f: NonNullable<Awaited<ReturnType<typeof webcryptoFixture>>>): Promise<void> {
+  const subtle = pageSubtle()!
+  const message = new Uint8Array(96)
+  const dh = async (secret: WebKey, peer: Uint8Array): Promise<ArrayBuffer> =>
+    subtle.deriveBits({ name: 'X25519', public: await subtle.importKey('raw', peer, X25519, false, []) }, secret, 256)
+  for (let side = 0; side < 2; side++) {
+    const ephemeral = await subtle.generateKey(X25519, true, ['deriveBits'])
+    await subtle.exportKey('raw', ephemeral.publicKey)
+    await dh(ephemeral.privateKey, f.xPublic)
+    await dh(ephemeral.privateKey, f.xPublic)
+    await dh(f.x.privateKey, f.xPublic)
+    const signature = await subtle.sign(ED25519, f.signer.privateKey, message)
+    const verifier = await subtle.importKey('raw', f.signerPublic, ED25519, false, ['verify'])
+    if (!await subtle.verify(ED25519, verifier, signature, message)) throw new Error('verify failed')
+  }
+}
