@@ -48,7 +48,8 @@ export interface FloodRow {
  * ```
  */
 export interface BenchResult {
-  machine: { nproc: number; cpu: string; node: string; platform: string; date: string; note: string }
+  /** `runMinutes`: wall time of the whole run (absent in results from before it was recorded). */
+  machine: { nproc: number; cpu: string; node: string; platform: string; date: string; note: string; runMinutes?: number }
   config: Record<string, unknown>
   backends: string[]
   /** MB/s of box+unbox, by write size, then by implementation (`ours:<backend>`, `pull-box-stream`). */
@@ -86,7 +87,7 @@ function tcpCells(t: TcpRow, base: Record<string, TcpRow>): string {
 export function markdown(r: BenchResult): string {
   const ours = r.backends.map((b) => `ours:${b}`)
   const lines: string[] = []
-  lines.push(`Measured ${r.machine.date} on ${r.machine.nproc} cores (${r.machine.cpu}), Node ${r.machine.node}, ${r.machine.platform}. ${r.machine.note}`)
+  lines.push(`Measured ${r.machine.date} on ${r.machine.nproc} cores (${r.machine.cpu}), Node ${r.machine.node}, ${r.machine.platform}. ${r.machine.note}${r.machine.runMinutes === undefined ? '' : ` The run took ${fmt(r.machine.runMinutes, 1)} minutes.`}`)
   lines.push('')
   lines.push('**Box+unbox in memory, MB/s** (ratio vs pull-box-stream)')
   lines.push('')

@@ -7,6 +7,7 @@
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
+import { performance } from 'node:perf_hooks'
 import { join } from 'node:path'
 import { availableCryptoBackends, createCryptoBackend, useCryptoBackend } from '../lib/crypto/index.js'
 import { config, median } from './config.js'
@@ -16,6 +17,8 @@ import { markdown, svg, type BenchResult, type TcpRow } from './report.js'
 import { targets } from './targets.js'
 import { browserFigures } from './browser.js'
 
+// The whole run's wall time goes into the results: how long a full `npm run bench` takes here.
+const runStart = performance.now()
 const backends = config.backends.length ? availableCryptoBackends().filter((b) => config.backends.includes(b)) : availableCryptoBackends()
 const cryptos = backends.map((b) => createCryptoBackend(b))
 const samples: Record<string, number[]> = {}
@@ -139,7 +142,8 @@ const result: BenchResult = {
     node: process.version,
     platform: `${process.platform} ${process.arch}`,
     date: new Date().toISOString().slice(0, 16).replace('T', ' ') + ' UTC',
-    note: config.quick ? 'QUICK smoke run: tiny sizes, figures meaningless.' : `Medians of ${config.rounds} interleaved rounds.`
+    note: config.quick ? 'QUICK smoke run: tiny sizes, figures meaningless.' : `Medians of ${config.rounds} interleaved rounds.`,
+    runMinutes: (performance.now() - runStart) / 60_000
   },
   config: { ...config },
   backends,
