@@ -30,6 +30,10 @@ import { cpuSince, crash, dial, gcMs, listen, maxRssMiB, pattern, repeatedHash, 
 const [role, impl, ...args] = process.argv.slice(2)
 // Exit normally when the parent ends us, so --cpu-prof (BENCH_NODE_FLAGS) can write its profile.
 process.on('SIGTERM', () => process.exit(0))
+// The roles that finish their work stay until the parent ends them; should the parent die instead,
+// its end of our stdin closes and we go too, so no run leaves processes behind. (The roles that
+// wait for a cue on stdin, "measure" and "report", read it as well: every listener sees the data.)
+process.stdin.on('end', () => process.exit(0)).resume()
 const wrap = wrapFor(impl!)
 const GiB = 2 ** 30
 
