@@ -4,104 +4,90 @@
  * `{"port":…}` once listening, `{"ready":true}` when a client's work is set up, `{"result":…}` at the end.
  *
  * ```
- * node dist/bench/child.js bulk-server  <impl> <bytes> <verify>
- * node dist/bench/child.js bulk-client  <impl> <port> <bytes> <writeBytes> <verify>
- * node dist/bench/child.js conn-server  <impl>
- * node dist/bench/child.js conn-client  <impl> <port> <count>
- * node dist/bench/child.js idle-server  <impl> <count>         (needs --expose-gc; "measure" on stdin)
- * node dist/bench/child.js idle-client  <impl> <port> <count>
+ * node dist/bench/child.js bulk-server     <impl> <conns> <bytesPerConn> <verify>
+ * node dist/bench/child.js bulk-client     <impl> <port> <conns> <bytesPerConn> <writeBytes> <verify>
+ * node dist/bench/child.js connect-sender  ours <bytes> <writeBytes> <verify>     (createServer sends)
+ * node dist/bench/child.js connect-receiver ours <port> <bytes> <verify>          (connect() receives)
+ * node dist/bench/child.js flood-client    <impl> <port> <bytes> <writeBytes> <verify>  ("report" on stdin)
+ * node dist/bench/child.js conn-server     <impl>
+ * node dist/bench/child.js conn-client     <impl> <port> <count>
+ * node dist/bench/child.js idle-server     <impl> <count>         (needs --expose-gc; "measure" on stdin)
+ * node dist/bench/child.js idle-client     <impl> <port> <count>
  * ```
  * `impl` is ours | reference | hyperswarm | plain; our backend comes from SECRET_CHANNEL_CRYPTO.
+ * The bulk roles carry `conns` connections at once (1 for the single-connection figure, 4 or 16
+ * for the aggregate): the receiver's MB/s is all bytes over the span from the first byte on any
+ * connection to the clean end of the last one.
  * @module
  */
-import net from 'node:net'
-import { createHash } from 'node:crypto'
-import { performance, PerformanceObserver } from 'node:perf_hooks'
+import { createHash, type Hash } from 'node:crypto'
+import { performance } from 'node:perf_hooks'
 import { wrapFor, type Channel } from './peers.js'
+import { connectReceiver, connectSender } from './child-connect.js'
+import { floodClient } from './child-flood.js'
+import { cpuSince, crash, dial, gcMs, listen, maxRssMiB, pattern, repeatedHash, say } from './child-common.js'
 
 const [role, impl, ...args] = process.argv.slice(2)
 // Exit normally when the parent ends us, so --cpu-prof (BENCH_NODE_FLAGS) can write its profile.
 process.on('SIGTERM', () => process.exit(0))
+// The roles that finish their work stay until the parent ends them; should the parent die instead,
+// its end of our stdin closes and we go too, so no run leaves processes behind. (The roles that
+// wait for a cue on stdin, "measure" and "report", read it as well: every listener sees the data.)
+process.stdin.on('end', () => process.exit(0)).resume()
 const wrap = wrapFor(impl!)
-const say = (obj: unknown): void => {
-  process.stdout.write(JSON.stringify(obj) + '\n')
-}
-const maxRssMiB = (): number => process.resourceUsage().maxRSS / 1024
-/** CPU seconds (user + system) since `from`; robust where wall time suffers from a shared machine. */
-const cpuSince = (from: NodeJS.CpuUsage): number => {
-  const d = process.cpuUsage(from)
-  return (d.user + d.system) / 1e6
-}
+const GiB = 2 ** 30
 
-/** Milliseconds spent in garbage collection so far (every kind: minor, major, incremental). */
-let gcMs = 0
-new PerformanceObserver((list) => {
-  for (const entry of list.getEntries()) gcMs += entry.duration
-}).observe({ entryTypes: ['gc'] })
-
-/** A failed async step ends the child with status 1 (the parent reports it), never an unhandled rejection. */
-const crash = (err: unknown): void => {
-  console.error(err)
-  process.exit(1)
-}
-
-function listen(onSocket: (socket: net.Socket) => Promise<void>): net.Server {
-  const server = net.createServer({ allowHalfOpen: true, noDelay: true }, (socket) => { onSocket(socket).catch(crash) })
-  server.listen(0, '127.0.0.1', () => say({ port: (server.address() as net.AddressInfo).port }))
-  return server
-}
-
-function dial(port: number): Promise<net.Socket> {
-  return new Promise((resolve, reject) => {
-    const socket = net.connect({ port, host: '127.0.0.1', allowHalfOpen: true, noDelay: true }, () => resolve(socket))
-    socket.once('error', reject)
-  })
-}
-
-/** The same pseudo-random 64 KiB pattern on both sides, so a receiver can check what it got. */
-function pattern(size: number): Buffer {
-  const b = Buffer.allocUnsafe(size)
-  for (let i = 0; i < size; i++) b[i] = (i * 131 + 7) & 0xff
-  return b
-}
-
-async function bulkServer(bytes: number, verify: boolean): Promise<void> {
+function bulkServer(conns: number, bytesPerConn: number, verify: boolean): void {
+  let opened = 0
+  let ended = 0
+  let received = 0
+  let first = 0
+  let cpu: NodeJS.CpuUsage | null = null
+  let gcFrom = 0
+  const counts: number[] = []
+  const hashes: string[] = []
   const server = listen(async (socket) => {
     const channel = await wrap(socket, false)
-    let received = 0
-    let first = 0
-    const cpu = process.cpuUsage()
-    const gcFrom = gcMs
-    const hash = verify ? createHash('sha256') : null
+    // Accounting starts once every connection is open: the senders only start then (bulk-client
+    // waits for all its handshakes), so handshakes stay out of the per-GiB figures.
+    if (++opened === conns) {
+      cpu = process.cpuUsage()
+      gcFrom = gcMs()
+    }
+    let mine = 0
+    const hash: Hash | null = verify ? createHash('sha256') : null
     await channel.receiveAll((chunk) => {
       if (received === 0) first = performance.now()
       received += chunk.length
+      mine += chunk.length
       hash?.update(chunk)
     })
+    counts.push(mine)
+    if (hash) hashes.push(hash.digest('hex'))
+    // Sockets stay open: a peer that saw us vanish mid-run could fail before it reports.
+    if (++ended < conns) return
     const seconds = (performance.now() - first) / 1000
-    say({ result: { received, mbps: received / 1e6 / seconds, seconds, cpuSecondsPerGiB: cpuSince(cpu) / (received / 2 ** 30), gcSecondsPerGiB: (gcMs - gcFrom) / 1000 / (received / 2 ** 30), maxRssMiB: maxRssMiB(), sha256: hash?.digest('hex') ?? null, ok: received === bytes } })
+    // Every connection carries the same byte stream, so one hash stands for all when they agree.
+    const sha256 = verify ? (hashes.every((h) => h === hashes[0]) ? hashes[0] : 'connections differ') : null
+    const cpuSeconds = cpu ? cpuSince(cpu) : NaN
+    say({ result: { received, mbps: received / 1e6 / seconds, seconds, cpuSecondsPerGiB: cpuSeconds / (received / GiB), gcSecondsPerGiB: (gcMs() - gcFrom) / 1000 / (received / GiB), maxRssMiB: maxRssMiB(), sha256, ok: counts.every((c) => c === bytesPerConn) } })
     server.close()
-    socket.destroy()
-    setTimeout(() => process.exit(0), 50)
+    // Stay until the parent ends us (after the sender has reported too).
   })
 }
 
-async function bulkClient(port: number, bytes: number, writeBytes: number, verify: boolean): Promise<void> {
-  const socket = await dial(port)
-  const channel = await wrap(socket, true)
+async function bulkClient(port: number, conns: number, bytesPerConn: number, writeBytes: number, verify: boolean): Promise<void> {
+  // Every handshake first, then every transfer at once: the aggregate measures the data path only.
+  const channels = await Promise.all(Array.from({ length: conns }, async () => wrap(await dial(port), true)))
   const chunk = pattern(writeBytes)
-  let expected: string | null = null
-  if (verify) {
-    const h = createHash('sha256')
-    for (let sent = 0; sent < bytes; sent += writeBytes) h.update(chunk)
-    expected = h.digest('hex')
-  }
+  const expected = verify ? repeatedHash(chunk, bytesPerConn) : null
   const cpu = process.cpuUsage()
-  const gcFrom = gcMs
-  await channel.sendAll(chunk, bytes)
+  const gcFrom = gcMs()
+  await Promise.all(channels.map((c) => c.sendAll(chunk, bytesPerConn)))
   // The GC observer reports asynchronously: let pending entries arrive before reading the total.
   await new Promise((resolve) => setImmediate(resolve))
-  say({ result: { maxRssMiB: maxRssMiB(), cpuSecondsPerGiB: cpuSince(cpu) / (bytes / 2 ** 30), gcSecondsPerGiB: (gcMs - gcFrom) / 1000 / (bytes / 2 ** 30), sha256: expected } })
+  const total = conns * bytesPerConn
+  say({ result: { maxRssMiB: maxRssMiB(), cpuSecondsPerGiB: cpuSince(cpu) / (total / GiB), gcSecondsPerGiB: (gcMs() - gcFrom) / 1000 / (total / GiB), sha256: expected } })
   // Stay until the receiver has everything; the parent ends us.
 }
 
@@ -172,8 +158,11 @@ async function idleClient(port: number, count: number): Promise<void> {
 
 const n = (i: number): number => Number(args[i])
 switch (role) {
-  case 'bulk-server': await bulkServer(n(0), args[1] === '1'); break
-  case 'bulk-client': await bulkClient(n(0), n(1), n(2), args[3] === '1'); break
+  case 'bulk-server': bulkServer(n(0), n(1), args[2] === '1'); break
+  case 'bulk-client': await bulkClient(n(0), n(1), n(2), n(3), args[4] === '1'); break
+  case 'connect-sender': connectSender(n(0), n(1), args[2] === '1'); break
+  case 'connect-receiver': await connectReceiver(n(0), n(1), args[2] === '1'); break
+  case 'flood-client': await floodClient(wrap, n(0), n(1), n(2), args[3] === '1'); break
   case 'conn-server': connServer(); break
   case 'conn-client': await connClient(n(0), n(1)); break
   case 'idle-server': idleServer(n(0)); break

@@ -12,6 +12,9 @@
  * | BENCH_CONNECTIONS     | 200         | 4       | TCP connections+handshakes per measurement        |
  * | BENCH_IDLE            | 1000        | 10      | idle connections for the heap measurement         |
  * | BENCH_BACKENDS        | all loading | same    | comma list of our crypto backends to measure      |
+ * | BENCH_AGG_CONNECTIONS | 4,16        | 4,16    | concurrent connections of the aggregate transfers |
+ * | BENCH_FLOOD_BYTES     | 200 MiB     | 2 MiB   | what the writer ignoring backpressure hands over  |
+ * | BENCH_EXTRA_BACKENDS  | sodium-native | all loading | our backends in the aggregate, connect() and backpressure sections (`all`: every one measured) |
  * | BENCH_OUT             | bench/results | same  | where JSON, SVG and the markdown table go         |
  * | BENCH_VERIFY          | 0           | 1       | receivers hash the stream and the sender's hash is checked |
  * @module
@@ -23,6 +26,10 @@ const quick = process.env.BENCH_QUICK === '1'
 const num = (name: string, full: number, small: number): number => {
   const v = process.env[name]
   return v !== undefined && v !== '' ? Number(v) : quick ? small : full
+}
+
+function list(v: string | undefined): string[] {
+  return (v || '').split(',').map((s) => s.trim()).filter(Boolean)
 }
 
 /** The repository root (dist/bench/config.js -> ../..). */
@@ -41,7 +48,12 @@ export const config = {
   idle: num('BENCH_IDLE', 1000, 10),
   verify: process.env.BENCH_VERIFY ? process.env.BENCH_VERIFY === '1' : quick,
   out: process.env.BENCH_OUT || join(ROOT, 'bench', 'results'),
-  backends: (process.env.BENCH_BACKENDS || '').split(',').map((s) => s.trim()).filter(Boolean)
+  backends: list(process.env.BENCH_BACKENDS),
+  aggregateConnections: list(process.env.BENCH_AGG_CONNECTIONS || '4,16').map(Number),
+  floodBytes: num('BENCH_FLOOD_BYTES', 200 * 1024 * 1024, 2 * 1024 * 1024),
+  // The targets of these sections are about sodium-native, and the pure-JS backends move 256 MiB
+  // at a few dozen MB/s: all of them would add minutes per round to the full run.
+  extraBackends: list(process.env.BENCH_EXTRA_BACKENDS || (quick ? 'all' : 'sodium-native'))
 }
 
 /** Median of a non-empty list. */

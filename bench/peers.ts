@@ -33,6 +33,11 @@ const hyperClientKeys = HyperSecretStream.keyPair(Buffer.alloc(32, 2))
 export interface Channel {
   /** Sends `total` bytes in writes of `size` (the same buffer each time), respecting backpressure, then ends. */
   sendAll(chunk: Buffer, total: number): Promise<void>
+  /**
+   * Hands `chunk` over at once, whatever the backpressure (a writer that never looks at write()'s
+   * return nor waits for 'drain'); `null` ends the stream after everything handed over.
+   */
+  push(chunk: Buffer | null): void
   /** Calls `onData` for every received chunk; resolves at the clean end of the peer's stream. */
   receiveAll(onData: (chunk: Uint8Array) => void): Promise<void>
   /** Ends our side cleanly and resolves once the channel is fully closed. */
@@ -57,9 +62,22 @@ function receiveStreamx(stream: NodeJS.ReadWriteStream, onData: (chunk: Uint8Arr
   })
 }
 
-function streamxChannel(stream: NodeJS.ReadWriteStream): Channel {
+/**
+ * A {@link Channel} over any Node-style duplex with `write`/`'drain'`/`'data'`/`'end'` (streamx
+ * streams and sockets alike).
+ * @example
+ * ```ts
+ * const channel = streamxChannel(await connect(options) as unknown as NodeJS.ReadWriteStream)
+ * await channel.receiveAll((chunk) => count(chunk))
+ * ```
+ */
+export function streamxChannel(stream: NodeJS.ReadWriteStream): Channel {
   return {
     sendAll: (chunk, total) => sendStreamx(stream, chunk, total),
+    push: (chunk) => {
+      if (chunk) stream.write(chunk)
+      else stream.end()
+    },
     receiveAll: (onData) => receiveStreamx(stream, onData),
     close: () => new Promise((resolve) => {
       stream.once('close', resolve)
@@ -92,8 +110,40 @@ export const wrapHyperswarm: Wrap = async (socket, isInitiator) => {
 /** Plain TCP: the ceiling. */
 export const wrapPlain: Wrap = async (socket) => streamxChannel(socket)
 
+/**
+ * A pull-stream source that never refuses a chunk: what a pull-stream application that ignores
+ * backpressure does (pull-pushable's shape). Everything pushed waits here until the sink reads it.
+ */
+function queueSource(sink: unknown): (chunk: Buffer | null) => void {
+  const queue: Buffer[] = []
+  let ended = false
+  let started = false
+  let waiting: ((end: unknown, data?: Buffer) => void) | null = null
+  const source = (abort: unknown, cb: (end: unknown, data?: Buffer) => void): void => {
+    if (abort) return cb(abort)
+    const next = queue.shift()
+    if (next) return cb(null, next)
+    if (ended) return cb(true)
+    waiting = cb
+  }
+  return (chunk) => {
+    if (chunk) queue.push(chunk)
+    else ended = true
+    if (!started) {
+      started = true
+      pull(source, sink)
+    } else if (waiting) {
+      const cb = waiting
+      waiting = null
+      source(null, cb)
+    }
+  }
+}
+
 function pullChannel(stream: { source: unknown; sink: unknown }): Channel {
+  let push: ((chunk: Buffer | null) => void) | null = null
   return {
+    push: (chunk) => (push ??= queueSource(stream.sink))(chunk),
     sendAll: (chunk, total) => new Promise((resolve) => {
       let sent = 0
       const source = (abort: unknown, cb: (end: unknown, data?: Buffer) => void): void => {

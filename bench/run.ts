@@ -7,14 +7,18 @@
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
+import { performance } from 'node:perf_hooks'
 import { join } from 'node:path'
 import { availableCryptoBackends, createCryptoBackend, useCryptoBackend } from '../lib/crypto/index.js'
 import { config, median } from './config.js'
 import { machineHandshakes, memoryHandshakes, oursBoxUnbox, referenceBoxUnbox } from './memory.js'
-import { bulk, connections, idleHeap } from './tcp.js'
-import { markdown, svg, targets, type BenchResult } from './report.js'
+import { bulk, bulkConnect, connections, flood, idleHeap, type FloodFigures, type TcpFigures } from './tcp.js'
+import { markdown, svg, type BenchResult, type TcpRow } from './report.js'
+import { targets } from './targets.js'
 import { browserFigures } from './browser.js'
 
+// The whole run's wall time goes into the results: how long a full `npm run bench` takes here.
+const runStart = performance.now()
 const backends = config.backends.length ? availableCryptoBackends().filter((b) => config.backends.includes(b)) : availableCryptoBackends()
 const cryptos = backends.map((b) => createCryptoBackend(b))
 const samples: Record<string, number[]> = {}
@@ -35,6 +39,31 @@ function cpuModel(): string {
 }
 
 const peersTcp = ['reference', 'hyperswarm', 'plain']
+// The aggregate, connect() and backpressure sections: our backends chosen by BENCH_EXTRA_BACKENDS.
+const extraBackends = config.extraBackends.includes('all') ? backends : backends.filter((b) => config.extraBackends.includes(b))
+const floodStacks: Array<[string, string, string | null]> = [...extraBackends.map((b): [string, string, string] => [`ours:${b}`, 'ours', b]), ...peersTcp.map((p): [string, string, null] => [p, p, null])]
+
+/** Records one TCP transfer: MB/s as a sample, the per-side figures beside it (`<field>:<section>:<stack>`). */
+function addTcp(section: string, name: string, t: TcpFigures): void {
+  add(`${section}:${name}`, t.mbps)
+  add(`rss:${section}:${name}`, t.receiverRssMiB, extra)
+  add(`rss-sender:${section}:${name}`, t.senderRssMiB, extra)
+  add(`cpu-receiver:${section}:${name}`, t.receiverCpu, extra)
+  add(`cpu-sender:${section}:${name}`, t.senderCpu, extra)
+  add(`gc-receiver:${section}:${name}`, t.receiverGc, extra)
+  add(`gc-sender:${section}:${name}`, t.senderGc, extra)
+  log(`  ${section} ${name} ${t.mbps.toFixed(0)} MB/s`)
+}
+
+/** Records one backpressure-ignoring transfer (`flood-<field>:<stack>`). */
+function addFlood(name: string, f: FloodFigures): void {
+  add(`flood-external:${name}`, f.peakExternalMiB, extra)
+  add(`flood-arraybuffers:${name}`, f.peakArrayBuffersMiB, extra)
+  add(`flood-written:${name}`, f.writtenMiB, extra)
+  add(`flood-maxwrite:${name}`, f.maxTransportWriteBytes, extra)
+  add(`flood-writes:${name}`, f.transportWrites, extra)
+  log(`  backpressure ignored ${name}: peak external ${f.peakExternalMiB.toFixed(0)} MiB for ${f.writtenMiB.toFixed(0)} MiB written, largest transport write ${f.maxTransportWriteBytes} B`)
+}
 // Warm-up, untimed: let the JIT settle before round 1 so it does not skew the first samples.
 for (const size of config.memorySizes) {
   await referenceBoxUnbox(size, config.memoryMs)
@@ -58,28 +87,14 @@ for (let round = 1; round <= config.rounds; round++) {
     useCryptoBackend(c)
     add(`hs:ours:${c.name}`, await memoryHandshakes('ours', config.handshakeMs))
   }
-  for (const b of backends) {
-    const t = await bulk('ours', b, config.tcpBytes, config.writeBytes, config.verify)
-    add(`tcp:ours:${b}`, t.mbps)
-    add(`rss:ours:${b}`, t.receiverRssMiB, extra)
-    add(`rss-sender:ours:${b}`, t.senderRssMiB, extra)
-    add(`cpu-receiver:ours:${b}`, t.receiverCpu, extra)
-    add(`cpu-sender:ours:${b}`, t.senderCpu, extra)
-    add(`gc-receiver:ours:${b}`, t.receiverGc, extra)
-    add(`gc-sender:ours:${b}`, t.senderGc, extra)
-    log(`  tcp ours:${b} ${t.mbps.toFixed(0)} MB/s`)
+  for (const b of backends) addTcp('tcp', `ours:${b}`, await bulk('ours', b, config.tcpBytes, config.writeBytes, config.verify))
+  for (const p of peersTcp) addTcp('tcp', p, await bulk(p, null, config.tcpBytes, config.writeBytes, config.verify))
+  for (const b of extraBackends) addTcp('tcp-connect', `ours:${b}`, await bulkConnect(b, config.tcpBytes, config.writeBytes, config.verify))
+  for (const n of config.aggregateConnections) {
+    for (const b of extraBackends) addTcp(`agg-${n}`, `ours:${b}`, await bulk('ours', b, config.tcpBytes, config.writeBytes, config.verify, n))
+    for (const p of peersTcp) addTcp(`agg-${n}`, p, await bulk(p, null, config.tcpBytes, config.writeBytes, config.verify, n))
   }
-  for (const p of peersTcp) {
-    const t = await bulk(p, null, config.tcpBytes, config.writeBytes, config.verify)
-    add(`tcp:${p}`, t.mbps)
-    add(`rss:${p}`, t.receiverRssMiB, extra)
-    add(`rss-sender:${p}`, t.senderRssMiB, extra)
-    add(`cpu-receiver:${p}`, t.receiverCpu, extra)
-    add(`cpu-sender:${p}`, t.senderCpu, extra)
-    add(`gc-receiver:${p}`, t.receiverGc, extra)
-    add(`gc-sender:${p}`, t.senderGc, extra)
-    log(`  tcp ${p} ${t.mbps.toFixed(0)} MB/s`)
-  }
+  for (const [name, impl, backend] of floodStacks) addFlood(name, await flood(impl, backend, config.floodBytes, config.writeBytes, config.verify))
   for (const b of backends) add(`conn:ours:${b}`, await connections('ours', b, config.connections))
   for (const p of peersTcp) add(`conn:${p}`, await connections(p, null, config.connections))
 }
@@ -112,13 +127,18 @@ const pick = (prefix: string, into = samples): Record<string, number> => Object.
 
 const memory: BenchResult['memory'] = {}
 for (const size of config.memorySizes) memory[String(size)] = pick(`memory:${size}:`)
-const tcpMbps = pick('tcp:')
-const rss = pick('rss:', extra)
-const rssSender = pick('rss-sender:', extra)
-const cpuReceiver = pick('cpu-receiver:', extra)
-const cpuSender = pick('cpu-sender:', extra)
-const gcReceiver = pick('gc-receiver:', extra)
-const gcSender = pick('gc-sender:', extra)
+/** One TCP section's rows (medians), by stack. */
+function tcpSection(section: string): Record<string, TcpRow> {
+  const field = (f: string): Record<string, number> => pick(`${f}:${section}:`, extra)
+  const [rss, rssSender, cpuReceiver, cpuSender, gcReceiver, gcSender] = ['rss', 'rss-sender', 'cpu-receiver', 'cpu-sender', 'gc-receiver', 'gc-sender'].map(field)
+  return Object.fromEntries(Object.entries(pick(`${section}:`)).map(([k, mbps]) => [k, { mbps, receiverRssMiB: rss![k]!, senderRssMiB: rssSender![k]!, receiverCpuSecondsPerGiB: cpuReceiver![k]!, senderCpuSecondsPerGiB: cpuSender![k]!, receiverGcSecondsPerGiB: gcReceiver![k]!, senderGcSecondsPerGiB: gcSender![k]! }]))
+}
+const floodExternal = pick('flood-external:', extra)
+const floodArrayBuffers = pick('flood-arraybuffers:', extra)
+const floodWritten = pick('flood-written:', extra)
+const floodWrites = pick('flood-writes:', extra)
+// The largest transport write is a bound to check, so the worst round counts, not the median.
+const floodMaxWrite = Object.fromEntries(Object.entries(extra).filter(([k]) => k.startsWith('flood-maxwrite:')).map(([k, v]) => [k.slice('flood-maxwrite:'.length), Math.max(...v)]))
 const result: BenchResult = {
   machine: {
     nproc: availableParallelism(),
@@ -126,12 +146,16 @@ const result: BenchResult = {
     node: process.version,
     platform: `${process.platform} ${process.arch}`,
     date: new Date().toISOString().slice(0, 16).replace('T', ' ') + ' UTC',
-    note: config.quick ? 'QUICK smoke run: tiny sizes, figures meaningless.' : `Medians of ${config.rounds} interleaved rounds.`
+    note: config.quick ? 'QUICK smoke run: tiny sizes, figures meaningless.' : `Medians of ${config.rounds} interleaved rounds.`,
+    runMinutes: (performance.now() - runStart) / 60_000
   },
   config: { ...config },
   backends,
   memory,
-  tcp: Object.fromEntries(Object.entries(tcpMbps).map(([k, mbps]) => [k, { mbps, receiverRssMiB: rss[k]!, senderRssMiB: rssSender[k]!, receiverCpuSecondsPerGiB: cpuReceiver[k]!, senderCpuSecondsPerGiB: cpuSender[k]!, receiverGcSecondsPerGiB: gcReceiver[k]!, senderGcSecondsPerGiB: gcSender[k]! }])),
+  tcp: tcpSection('tcp'),
+  tcpConnect: tcpSection('tcp-connect'),
+  aggregate: Object.fromEntries(config.aggregateConnections.map((n) => [String(n), tcpSection(`agg-${n}`)])),
+  backpressureIgnored: Object.fromEntries(Object.entries(floodExternal).map(([k, peakExternalMiB]) => [k, { peakExternalMiB, peakArrayBuffersMiB: floodArrayBuffers[k]!, writtenMiB: floodWritten[k]!, maxTransportWriteBytes: floodMaxWrite[k]!, transportWrites: floodWrites[k]! }])),
   handshakesMemory: pick('hs:'),
   handshakesMachines: pick('machines:'),
   connections: pick('conn:'),

@@ -3,102 +3,145 @@
  * (see child.ts), so a figure is never two event loops sharing one.
  * @module
  */
-import { spawn, type ChildProcess } from 'node:child_process'
-import { join } from 'node:path'
-import { createInterface } from 'node:readline'
-import { ROOT } from './config.js'
+import { Child, envFor, type ChildResult } from './spawn.js'
 
-const CHILD = join(ROOT, 'dist', 'bench', 'child.js')
-
-/** A child's `result` line: the fields each role reports (bench/child.ts). */
-interface ChildResult {
-  ok: boolean
-  received: number
-  sha256: string
+/**
+ * One TCP transfer's figures: MB/s at the receiver (first byte to clean end), CPU and GC seconds
+ * per GiB and peak RSS on each side.
+ * @example
+ * ```ts
+ * const { mbps, receiverCpu }: TcpFigures = await bulk('hyperswarm', null, 2 ** 28, 65536, false)
+ * ```
+ */
+export interface TcpFigures {
   mbps: number
-  maxRssMiB: number
-  cpuSecondsPerGiB: number
-  gcSecondsPerGiB: number
-  perSecond: number
-  open: number
-  heapBytesPerConnection: number
+  receiverRssMiB: number
+  senderRssMiB: number
+  receiverCpu: number
+  senderCpu: number
+  receiverGc: number
+  senderGc: number
 }
 
-/** A running child and its JSON lines, in order. */
-class Child {
-  readonly proc: ChildProcess
-  private readonly lines: Array<Record<string, unknown>> = []
-  private waiters: Array<() => void> = []
-  private stderr = ''
-  private exited: number | null = null
+const figures = (received: ChildResult, sent: ChildResult): TcpFigures => ({
+  mbps: received.mbps,
+  receiverRssMiB: received.maxRssMiB,
+  senderRssMiB: sent.maxRssMiB,
+  receiverCpu: received.cpuSecondsPerGiB,
+  senderCpu: sent.cpuSecondsPerGiB,
+  receiverGc: received.gcSecondsPerGiB,
+  senderGc: sent.gcSecondsPerGiB
+})
 
-  constructor(args: string[], env: NodeJS.ProcessEnv, nodeFlags: string[] = []) {
-    // BENCH_NODE_FLAGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") profiles the children.
-    const flags = [...nodeFlags, ...(process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean)]
-    this.proc = spawn(process.execPath, [...flags, CHILD, ...args], { env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'] })
-    createInterface({ input: this.proc.stdout! }).on('line', (line) => {
-      try {
-        this.lines.push(JSON.parse(line))
-      } catch {
-        this.stderr += line + '\n'
-      }
-      this.wake()
-    })
-    this.proc.stderr!.on('data', (d) => {
-      this.stderr += d
-    })
-    this.proc.on('exit', (code) => {
-      this.exited = code ?? -1
-      this.wake()
-    })
-  }
-
-  private wake(): void {
-    const w = this.waiters
-    this.waiters = []
-    for (const f of w) f()
-  }
-
-  /** The first JSON line that has `field`, waiting for it. */
-  async get<T = ChildResult>(field: string, timeoutMs = 600_000): Promise<T> {
-    const deadline = Date.now() + timeoutMs
-    for (;;) {
-      const hit = this.lines.find((l) => l && field in l)
-      if (hit) return hit[field] as T // the child's JSON line, whose fields bench/child.ts defines
-      if (this.exited !== null) throw new Error(`bench child ${this.proc.spawnargs.slice(2).join(' ')} exited (${this.exited}) without "${field}":\n${this.stderr}`)
-      if (Date.now() > deadline) throw new Error(`bench child timed out waiting for "${field}":\n${this.stderr}`)
-      await new Promise<void>((resolve) => {
-        this.waiters.push(resolve)
-        setTimeout(resolve, 1000)
-      })
-    }
-  }
-
-  kill(): void {
-    if (this.exited === null) this.proc.kill()
-  }
+/** Both sides' results of a transfer, checked: every byte arrived and (verify) hashes as sent. */
+async function finish(what: string, bytes: number, receiver: Child, sender: Child, verify: boolean): Promise<[ChildResult, ChildResult]> {
+  const [received, sent] = await Promise.all([receiver.get('result'), sender.get('result')])
+  if (!received.ok) throw new Error(`${what}: received ${received.received} of ${bytes} bytes`)
+  if (verify && received.sha256 !== sent.sha256) throw new Error(`${what}: the received stream's hash differs from the sent one`)
+  return [received, sent]
 }
 
-const envFor = (backend: string | null): NodeJS.ProcessEnv => (backend ? { SECRET_CHANNEL_CRYPTO: backend } : {})
-
-/** One bulk transfer: MB/s at the receiver (first byte to clean end), peak RSS of both sides. */
-export async function bulk(impl: string, backend: string | null, bytes: number, writeBytes: number, verify: boolean): Promise<{ mbps: number; receiverRssMiB: number; senderRssMiB: number; receiverCpu: number; senderCpu: number; receiverGc: number; senderGc: number }> {
-  const server = new Child(['bulk-server', impl, String(bytes), verify ? '1' : '0'], envFor(backend))
+/**
+ * A bulk transfer over `conns` connections at once (1: the single-connection figure), all senders
+ * in one process and all receivers in another; `bytes` in total, split evenly (whole writes).
+ * The receiving side wraps the sockets its `net.Server` accepts: `SecretStream` on handed sockets.
+ * @example
+ * ```ts
+ * const one = await bulk('ours', 'sodium-native', 2 ** 28, 65536, false)
+ * const four = await bulk('ours', 'sodium-native', 2 ** 28, 65536, false, 4)
+ * ```
+ */
+export async function bulk(impl: string, backend: string | null, bytes: number, writeBytes: number, verify: boolean, conns = 1): Promise<TcpFigures> {
+  const perConn = Math.max(1, Math.floor(bytes / conns / writeBytes)) * writeBytes
+  const server = new Child(['bulk-server', impl, String(conns), String(perConn), verify ? '1' : '0'], envFor(backend))
   let client: Child | null = null
   try {
     const port = await server.get('port')
-    client = new Child(['bulk-client', impl, String(port), String(bytes), String(writeBytes), verify ? '1' : '0'], envFor(backend))
-    const [received, sent] = await Promise.all([server.get('result'), client.get('result')])
-    if (!received.ok) throw new Error(`${impl}: received ${received.received} of ${bytes} bytes`)
-    if (verify && received.sha256 !== sent.sha256) throw new Error(`${impl}: the received stream's hash differs from the sent one`)
-    return { mbps: received.mbps, receiverRssMiB: received.maxRssMiB, senderRssMiB: sent.maxRssMiB, receiverCpu: received.cpuSecondsPerGiB, senderCpu: sent.cpuSecondsPerGiB, receiverGc: received.gcSecondsPerGiB, senderGc: sent.gcSecondsPerGiB }
+    client = new Child(['bulk-client', impl, String(port), String(conns), String(perConn), String(writeBytes), verify ? '1' : '0'], envFor(backend))
+    return figures(...await finish(`${impl} x${conns}`, perConn * conns, server, client, verify))
   } finally {
     client?.kill()
     server.kill()
   }
 }
 
-/** Connections + handshakes + clean closes per second, 4 at a time, client and server in separate processes. */
+/**
+ * The bulk transfer where the library owns both ends: `createServer` sends, `connect()` receives
+ * (bench/child-connect.ts), our `backend`.
+ * @example
+ * ```ts
+ * const { mbps } = await bulkConnect('sodium-native', 2 ** 28, 65536, false)
+ * ```
+ */
+export async function bulkConnect(backend: string, bytes: number, writeBytes: number, verify: boolean): Promise<TcpFigures> {
+  const sender = new Child(['connect-sender', 'ours', String(bytes), String(writeBytes), verify ? '1' : '0'], envFor(backend))
+  let receiver: Child | null = null
+  try {
+    const port = await sender.get('port')
+    receiver = new Child(['connect-receiver', 'ours', String(port), String(bytes), verify ? '1' : '0'], envFor(backend))
+    return figures(...await finish('connect()', bytes, receiver, sender, verify))
+  } finally {
+    receiver?.kill()
+    sender.kill()
+  }
+}
+
+/**
+ * What a writer that ignores backpressure costs its own process (bench/child-flood.ts).
+ * @example
+ * ```ts
+ * const f: FloodFigures = await flood('ours', 'sodium-native', 200 * 2 ** 20, 65536, false)
+ * console.log(f.peakExternalMiB / f.writtenMiB, f.maxTransportWriteBytes)
+ * ```
+ */
+export interface FloodFigures {
+  /** Peak of process.memoryUsage().external above its value before the writes, MiB. */
+  peakExternalMiB: number
+  /** The same for process.memoryUsage().arrayBuffers. */
+  peakArrayBuffersMiB: number
+  /** Bytes the application wrote, MiB. */
+  writtenMiB: number
+  /** Largest single `socket.write` the stack made. */
+  maxTransportWriteBytes: number
+  /** How many `socket.write` calls it made (handshake included). */
+  transportWrites: number
+}
+
+/**
+ * A sender that hands over `bytes` in fresh `writeBytes` buffers without waiting for anything, to
+ * a receiver that reads normally; the sender's peak memory and largest transport write.
+ * @example
+ * ```ts
+ * const f = await flood('hyperswarm', null, 200 * 2 ** 20, 65536, false)
+ * ```
+ */
+export async function flood(impl: string, backend: string | null, bytes: number, writeBytes: number, verify: boolean): Promise<FloodFigures> {
+  const total = Math.max(1, Math.floor(bytes / writeBytes)) * writeBytes
+  const server = new Child(['bulk-server', impl, '1', String(total), verify ? '1' : '0'], envFor(backend))
+  let client: Child | null = null
+  try {
+    const port = await server.get('port')
+    client = new Child(['flood-client', impl, String(port), String(total), String(writeBytes), verify ? '1' : '0'], envFor(backend))
+    const received = await server.get('result')
+    // The receiver has every byte, so nothing is queued at the sender any more: stop sampling.
+    client.tell('report')
+    const sent = await client.get('result')
+    if (!received.ok) throw new Error(`${impl} flood: received ${received.received} of ${total} bytes`)
+    if (verify && received.sha256 !== sent.sha256) throw new Error(`${impl} flood: the received stream's hash differs from the sent one`)
+    return { peakExternalMiB: sent.peakExternalMiB, peakArrayBuffersMiB: sent.peakArrayBuffersMiB, writtenMiB: sent.writtenMiB, maxTransportWriteBytes: sent.maxTransportWriteBytes, transportWrites: sent.transportWrites }
+  } finally {
+    client?.kill()
+    server.kill()
+  }
+}
+
+/**
+ * Connections + handshakes + clean closes per second, 4 at a time, client and server in separate processes.
+ * @example
+ * ```ts
+ * const perSecond = await connections('reference', null, 200)
+ * ```
+ */
 export async function connections(impl: string, backend: string | null, count: number): Promise<number> {
   const server = new Child(['conn-server', impl], envFor(backend))
   let client: Child | null = null
@@ -112,7 +155,13 @@ export async function connections(impl: string, backend: string | null, count: n
   }
 }
 
-/** Heap bytes per idle open connection on the server side (socket included), after a full GC. */
+/**
+ * Heap bytes per idle open connection on the server side (socket included), after a full GC.
+ * @example
+ * ```ts
+ * const bytesEach = await idleHeap('ours', 'sodium-native', 1000)
+ * ```
+ */
 export async function idleHeap(impl: string, backend: string | null, count: number): Promise<number> {
   const server = new Child(['idle-server', impl, String(count)], envFor(backend), ['--expose-gc'])
   let client: Child | null = null
@@ -120,7 +169,7 @@ export async function idleHeap(impl: string, backend: string | null, count: numb
     const port = await server.get('port')
     client = new Child(['idle-client', impl, String(port), String(count)], envFor(backend))
     await client.get('ready')
-    server.proc.stdin!.write('measure\n')
+    server.tell('measure')
     const result = await server.get('result')
     if (result.open !== count) throw new Error(`${impl}: only ${result.open} of ${count} connections opened`)
     return result.heapBytesPerConnection

@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url'
 
 const root = fileURLToPath(new URL('../../..', import.meta.url))
 
-test('npm run bench, quick: every section for every backend and peer, JSON + SVG + table', (t) => {
+test('npm run bench, quick: every section for every backend and peer, JSON + SVG + table, every target judged', (t) => {
   const out = mkdtempSync(join(tmpdir(), 'secret-channel-bench-'))
   try {
     const run = spawnSync(process.execPath, [join(root, 'dist', 'bench', 'run.js')], {
@@ -30,6 +30,13 @@ test('npm run bench, quick: every section for every backend and peer, JSON + SVG
       t.ok([...ours, 'pull-box-stream'].every((k) => positive(result.memory[size]?.[k])), `box+unbox at ${size} B for all stacks`)
     }
     t.ok([...ours, 'reference', 'hyperswarm', 'plain'].every((k) => positive(result.tcp[k]?.mbps) && positive(result.tcp[k]?.receiverRssMiB)), 'TCP bulk (hash-checked) for all stacks, with peak RSS')
+    t.ok(ours.every((k: string) => positive(result.tcpConnect[k]?.mbps) && positive(result.tcpConnect[k]?.receiverCpuSecondsPerGiB)), 'TCP bulk (hash-checked) where connect() receives and createServer sends, for every backend')
+    for (const n of ['4', '16']) {
+      t.ok([...ours, 'reference', 'hyperswarm', 'plain'].every((k) => positive(result.aggregate[n]?.[k]?.mbps) && positive(result.aggregate[n]?.[k]?.senderCpuSecondsPerGiB)), `aggregate over ${n} connections (hash-checked) for all stacks`)
+    }
+    const flood = result.backpressureIgnored
+    t.ok([...ours, 'reference', 'hyperswarm', 'plain'].every((k) => positive(flood[k]?.writtenMiB) && Number.isFinite(flood[k]?.peakExternalMiB) && positive(flood[k]?.maxTransportWriteBytes)), 'a writer ignoring backpressure (hash-checked) for all stacks: peak memory and largest transport write')
+    t.equal(flood.plain?.maxTransportWriteBytes, 64 * 1024, 'the transport-write recorder sees plain TCP\'s own 64 KiB writes')
     t.ok([...ours, 'reference', 'hyperswarm'].every((k) => positive(result.handshakesMemory[k])), 'in-memory handshakes for all stacks')
     t.ok(ours.every((k: string) => positive(result.handshakesMachines[k])), 'state-machine handshakes for every backend')
     t.ok([...ours, 'reference', 'hyperswarm', 'plain'].every((k) => positive(result.connections[k])), 'TCP connection rate for all stacks')
@@ -39,6 +46,11 @@ test('npm run bench, quick: every section for every backend and peer, JSON + SVG
     t.ok(chart.startsWith('<svg') && chart.trimEnd().endsWith('</svg>'), 'an SVG chart')
     const table = readFileSync(join(out, 'table.md'), 'utf8')
     t.ok(table.includes('| ours:sodium-native |') && table.includes('| reference |'), 'a markdown table naming ours and the reference')
+    t.ok(table.includes('connect() receives') && table.includes('| 16 | hyperswarm |') && table.includes('ignores backpressure'), 'the table has the connect(), aggregate and backpressure sections')
+    const goals = table.slice(table.indexOf('Targets'))
+    for (const goal of ['connect() owns the socket', 'aggregate over 4 concurrent', 'aggregate over 16 concurrent', 'holds <= 1.1×', 'no transport write over 1 MiB', 'handed socket) >= 1.1× hyperswarm', '2.3× the reference', 'sender CPU', 'receiver CPU', 'sender GC', 'receiver GC', 'handshakes in memory', 'TCP connections+handshakes/s', 'noble box+unbox >= 60 MB/s at 4 KiB', 'noble box+unbox >= 60 MB/s at 64 KiB', 'idle connection heap']) {
+      t.ok(new RegExp(`^  (met|missed) +.*${goal.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`, 'm').test(goals), `target measured and judged: ${goal}`)
+    }
   } finally {
     rmSync(out, { recursive: true, force: true })
   }

@@ -1,0 +1,72 @@
+/**
+ * The bulk transfer where the library owns both sockets: the sender is a stream from the library's
+ * `createServer`, the receiver a stream from its `connect()`. Since `connect()` creates its socket,
+ * it may read it in ways a handed socket does not allow (Node's `onread` into buffers it recycles);
+ * this is the receive path that measures. (`SecretStream` on a socket it is handed is the plain
+ * `bulk-server` role.) Child roles, run by child.ts.
+ * @module
+ */
+import { createHash } from 'node:crypto'
+import { performance } from 'node:perf_hooks'
+import { connect } from '../lib/net/connect.js'
+import { createServer } from '../lib/net/server.js'
+import { appKey, clientKeys, serverKeys, streamxChannel } from './peers.js'
+import { cpuSince, crash, gcMs, maxRssMiB, pattern, repeatedHash, say } from './child-common.js'
+
+const GiB = 2 ** 30
+
+/**
+ * Listens with `createServer` on 127.0.0.1 (announces `{ port }`), and sends `bytes` in
+ * `writeBytes` writes, respecting backpressure, to the first peer; reports its CPU and GC per GiB.
+ * @example
+ * ```ts
+ * connectSender(256 * 2 ** 20, 65536, false) // node dist/bench/child.js connect-sender ours …
+ * ```
+ */
+export function connectSender(bytes: number, writeBytes: number, verify: boolean): void {
+  const server = createServer({ keyPair: serverKeys, appKey }, (stream) => {
+    // The other TCP runs set noDelay on both sockets; the same here, through the stream's socket manners.
+    stream.setNoDelay(true)
+    const chunk = pattern(writeBytes)
+    const expected = verify ? repeatedHash(chunk, bytes) : null
+    const cpu = process.cpuUsage()
+    const gcFrom = gcMs()
+    streamxChannel(stream as unknown as NodeJS.ReadWriteStream).sendAll(chunk, bytes).then(async () => { // streamx implements the Node stream methods used
+      await new Promise((resolve) => setImmediate(resolve)) // let the GC observer's entries arrive
+      say({ result: { maxRssMiB: maxRssMiB(), cpuSecondsPerGiB: cpuSince(cpu) / (bytes / GiB), gcSecondsPerGiB: (gcMs() - gcFrom) / 1000 / (bytes / GiB), sha256: expected } })
+      server.close()
+      // Stay until the receiver has everything; the parent ends us.
+    }).catch(crash)
+  })
+  server.on('handshakeError', crash)
+  server.listen(0, '127.0.0.1', () => {
+    const address = server.address()
+    say({ port: typeof address === 'object' && address ? address.port : 0 })
+  })
+}
+
+/**
+ * Dials 127.0.0.1:`port` with `connect()` and receives until the clean end; reports MB/s from
+ * the first byte to the end, and CPU and GC per GiB from the open stream on.
+ * @example
+ * ```ts
+ * await connectReceiver(4242, 256 * 2 ** 20, false) // node dist/bench/child.js connect-receiver ours …
+ * ```
+ */
+export async function connectReceiver(port: number, bytes: number, verify: boolean): Promise<void> {
+  const stream = await connect({ host: '127.0.0.1', port, keyPair: clientKeys, appKey, remotePublicKey: serverKeys.publicKey })
+  stream.setNoDelay(true)
+  const cpu = process.cpuUsage()
+  const gcFrom = gcMs()
+  const hash = verify ? createHash('sha256') : null
+  let received = 0
+  let first = 0
+  await streamxChannel(stream as unknown as NodeJS.ReadWriteStream).receiveAll((chunk) => {
+    if (received === 0) first = performance.now()
+    received += chunk.length
+    hash?.update(chunk)
+  })
+  const seconds = (performance.now() - first) / 1000
+  say({ result: { received, mbps: received / 1e6 / seconds, seconds, cpuSecondsPerGiB: cpuSince(cpu) / (received / GiB), gcSecondsPerGiB: (gcMs() - gcFrom) / 1000 / (received / GiB), maxRssMiB: maxRssMiB(), sha256: hash?.digest('hex') ?? null, ok: received === bytes } })
+  // Stay until the parent ends us: the sender may still be reporting.
+}
