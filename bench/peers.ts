@@ -90,12 +90,12 @@ export function streamxChannel(stream: NodeJS.ReadWriteStream): Channel {
 }
 
 /** Ours, over a socket: the process-wide crypto backend (set by SECRET_CHANNEL_CRYPTO). */
-// As createServer and connect do for sockets: a socket's reads are ours to open in place.
+// As createServer and connect do for sockets: a socket's reads are ours to open in place, its written buffers ours to reuse.
 export const wrapOurs: Wrap = async (socket, isInitiator) => {
   const highWaterMark = process.env.BENCH_HWM ? Number(process.env.BENCH_HWM) : undefined
   const stream = new SecretStream(socket, isInitiator
-    ? { isInitiator, keyPair: clientKeys, appKey, remotePublicKey: serverKeys.publicKey, highWaterMark, reuseInput: true }
-    : { isInitiator, keyPair: serverKeys, appKey, highWaterMark, reuseInput: true })
+    ? { isInitiator, keyPair: clientKeys, appKey, remotePublicKey: serverKeys.publicKey, highWaterMark, reuseInput: true, recycleWrites: true }
+    : { isInitiator, keyPair: serverKeys, appKey, highWaterMark, reuseInput: true, recycleWrites: true })
   await stream.opened
   return streamxChannel(stream as unknown as NodeJS.ReadWriteStream) // streamx implements the Node stream methods used here
 }

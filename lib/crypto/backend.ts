@@ -124,6 +124,11 @@ export interface ScryptCost {
 export interface KeyedSecretbox {
   /** As {@link CryptoBackend.secretboxSealDetached}, with the bound key. */
   seal(data: Uint8Array, tag: Uint8Array, nonce: Uint8Array): void
+  /**
+   * Optional: seals `message` into `out` (same length, a different place), so a sender can encrypt
+   * straight from the caller's bytes into a wire buffer without copying them there first.
+   */
+  sealFrom?(out: Uint8Array, tag: Uint8Array, message: Uint8Array, nonce: Uint8Array): void
   /** As {@link CryptoBackend.secretboxOpenDetached}, with the bound key. */
   open(out: Uint8Array, cipher: Uint8Array, tag: Uint8Array, nonce: Uint8Array): boolean
   /** Zeroes the key material it holds; later calls fail closed. */

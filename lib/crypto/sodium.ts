@@ -16,6 +16,7 @@ import { createRequire } from 'node:module'
 import type { CryptoBackend, SignKeyPair } from './backend.js'
 import { hkdfFromHmac, hmacFromHash } from './derive.js'
 import { nodeScrypt } from './node-scrypt.js'
+import { sodiumKeyedSecretbox } from './sodium-keyed.js'
 import { hasSmallOrderEdwardsEncoding, isAllZero, isCanonicalEdwardsEncoding, passesSignaturePrechecks } from './policy.js'
 
 /** The slice of sodium-native's API this backend calls. */
@@ -160,7 +161,9 @@ export function createSodiumBackend(): CryptoBackend {
 
     hkdfSha256: (ikm, salt, info, length) => hkdfFromHmac(backend.hmacSha256, ikm, salt, info, length),
 
-    scrypt: nodeScrypt
+    scrypt: nodeScrypt,
+
+    keyedSecretbox: (key) => sodiumKeyedSecretbox(key, sodium)
   }
   return backend
 }

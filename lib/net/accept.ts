@@ -23,7 +23,8 @@ function ignore(): void {}
  * `onFail` as a `SecretChannelError` (a foreign one becomes `ERR_TRANSPORT` with it as `cause`).
  * @param raw - the accepted transport
  * @param options - the server's channel options and its `authorize`
- * @param reuseInput - true when the transport's read buffers are ours to decrypt in place (net.Socket)
+ * @param socketBuffers - true for a `net.Socket`: its read buffers are ours to decrypt in place, and
+ *   a written buffer is free again once its write callback runs (so wire buffers are recycled)
  * @param onOpen - called with the authenticated stream
  * @param onFail - called with the typed handshake error
  * @example
@@ -34,7 +35,7 @@ function ignore(): void {}
 export function acceptSecretStream(
   raw: RawStream,
   options: ChannelOptions & { authorize?: Authorize },
-  reuseInput: boolean,
+  socketBuffers: boolean,
   onOpen: (stream: SecretStream) => void,
   onFail: (err: SecretChannelError) => void
 ): void {
@@ -55,7 +56,8 @@ export function acceptSecretStream(
       authorize: options.authorize,
       handshakeTimeout: options.handshakeTimeout,
       idleTimeout: options.idleTimeout,
-      reuseInput
+      reuseInput: socketBuffers,
+      recycleWrites: socketBuffers
     })
   } catch (err) {
     raw.destroy()

@@ -103,6 +103,7 @@ export function connect(options: ConnectOptions): Promise<ClientStream> {
         handshakeTimeout: options.handshakeTimeout,
         idleTimeout: options.idleTimeout,
         reuseInput: true, // our own socket: its reads are fresh buffers nobody else holds
+        recycleWrites: true, // and it is done with a written buffer once the write's callback runs
         signal
       })
     } catch (err) {

@@ -27,7 +27,7 @@ import { platformBytes, utf8PlatformBytes } from '#platform-bytes'
  * ```
  */
 export interface RawStream {
-  write(data: Uint8Array): boolean
+  write(data: Uint8Array, callback?: (err?: Error | null) => void): boolean
   end(...args: any[]): unknown
   destroy(err?: Error): unknown
   on(event: string, listener: (...args: any[]) => void): unknown
@@ -38,6 +38,8 @@ export interface RawStream {
   destroyed?: boolean
   writableEnded?: boolean
   writableFinished?: boolean
+  /** Bytes written but not yet handed to the operating system (Node streams). */
+  writableLength?: number
 }
 
 /** Milliseconds between our flushed end and the transport's destruction when the peer keeps it open. */
@@ -165,11 +167,15 @@ export abstract class RawStreamAdapter<E extends DuplexEvents = DuplexEvents> ex
     return !this.released && !this.rawStream.destroyed && !this.rawStream.writableEnded
   }
 
-  /** Writes protocol bytes; false when the transport wants us to wait for 'drain'. */
-  protected writeRaw(bytes: Uint8Array): boolean {
+  /**
+   * Writes protocol bytes; false when the transport wants us to wait for 'drain'. `written`, if
+   * given, is passed to the transport's write (only for transports that take a callback).
+   */
+  protected writeRaw(bytes: Uint8Array, written?: (err?: Error | null) => void): boolean {
     if (!this.rawWritable()) return true
     this.touch()
-    return this.rawStream.write(platformBytes(bytes)) !== false
+    const data = platformBytes(bytes)
+    return (written ? this.rawStream.write(data, written) : this.rawStream.write(data)) !== false
   }
 
   /** Writes protocol bytes and calls `cb` once the transport can take more. */

@@ -19,8 +19,7 @@ import type { DuplexEvents } from 'streamx'
 import { HandshakeDriver, Phase, type DriverOutput, type SessionKeys } from '../handshake/index.js'
 import { BoxDecoder } from '../boxstream/decoder.js'
 import { BoxEncoder } from '../boxstream/encoder.js'
-import { encodedLength } from '../boxstream/layout.js'
-import { allocBuffer } from '../boxstream/slab.js'
+import { WireWriter, sharedWirePool, type WirePiece } from './wire-writer.js'
 import { ErrorCodes, SecretChannelError } from '../errors.js'
 import { assertKeyPair, formatId, type KeyPair } from '../keys.js'
 import type { CryptoBackend } from '../crypto/backend.js'
@@ -40,12 +39,6 @@ export type { RawStream } from './raw-adapter.js'
  * ```
  */
 export const DEFAULT_HANDSHAKE_TIMEOUT = 10_000
-
-/**
- * Largest transport write while flushing a backlog: a writer that ignores backpressure never makes
- * us hold one giant wire buffer next to its plaintext.
- */
-const MAX_TRANSPORT_WRITE = 1024 * 1024
 
 /**
  * Decides whether a client may connect. Receives the client's proven long-term public key.
@@ -97,6 +90,13 @@ export interface SecretStreamOptions {
    * `createServer` and `connect` set it for their sockets.
    */
   reuseInput?: boolean
+  /**
+   * The transport is finished with a written buffer once that write's callback reports success,
+   * as a `net.Socket` is: wire buffers are then recycled (a shared free list, with each frame's
+   * views made once) instead of allocated per write. Default false: every transport write is a
+   * fresh buffer the transport may keep. `createServer` and `connect` set it for their sockets.
+   */
+  recycleWrites?: boolean
   /** Test vectors only: a fixed ephemeral X25519 secret. */
   ephemeralSecretKey?: Uint8Array
 }
@@ -148,6 +148,11 @@ export class SecretStream extends RawStreamAdapter<SecretStreamEvents> {
   private decoder: BoxDecoder | null = null
   private sentGoodbye = false
   private readonly reuseInput: boolean
+  private readonly recycleWrites: boolean
+  /** The data path's sender, made on the first write (an idle connection has none). */
+  private writer: WireWriter | null = null
+  /** streamx's callback for the batch being sent. */
+  private batchDone: ((err: Error | null) => void) | null = null
   private readonly startedAt = Date.now()
 
   /**
@@ -176,6 +181,7 @@ export class SecretStream extends RawStreamAdapter<SecretStreamEvents> {
     this.crypto = opts.crypto ?? getCryptoBackend()
     this.authorize = opts.authorize
     this.reuseInput = opts.reuseInput === true
+    this.recycleWrites = opts.recycleWrites === true
     this.driver = new HandshakeDriver({
       isInitiator: opts.isInitiator,
       appKey: opts.appKey,
@@ -215,20 +221,60 @@ export class SecretStream extends RawStreamAdapter<SecretStreamEvents> {
   }
 
   /**
-   * streamx: queued writes are framed into wire buffers of at most 1 MiB each and handed to the
-   * transport; the callback waits for the transport's backpressure.
+   * streamx: queued writes are framed into bounded transport writes (see {@link WireWriter}), one
+   * at a time: after a write the transport refuses, we wait for its 'drain' before encoding more.
    */
-  override _writev(batch: Uint8Array[], cb: (err: Error | null) => void): void {
+  override _writev(batch: Array<Uint8Array | null>, cb: (err: Error | null) => void): void {
     this.takeUnsent(batch.length)
-    const encoder = this.encoder
-    if (!encoder) return cb(new SecretChannelError(ErrorCodes.INVALID_STATE, 'box-stream', 'write before the handshake finished'))
+    if (!this.encoder) return cb(new SecretChannelError(ErrorCodes.INVALID_STATE, 'box-stream', 'write before the handshake finished'))
     for (const data of batch) {
       if (!(data instanceof Uint8Array)) return cb(new SecretChannelError(ErrorCodes.INVALID_ARGUMENT, 'box-stream', 'writes must be Buffers, Uint8Arrays or strings'))
     }
-    let ok = true
-    for (const wire of frameBatches(encoder, batch)) ok = this.writeRaw(wire) && ok
-    if (ok) cb(null)
-    else this.waitForDrain(cb)
+    this.sender().start(batch)
+    this.batchDone = cb
+    this.sendPending()
+  }
+
+  private sender(): WireWriter {
+    return (this.writer ??= new WireWriter(this.encoder!, this.recycleWrites ? sharedWirePool : null))
+  }
+
+  /** Writes the batch piece by piece, pausing at the transport's backpressure. */
+  private sendPending(): void {
+    const writer = this.writer!
+    for (let piece = writer.next(); piece; piece = writer.next()) {
+      if (!this.writePiece(piece)) return this.waitForDrain(this.afterDrain)
+    }
+    const done = this.batchDone
+    this.batchDone = null
+    done?.(null)
+  }
+
+  private readonly afterDrain = (err: Error | null): void => {
+    if (!err) return this.sendPending()
+    const done = this.batchDone
+    this.batchDone = null
+    done?.(err)
+  }
+
+  private writePiece(piece: WirePiece): boolean {
+    const wire = piece.wire
+    if (!wire) return this.writeRaw(piece.bytes)
+    // Back to the free list once the transport is done with the bytes: at once when the socket
+    // wrote them all synchronously (nothing left queued: the kernel has them), else when the
+    // write's callback reports them written. The callback alone is not enough: a writer driven by
+    // promises can keep the microtask queue busy, and the callbacks (next ticks) wait behind it.
+    let returned = false
+    const ok = this.writeRaw(piece.bytes, (err) => {
+      if (err || returned) return
+      returned = true
+      sharedWirePool.give(wire)
+    })
+    if (!returned && this.rawStream.writableLength === 0) {
+      returned = true
+      sharedWirePool.give(wire)
+    }
+    return ok
   }
 
   /** streamx: our side is done; send the goodbye. The transport ends once both sides said goodbye. */
@@ -245,8 +291,11 @@ export class SecretStream extends RawStreamAdapter<SecretStreamEvents> {
   protected override flushOnDestroy(): boolean {
     const encoder = this.encoder
     if (!encoder || encoder.ended) return false
-    const pending = this.unsentWrites().filter((w) => w.length > 0)
-    for (const wire of frameBatches(encoder, pending)) this.writeRaw(wire)
+    // The rest of the batch being sent, then what streamx still queues.
+    const pending = [...(this.writer?.takeRemaining() ?? []), ...this.unsentWrites().filter((w) => w.length > 0)]
+    const writer = this.sender()
+    writer.start(pending)
+    for (let piece = writer.next(); piece; piece = writer.next()) this.writePiece(piece)
     if (this.endCalled) this.sendGoodbye()
     return pending.length > 0 || this.sentGoodbye
   }
@@ -381,38 +430,3 @@ export class SecretStream extends RawStreamAdapter<SecretStreamEvents> {
     }
   }
 }
-
-/**
- * Frames `writes` into wire buffers of at most {@link MAX_TRANSPORT_WRITE} bytes (a single write
- * larger than that is split at a frame boundary), encrypting straight into each buffer.
- */
-function frameBatches(encoder: BoxEncoder, writes: readonly Uint8Array[]): Uint8Array[] {
-  const out: Uint8Array[] = []
-  let group: Uint8Array[] = []
-  let size = 0
-  const flush = (): void => {
-    if (size === 0) return
-    const wire = allocBuffer(size)
-    let at = 0
-    for (const data of group) at += encoder.encodeInto(data, wire, at)
-    out.push(wire)
-    group = []
-    size = 0
-  }
-  for (const data of writes) {
-    // Split a huge write into pieces that each fit one transport write (a multiple of 4096 bytes).
-    for (let from = 0; from < data.length || (from === 0 && data.length === 0); from += MAX_PIECE) {
-      const piece = data.length > MAX_PIECE ? data.subarray(from, from + MAX_PIECE) : data
-      const bytes = encodedLength(piece.length)
-      if (size + bytes > MAX_TRANSPORT_WRITE) flush()
-      group.push(piece)
-      size += bytes
-      if (data.length <= MAX_PIECE) break
-    }
-  }
-  flush()
-  return out
-}
-
-/** Plaintext per piece of a split write: 248 frames, whose wire form stays under 1 MiB. */
-const MAX_PIECE = 248 * 4096

@@ -1,0 +1,94 @@
+/**
+ * The sodium-native backend's per-direction secretbox (`CryptoBackend.keyedSecretbox`):
+ * the box-stream data path's two libsodium calls per frame, with as little around them as possible.
+ *
+ * sodium-native's exported functions check every argument in JavaScript (five `ArrayBuffer.isView`
+ * and four length assertions per call) before calling its native binding. Box-stream makes two
+ * calls per 4 KiB frame, 524,288 per GiB, so those checks cost about 0.03 s/GiB per side on the
+ * dev machine (perf-notes.md §2: 0.969 → 0.924 s/GiB to seal). Here the key and nonce lengths are
+ * fixed by construction and the remaining lengths are checked once, as plain integer compares,
+ * then the binding is called directly. The binding asserts sizes again in C, so a check missed here
+ * would abort the process: every entry point below checks every length it does not own.
+ * @module
+ */
+import { createRequire } from 'node:module'
+import type { KeyedSecretbox } from './backend.js'
+import { copyBytes, wipe } from './policy.js'
+
+/** The two raw binding functions used, as sodium-native 5 defines them in binding.cc. */
+interface SecretboxBinding {
+  crypto_secretbox_detached(c: Uint8Array, mac: Uint8Array, m: Uint8Array, n: Uint8Array, k: Uint8Array): number
+  crypto_secretbox_open_detached(m: Uint8Array, c: Uint8Array, mac: Uint8Array, n: Uint8Array, k: Uint8Array): boolean
+}
+
+let binding: SecretboxBinding | null | undefined
+
+/**
+ * sodium-native's native binding (`sodium-native/binding.js`, the module its `index.js` wraps), or
+ * null when it is not there or does not look as expected (then the checked functions are used).
+ */
+function loadBinding(): SecretboxBinding | null {
+  if (binding !== undefined) return binding
+  try {
+    const b = createRequire(import.meta.url)('sodium-native/binding.js') as Partial<SecretboxBinding>
+    binding = typeof b.crypto_secretbox_detached === 'function' && typeof b.crypto_secretbox_open_detached === 'function' ? (b as SecretboxBinding) : null
+  } catch {
+    binding = null
+  }
+  return binding
+}
+
+/** sodium-native's exported (checked) functions, as a fallback: they throw where the binding returns non-zero. */
+interface CheckedSecretbox {
+  crypto_secretbox_detached(c: Uint8Array, mac: Uint8Array, m: Uint8Array, n: Uint8Array, k: Uint8Array): void
+  crypto_secretbox_open_detached(m: Uint8Array, c: Uint8Array, mac: Uint8Array, n: Uint8Array, k: Uint8Array): boolean
+}
+
+/** The checked functions in the binding's shape. */
+function fromChecked(checked: CheckedSecretbox): SecretboxBinding {
+  return {
+    crypto_secretbox_detached: (c, mac, m, n, k) => {
+      checked.crypto_secretbox_detached(c, mac, m, n, k)
+      return 0
+    },
+    crypto_secretbox_open_detached: (m, c, mac, n, k) => checked.crypto_secretbox_open_detached(m, c, mac, n, k)
+  }
+}
+
+/**
+ * A keyed secretbox over sodium-native, calling its binding without the per-call JS checks.
+ * @param key - the 32-byte key (copied; {@link KeyedSecretbox.wipe} zeroes the copy)
+ * @param checked - sodium-native's exported (checked) functions, used when the binding cannot be loaded
+ * @example
+ * ```ts
+ * const box = sodiumKeyedSecretbox(key, sodium)
+ * box.sealFrom(wire.subarray(34, 34 + 4096), wire.subarray(18, 34), plaintext, nonce)
+ * box.wipe()
+ * ```
+ */
+export function sodiumKeyedSecretbox(key: Uint8Array, checked: CheckedSecretbox): KeyedSecretbox {
+  if (key.length !== 32) throw new RangeError('secretbox key must be 32 bytes')
+  const k = copyBytes(key)
+  const raw = loadBinding() ?? fromChecked(checked)
+  let wiped = false
+  const usable = (tag: Uint8Array, nonce: Uint8Array): boolean => !wiped && tag.length === 16 && nonce.length === 24
+  return {
+    seal(data, tag, nonce) {
+      if (!usable(tag, nonce)) throw new RangeError('secretbox: tag 16 and nonce 24 bytes, key not wiped')
+      // libsodium allows the ciphertext to overlap the message exactly: encryption in place.
+      if (raw.crypto_secretbox_detached(data, tag, data, nonce, k) !== 0) throw new Error('crypto_secretbox_detached failed')
+    },
+    sealFrom(out, tag, message, nonce) {
+      if (!usable(tag, nonce) || out.length !== message.length) throw new RangeError('secretbox: out as long as message, tag 16 and nonce 24 bytes, key not wiped')
+      if (raw.crypto_secretbox_detached(out, tag, message, nonce, k) !== 0) throw new Error('crypto_secretbox_detached failed')
+    },
+    open(out, cipher, tag, nonce) {
+      if (!usable(tag, nonce) || out.length !== cipher.length) return false
+      return raw.crypto_secretbox_open_detached(out, cipher, tag, nonce, k)
+    },
+    wipe() {
+      wiped = true
+      wipe(k)
+    }
+  }
+}
