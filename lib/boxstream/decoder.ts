@@ -14,7 +14,7 @@ import { ErrorCodes, SecretChannelError } from '../errors.js'
 import { copyKeyAndNonce } from './encoder.js'
 import { allocBuffer } from './slab.js'
 import { allocPlatformBytes } from '#platform-bytes'
-import { HEADER_BYTES, HEADER_PLAINTEXT_BYTES, MAX_FRAME_BODY, NONCE_BYTES, TAG_BYTES, incrementNonce } from './layout.js'
+import { HEADER_BYTES, MAX_FRAME_BODY, NONCE_BYTES, TAG_BYTES, incrementNonce } from './layout.js'
 
 const PHASE = 'box-stream'
 const EMPTY = new Uint8Array(0)
@@ -37,11 +37,19 @@ export class BoxDecoder {
   private readonly crypto: CryptoBackend
   /** The backend's per-key fast path, when it has one (noble: the XSalsa20 subkey cached per nonce prefix). */
   private readonly box: KeyedSecretbox | null
-  /** Partial header bytes when a header straddles chunks. */
+  /**
+   * Every boxed header is copied here (34 bytes, cheaper than the views it would otherwise take)
+   * and opened in place; the views below are made once:
+   * ```
+   * header: [ tag 0..16 | length 16..18 | body tag 18..34 ]
+   *           headerTag   └──── headerBox (boxed, then plain) ┘
+   * ```
+   */
   private readonly header = new Uint8Array(HEADER_BYTES)
+  private readonly headerTag = this.header.subarray(0, TAG_BYTES)
+  private readonly headerBox = this.header.subarray(TAG_BYTES)
+  private readonly bodyTag = this.header.subarray(TAG_BYTES + 2)
   private headerFill = 0
-  private readonly headerPlain = new Uint8Array(HEADER_PLAINTEXT_BYTES)
-  private readonly bodyTag = new Uint8Array(TAG_BYTES)
   /** Length of the body being read, or -1 while reading a header. */
   private bodyLength = -1
   /** Partial body when it straddles chunks. */
@@ -194,33 +202,28 @@ export class BoxDecoder {
   }
 
   private readHeader(chunk: Uint8Array, at: number): number {
-    let boxed: Uint8Array
-    let next: number
-    if (this.headerFill === 0 && chunk.length - at >= HEADER_BYTES) {
-      boxed = chunk.subarray(at, at + HEADER_BYTES)
-      next = at + HEADER_BYTES
-    } else {
-      const take = Math.min(HEADER_BYTES - this.headerFill, chunk.length - at)
-      this.header.set(chunk.subarray(at, at + take), this.headerFill)
-      this.headerFill += take
-      if (this.headerFill < HEADER_BYTES) return at + take
-      boxed = this.header
-      next = at + take
-      this.headerFill = 0
+    const header = this.header
+    const fill = this.headerFill
+    const take = Math.min(HEADER_BYTES - fill, chunk.length - at)
+    for (let i = 0; i < take; i++) header[fill + i] = chunk[at + i]!
+    const next = at + take
+    if (fill + take < HEADER_BYTES) {
+      this.headerFill = fill + take
+      return next
     }
-    if (!this.open(this.headerPlain, boxed.subarray(TAG_BYTES), boxed.subarray(0, TAG_BYTES), this.nonce)) {
+    this.headerFill = 0
+    if (!this.open(this.headerBox, this.headerBox, this.headerTag, this.nonce)) {
       throw this.poison(new SecretChannelError(ErrorCodes.BOX_TAMPERED, PHASE, `header of frame ${this.framesOpened} failed authentication (tampered, corrupted or out of sync)`))
     }
-    if (isAllZero(this.headerPlain)) {
+    if (isAllZero(this.headerBox)) {
       this.goodbye = true
       this.wipeKey()
       return next
     }
-    const length = (this.headerPlain[0]! << 8) | this.headerPlain[1]!
+    const length = (header[TAG_BYTES]! << 8) | header[TAG_BYTES + 1]!
     if (length > MAX_FRAME_BODY) {
       throw this.poison(new SecretChannelError(ErrorCodes.PROTOCOL, PHASE, `frame ${this.framesOpened} claims ${length} bytes; the limit is ${MAX_FRAME_BODY}`))
     }
-    this.bodyTag.set(this.headerPlain.subarray(2))
     this.bodyNonce.set(this.nonce)
     incrementNonce(this.bodyNonce)
     this.bodyLength = length
@@ -241,7 +244,8 @@ export class BoxDecoder {
       next = at
     } else if (this.bodyFill === 0 && chunk.length - at >= length && this.inPlace) {
       // Opened where it lies; moved down to the end of the plaintext so far once it verified.
-      cipher = chunk.subarray(at, at + length)
+      // (A plain Uint8Array view: cheaper to make than a Buffer, and never handed out.)
+      cipher = new Uint8Array(chunk.buffer, chunk.byteOffset + at, length)
       plain = cipher as Buffer
       next = at + length
       inArena = true

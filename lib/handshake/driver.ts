@@ -23,7 +23,7 @@ import { ServerHandshake } from './server.js'
 import { Phase } from './layout.js'
 import type { SessionKeys } from './session.js'
 
-/** Most bytes a peer may send before the handshake is over (the largest message is 112 bytes). */
+/** Most bytes that may wait unused while the handshake is not over (the largest message is 112 bytes). */
 export const MAX_HANDSHAKE_INPUT = 64 * 1024
 
 /** Options of a {@link HandshakeDriver}. */
@@ -145,10 +145,13 @@ export class HandshakeDriver {
       this.chunks.push(bytes)
       this.queued += bytes.length
     }
-    if (this.queued > MAX_HANDSHAKE_INPUT) {
+    this.advance(out)
+    // Bytes left over once the handshake is done are the session's first data, however many a
+    // transport delivers in one chunk; only bytes piling up while it still waits are a flood.
+    if (!this.settled && this.queued > MAX_HANDSHAKE_INPUT) {
       return this.failWith(out, new SecretChannelError(ErrorCodes.PROTOCOL, this.phase, 'the peer sent more data than the handshake allows'))
     }
-    return this.advance(out)
+    return out
   }
 
   /**

@@ -9,6 +9,7 @@ import { abortError } from '../streams/abort.js'
 import { checkChannelOptions, type ChannelOptions } from './options.js'
 import { addSocketShims, type SocketLike } from './socket-shim.js'
 import type { OpenSecretStream } from './open-stream.js'
+import { ReadArena } from './read-arena.js'
 
 /**
  * Options for {@link connect}: where (`host` + `port`, or `path`), who we are and whom we dial.
@@ -65,9 +66,12 @@ export function connect(options: ConnectOptions): Promise<ClientStream> {
     }
     if (signal?.aborted) throw abortError('connect', signal, 'aborted before connecting')
     const target = path ?? `${host ?? 'localhost'}:${port}`
+    // Reads go straight into regions of a slab we own (see read-arena.ts), then out as 'data' events,
+    // which the secret stream listens for as it does on any socket.
+    const onread = new ReadArena().onread((chunk) => raw.emit('data', chunk))
     const raw: Socket = path !== undefined
-      ? netConnect({ path, allowHalfOpen: true })
-      : netConnect({ host: host ?? 'localhost', port: port as number, allowHalfOpen: true })
+      ? netConnect({ path, allowHalfOpen: true, onread })
+      : netConnect({ host: host ?? 'localhost', port: port as number, allowHalfOpen: true, onread })
 
     let settled = false
     let stream: SecretStream | null = null
@@ -102,7 +106,7 @@ export function connect(options: ConnectOptions): Promise<ClientStream> {
         remotePublicKey: options.remotePublicKey,
         handshakeTimeout: options.handshakeTimeout,
         idleTimeout: options.idleTimeout,
-        reuseInput: true, // our own socket: its reads are fresh buffers nobody else holds
+        reuseInput: true, // our own socket: its reads are arena regions nobody else holds
         recycleWrites: true, // and it is done with a written buffer once the write's callback runs
         signal
       })

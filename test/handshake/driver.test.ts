@@ -64,13 +64,26 @@ test('a refusal sends nothing and is ERR_UNAUTHORIZED; a late verdict does nothi
 })
 
 test('more input than the handshake allows is ERR_PROTOCOL', (t) => {
-  const { server } = pair()
-  const out = server.feed(new Uint8Array(MAX_HANDSHAKE_INPUT + 1))
-  t.equal(out.error?.code, ErrorCodes.PROTOCOL, 'one feed over the cap: ERR_PROTOCOL before anything is parsed')
-  const fresh = pair().server
-  const flood = fresh.feed(new Uint8Array(MAX_HANDSHAKE_INPUT + 1).fill(1).subarray(0, 63))
-  t.equal(flood.error, null, 'a partial hello is fine')
-  t.equal(fresh.feed(new Uint8Array(MAX_HANDSHAKE_INPUT)).error?.code, ErrorCodes.PROTOCOL, 'past the cap: ERR_PROTOCOL')
+  const { client, server } = pair()
+  const auth = concat(client.feed(concat(server.feed(concat(client.start().send)).send)).send)
+  t.ok(server.feed(auth).authorize, 'the server waits for its application to decide on the client')
+  t.equal(server.feed(new Uint8Array(MAX_HANDSHAKE_INPUT)).error, null, 'bytes up to the cap may wait meanwhile')
+  const out = server.feed(new Uint8Array(1))
+  t.equal(out.error?.code, ErrorCodes.PROTOCOL, 'one more: ERR_PROTOCOL')
+  t.equal(out.send.length, 0, 'and nothing is sent')
+  t.end()
+})
+
+test('bytes after the last handshake message are the session\'s, however many arrive with it', (t) => {
+  const { client, server } = pair()
+  const auth = concat(client.feed(concat(server.feed(concat(client.start().send)).send)).send)
+  server.feed(auth)
+  const accept = concat(server.decide(true).send)
+  const data = Buffer.alloc(4 * MAX_HANDSHAKE_INPUT, 0x5a)
+  const out = client.feed(concat([accept, data]))
+  t.equal(out.error, null, `the acceptance and ${data.length} more bytes in one feed: no error`)
+  t.ok(out.ready, 'the client is ready')
+  t.ok(concat(out.rest).equals(data), 'and every byte after the acceptance is handed over as the session\'s first data')
   t.end()
 })
 

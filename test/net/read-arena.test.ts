@@ -1,0 +1,59 @@
+/**
+ * connect() reads its socket through `onread` into regions of slabs it owns (lib/net/read-arena.ts)
+ * and opens frames in place there. Every plaintext view it hands out must stay as it was for as
+ * long as the application holds it: a region reused for a later read would overwrite it. The
+ * application here keeps every chunk and compares them only once the whole stream has arrived.
+ */
+import test from 'tape'
+import { createHash, randomBytes } from 'node:crypto'
+import { generateKeyPair, SSB_MAIN_NETWORK_APP_KEY } from '../../lib/keys.js'
+import { connect, createServer } from '../../lib/net/index.js'
+import { ReadArena } from '../../lib/net/read-arena.js'
+import { closeServer, listenLocal } from '../helpers/net.js'
+
+const appKey = SSB_MAIN_NETWORK_APP_KEY
+
+test('connect(): chunks the application holds stay intact while later reads arrive (16 MiB)', async (t) => {
+  const serverKeys = generateKeyPair()
+  const clientKeys = generateKeyPair()
+  const payload = randomBytes(16 * 1024 * 1024)
+  const server = createServer({ keyPair: serverKeys, appKey }, (stream) => {
+    for (let at = 0; at < payload.length; at += 60_000) stream.write(payload.subarray(at, at + 60_000))
+    stream.end()
+    stream.resume()
+  })
+  const port = await listenLocal(server)
+  const stream = await connect({ host: '127.0.0.1', port, keyPair: clientKeys, appKey, remotePublicKey: serverKeys.publicKey })
+  const held: Buffer[] = []
+  const hashes: string[] = []
+  const slabs = new Set<ArrayBufferLike>()
+  stream.on('data', (chunk: Buffer) => {
+    held.push(chunk)
+    hashes.push(createHash('sha256').update(chunk).digest('hex'))
+    slabs.add(chunk.buffer)
+  })
+  await new Promise<void>((resolve, reject) => {
+    stream.once('end', resolve)
+    stream.once('error', reject)
+  })
+  stream.end()
+  const changed = held.filter((chunk, i) => createHash('sha256').update(chunk).digest('hex') !== hashes[i]).length
+  t.equal(changed, 0, `none of the ${held.length} chunks held by the application changed after it got them`)
+  t.ok(Buffer.concat(held).equals(payload), 'and together they are the payload')
+  t.ok([...slabs].some((b) => b.byteLength === 1024 * 1024), 'the chunks live in the read arena\'s 1 MiB slabs (onread was used)')
+  await closeServer(server)
+})
+
+test('ReadArena: regions are handed out once, a new slab when less than 64 KiB is left', (t) => {
+  const arena = new ReadArena()
+  const first = arena.region()
+  t.equal(first.length, 1024 * 1024, 'a fresh slab offers all of it')
+  const got = arena.filled(first, 1000)
+  t.equal(got.length, 1000, 'the filled part is returned')
+  const second = arena.region()
+  t.equal(second.byteOffset, got.byteOffset + 1000, 'the next region starts after it')
+  arena.filled(second, second.length - 65_535)
+  const third = arena.region()
+  t.notEqual(third.buffer, first.buffer, 'under 64 KiB left: a new slab')
+  t.end()
+})
