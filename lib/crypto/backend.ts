@@ -106,6 +106,8 @@ export interface CryptoBackend {
    * same results as {@link secretboxSealDetached} / {@link secretboxOpenDetached} with `key`, but
    * free to keep per-key state, e.g. the XSalsa20 subkey for the nonce's first 16 bytes, which a
    * box-stream counter changes only when a carry reaches byte 15. The caller wipes it when done.
+   * An implementation may use `key` in place rather than copy it: the caller keeps it private and
+   * unchanged until it calls {@link KeyedSecretbox.wipe}, which may zero it.
    */
   keyedSecretbox?(key: Uint8Array): KeyedSecretbox
 }

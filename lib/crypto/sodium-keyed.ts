@@ -13,7 +13,7 @@
  */
 import { createRequire } from 'node:module'
 import type { KeyedSecretbox } from './backend.js'
-import { copyBytes, wipe } from './policy.js'
+import { wipe } from './policy.js'
 
 /** The two raw binding functions used, as sodium-native 5 defines them in binding.cc. */
 interface SecretboxBinding {
@@ -57,38 +57,53 @@ function fromChecked(checked: CheckedSecretbox): SecretboxBinding {
 
 /**
  * A keyed secretbox over sodium-native, calling its binding without the per-call JS checks.
- * @param key - the 32-byte key (copied; {@link KeyedSecretbox.wipe} zeroes the copy)
- * @param checked - sodium-native's exported (checked) functions, used when the binding cannot be loaded
+ * A class rather than a closure per method: every open channel holds two (one per direction),
+ * and methods on the prototype keep that to one small object and the key copy each.
  * @example
  * ```ts
- * const box = sodiumKeyedSecretbox(key, sodium)
+ * const box = new SodiumKeyedSecretbox(key, sodium)
  * box.sealFrom(wire.subarray(34, 34 + 4096), wire.subarray(18, 34), plaintext, nonce)
  * box.wipe()
  * ```
  */
-export function sodiumKeyedSecretbox(key: Uint8Array, checked: CheckedSecretbox): KeyedSecretbox {
-  if (key.length !== 32) throw new RangeError('secretbox key must be 32 bytes')
-  const k = copyBytes(key)
-  const raw = loadBinding() ?? fromChecked(checked)
-  let wiped = false
-  const usable = (tag: Uint8Array, nonce: Uint8Array): boolean => !wiped && tag.length === 16 && nonce.length === 24
-  return {
-    seal(data, tag, nonce) {
-      if (!usable(tag, nonce)) throw new RangeError('secretbox: tag 16 and nonce 24 bytes, key not wiped')
-      // libsodium allows the ciphertext to overlap the message exactly: encryption in place.
-      if (raw.crypto_secretbox_detached(data, tag, data, nonce, k) !== 0) throw new Error('crypto_secretbox_detached failed')
-    },
-    sealFrom(out, tag, message, nonce) {
-      if (!usable(tag, nonce) || out.length !== message.length) throw new RangeError('secretbox: out as long as message, tag 16 and nonce 24 bytes, key not wiped')
-      if (raw.crypto_secretbox_detached(out, tag, message, nonce, k) !== 0) throw new Error('crypto_secretbox_detached failed')
-    },
-    open(out, cipher, tag, nonce) {
-      if (!usable(tag, nonce) || out.length !== cipher.length) return false
-      return raw.crypto_secretbox_open_detached(out, cipher, tag, nonce, k)
-    },
-    wipe() {
-      wiped = true
-      wipe(k)
-    }
+export class SodiumKeyedSecretbox implements KeyedSecretbox {
+  private readonly key: Uint8Array
+  private readonly raw: SecretboxBinding
+  private wiped = false
+
+  /**
+   * @param key - the 32-byte key, used where it lies (not copied: the box-stream coders pass their
+   *   own private copy, and an idle channel should not hold two more); {@link wipe} zeroes it
+   * @param checked - sodium-native's exported (checked) functions, used when the binding cannot be loaded
+   */
+  constructor(key: Uint8Array, checked: CheckedSecretbox) {
+    if (key.length !== 32) throw new RangeError('secretbox key must be 32 bytes')
+    this.key = key
+    this.raw = loadBinding() ?? fromChecked(checked)
+  }
+
+  private usable(tag: Uint8Array, nonce: Uint8Array): boolean {
+    return !this.wiped && tag.length === 16 && nonce.length === 24
+  }
+
+  seal(data: Uint8Array, tag: Uint8Array, nonce: Uint8Array): void {
+    if (!this.usable(tag, nonce)) throw new RangeError('secretbox: tag 16 and nonce 24 bytes, key not wiped')
+    // libsodium allows the ciphertext to overlap the message exactly: encryption in place.
+    if (this.raw.crypto_secretbox_detached(data, tag, data, nonce, this.key) !== 0) throw new Error('crypto_secretbox_detached failed')
+  }
+
+  sealFrom(out: Uint8Array, tag: Uint8Array, message: Uint8Array, nonce: Uint8Array): void {
+    if (!this.usable(tag, nonce) || out.length !== message.length) throw new RangeError('secretbox: out as long as message, tag 16 and nonce 24 bytes, key not wiped')
+    if (this.raw.crypto_secretbox_detached(out, tag, message, nonce, this.key) !== 0) throw new Error('crypto_secretbox_detached failed')
+  }
+
+  open(out: Uint8Array, cipher: Uint8Array, tag: Uint8Array, nonce: Uint8Array): boolean {
+    if (!this.usable(tag, nonce) || out.length !== cipher.length) return false
+    return this.raw.crypto_secretbox_open_detached(out, cipher, tag, nonce, this.key)
+  }
+
+  wipe(): void {
+    this.wiped = true
+    wipe(this.key)
   }
 }

@@ -16,7 +16,7 @@ import { createRequire } from 'node:module'
 import type { CryptoBackend, SignKeyPair } from './backend.js'
 import { hkdfFromHmac, hmacFromHash } from './derive.js'
 import { nodeScrypt } from './node-scrypt.js'
-import { sodiumKeyedSecretbox } from './sodium-keyed.js'
+import { SodiumKeyedSecretbox } from './sodium-keyed.js'
 import { hasSmallOrderEdwardsEncoding, isAllZero, isCanonicalEdwardsEncoding, passesSignaturePrechecks } from './policy.js'
 
 /** The slice of sodium-native's API this backend calls. */
@@ -163,7 +163,7 @@ export function createSodiumBackend(): CryptoBackend {
 
     scrypt: nodeScrypt,
 
-    keyedSecretbox: (key) => sodiumKeyedSecretbox(key, sodium)
+    keyedSecretbox: (key) => new SodiumKeyedSecretbox(key, sodium)
   }
   return backend
 }

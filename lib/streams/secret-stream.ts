@@ -243,14 +243,15 @@ export class SecretStream extends RawStreamAdapter<SecretStreamEvents> {
   private sendPending(): void {
     const writer = this.writer!
     for (let piece = writer.next(); piece; piece = writer.next()) {
-      if (!this.writePiece(piece)) return this.waitForDrain(this.afterDrain)
+      // A closure per wait, not a field: an idle channel should not carry one.
+      if (!this.writePiece(piece)) return this.waitForDrain((err) => this.afterDrain(err))
     }
     const done = this.batchDone
     this.batchDone = null
     done?.(null)
   }
 
-  private readonly afterDrain = (err: Error | null): void => {
+  private afterDrain(err: Error | null): void {
     if (!err) return this.sendPending()
     const done = this.batchDone
     this.batchDone = null
