@@ -13,6 +13,7 @@
  */
 import { createRequire } from 'node:module'
 import type { KeyedSecretbox } from './backend.js'
+import type { SodiumNative } from './sodium.js'
 import { wipe } from './policy.js'
 
 /** The two raw binding functions used, as sodium-native 5 defines them in binding.cc. */
@@ -39,10 +40,7 @@ function loadBinding(): SecretboxBinding | null {
 }
 
 /** sodium-native's exported (checked) functions, as a fallback: they throw where the binding returns non-zero. */
-interface CheckedSecretbox {
-  crypto_secretbox_detached(c: Uint8Array, mac: Uint8Array, m: Uint8Array, n: Uint8Array, k: Uint8Array): void
-  crypto_secretbox_open_detached(m: Uint8Array, c: Uint8Array, mac: Uint8Array, n: Uint8Array, k: Uint8Array): boolean
-}
+type CheckedSecretbox = Pick<SodiumNative, 'crypto_secretbox_detached' | 'crypto_secretbox_open_detached'>
 
 /** The checked functions in the binding's shape. */
 function fromChecked(checked: CheckedSecretbox): SecretboxBinding {

@@ -19,8 +19,15 @@ import { nodeScrypt } from './node-scrypt.js'
 import { SodiumKeyedSecretbox } from './sodium-keyed.js'
 import { hasSmallOrderEdwardsEncoding, isAllZero, isCanonicalEdwardsEncoding, passesSignaturePrechecks } from './policy.js'
 
-/** The slice of sodium-native's API this backend calls. */
-interface SodiumNative {
+/**
+ * The slice of sodium-native's API this backend calls (its exported, argument-checking functions).
+ * @example
+ * ```ts
+ * const sodium = createRequire(import.meta.url)('sodium-native') as SodiumNative
+ * sodium.crypto_secretbox_detached(cipher, tag, message, nonce, key)
+ * ```
+ */
+export interface SodiumNative {
   randombytes_buf(buf: Uint8Array): void
   crypto_hash_sha256(out: Uint8Array, data: Uint8Array): void
   crypto_hash_sha512(out: Uint8Array, data: Uint8Array): void
