@@ -242,7 +242,9 @@ export class SecretStream extends RawStreamAdapter<SecretStreamEvents> {
   /** Writes the batch piece by piece, pausing at the transport's backpressure. */
   private sendPending(): void {
     const writer = this.writer!
-    for (let piece = writer.next(); piece; piece = writer.next()) {
+    // A teardown while we write (a transport that fails synchronously) ends the batch: the encoder
+    // is wiped by then, and streamx has been told by the teardown.
+    for (let piece = this.destroying ? null : writer.next(); piece; piece = this.destroying ? null : writer.next()) {
       // A closure per wait, not a field: an idle channel should not carry one.
       if (!this.writePiece(piece)) return this.waitForDrain((err) => this.afterDrain(err))
     }
