@@ -13,7 +13,7 @@ import { ErrorCodes, SecretChannelError, isSecretChannelError } from '../errors.
 import { SecretStream } from '../streams/secret-stream.js'
 import type { Authorize } from '../streams/secret-stream.js'
 import type { RawStream } from '../streams/raw-adapter.js'
-import type { ChannelOptions } from './options.js'
+import { streamOptions, type ChannelOptions } from './options.js'
 
 function ignore(): void {}
 
@@ -49,16 +49,7 @@ export function acceptSecretStream(
   raw.on('error', ignore)
   let stream: SecretStream
   try {
-    stream = new SecretStream(raw, {
-      isInitiator: false,
-      keyPair: options.keyPair,
-      appKey: options.appKey,
-      authorize: options.authorize,
-      handshakeTimeout: options.handshakeTimeout,
-      idleTimeout: options.idleTimeout,
-      reuseInput: socketBuffers,
-      recycleWrites: socketBuffers
-    })
+    stream = new SecretStream(raw, { ...streamOptions(options, socketBuffers), isInitiator: false, authorize: options.authorize })
   } catch (err) {
     raw.destroy()
     fail(err)

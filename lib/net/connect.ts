@@ -6,7 +6,7 @@ import { connect as netConnect, type Socket } from 'node:net'
 import { ErrorCodes, SecretChannelError, isSecretChannelError } from '../errors.js'
 import { SecretStream } from '../streams/secret-stream.js'
 import { abortError } from '../streams/abort.js'
-import { checkChannelOptions, type ChannelOptions } from './options.js'
+import { checkChannelOptions, streamOptions, type ChannelOptions } from './options.js'
 import { addSocketShims, type SocketLike } from './socket-shim.js'
 import type { OpenSecretStream } from './open-stream.js'
 import { ReadArena } from './read-arena.js'
@@ -99,17 +99,8 @@ export function connect(options: ConnectOptions): Promise<ClientStream> {
     signal?.addEventListener('abort', onAbort, { once: true })
 
     try {
-      stream = new SecretStream(raw, {
-        isInitiator: true,
-        keyPair: options.keyPair,
-        appKey: options.appKey,
-        remotePublicKey: options.remotePublicKey,
-        handshakeTimeout: options.handshakeTimeout,
-        idleTimeout: options.idleTimeout,
-        reuseInput: true, // our own socket: its reads are arena regions nobody else holds
-        recycleWrites: true, // and it is done with a written buffer once the write's callback runs
-        signal
-      })
+      // Our own socket: its reads are arena regions nobody else holds, its written buffers ours again.
+      stream = new SecretStream(raw, { ...streamOptions(options, true), isInitiator: true, remotePublicKey: options.remotePublicKey, signal })
     } catch (err) {
       fail(err)
       return

@@ -5,6 +5,7 @@
  */
 import { ErrorCodes, SecretChannelError } from '../errors.js'
 import { assertKeyPair, type KeyPair } from '../keys.js'
+import type { SecretStreamOptions } from '../streams/secret-stream.js'
 
 /**
  * Options common to both ends of a TCP secret channel.
@@ -46,5 +47,25 @@ export function checkChannelOptions(options: ChannelOptions | undefined, phase: 
   const idle = options.idleTimeout
   if (idle !== undefined && !(typeof idle === 'number' && idle >= 0 && Number.isFinite(idle))) {
     throw new SecretChannelError(ErrorCodes.INVALID_ARGUMENT, phase, 'idleTimeout must be a number of milliseconds >= 0')
+  }
+}
+
+/**
+ * The `SecretStream` options every channel of `createServer`, `connect` and
+ * `createWebSocketServer` shares: who we are, the deadlines, and whether the transport is a socket
+ * the library may read in place and recycle written buffers for (`reuseInput`, `recycleWrites`).
+ * @example
+ * ```ts
+ * new SecretStream(socket, { ...streamOptions(options, true), isInitiator: true, remotePublicKey })
+ * ```
+ */
+export function streamOptions(options: ChannelOptions, socketBuffers: boolean): Pick<SecretStreamOptions, 'keyPair' | 'appKey' | 'handshakeTimeout' | 'idleTimeout' | 'reuseInput' | 'recycleWrites'> {
+  return {
+    keyPair: options.keyPair,
+    appKey: options.appKey,
+    handshakeTimeout: options.handshakeTimeout,
+    idleTimeout: options.idleTimeout,
+    reuseInput: socketBuffers,
+    recycleWrites: socketBuffers
   }
 }
