@@ -84,7 +84,6 @@ export class BoxEncoder {
    */
   encodeInto(plaintext: Uint8Array, out: Uint8Array, offset: number, wire?: WireBuffer): number {
     if (this.finished) throw new SecretChannelError(ErrorCodes.INVALID_STATE, PHASE, 'write after the goodbye was sent')
-    const box = this.box
     let at = offset
     for (let from = 0; from < plaintext.length; from += MAX_FRAME_BODY) {
       const length = Math.min(MAX_FRAME_BODY, plaintext.length - from)
@@ -92,21 +91,13 @@ export class BoxEncoder {
       this.bodyNonce.set(this.nonce)
       incrementNonce(this.bodyNonce)
       const slot = wire && length === MAX_FRAME_BODY && at % FULL_FRAME_BYTES === 0 ? at / FULL_FRAME_BYTES : -1
-      let header: Uint8Array
-      let headerTag: Uint8Array
-      if (slot >= 0 && slot < wire!.frames) {
-        // Body first: its tag lands in the header plaintext, bytes 18..34 of the frame.
-        if (box?.sealFrom) box.sealFrom(wire!.body[slot]!, wire!.bodyTag[slot]!, source, this.bodyNonce)
-        else this.sealCopy(wire!.body[slot]!, wire!.bodyTag[slot]!, source, this.bodyNonce)
-        header = wire!.headerPlain[slot]!
-        headerTag = wire!.headerTag[slot]!
-      } else {
-        const body = out.subarray(at + HEADER_BYTES, at + HEADER_BYTES + length)
-        if (box?.sealFrom) box.sealFrom(body, out.subarray(at + 18, at + HEADER_BYTES), source, this.bodyNonce)
-        else this.sealCopy(body, out.subarray(at + 18, at + HEADER_BYTES), source, this.bodyNonce)
-        header = out.subarray(at + TAG_BYTES, at + HEADER_BYTES)
-        headerTag = out.subarray(at, at + TAG_BYTES)
-      }
+      const precomputed = slot >= 0 && slot < wire!.frames
+      const body = precomputed ? wire!.body[slot]! : out.subarray(at + HEADER_BYTES, at + HEADER_BYTES + length)
+      const bodyTag = precomputed ? wire!.bodyTag[slot]! : out.subarray(at + 18, at + HEADER_BYTES)
+      const header = precomputed ? wire!.headerPlain[slot]! : out.subarray(at + TAG_BYTES, at + HEADER_BYTES)
+      const headerTag = precomputed ? wire!.headerTag[slot]! : out.subarray(at, at + TAG_BYTES)
+      // Body first: its tag lands in the header plaintext, bytes 18..34 of the frame.
+      this.sealBody(body, bodyTag, source, this.bodyNonce)
       out[at + 16] = length >>> 8
       out[at + 17] = length & 0xff
       this.seal(header, headerTag, this.nonce)
@@ -117,8 +108,9 @@ export class BoxEncoder {
     return at - offset
   }
 
-  /** Seals `source` into `body` by copying it there first (backends without `sealFrom`). */
-  private sealCopy(body: Uint8Array, tag: Uint8Array, source: Uint8Array, nonce: Uint8Array): void {
+  /** Seals `source` into `body`: straight from the caller's bytes where the backend can, else copied there first. */
+  private sealBody(body: Uint8Array, tag: Uint8Array, source: Uint8Array, nonce: Uint8Array): void {
+    if (this.box?.sealFrom) return this.box.sealFrom(body, tag, source, nonce)
     body.set(source)
     this.seal(body, tag, nonce)
   }

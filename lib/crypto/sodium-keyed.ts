@@ -56,7 +56,7 @@ function fromChecked(checked: CheckedSecretbox): SecretboxBinding {
 /**
  * A keyed secretbox over sodium-native, calling its binding without the per-call JS checks.
  * A class rather than a closure per method: every open channel holds two (one per direction),
- * and methods on the prototype keep that to one small object and the key copy each.
+ * and methods on the prototype keep each to one small object (the key is the coder's own copy).
  * @example
  * ```ts
  * const box = new SodiumKeyedSecretbox(key, sodium)

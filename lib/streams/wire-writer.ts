@@ -124,14 +124,10 @@ export class WireWriter {
   /** Encodes the next transport write's worth of the batch; null once everything is encoded. */
   next(): WirePiece | null {
     if (!this.pending) return null
-    if (this.pool) {
-      const wire = this.pool.take()
-      const used = this.fill(wire.bytes, wire)
-      return { bytes: used === wire.bytes.length ? wire.bytes : wire.bytes.subarray(0, used), wire }
-    }
-    const bytes = allocBuffer(this.freshSize())
-    this.fill(bytes, null)
-    return { bytes, wire: null }
+    const wire = this.pool?.take() ?? null
+    const out = wire ? wire.bytes : allocBuffer(this.freshSize())
+    const used = this.fill(out, wire)
+    return { bytes: used === out.length ? out : out.subarray(0, used), wire }
   }
 
   /** Encodes as much of the batch as fits in `out` (at least one frame); returns the bytes used. */
@@ -154,18 +150,17 @@ export class WireWriter {
     return used
   }
 
-  /** Bytes for the next fresh transport write: exactly what {@link fill} will use, at most {@link MAX_TRANSPORT_WRITE}. */
+  /**
+   * Size of the next fresh buffer: the wire bytes of everything pending, at most
+   * {@link MAX_TRANSPORT_WRITE} (when a write is split there, {@link fill} stops at its last whole
+   * frame and uses up to one frame less).
+   */
   private freshSize(): number {
     let size = 0
-    for (let i = this.index; i < this.writes.length; i++) {
-      const left = (this.writes[i]?.length ?? 0) - (i === this.index ? this.offset : 0)
-      if (left === 0) continue
-      const take = plaintextThatFits(left, MAX_TRANSPORT_WRITE - size)
-      if (take === 0) break
-      size += encodedLength(take)
-      if (take < left) break
+    for (let i = this.index; i < this.writes.length && size < MAX_TRANSPORT_WRITE; i++) {
+      size += encodedLength((this.writes[i]?.length ?? 0) - (i === this.index ? this.offset : 0))
     }
-    return size
+    return Math.min(size, MAX_TRANSPORT_WRITE)
   }
 
   private skipEmpty(): void {
