@@ -6,8 +6,9 @@
  * Why not @noble/ciphers' `salsa20` + `poly1305` calls: per 4 KiB box-stream frame those copy the
  * key, the nonce and the whole message (`Uint8Array.from`), build 32-bit views, allocate a
  * Poly1305 object and keep its state in typed arrays between blocks; together about a third of
- * the time of a box+unbox. The HSalsa20 step (once per nonce prefix, see noble.ts) still comes
- * from @noble/ciphers.
+ * the time of a box+unbox. HSalsa20 (the subkey, once per nonce prefix: see noble.ts) is the
+ * same Salsa20 core, so {@link hsalsa20} reuses it: with this module the portable core needs no
+ * cipher package (4 KB less in a browser bundle).
  *
  * Layout of one call, in the scratch buffer (4-byte aligned, so the 32-bit view sees every word):
  * ```
@@ -19,12 +20,13 @@
  * Poly1305 runs over the ciphertext bytes [32, 32 + length). Everything the scratch held is
  * zeroed before a call returns.
  *
- * Little-endian platforms only (every JS engine in practice): {@link LITTLE_ENDIAN} tells the
- * caller whether it may use this.
+ * On little-endian platforms (every browser; Node except s390x) the message is copied into the
+ * scratch as bytes and read as words. Elsewhere the engine assembles and splits the words byte by
+ * byte instead (slower, same output): {@link SecretboxEngine}'s `byteByByte` option.
  * @module
  */
 
-/** True when typed-array words are little-endian, as this module's 32-bit view assumes. */
+/** True when typed-array words are little-endian (the engine's fast way to load and store words). */
 export const LITTLE_ENDIAN = new Uint8Array(Uint32Array.of(1).buffer)[0] === 1
 
 /** "expand 32-byte k" as little-endian words. */
@@ -39,14 +41,15 @@ const SCRATCH_BODY = 4096
 const rotl = (x: number, n: number): number => (x << n) | (x >>> (32 - n))
 
 /**
- * One Salsa20/20 block for key words `k`, nonce words `n0`, `n1` and block counter `counter`
- * (the high counter word is 0: a secretbox never reaches 2^32 blocks): 16 keystream words into `out`.
+ * One Salsa20/20 block for key words `k`, nonce words `n0`, `n1` and the 64-bit block counter
+ * `counter`, `counterHigh` (a secretbox never reaches 2^32 blocks, so the high word is 0 there;
+ * HSalsa20 puts nonce words in both): 16 keystream words into `out`.
  */
-function salsa20Block(k: Uint32Array, n0: number, n1: number, counter: number, out: Uint32Array): void {
+function salsa20Block(k: Uint32Array, n0: number, n1: number, counter: number, counterHigh: number, out: Uint32Array): void {
   const j1 = k[0]! | 0, j2 = k[1]! | 0, j3 = k[2]! | 0, j4 = k[3]! | 0
   const j11 = k[4]! | 0, j12 = k[5]! | 0, j13 = k[6]! | 0, j14 = k[7]! | 0
   let x0 = S0, x1 = j1, x2 = j2, x3 = j3, x4 = j4, x5 = S1, x6 = n0, x7 = n1
-  let x8 = counter, x9 = 0, x10 = S2, x11 = j11, x12 = j12, x13 = j13, x14 = j14, x15 = S3
+  let x8 = counter, x9 = counterHigh, x10 = S2, x11 = j11, x12 = j12, x13 = j13, x14 = j14, x15 = S3
   for (let round = 0; round < 20; round += 2) {
     // Column round: quarter-rounds on (0 4 8 12), (5 9 13 1), (10 14 2 6), (15 3 7 11).
     x4 ^= rotl((x0 + x12) | 0, 7); x8 ^= rotl((x4 + x0) | 0, 9); x12 ^= rotl((x8 + x4) | 0, 13); x0 ^= rotl((x12 + x8) | 0, 18)
@@ -61,8 +64,33 @@ function salsa20Block(k: Uint32Array, n0: number, n1: number, counter: number, o
   }
   out[0] = x0 + S0; out[1] = x1 + j1; out[2] = x2 + j2; out[3] = x3 + j3
   out[4] = x4 + j4; out[5] = x5 + S1; out[6] = x6 + n0; out[7] = x7 + n1
-  out[8] = x8 + counter; out[9] = x9; out[10] = x10 + S2; out[11] = x11 + j11
+  out[8] = x8 + counter; out[9] = x9 + counterHigh; out[10] = x10 + S2; out[11] = x11 + j11
   out[12] = x12 + j12; out[13] = x13 + j13; out[14] = x14 + j14; out[15] = x15 + S3
+}
+
+const hsalsaBlock = new Uint32Array(16)
+
+/**
+ * HSalsa20: the XSalsa20 subkey of key words `k` for the nonce's first 16 bytes (`nonce[0..16)`),
+ * 8 words into `out`. HSalsa20 is the Salsa20 core with the nonce in words 6..9 and without the
+ * final addition of the input, whose output words 0, 5, 10, 15 (the constants' places) and 6..9
+ * (the nonce's) are taken. So it is one {@link salsa20Block} minus that addition:
+ * ```
+ * out = [ b0 - S0, b5 - S1, b10 - S2, b15 - S3, b6 - n0, b7 - n1, b8 - n2, b9 - n3 ]   (mod 2^32)
+ * ```
+ * @example
+ * ```ts
+ * const subkey = new Uint32Array(8)
+ * hsalsa20(keyWords, nonce, subkey) // then engine.seal(subkey, nonce, data, tag)
+ * ```
+ */
+export function hsalsa20(k: Uint32Array, nonce: Uint8Array, out: Uint32Array): void {
+  const n0 = readWord(nonce, 0), n1 = readWord(nonce, 4), n2 = readWord(nonce, 8), n3 = readWord(nonce, 12)
+  const b = hsalsaBlock
+  salsa20Block(k, n0, n1, n2, n3, b)
+  out[0] = b[0]! - S0; out[1] = b[5]! - S1; out[2] = b[10]! - S2; out[3] = b[15]! - S3
+  out[4] = b[6]! - n0; out[5] = b[7]! - n1; out[6] = b[8]! - n2; out[7] = b[9]! - n3
+  b.fill(0)
 }
 
 /**
@@ -258,6 +286,16 @@ export class SecretboxEngine {
   /** Block 0's first 32 bytes: the one-time Poly1305 key. */
   private readonly polyKey = new Uint32Array(8)
   private readonly tag = new Uint8Array(16)
+  /** Messages go in and out of the word scratch as bytes of its own memory (little-endian only). */
+  private readonly aliased: boolean
+
+  /**
+   * @param options - `byteByByte`: assemble and split words byte by byte even on a little-endian
+   *   platform (what big-endian ones always do; tests use it to check that path anywhere)
+   */
+  constructor(options: { byteByByte?: boolean } = {}) {
+    this.aliased = LITTLE_ENDIAN && options.byteByByte !== true
+  }
 
   /**
    * `crypto_secretbox_detached` in place: encrypts `data` and writes its 16-byte tag to `tag`.
@@ -270,7 +308,7 @@ export class SecretboxEngine {
     this.firstBlock(subkey, n0, n1)
     this.stream(subkey, n0, n1, words, length)
     poly1305(words, 8, length, this.polyKey, tag)
-    data.set(this.bytesOf(words).subarray(32, 32 + length))
+    this.store(words, data, length)
     this.clean(words, length)
   }
 
@@ -292,21 +330,33 @@ export class SecretboxEngine {
       return false
     }
     this.stream(subkey, n0, n1, words, length)
-    out.set(this.bytesOf(words).subarray(32, 32 + length))
+    this.store(words, out, length)
     this.clean(words, length)
     return true
   }
 
-  /** Copies `data` to byte 32 of an aligned scratch (the engine's, or a temporary one for long inputs). */
+  /**
+   * Copies `data` to byte 32 of an aligned scratch (the engine's, or a temporary one for long
+   * inputs), whose words are all zero there (a fresh array, or {@link clean} after the last call).
+   */
   private load(data: Uint8Array): Uint32Array {
     const needed = (32 + data.length + 63) >>> 2
-    if (needed <= this.scratch.length) {
-      this.scratchBytes.set(data, 32)
-      return this.scratch
+    const words = needed <= this.scratch.length ? this.scratch : new Uint32Array(needed + 16)
+    if (this.aliased) {
+      this.bytesOf(words).set(data, 32)
+    } else {
+      for (let i = 0; i < data.length; i++) words[8 + (i >>> 2)] |= data[i]! << (8 * (i & 3))
     }
-    const words = new Uint32Array(needed + 16)
-    new Uint8Array(words.buffer).set(data, 32)
     return words
+  }
+
+  /** The reverse of {@link load}: `length` bytes from byte 32 of `words` into `out`. */
+  private store(words: Uint32Array, out: Uint8Array, length: number): void {
+    if (this.aliased) {
+      out.set(this.bytesOf(words).subarray(32, 32 + length))
+    } else {
+      for (let i = 0; i < length; i++) out[i] = words[8 + (i >>> 2)]! >>> (8 * (i & 3))
+    }
   }
 
   private bytesOf(words: Uint32Array): Uint8Array {
@@ -316,7 +366,7 @@ export class SecretboxEngine {
   /** Block 0 into `block`; its first 8 words, the Poly1305 key, into `polyKey`. */
   private firstBlock(subkey: Uint32Array, n0: number, n1: number): void {
     const block = this.block
-    salsa20Block(subkey, n0, n1, 0, block)
+    salsa20Block(subkey, n0, n1, 0, 0, block)
     for (let i = 0; i < 8; i++) this.polyKey[i] = block[i]!
   }
 
@@ -329,7 +379,7 @@ export class SecretboxEngine {
     const end = (32 + length + 3) >>> 2
     for (let i = 8; i < 16 && i < end; i++) words[i] ^= block[i]!
     for (let counter = 1, w = 16; w < end; counter++, w += 16) {
-      salsa20Block(subkey, n0, n1, counter, block)
+      salsa20Block(subkey, n0, n1, counter, 0, block)
       const stop = Math.min(16, end - w)
       for (let i = 0; i < stop; i++) words[w + i] ^= block[i]!
     }

@@ -9,10 +9,10 @@
 import test from 'tape'
 import fc from 'fast-check'
 import { randomBytes } from 'node:crypto'
-import { xsalsa20poly1305 } from '@noble/ciphers/salsa.js'
+import { hsalsa, xsalsa20poly1305 } from '@noble/ciphers/salsa.js'
 import { availableCryptoBackends, createCryptoBackend, cryptoReady, type CryptoBackend } from '../../lib/crypto/index.js'
 import { createNobleBackend } from '../../lib/crypto/noble.js'
-import { SecretboxEngine } from '../../lib/crypto/xsalsa20poly1305.js'
+import { SecretboxEngine, hsalsa20 } from '../../lib/crypto/xsalsa20poly1305.js'
 
 await cryptoReady()
 const libsodium: CryptoBackend[] = availableCryptoBackends().filter((n) => n === 'sodium-native' || n === 'wasm').map((n) => createCryptoBackend(n))
@@ -85,6 +85,40 @@ test('xsalsa20poly1305: every length around the block boundaries and past the sc
     }
   }
   t.equal(wrong, 0, `${lengths.length} lengths: the same bytes as libsodium, and they open`)
+  t.end()
+})
+
+test('hsalsa20: the subkey @noble/ciphers computes, for random keys and nonces', (t) => {
+  const sigma = new Uint32Array([0x61707865, 0x3320646e, 0x79622d32, 0x6b206574])
+  const words = (b: Uint8Array): Uint32Array => new Uint32Array(Uint8Array.from(b).buffer)
+  let differ = 0
+  for (let i = 0; i < 200; i++) {
+    const key = randomBytes(32), nonce = randomBytes(24)
+    if (i === 0) nonce.fill(0xff, 0, 16) // every word at its maximum: the subtraction must wrap
+    const ours = new Uint32Array(8), theirs = new Uint32Array(8)
+    hsalsa20(words(key), nonce, ours)
+    hsalsa(sigma, words(key), words(nonce.subarray(0, 16)), theirs)
+    if (ours.some((w, j) => w !== theirs[j])) differ++
+  }
+  t.equal(differ, 0, '200 subkeys equal')
+  t.end()
+})
+
+test('xsalsa20poly1305: the byte-by-byte word path (big-endian platforms) gives the same bytes', (t) => {
+  const byteByByte = new SecretboxEngine({ byteByByte: true })
+  let wrong = 0
+  for (const length of [0, 1, 3, 4, 5, 18, 31, 32, 33, 63, 64, 65, 4095, 4096, 4097, 9000]) {
+    const key = randomBytes(32), nonce = randomBytes(24), message = randomBytes(length)
+    const want = reference(message, nonce, key)
+    const subkey = new Uint32Array(8)
+    hsalsa20(new Uint32Array(Uint8Array.from(key).buffer), nonce, subkey)
+    const data = Uint8Array.from(message), tag = new Uint8Array(16)
+    byteByByte.seal(subkey, nonce, data, tag)
+    if (hex(data) !== hex(want.cipher) || hex(tag) !== hex(want.tag)) wrong++
+    const out = new Uint8Array(length)
+    if (!byteByByte.open(subkey, nonce, out, want.cipher, want.tag) || hex(out) !== hex(message)) wrong++
+  }
+  t.equal(wrong, 0, 'seal and open equal libsodium at 16 lengths')
   t.end()
 })
 
