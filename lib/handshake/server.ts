@@ -10,14 +10,18 @@
  * ```
  * Authorization happens after the client has proven its identity and before the server proves
  * its own, so a refused client learns nothing about the server.
+ *
+ * Each step also exists as a generator (`…Steps`) that yields its public-key operations for the
+ * handshake driver to answer (see `requests.ts`); the methods above run it synchronously.
  * @module
  */
 import { ErrorCodes } from '../errors.js'
 import { HandshakeBase, type HandshakeOptions } from './base.js'
 import { CLIENT_AUTH_BYTES, CLIENT_HELLO_BYTES, Phase, SERVER_ACCEPT_BYTES, ZERO_NONCE, NOTHING, concat } from './layout.js'
 import { deriveSessionKeys, type SessionKeys } from './session.js'
-import { localCurveSecret, remoteCurvePublic } from './curve-cache.js'
+import { remoteCurvePublic } from './curve-cache.js'
 import { copyBytes } from '../crypto/policy.js'
+import type { CurveSteps } from './requests.js'
 
 type ServerPhase = 'await-hello' | 'hello' | 'await-auth' | 'authorize'
 
@@ -70,6 +74,11 @@ export class ServerHandshake extends HandshakeBase<ServerPhase> {
    * @throws SecretChannelError `ERR_WRONG_APP_KEY` if the hmac is wrong, `ERR_PROTOCOL` for a bad length or a low-order ap
    */
   receiveHello(message: Uint8Array): void {
+    this.run(this.receiveHelloSteps(message))
+  }
+
+  /** {@link receiveHello}, yielding its public-key operations. */
+  * receiveHelloSteps(message: Uint8Array): CurveSteps<void> {
     this.expect('receiveHello', 'await-hello')
     this.expectLength(message, CLIENT_HELLO_BYTES, Phase.CLIENT_HELLO)
     const mac = message.subarray(0, 32)
@@ -78,11 +87,10 @@ export class ServerHandshake extends HandshakeBase<ServerPhase> {
       throw this.fail(ErrorCodes.WRONG_APP_KEY, Phase.CLIENT_HELLO, 'the client hello is not authenticated with our app key: the client is on another network')
     }
     // A low-order ap makes every DH result predictable; the JS reference crashes here, we refuse.
-    const ab = this.crypto.scalarMult(this.ephemeralSecret, ap)
+    const ab = yield * this.x25519('ephemeral', ap)
     if (!ab) throw this.fail(ErrorCodes.PROTOCOL, Phase.CLIENT_HELLO, 'the client ephemeral key is a low-order point')
     this.ab = this.keep(ab)
-    // Our key's curve form is derived once per key pair (curve-cache.ts), not per connection.
-    const aB = this.crypto.scalarMult(localCurveSecret(this.crypto, this.keyPair.secretKey), ap)
+    const aB = yield * this.x25519('long-term', ap)
     if (!aB) throw this.fail(ErrorCodes.PROTOCOL, Phase.CLIENT_HELLO, 'the client ephemeral key is a low-order point')
     this.aB = this.keep(aB)
     this.abHash = this.keep(this.crypto.sha256(ab))
@@ -93,8 +101,14 @@ export class ServerHandshake extends HandshakeBase<ServerPhase> {
 
   /** Step 2: msg2 = hmac[K](bp) ‖ bp. */
   createHello(): Uint8Array {
+    return this.run(this.createHelloSteps())
+  }
+
+  /** {@link createHello}, yielding its public-key operations. */
+  * createHelloSteps(): CurveSteps<Uint8Array> {
     this.expect('createHello', 'hello')
-    this.hello = concat(this.crypto.auth(this.ephemeralPublic, this.appKey), this.ephemeralPublic)
+    const bp = yield * this.ephemeral()
+    this.hello = concat(this.crypto.auth(bp, this.appKey), bp)
     this.current = 'await-auth'
     return copyBytes(this.hello)
   }
@@ -106,6 +120,11 @@ export class ServerHandshake extends HandshakeBase<ServerPhase> {
    *   another server key), `ERR_PROTOCOL` for a bad length, a bad signature or an invalid client key
    */
   receiveAuth(message: Uint8Array): Uint8Array {
+    return this.run(this.receiveAuthSteps(message))
+  }
+
+  /** {@link receiveAuth}, yielding its public-key operations. */
+  * receiveAuthSteps(message: Uint8Array): CurveSteps<Uint8Array> {
     this.expect('receiveAuth', 'await-auth')
     this.expectLength(message, CLIENT_AUTH_BYTES, Phase.CLIENT_AUTH)
     const key3 = this.keep(this.crypto.sha256(this.keep(concat(this.appKey, this.ab, this.aB))))
@@ -115,7 +134,7 @@ export class ServerHandshake extends HandshakeBase<ServerPhase> {
     }
     const signature = auth.subarray(0, 64)
     const clientPublicKey = auth.subarray(64, 96)
-    if (!this.crypto.verify(signature, concat(this.appKey, this.keyPair.publicKey, this.abHash), clientPublicKey)) {
+    if (!(yield * this.verification(signature, concat(this.appKey, this.keyPair.publicKey, this.abHash), clientPublicKey))) {
       throw this.fail(ErrorCodes.PROTOCOL, Phase.CLIENT_AUTH, 'the client signature is invalid (or the client key is of low order)')
     }
     const curve = remoteCurvePublic(this.crypto, clientPublicKey)
@@ -132,13 +151,18 @@ export class ServerHandshake extends HandshakeBase<ServerPhase> {
    * Derives the session keys and wipes every ephemeral secret.
    */
   createAccept(): ServerAccept {
+    return this.run(this.createAcceptSteps())
+  }
+
+  /** {@link createAccept}, yielding its public-key operations. */
+  * createAcceptSteps(): CurveSteps<ServerAccept> {
     this.expect('createAccept', 'authorize')
-    const Ab = this.crypto.scalarMult(this.ephemeralSecret, this.clientCurveKey)
+    const Ab = yield * this.x25519('ephemeral', this.clientCurveKey)
     if (!Ab) throw this.fail(ErrorCodes.PROTOCOL, Phase.SERVER_ACCEPT, 'Ab is all zero')
     this.keep(Ab)
     const key4 = this.keep(this.crypto.sha256(this.keep(concat(this.appKey, this.ab, this.aB, Ab))))
     const message = new Uint8Array(SERVER_ACCEPT_BYTES)
-    message.set(this.crypto.sign(concat(this.appKey, this.auth, this.abHash), this.keyPair.secretKey), 16)
+    message.set(yield * this.signature(concat(this.appKey, this.auth, this.abHash)), 16)
     this.crypto.secretboxSealDetached(message.subarray(16), message.subarray(0, 16), ZERO_NONCE, key4)
     const session = deriveSessionKeys(this.crypto, key4, this.keyPair.publicKey, this.clientPublicKey, this.hello, this.clientHello)
     this.finish()

@@ -19,7 +19,7 @@ function pair(): { client: HandshakeDriver, server: HandshakeDriver } {
 
 /** Feeds `bytes` to `driver` in pieces of `size`, collecting everything it decides. */
 function feedIn(driver: HandshakeDriver, bytes: Uint8Array, size: number): DriverOutput {
-  const all: DriverOutput = { send: [], authorize: null, ready: null, rest: [], error: null }
+  const all: DriverOutput = { send: [], authorize: null, ready: null, rest: [], error: null, ended: false }
   for (let at = 0; at < bytes.length; at += size) {
     const out = driver.feed(bytes.subarray(at, at + size))
     all.send.push(...out.send)
