@@ -96,9 +96,11 @@ interface StepResult {
   authorize?: Uint8Array
   /** The handshake is done. */
   session?: SessionKeys
-  /** Where the driver is after the step. */
-  next: DriverState
 }
+
+/** Where a step that starts in a state leads when it succeeds, per role. */
+const CLIENT_NEXT: Partial<Record<DriverState, DriverState>> = { hello: 'await-hello', 'await-hello': 'await-accept', 'await-accept': 'ready' }
+const SERVER_NEXT: Partial<Record<DriverState, DriverState>> = { 'await-hello': 'await-auth', 'await-auth': 'authorize', authorize: 'ready' }
 
 /** How a suspended step resumes: with the answer, or with the failure to throw into it. */
 type Resumption = { value: CurveAnswer } | { error: unknown }
@@ -166,7 +168,11 @@ export class HandshakeDriver {
 
   /** The phase name for error messages: the message we wait for (or work on) now. */
   get phase(): string {
-    switch (this.current) {
+    return this.phaseOf(this.current)
+  }
+
+  private phaseOf(state: DriverState): string {
+    switch (state) {
       case 'hello': return Phase.CLIENT_HELLO
       case 'await-hello': return this.isInitiator ? Phase.SERVER_HELLO : Phase.CLIENT_HELLO
       case 'await-auth': case 'authorize': return Phase.CLIENT_AUTH
@@ -193,10 +199,17 @@ export class HandshakeDriver {
       this.chunks.push(bytes)
       this.queued += bytes.length
     }
-    this.advance(out)
-    // Bytes left over once the handshake is done are the session's first data, however many a
-    // transport delivers in one chunk; only bytes piling up while it still waits are a flood.
-    if (!this.settled && this.queued > MAX_HANDSHAKE_INPUT) {
+    return this.checkFlood(this.advance(out))
+  }
+
+  /**
+   * Bytes left over once the handshake is done are the session's first data, however many a
+   * transport delivers in one chunk; only bytes piling up while it still waits for a message are a
+   * flood. While a step waits for an asynchronous answer they may be the session's (a peer that
+   * sends data right behind its last message): checked once the step is done.
+   */
+  private checkFlood(out: DriverOutput): DriverOutput {
+    if (!this.settled && !this.waiting && this.queued > MAX_HANDSHAKE_INPUT) {
       return this.failWith(out, new SecretChannelError(ErrorCodes.PROTOCOL, this.phase, 'the peer sent more data than the handshake allows'))
     }
     return out
@@ -241,9 +254,9 @@ export class HandshakeDriver {
    * not end the handshake (a client half-closing while the server's application decides), and
    * otherwise fails the driver.
    *
-   * While a step waits for an asynchronous answer, the message it works on has arrived whole: an
-   * end is decided once the step is done (with what is then awaited), and an error is
-   * `ERR_TRANSPORT` at once.
+   * While a step waits for an asynchronous answer the decision is the one a synchronous backend
+   * makes, for which the step would be done by then: an end is decided once it is (it may have
+   * been the session's first data that completes it), an error at once, as after the step.
    */
   hangUp(event: HangUp): SecretChannelError | null {
     if (this.settled) return null
@@ -251,19 +264,19 @@ export class HandshakeDriver {
       this.endedWhileWaiting = true
       return null
     }
-    const phase = this.phase
+    const state = this.waiting ? this.nextState() : this.current
+    const phase = this.phaseOf(state)
     const partial = this.queued
     const cause = event.kind === 'error' ? { cause: event.cause } : undefined
     let err: SecretChannelError
-    if (this.waiting) {
-      err = this.transportFailed(event, phase)
-    } else if (partial === 0 && this.current === 'await-hello' && this.isInitiator) {
+    if (partial === 0 && state === 'await-hello' && this.isInitiator) {
       err = new SecretChannelError(ErrorCodes.WRONG_APP_KEY, phase, 'the server hung up on our hello: it is probably on another network (a different app key), or does not speak SHS1', cause)
-    } else if (partial === 0 && this.current === 'await-accept') {
+    } else if (partial === 0 && state === 'await-accept') {
       err = new SecretChannelError(ErrorCodes.UNAUTHORIZED, phase, 'the server hung up after we authenticated: it refused us, or we dialed a key it does not hold (wrong number; SHS1 does not say which)', cause)
     } else if (event.kind === 'error') {
-      err = this.transportFailed(event, phase)
-    } else if (this.current === 'authorize') {
+      const failure = event.cause as { message?: string } | undefined
+      err = new SecretChannelError(ErrorCodes.TRANSPORT, phase, `the transport failed: ${failure?.message ?? String(failure)}`, cause)
+    } else if (state === 'authorize') {
       return null
     } else {
       err = new SecretChannelError(ErrorCodes.TRUNCATED, phase, partial > 0 ? `the peer hung up after ${partial} bytes of the message` : 'the peer hung up before sending it')
@@ -280,9 +293,9 @@ export class HandshakeDriver {
     if (!this.settled) this.fail()
   }
 
-  private transportFailed(event: HangUp, phase: string): SecretChannelError {
-    const failure = (event.kind === 'error' ? event.cause : undefined) as { message?: string } | undefined
-    return new SecretChannelError(ErrorCodes.TRANSPORT, phase, `the transport failed: ${failure?.message ?? String(failure)}`, event.kind === 'error' ? { cause: event.cause } : undefined)
+  /** Where the step that starts (or waits) in the current state leads when it succeeds. */
+  private nextState(): DriverState {
+    return (this.isInitiator ? CLIENT_NEXT : SERVER_NEXT)[this.current] ?? this.current
   }
 
   private fail(): void {
@@ -331,7 +344,7 @@ export class HandshakeDriver {
     const result = next.value
     if (result.send) out.send.push(result.send)
     if (result.authorize) out.authorize = result.authorize
-    this.current = result.next
+    this.current = this.nextState()
     if (result.session) this.ready(out, result.session)
   }
 
@@ -354,7 +367,7 @@ export class HandshakeDriver {
     // Destroyed (or failed) while we waited: the late answer is dropped.
     if (this.settled || !this.machine) return out
     this.run(out, steps, resumption)
-    this.advance(out)
+    this.checkFlood(this.advance(out))
     if (this.endedWhileWaiting && !this.waiting) {
       if (this.current === 'ready') {
         out.ended = true
@@ -383,35 +396,35 @@ export class HandshakeDriver {
 
   /** Client, at the start: msg1. */
   private * clientHello(hs: ClientHandshake): CurveSteps<StepResult> {
-    return { send: yield * hs.createHelloSteps(), next: 'await-hello' }
+    return { send: yield * hs.createHelloSteps() }
   }
 
   /** Client, on msg2: msg3. */
   private * clientAuth(hs: ClientHandshake, message: Uint8Array): CurveSteps<StepResult> {
     yield * hs.receiveHelloSteps(message)
-    return { send: yield * hs.createAuthSteps(), next: 'await-accept' }
+    return { send: yield * hs.createAuthSteps() }
   }
 
   /** Client, on msg4: the session. */
   private * clientReady(hs: ClientHandshake, message: Uint8Array): CurveSteps<StepResult> {
-    return { session: yield * hs.receiveAcceptSteps(message), next: 'ready' }
+    return { session: yield * hs.receiveAcceptSteps(message) }
   }
 
   /** Server, on msg1: msg2. */
   private * serverHello(hs: ServerHandshake, message: Uint8Array): CurveSteps<StepResult> {
     yield * hs.receiveHelloSteps(message)
-    return { send: yield * hs.createHelloSteps(), next: 'await-auth' }
+    return { send: yield * hs.createHelloSteps() }
   }
 
   /** Server, on msg3: the proven client key, for the application to decide on. */
   private * serverAuthorize(hs: ServerHandshake, message: Uint8Array): CurveSteps<StepResult> {
-    return { authorize: yield * hs.receiveAuthSteps(message), next: 'authorize' }
+    return { authorize: yield * hs.receiveAuthSteps(message) }
   }
 
   /** Server, once the application accepted: msg4 and the session. */
   private * serverAccept(hs: ServerHandshake): CurveSteps<StepResult> {
     const { message, session } = yield * hs.createAcceptSteps()
-    return { send: message, session, next: 'ready' }
+    return { send: message, session }
   }
 
   private ready(out: DriverOutput, session: SessionKeys): void {
