@@ -71,12 +71,11 @@ function importSecret(subtle: Subtle, prefix: Uint8Array, secret: Uint8Array, al
   }
 }
 
-/** X25519 of `key` with the raw public `peer`; null when WebCrypto refuses (a low-order point) or the result is all zero. */
-async function deriveShared(subtle: Subtle, key: WebKey, peer: Uint8Array): Promise<Uint8Array | null> {
+/** X25519 of `key` with the imported public `peer`; null when WebCrypto refuses (a low-order point) or the result is all zero. */
+async function deriveShared(subtle: Subtle, key: WebKey, peer: Promise<WebKey>): Promise<Uint8Array | null> {
   let bits: ArrayBuffer
   try {
-    const peerKey = await subtle.importKey('raw', peer, X25519, true, [])
-    bits = await subtle.deriveBits({ name: 'X25519', public: peerKey }, key, 256)
+    bits = await subtle.deriveBits({ name: 'X25519', public: await peer }, key, 256)
   } catch {
     return null
   }
@@ -98,6 +97,11 @@ const noop = (): void => {}
 class WebCryptoSession implements AsyncCurveSession {
   private ephemeral: Promise<{ key: WebKey, publicKey: Uint8Array }> | null
   private longTerm: LongTermKeys | null
+  /**
+   * Peer X25519 keys imported in this handshake, by their bytes: a client uses the server's
+   * ephemeral key twice (ab, Ab), a server the client's twice at once (ab, aB).
+   */
+  private readonly peers = new Map<string, Promise<WebKey>>()
 
   constructor(private readonly subtle: Subtle, longTerm: LongTermKeys, ephemeralSecretKey?: Uint8Array) {
     this.longTerm = longTerm
@@ -114,7 +118,7 @@ class WebCryptoSession implements AsyncCurveSession {
   /** Test vectors: a fixed secret, whose public key is X25519(secret, 9). */
   private async fixedEphemeral(secret: Uint8Array): Promise<{ key: WebKey, publicKey: Uint8Array }> {
     const key = await importSecret(this.subtle, X25519_PKCS8, secret, X25519, ['deriveBits'])
-    const publicKey = await deriveShared(this.subtle, key, BASE_POINT)
+    const publicKey = await deriveShared(this.subtle, key, this.subtle.importKey('raw', BASE_POINT, X25519, true, []))
     if (!publicKey) throw new Error('the fixed ephemeral secret has no public key')
     return { key, publicKey }
   }
@@ -131,8 +135,15 @@ class WebCryptoSession implements AsyncCurveSession {
   async x25519(secret: 'ephemeral' | 'long-term', peer: Uint8Array): Promise<Uint8Array | null> {
     if (peer.length !== 32) return null
     const keys = this.keys()
+    const id = String.fromCharCode.apply(null, peer as unknown as number[])
+    let peerKey = this.peers.get(id)
+    if (!peerKey) {
+      peerKey = this.subtle.importKey('raw', peer, X25519, true, [])
+      peerKey.catch(noop)
+      this.peers.set(id, peerKey)
+    }
     const key = secret === 'ephemeral' ? (await keys.ephemeral).key : await keys.longTerm.x25519
-    return deriveShared(this.subtle, key, peer)
+    return deriveShared(this.subtle, key, peerKey)
   }
 
   async sign(message: Uint8Array): Promise<Uint8Array> {
@@ -155,6 +166,7 @@ class WebCryptoSession implements AsyncCurveSession {
     // Non-extractable keys cannot be zeroed from JavaScript; dropping them is what we can do.
     this.ephemeral = null
     this.longTerm = null
+    this.peers.clear()
   }
 }
 

@@ -92,6 +92,8 @@ export abstract class HandshakeBase<P extends string> extends Machine<P> {
         return crypto.sign(request.message, this.keyPair.secretKey)
       case 'verify':
         return crypto.verify(request.signature, request.message, request.publicKey)
+      case 'batch':
+        return request.requests.map((each) => this.answer(each))
     }
   }
 
@@ -112,9 +114,16 @@ export abstract class HandshakeBase<P extends string> extends Machine<P> {
     return (yield { op: 'x25519', secret, peer }) as Uint8Array | null
   }
 
-  /** Requests our long-term signature of `message`. */
-  protected * signature(message: Uint8Array): CurveSteps<Uint8Array> {
-    return (yield { op: 'sign', message }) as Uint8Array
+  /** Requests X25519 of both our secrets with the same `peer`, together: [ephemeral, long-term]. */
+  protected * x25519Both(peer: Uint8Array): CurveSteps<[Uint8Array | null, Uint8Array | null]> {
+    const requests: CurveRequest[] = [{ op: 'x25519', secret: 'ephemeral', peer }, { op: 'x25519', secret: 'long-term', peer }]
+    return (yield { op: 'batch', requests }) as [Uint8Array | null, Uint8Array | null]
+  }
+
+  /** Requests X25519 of our ephemeral secret with `peer` and our signature of `message`, together. */
+  protected * x25519AndSignature(peer: Uint8Array, message: Uint8Array): CurveSteps<[Uint8Array | null, Uint8Array]> {
+    const requests: CurveRequest[] = [{ op: 'x25519', secret: 'ephemeral', peer }, { op: 'sign', message }]
+    return (yield { op: 'batch', requests }) as [Uint8Array | null, Uint8Array]
   }
 
   /** Requests the verification of `signature` on `message` by `publicKey`. */

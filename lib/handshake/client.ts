@@ -131,10 +131,9 @@ export class ClientHandshake extends HandshakeBase<ClientPhase> {
   /** {@link createAuth}, yielding its public-key operations. */
   * createAuthSteps(): CurveSteps<Uint8Array> {
     this.expect('createAuth', 'auth')
-    const aB = yield * this.x25519('ephemeral', this.serverCurveKey)
+    const [aB, signature] = yield * this.x25519AndSignature(this.serverCurveKey, concat(this.appKey, this.serverPublicKey, this.abHash))
     if (!aB) throw this.fail(ErrorCodes.PROTOCOL, Phase.CLIENT_AUTH, 'aB is all zero')
     this.aB = this.keep(aB)
-    const signature = yield * this.signature(concat(this.appKey, this.serverPublicKey, this.abHash))
     this.auth = concat(signature, this.keyPair.publicKey)
     const key3 = this.keep(this.crypto.sha256(this.keep(concat(this.appKey, this.ab, this.aB))))
     const message = new Uint8Array(CLIENT_AUTH_BYTES)

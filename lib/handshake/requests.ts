@@ -12,7 +12,10 @@
  *                            `pending` and resumes the step with the answer when it settles
  * ```
  * The machine never sees a promise and never holds a secret it does not own: requests name the
- * secret (`'ephemeral'` or `'long-term'`), the answerer holds it.
+ * secret (`'ephemeral'` or `'long-term'`), the answerer holds it. Operations that do not depend
+ * on each other go out together as one `'batch'` (answered in order), so an asynchronous
+ * answerer runs them concurrently: two X25519 on the server's hello, X25519 and the signature
+ * in msg3 and msg4.
  * @module
  */
 import type { AsyncCurveSession } from '../crypto/backend.js'
@@ -34,16 +37,18 @@ export type CurveRequest =
   | { op: 'sign', message: Uint8Array }
   /** Ed25519 verification, as strict as libsodium 1.0.18. */
   | { op: 'verify', signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array }
+  /** Independent requests, answered in the same order (an array of answers). */
+  | { op: 'batch', requests: CurveRequest[] }
 
 /**
  * The answer to a {@link CurveRequest}: bytes (a key, a shared secret, a signature), null (a
- * degenerate X25519 result) or a verdict.
+ * degenerate X25519 result), a verdict, or a batch's answers.
  * @example
  * ```ts
  * const answer: CurveAnswer = await session.verify(signature, message, publicKey)
  * ```
  */
-export type CurveAnswer = Uint8Array | boolean | null
+export type CurveAnswer = Uint8Array | boolean | null | CurveAnswer[]
 
 /**
  * A machine step that yields requests and returns `R`.
@@ -67,5 +72,6 @@ export function askSession(session: AsyncCurveSession, request: CurveRequest): P
     case 'x25519': return session.x25519(request.secret, request.peer)
     case 'sign': return session.sign(request.message)
     case 'verify': return session.verify(request.signature, request.message, request.publicKey)
+    case 'batch': return Promise.all(request.requests.map((each) => askSession(session, each)))
   }
 }

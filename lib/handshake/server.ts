@@ -20,7 +20,7 @@ import { HandshakeBase, type HandshakeOptions } from './base.js'
 import { CLIENT_AUTH_BYTES, CLIENT_HELLO_BYTES, Phase, SERVER_ACCEPT_BYTES, ZERO_NONCE, NOTHING, concat } from './layout.js'
 import { deriveSessionKeys, type SessionKeys } from './session.js'
 import { remoteCurvePublic } from './curve-cache.js'
-import { copyBytes } from '../crypto/policy.js'
+import { copyBytes, wipe } from '../crypto/policy.js'
 import type { CurveSteps } from './requests.js'
 
 type ServerPhase = 'await-hello' | 'hello' | 'await-auth' | 'authorize'
@@ -87,11 +87,12 @@ export class ServerHandshake extends HandshakeBase<ServerPhase> {
       throw this.fail(ErrorCodes.WRONG_APP_KEY, Phase.CLIENT_HELLO, 'the client hello is not authenticated with our app key: the client is on another network')
     }
     // A low-order ap makes every DH result predictable; the JS reference crashes here, we refuse.
-    const ab = yield * this.x25519('ephemeral', ap)
-    if (!ab) throw this.fail(ErrorCodes.PROTOCOL, Phase.CLIENT_HELLO, 'the client ephemeral key is a low-order point')
+    const [ab, aB] = yield * this.x25519Both(ap)
+    if (!ab || !aB) {
+      wipe(ab, aB)
+      throw this.fail(ErrorCodes.PROTOCOL, Phase.CLIENT_HELLO, 'the client ephemeral key is a low-order point')
+    }
     this.ab = this.keep(ab)
-    const aB = yield * this.x25519('long-term', ap)
-    if (!aB) throw this.fail(ErrorCodes.PROTOCOL, Phase.CLIENT_HELLO, 'the client ephemeral key is a low-order point')
     this.aB = this.keep(aB)
     this.abHash = this.keep(this.crypto.sha256(ab))
     this.clientHello = copyBytes(message)
@@ -157,12 +158,12 @@ export class ServerHandshake extends HandshakeBase<ServerPhase> {
   /** {@link createAccept}, yielding its public-key operations. */
   * createAcceptSteps(): CurveSteps<ServerAccept> {
     this.expect('createAccept', 'authorize')
-    const Ab = yield * this.x25519('ephemeral', this.clientCurveKey)
+    const [Ab, signature] = yield * this.x25519AndSignature(this.clientCurveKey, concat(this.appKey, this.auth, this.abHash))
     if (!Ab) throw this.fail(ErrorCodes.PROTOCOL, Phase.SERVER_ACCEPT, 'Ab is all zero')
     this.keep(Ab)
     const key4 = this.keep(this.crypto.sha256(this.keep(concat(this.appKey, this.ab, this.aB, Ab))))
     const message = new Uint8Array(SERVER_ACCEPT_BYTES)
-    message.set(yield * this.signature(concat(this.appKey, this.auth, this.abHash)), 16)
+    message.set(signature, 16)
     this.crypto.secretboxSealDetached(message.subarray(16), message.subarray(0, 16), ZERO_NONCE, key4)
     const session = deriveSessionKeys(this.crypto, key4, this.keyPair.publicKey, this.clientPublicKey, this.hello, this.clientHello)
     this.finish()
