@@ -114,16 +114,17 @@ export abstract class HandshakeBase<P extends string> extends Machine<P> {
     return (yield { op: 'x25519', secret, peer }) as Uint8Array | null
   }
 
-  /** Requests X25519 of both our secrets with the same `peer`, together: [ephemeral, long-term]. */
-  protected * x25519Both(peer: Uint8Array): CurveSteps<[Uint8Array | null, Uint8Array | null]> {
-    const requests: CurveRequest[] = [{ op: 'x25519', secret: 'ephemeral', peer }, { op: 'x25519', secret: 'long-term', peer }]
-    return (yield { op: 'batch', requests }) as [Uint8Array | null, Uint8Array | null]
+  /** Requests our long-term signature of `message`. */
+  protected * signature(message: Uint8Array): CurveSteps<Uint8Array> {
+    return (yield { op: 'sign', message }) as Uint8Array
   }
 
-  /** Requests X25519 of our ephemeral secret with `peer` and our signature of `message`, together. */
-  protected * x25519AndSignature(peer: Uint8Array, message: Uint8Array): CurveSteps<[Uint8Array | null, Uint8Array]> {
-    const requests: CurveRequest[] = [{ op: 'x25519', secret: 'ephemeral', peer }, { op: 'sign', message }]
-    return (yield { op: 'batch', requests }) as [Uint8Array | null, Uint8Array]
+  /**
+   * Requests operations that do not depend on each other, together: an asynchronous backend runs
+   * them concurrently. The answers come in the same order.
+   */
+  protected * batch(requests: CurveRequest[]): CurveSteps<CurveAnswer[]> {
+    return (yield { op: 'batch', requests }) as CurveAnswer[]
   }
 
   /** Requests the verification of `signature` on `message` by `publicKey`. */

@@ -16,7 +16,7 @@ import { HandshakeBase, type HandshakeOptions } from './base.js'
 import { CLIENT_AUTH_BYTES, SERVER_ACCEPT_BYTES, SERVER_HELLO_BYTES, Phase, ZERO_NONCE, NOTHING, concat } from './layout.js'
 import { deriveSessionKeys, type SessionKeys } from './session.js'
 import { remoteCurvePublic } from './curve-cache.js'
-import { copyBytes } from '../crypto/policy.js'
+import { copyBytes, wipe } from '../crypto/policy.js'
 import type { CurveSteps } from './requests.js'
 
 /**
@@ -50,10 +50,10 @@ export class ClientHandshake extends HandshakeBase<ClientPhase> {
   private readonly serverCurveKey: Uint8Array
   private hello: Uint8Array = NOTHING
   private serverHello: Uint8Array = NOTHING
-  private serverEphemeral: Uint8Array = NOTHING
   private ab: Uint8Array = NOTHING
   private abHash: Uint8Array = NOTHING
   private aB: Uint8Array = NOTHING
+  private Ab: Uint8Array = NOTHING
   private auth: Uint8Array = NOTHING
 
   /**
@@ -98,7 +98,9 @@ export class ClientHandshake extends HandshakeBase<ClientPhase> {
   }
 
   /**
-   * Step 2: checks msg2 = hmac[K](bp) ‖ bp and computes ab.
+   * Step 2: checks msg2 = hmac[K](bp) ‖ bp and computes the three shared secrets: ab, aB and Ab
+   * (the last two are only used in steps 3 and 4, but everything they need is known now, so an
+   * asynchronous backend computes all three at once).
    * @throws SecretChannelError `ERR_WRONG_APP_KEY` if the hmac is wrong, `ERR_PROTOCOL` for a bad length or a low-order bp
    */
   receiveHello(message: Uint8Array): void {
@@ -114,12 +116,21 @@ export class ClientHandshake extends HandshakeBase<ClientPhase> {
     if (!this.crypto.authVerify(mac, bp, this.appKey)) {
       throw this.fail(ErrorCodes.WRONG_APP_KEY, Phase.SERVER_HELLO, 'the server hello is not authenticated with our app key: the server is on another network')
     }
-    const ab = yield * this.x25519('ephemeral', bp)
-    if (!ab) throw this.fail(ErrorCodes.PROTOCOL, Phase.SERVER_HELLO, 'the server ephemeral key is a low-order point')
+    const [ab, aB, Ab] = (yield * this.batch([
+      { op: 'x25519', secret: 'ephemeral', peer: bp }, // ab
+      { op: 'x25519', secret: 'ephemeral', peer: this.serverCurveKey }, // aB
+      { op: 'x25519', secret: 'long-term', peer: bp } // Ab
+    ])) as Array<Uint8Array | null>
+    // aB cannot be degenerate (the server key was checked up front); ab and Ab are for a low-order bp.
+    if (!ab || !aB || !Ab) {
+      wipe(ab, aB, Ab)
+      throw this.fail(ErrorCodes.PROTOCOL, Phase.SERVER_HELLO, 'the server ephemeral key is a low-order point')
+    }
     this.ab = this.keep(ab)
+    this.aB = this.keep(aB)
+    this.Ab = this.keep(Ab)
     this.abHash = this.keep(this.crypto.sha256(ab))
     this.serverHello = copyBytes(message)
-    this.serverEphemeral = copyBytes(message, 32, 64)
     this.current = 'auth'
   }
 
@@ -131,9 +142,7 @@ export class ClientHandshake extends HandshakeBase<ClientPhase> {
   /** {@link createAuth}, yielding its public-key operations. */
   * createAuthSteps(): CurveSteps<Uint8Array> {
     this.expect('createAuth', 'auth')
-    const [aB, signature] = yield * this.x25519AndSignature(this.serverCurveKey, concat(this.appKey, this.serverPublicKey, this.abHash))
-    if (!aB) throw this.fail(ErrorCodes.PROTOCOL, Phase.CLIENT_AUTH, 'aB is all zero')
-    this.aB = this.keep(aB)
+    const signature = yield * this.signature(concat(this.appKey, this.serverPublicKey, this.abHash))
     this.auth = concat(signature, this.keyPair.publicKey)
     const key3 = this.keep(this.crypto.sha256(this.keep(concat(this.appKey, this.ab, this.aB))))
     const message = new Uint8Array(CLIENT_AUTH_BYTES)
@@ -156,10 +165,7 @@ export class ClientHandshake extends HandshakeBase<ClientPhase> {
   * receiveAcceptSteps(message: Uint8Array): CurveSteps<SessionKeys> {
     this.expect('receiveAccept', 'await-accept')
     this.expectLength(message, SERVER_ACCEPT_BYTES, Phase.SERVER_ACCEPT)
-    const Ab = yield * this.x25519('long-term', this.serverEphemeral)
-    if (!Ab) throw this.fail(ErrorCodes.PROTOCOL, Phase.SERVER_ACCEPT, 'Ab is all zero')
-    this.keep(Ab)
-    const key4 = this.keep(this.crypto.sha256(this.keep(concat(this.appKey, this.ab, this.aB, Ab))))
+    const key4 = this.keep(this.crypto.sha256(this.keep(concat(this.appKey, this.ab, this.aB, this.Ab))))
     const signature = this.keep(new Uint8Array(64))
     if (!this.crypto.secretboxOpenDetached(signature, message.subarray(16), message.subarray(0, 16), ZERO_NONCE, key4)) {
       throw this.fail(ErrorCodes.SERVER_KEY_MISMATCH, Phase.SERVER_ACCEPT, 'the server acceptance does not open: the server does not hold the key we dialed')

@@ -21,7 +21,7 @@ import { CLIENT_AUTH_BYTES, CLIENT_HELLO_BYTES, Phase, SERVER_ACCEPT_BYTES, ZERO
 import { deriveSessionKeys, type SessionKeys } from './session.js'
 import { remoteCurvePublic } from './curve-cache.js'
 import { copyBytes, wipe } from '../crypto/policy.js'
-import type { CurveSteps } from './requests.js'
+import type { CurveRequest, CurveSteps } from './requests.js'
 
 type ServerPhase = 'await-hello' | 'hello' | 'await-auth' | 'authorize'
 
@@ -48,14 +48,13 @@ export interface ServerAccept {
  */
 export class ServerHandshake extends HandshakeBase<ServerPhase> {
   private clientHello: Uint8Array = NOTHING
-  private clientEphemeral: Uint8Array = NOTHING
   private hello: Uint8Array = NOTHING
   private ab: Uint8Array = NOTHING
   private abHash: Uint8Array = NOTHING
   private aB: Uint8Array = NOTHING
   private auth: Uint8Array = NOTHING
   private clientPublicKey: Uint8Array = NOTHING
-  private clientCurveKey: Uint8Array = NOTHING
+  private Ab: Uint8Array = NOTHING
 
   /** @param options - app key and our key pair */
   constructor(options: HandshakeOptions) {
@@ -87,7 +86,10 @@ export class ServerHandshake extends HandshakeBase<ServerPhase> {
       throw this.fail(ErrorCodes.WRONG_APP_KEY, Phase.CLIENT_HELLO, 'the client hello is not authenticated with our app key: the client is on another network')
     }
     // A low-order ap makes every DH result predictable; the JS reference crashes here, we refuse.
-    const [ab, aB] = yield * this.x25519Both(ap)
+    const [ab, aB] = (yield * this.batch([
+      { op: 'x25519', secret: 'ephemeral', peer: ap }, // ab
+      { op: 'x25519', secret: 'long-term', peer: ap } // aB
+    ])) as Array<Uint8Array | null>
     if (!ab || !aB) {
       wipe(ab, aB)
       throw this.fail(ErrorCodes.PROTOCOL, Phase.CLIENT_HELLO, 'the client ephemeral key is a low-order point')
@@ -96,7 +98,6 @@ export class ServerHandshake extends HandshakeBase<ServerPhase> {
     this.aB = this.keep(aB)
     this.abHash = this.keep(this.crypto.sha256(ab))
     this.clientHello = copyBytes(message)
-    this.clientEphemeral = copyBytes(message, 32, 64)
     this.current = 'hello'
   }
 
@@ -115,7 +116,8 @@ export class ServerHandshake extends HandshakeBase<ServerPhase> {
   }
 
   /**
-   * Step 3: opens msg3 with sha256(K‖ab‖aB) and checks the client's signature over K‖Bp‖sha256(ab).
+   * Step 3: opens msg3 with sha256(K‖ab‖aB), checks the client's signature over K‖Bp‖sha256(ab)
+   * and computes Ab for step 4.
    * Returns the client's long-term public key for the caller to authorize.
    * @throws SecretChannelError `ERR_SERVER_KEY_MISMATCH` if msg3 does not open (the client dialed
    *   another server key), `ERR_PROTOCOL` for a bad length, a bad signature or an invalid client key
@@ -135,12 +137,18 @@ export class ServerHandshake extends HandshakeBase<ServerPhase> {
     }
     const signature = auth.subarray(0, 64)
     const clientPublicKey = auth.subarray(64, 96)
-    if (!(yield * this.verification(signature, concat(this.appKey, this.keyPair.publicKey, this.abHash), clientPublicKey))) {
+    // Ab = X25519(b, A) needs nothing but the client's key: asked for together with the signature
+    // check, so an asynchronous backend does both at once (createAccept uses it).
+    const curve = remoteCurvePublic(this.crypto, clientPublicKey)
+    const requests: CurveRequest[] = [{ op: 'verify', signature, message: concat(this.appKey, this.keyPair.publicKey, this.abHash), publicKey: clientPublicKey }]
+    if (curve) requests.push({ op: 'x25519', secret: 'ephemeral', peer: curve })
+    const [valid, Ab] = (yield * this.batch(requests)) as [boolean, (Uint8Array | null)?]
+    if (Ab) this.Ab = this.keep(Ab)
+    if (valid !== true) {
       throw this.fail(ErrorCodes.PROTOCOL, Phase.CLIENT_AUTH, 'the client signature is invalid (or the client key is of low order)')
     }
-    const curve = remoteCurvePublic(this.crypto, clientPublicKey)
-    if (!curve) throw this.fail(ErrorCodes.PROTOCOL, Phase.CLIENT_AUTH, 'the client public key is not a valid Ed25519 key')
-    this.clientCurveKey = curve
+    // A valid key is in the prime-order subgroup, so Ab is never degenerate for it.
+    if (!curve || !Ab) throw this.fail(ErrorCodes.PROTOCOL, Phase.CLIENT_AUTH, 'the client public key is not a valid Ed25519 key')
     this.auth = auth
     this.clientPublicKey = copyBytes(clientPublicKey)
     this.current = 'authorize'
@@ -158,12 +166,9 @@ export class ServerHandshake extends HandshakeBase<ServerPhase> {
   /** {@link createAccept}, yielding its public-key operations. */
   * createAcceptSteps(): CurveSteps<ServerAccept> {
     this.expect('createAccept', 'authorize')
-    const [Ab, signature] = yield * this.x25519AndSignature(this.clientCurveKey, concat(this.appKey, this.auth, this.abHash))
-    if (!Ab) throw this.fail(ErrorCodes.PROTOCOL, Phase.SERVER_ACCEPT, 'Ab is all zero')
-    this.keep(Ab)
-    const key4 = this.keep(this.crypto.sha256(this.keep(concat(this.appKey, this.ab, this.aB, Ab))))
+    const key4 = this.keep(this.crypto.sha256(this.keep(concat(this.appKey, this.ab, this.aB, this.Ab))))
     const message = new Uint8Array(SERVER_ACCEPT_BYTES)
-    message.set(signature, 16)
+    message.set(yield * this.signature(concat(this.appKey, this.auth, this.abHash)), 16)
     this.crypto.secretboxSealDetached(message.subarray(16), message.subarray(0, 16), ZERO_NONCE, key4)
     const session = deriveSessionKeys(this.crypto, key4, this.keyPair.publicKey, this.clientPublicKey, this.hello, this.clientHello)
     this.finish()
