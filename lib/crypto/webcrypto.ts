@@ -13,7 +13,8 @@
  *                      (a fixed test-vector secret is imported as PKCS#8 instead)
  * long-term Ed25519    imported once per key pair from its seed           PKCS#8 ‖ seed
  * long-term X25519     imported once per key pair from its clamped scalar PKCS#8 ‖ scalar
- * peer keys            imported raw per operation (public data)
+ * peer keys            imported raw, kept in a small LRU of public keys shared by all sessions
+ *                      (a client redialing a server, a returning client: as curve-cache.ts does)
  * ```
  * Strictness stays libsodium 1.0.18's. WebCrypto alone is more lenient (Chromium accepts an S = 0
  * signature for every small-order key, and some non-canonical encodings), so `policy.ts`'s
@@ -83,6 +84,37 @@ async function deriveShared(subtle: Subtle, key: WebKey, peer: Promise<WebKey>):
   return isAllZero(shared) ? null : shared
 }
 
+/** How many imported public keys {@link PublicKeys} keeps. */
+const PUBLIC_CACHE_SIZE = 256
+
+/**
+ * Imported public keys by algorithm and bytes (public data only), least recently used evicted.
+ * A failed import is not kept.
+ */
+class PublicKeys {
+  private readonly keys = new Map<string, Promise<WebKey>>()
+
+  constructor(private readonly subtle: Subtle) {}
+
+  get(algorithm: { name: string }, bytes: Uint8Array, usages: string[]): Promise<WebKey> {
+    // A string key for the Map: the name, then 32 bytes as 32 UTF-16 code units (portable, no Buffer).
+    const id = algorithm.name + String.fromCharCode.apply(null, bytes as unknown as number[])
+    const hit = this.keys.get(id)
+    if (hit) {
+      this.keys.delete(id)
+      this.keys.set(id, hit)
+      return hit
+    }
+    const key = this.subtle.importKey('raw', bytes, algorithm, true, usages)
+    key.catch(() => {
+      if (this.keys.get(id) === key) this.keys.delete(id)
+    })
+    if (this.keys.size >= PUBLIC_CACHE_SIZE) this.keys.delete(this.keys.keys().next().value!)
+    this.keys.set(id, key)
+    return key
+  }
+}
+
 /** The long-term keys of one key pair, imported once. */
 interface LongTermKeys {
   /** The public half of the secret key when they were imported (bytes 32..64). */
@@ -97,13 +129,8 @@ const noop = (): void => {}
 class WebCryptoSession implements AsyncCurveSession {
   private ephemeral: Promise<{ key: WebKey, publicKey: Uint8Array }> | null
   private longTerm: LongTermKeys | null
-  /**
-   * Peer X25519 keys imported in this handshake, by their bytes: a client uses the server's
-   * ephemeral key twice (ab, Ab), a server the client's twice at once (ab, aB).
-   */
-  private readonly peers = new Map<string, Promise<WebKey>>()
 
-  constructor(private readonly subtle: Subtle, longTerm: LongTermKeys, ephemeralSecretKey?: Uint8Array) {
+  constructor(private readonly subtle: Subtle, private readonly publicKeys: PublicKeys, longTerm: LongTermKeys, ephemeralSecretKey?: Uint8Array) {
     this.longTerm = longTerm
     this.ephemeral = ephemeralSecretKey ? this.fixedEphemeral(ephemeralSecretKey) : this.freshEphemeral()
     // Started now, awaited later (or never, after a destroy): a failure is reported where it is used.
@@ -118,7 +145,7 @@ class WebCryptoSession implements AsyncCurveSession {
   /** Test vectors: a fixed secret, whose public key is X25519(secret, 9). */
   private async fixedEphemeral(secret: Uint8Array): Promise<{ key: WebKey, publicKey: Uint8Array }> {
     const key = await importSecret(this.subtle, X25519_PKCS8, secret, X25519, ['deriveBits'])
-    const publicKey = await deriveShared(this.subtle, key, this.subtle.importKey('raw', BASE_POINT, X25519, true, []))
+    const publicKey = await deriveShared(this.subtle, key, this.publicKeys.get(X25519, BASE_POINT, []))
     if (!publicKey) throw new Error('the fixed ephemeral secret has no public key')
     return { key, publicKey }
   }
@@ -135,13 +162,8 @@ class WebCryptoSession implements AsyncCurveSession {
   async x25519(secret: 'ephemeral' | 'long-term', peer: Uint8Array): Promise<Uint8Array | null> {
     if (peer.length !== 32) return null
     const keys = this.keys()
-    const id = String.fromCharCode.apply(null, peer as unknown as number[])
-    let peerKey = this.peers.get(id)
-    if (!peerKey) {
-      peerKey = this.subtle.importKey('raw', peer, X25519, true, [])
-      peerKey.catch(noop)
-      this.peers.set(id, peerKey)
-    }
+    // Imported before awaiting our key, so both imports run at once.
+    const peerKey = this.publicKeys.get(X25519, peer, [])
     const key = secret === 'ephemeral' ? (await keys.ephemeral).key : await keys.longTerm.x25519
     return deriveShared(this.subtle, key, peerKey)
   }
@@ -155,7 +177,7 @@ class WebCryptoSession implements AsyncCurveSession {
     // libsodium 1.0.18's rules first: WebCrypto accepts forgeries for small-order keys.
     if (!passesSignaturePrechecks(signature, publicKey)) return false
     try {
-      const key = await this.subtle.importKey('raw', publicKey, ED25519, true, ['verify'])
+      const key = await this.publicKeys.get(ED25519, publicKey, ['verify'])
       return await this.subtle.verify(ED25519, key, signature, message)
     } catch {
       return false
@@ -166,7 +188,6 @@ class WebCryptoSession implements AsyncCurveSession {
     // Non-extractable keys cannot be zeroed from JavaScript; dropping them is what we can do.
     this.ephemeral = null
     this.longTerm = null
-    this.peers.clear()
   }
 }
 
@@ -185,6 +206,7 @@ class WebCryptoSession implements AsyncCurveSession {
 export function createWebCryptoCurve(sync: CryptoBackend, subtle: Subtle | null = runtimeSubtle()): AsyncCurveBackend {
   if (!subtle) throw new Error('this runtime has no crypto.subtle')
   const cache = new WeakMap<Uint8Array, LongTermKeys>()
+  const publicKeys = new PublicKeys(subtle)
 
   const longTermKeys = (keyPair: SignKeyPair): LongTermKeys => {
     const secretKey = keyPair.secretKey
@@ -209,7 +231,7 @@ export function createWebCryptoCurve(sync: CryptoBackend, subtle: Subtle | null 
 
   return {
     name: 'webcrypto',
-    session: (keyPair, ephemeralSecretKey) => new WebCryptoSession(subtle, longTermKeys(keyPair), ephemeralSecretKey)
+    session: (keyPair, ephemeralSecretKey) => new WebCryptoSession(subtle, publicKeys, longTermKeys(keyPair), ephemeralSecretKey)
   }
 }
 
