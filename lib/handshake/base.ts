@@ -103,32 +103,4 @@ export abstract class HandshakeBase<P extends string> extends Machine<P> {
     while (!next.done) next = steps.next(this.answer(next.value))
     return next.value
   }
-
-  /** Requests our ephemeral public key. */
-  protected * ephemeral(): CurveSteps<Uint8Array> {
-    return (yield { op: 'ephemeral-public' }) as Uint8Array
-  }
-
-  /** Requests X25519 of our `secret` with `peer` (null for a degenerate result). */
-  protected * x25519(secret: 'ephemeral' | 'long-term', peer: Uint8Array): CurveSteps<Uint8Array | null> {
-    return (yield { op: 'x25519', secret, peer }) as Uint8Array | null
-  }
-
-  /** Requests our long-term signature of `message`. */
-  protected * signature(message: Uint8Array): CurveSteps<Uint8Array> {
-    return (yield { op: 'sign', message }) as Uint8Array
-  }
-
-  /**
-   * Requests operations that do not depend on each other, together: an asynchronous backend runs
-   * them concurrently. The answers come in the same order.
-   */
-  protected * batch(requests: CurveRequest[]): CurveSteps<CurveAnswer[]> {
-    return (yield { op: 'batch', requests }) as CurveAnswer[]
-  }
-
-  /** Requests the verification of `signature` on `message` by `publicKey`. */
-  protected * verification(signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array): CurveSteps<boolean> {
-    return (yield { op: 'verify', signature, message, publicKey }) === true
-  }
 }

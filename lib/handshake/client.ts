@@ -91,7 +91,7 @@ export class ClientHandshake extends HandshakeBase<ClientPhase> {
   /** {@link createHello}, yielding its public-key operations. */
   * createHelloSteps(): CurveSteps<Uint8Array> {
     this.expect('createHello', 'hello')
-    const ap = yield * this.ephemeral()
+    const ap = (yield { op: 'ephemeral-public' }) as Uint8Array
     this.hello = concat(this.crypto.auth(ap, this.appKey), ap)
     this.current = 'await-hello'
     return copyBytes(this.hello)
@@ -116,11 +116,11 @@ export class ClientHandshake extends HandshakeBase<ClientPhase> {
     if (!this.crypto.authVerify(mac, bp, this.appKey)) {
       throw this.fail(ErrorCodes.WRONG_APP_KEY, Phase.SERVER_HELLO, 'the server hello is not authenticated with our app key: the server is on another network')
     }
-    const [ab, aB, Ab] = (yield * this.batch([
+    const [ab, aB, Ab] = (yield { op: 'batch', requests: [
       { op: 'x25519', secret: 'ephemeral', peer: bp }, // ab
       { op: 'x25519', secret: 'ephemeral', peer: this.serverCurveKey }, // aB
       { op: 'x25519', secret: 'long-term', peer: bp } // Ab
-    ])) as Array<Uint8Array | null>
+    ] }) as Array<Uint8Array | null>
     // aB cannot be degenerate (the server key was checked up front); ab and Ab are for a low-order bp.
     if (!ab || !aB || !Ab) {
       wipe(ab, aB, Ab)
@@ -142,7 +142,7 @@ export class ClientHandshake extends HandshakeBase<ClientPhase> {
   /** {@link createAuth}, yielding its public-key operations. */
   * createAuthSteps(): CurveSteps<Uint8Array> {
     this.expect('createAuth', 'auth')
-    const signature = yield * this.signature(concat(this.appKey, this.serverPublicKey, this.abHash))
+    const signature = (yield { op: 'sign', message: concat(this.appKey, this.serverPublicKey, this.abHash) }) as Uint8Array
     this.auth = concat(signature, this.keyPair.publicKey)
     const key3 = this.keep(this.crypto.sha256(this.keep(concat(this.appKey, this.ab, this.aB))))
     const message = new Uint8Array(CLIENT_AUTH_BYTES)
@@ -170,7 +170,7 @@ export class ClientHandshake extends HandshakeBase<ClientPhase> {
     if (!this.crypto.secretboxOpenDetached(signature, message.subarray(16), message.subarray(0, 16), ZERO_NONCE, key4)) {
       throw this.fail(ErrorCodes.SERVER_KEY_MISMATCH, Phase.SERVER_ACCEPT, 'the server acceptance does not open: the server does not hold the key we dialed')
     }
-    if (!(yield * this.verification(signature, concat(this.appKey, this.auth, this.abHash), this.serverPublicKey))) {
+    if ((yield { op: 'verify', signature, message: concat(this.appKey, this.auth, this.abHash), publicKey: this.serverPublicKey }) !== true) {
       throw this.fail(ErrorCodes.SERVER_KEY_MISMATCH, Phase.SERVER_ACCEPT, 'the server acceptance signature is invalid: the server is not who we dialed')
     }
     const keys = deriveSessionKeys(this.crypto, key4, this.keyPair.publicKey, this.serverPublicKey, this.hello, this.serverHello)

@@ -86,10 +86,10 @@ export class ServerHandshake extends HandshakeBase<ServerPhase> {
       throw this.fail(ErrorCodes.WRONG_APP_KEY, Phase.CLIENT_HELLO, 'the client hello is not authenticated with our app key: the client is on another network')
     }
     // A low-order ap makes every DH result predictable; the JS reference crashes here, we refuse.
-    const [ab, aB] = (yield * this.batch([
+    const [ab, aB] = (yield { op: 'batch', requests: [
       { op: 'x25519', secret: 'ephemeral', peer: ap }, // ab
       { op: 'x25519', secret: 'long-term', peer: ap } // aB
-    ])) as Array<Uint8Array | null>
+    ] }) as Array<Uint8Array | null>
     if (!ab || !aB) {
       wipe(ab, aB)
       throw this.fail(ErrorCodes.PROTOCOL, Phase.CLIENT_HELLO, 'the client ephemeral key is a low-order point')
@@ -109,7 +109,7 @@ export class ServerHandshake extends HandshakeBase<ServerPhase> {
   /** {@link createHello}, yielding its public-key operations. */
   * createHelloSteps(): CurveSteps<Uint8Array> {
     this.expect('createHello', 'hello')
-    const bp = yield * this.ephemeral()
+    const bp = (yield { op: 'ephemeral-public' }) as Uint8Array
     this.hello = concat(this.crypto.auth(bp, this.appKey), bp)
     this.current = 'await-auth'
     return copyBytes(this.hello)
@@ -142,7 +142,7 @@ export class ServerHandshake extends HandshakeBase<ServerPhase> {
     const curve = remoteCurvePublic(this.crypto, clientPublicKey)
     const requests: CurveRequest[] = [{ op: 'verify', signature, message: concat(this.appKey, this.keyPair.publicKey, this.abHash), publicKey: clientPublicKey }]
     if (curve) requests.push({ op: 'x25519', secret: 'ephemeral', peer: curve })
-    const [valid, Ab] = (yield * this.batch(requests)) as [boolean, (Uint8Array | null)?]
+    const [valid, Ab] = (yield { op: 'batch', requests }) as [boolean, (Uint8Array | null)?]
     if (Ab) this.Ab = this.keep(Ab)
     if (valid !== true) {
       throw this.fail(ErrorCodes.PROTOCOL, Phase.CLIENT_AUTH, 'the client signature is invalid (or the client key is of low order)')
@@ -168,7 +168,7 @@ export class ServerHandshake extends HandshakeBase<ServerPhase> {
     this.expect('createAccept', 'authorize')
     const key4 = this.keep(this.crypto.sha256(this.keep(concat(this.appKey, this.ab, this.aB, this.Ab))))
     const message = new Uint8Array(SERVER_ACCEPT_BYTES)
-    message.set(yield * this.signature(concat(this.appKey, this.auth, this.abHash)), 16)
+    message.set((yield { op: 'sign', message: concat(this.appKey, this.auth, this.abHash) }) as Uint8Array, 16)
     this.crypto.secretboxSealDetached(message.subarray(16), message.subarray(0, 16), ZERO_NONCE, key4)
     const session = deriveSessionKeys(this.crypto, key4, this.keyPair.publicKey, this.clientPublicKey, this.hello, this.clientHello)
     this.finish()
