@@ -15,7 +15,6 @@
 import type { AsyncCurveBackend, CryptoBackend } from './backend.js'
 import { forcedBackendName, platformFactories, platformLoaders, platformPreference } from '#crypto-platform'
 import { SecretChannelError, ErrorCodes } from '../errors.js'
-import { createWebCryptoCurve, probeWebCrypto } from './webcrypto.js'
 
 export type { CryptoBackend, SignKeyPair, ScryptCost } from './backend.js'
 
@@ -50,9 +49,14 @@ function bestSynchronous(): CryptoBackend {
   throw new Error('no synchronous crypto backend could be loaded')
 }
 
-/** Probes `crypto.subtle` for Ed25519 and X25519 with libsodium's answers; rejects where they are missing. */
+/**
+ * Probes `crypto.subtle` for Ed25519 and X25519 with libsodium's answers; rejects where they are
+ * missing. The module is a dynamic import: a bundle keeps it in a chunk of its own, loaded by the
+ * pages that ask for it.
+ */
 async function loadWebCrypto(): Promise<void> {
   if (webCurve) return
+  const { createWebCryptoCurve, probeWebCrypto } = await import('./webcrypto.js')
   const sync = bestSynchronous()
   await probeWebCrypto(sync)
   webCurve = createWebCryptoCurve(sync)
