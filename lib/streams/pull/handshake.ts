@@ -85,7 +85,7 @@ export function runPullHandshake(
   const output = new Pushable((reason) => {
     if (settled || !driver) return
     const err = driver.hangUp(reason === true ? { kind: 'end' } : { kind: 'error', cause: reason })
-    fail(err ?? new SecretChannelError(ErrorCodes.TRUNCATED, phase(), 'the transport closed while we decided on the client'))
+    fail(err ?? new SecretChannelError(ErrorCodes.TRUNCATED, phase(), driver.busy ? 'the transport closed while a handshake step was under way' : 'the transport closed while we decided on the client'))
   })
 
   const restSource: Source<Buffer> = (abort: End, cb: SourceCallback<Buffer>): void => {
