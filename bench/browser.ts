@@ -1,7 +1,8 @@
 /**
  * Browser figures for `npm run bench`: the bundled package in headless Chromium (the same page and
  * harness as test/browser/chromium.test.ts), per crypto backend that loads in the page (noble,
- * wasm): handshakes/s and box+unbox MB/s (64 KiB writes) between two in-page peers, and the MB/s
+ * wasm, webcrypto with noble or wasm for symmetric work): handshakes/s (one pair at a time and 8
+ * pairs at once) and box+unbox MB/s (64 KiB writes) between in-page peers, and the MB/s
  * of an 8 MiB-each-way exchange over WebSocket with a Node server. Skipped (null) when Chromium is
  * not installed or BENCH_BROWSER=0.
  * @module
@@ -12,10 +13,12 @@ import { chromiumInstalled, runInChromium } from '../test/browser/harness.js'
 export interface BrowserFigures {
   /** Two in-page peers over createDuplexPair, SecretStream on both sides, after the warm-up. */
   handshakesPerSecond: number
+  /** 8 pairs handshaking at once, all counted (WebCrypto works off the main thread, so pairs overlap). */
+  concurrentHandshakesPerSecond: number
   /** The same during the warm-up (V8 still on its baseline compilers). */
   coldHandshakesPerSecond: number
-  /** The state machines alone, no streams. */
-  machineHandshakesPerSecond: number
+  /** The state machines alone, no streams; null for webcrypto (its handshakes need the driver). */
+  machineHandshakesPerSecond: number | null
   /** Only the Ed25519/X25519 operations of one handshake pair, on this backend. */
   publicKeyOpsPerSecond: number
   /** The same operations on the page's WebCrypto, one await each (null where it lacks them). */
@@ -30,7 +33,7 @@ export async function browserFigures(quick: boolean): Promise<{ chromium: string
   if (process.env.BENCH_BROWSER === '0' || !chromiumInstalled()) return null
   const transferBytes = quick ? 1024 * 1024 : 8 * 1024 * 1024
   const runs = await runInChromium({
-    backends: ['noble', 'wasm'],
+    backends: ['noble', 'wasm', 'webcrypto', 'webcrypto+wasm'],
     transferBytes,
     benchBytes: quick ? 1024 * 1024 : 32 * 1024 * 1024,
     benchMs: quick ? 50 : 2000,
@@ -41,6 +44,7 @@ export async function browserFigures(quick: boolean): Promise<{ chromium: string
   for (const { page } of runs) {
     backends[page.backend] = {
       handshakesPerSecond: page.handshakesPerSecond,
+      concurrentHandshakesPerSecond: page.concurrentHandshakesPerSecond,
       coldHandshakesPerSecond: page.coldHandshakesPerSecond,
       machineHandshakesPerSecond: page.machineHandshakesPerSecond,
       publicKeyOpsPerSecond: page.publicKeyOpsPerSecond ?? 0,

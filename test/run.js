@@ -5,7 +5,7 @@
 //
 // Backend-sensitive files (see BACKEND_SENSITIVE, or a file containing the marker comment
 // "@test-all-backends") run once per crypto backend that loads here, with SECRET_CHANNEL_CRYPTO
-// set; the closing line sums every run. TEST_BACKENDS=noble,node narrows the list;
+// set; the closing line sums every run (webcrypto included where crypto.subtle has the curves). TEST_BACKENDS=noble,node narrows the list;
 // SECRET_CHANNEL_CRYPTO=<name> runs every file once with that backend only.
 import { spawn } from 'node:child_process'
 import { readdirSync, readFileSync, statSync } from 'node:fs'
@@ -40,6 +40,9 @@ async function backendsToRun() {
   const { availableCryptoBackends, cryptoReady } = await import(join(root, 'dist', 'lib', 'crypto', 'index.js'))
   await cryptoReady() // loads the backends that need async init (wasm), so they count as available
   const available = availableCryptoBackends()
+  // WebCrypto's curve is opt-in (never the automatic choice); where crypto.subtle has Ed25519 and
+  // X25519 (Node 20 does), the backend-sensitive files run on it too.
+  if (await cryptoReady('webcrypto').then(() => true, () => false)) available.push('webcrypto')
   const wanted = (process.env.TEST_BACKENDS || '').split(',').map((s) => s.trim()).filter(Boolean)
   return wanted.length ? available.filter((b) => wanted.includes(b)) : available
 }

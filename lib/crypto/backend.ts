@@ -110,6 +110,57 @@ export interface CryptoBackend {
    * unchanged until it calls {@link KeyedSecretbox.wipe}, which may zero it.
    */
   keyedSecretbox?(key: Uint8Array): KeyedSecretbox
+
+  /**
+   * Present on a backend whose public-key operations are asynchronous (WebCrypto): the handshake
+   * driver then asks it for X25519, signatures and verifications instead of calling the
+   * synchronous methods above, which stay available (and give the same bytes) for everything
+   * else, including the machines' own synchronous step methods.
+   */
+  readonly asyncCurve?: AsyncCurveBackend
+}
+
+/**
+ * Public-key operations that only come as promises (WebCrypto's Ed25519 and X25519), one
+ * {@link AsyncCurveSession} per handshake. Same bytes and same accept/reject decisions as the
+ * synchronous methods of {@link CryptoBackend}.
+ * @example
+ * ```ts
+ * const session = backend.asyncCurve!.session(keyPair)
+ * const ap = await session.ephemeralPublic()
+ * ```
+ */
+export interface AsyncCurveBackend {
+  /** A short name for logs: `"webcrypto"`. */
+  readonly name: string
+  /**
+   * The operations of one handshake with `keyPair` (libsodium layout). Starts its ephemeral key
+   * generation at once; `ephemeralSecretKey` (test vectors only) fixes it instead.
+   */
+  session(keyPair: SignKeyPair, ephemeralSecretKey?: Uint8Array): AsyncCurveSession
+}
+
+/**
+ * One handshake's asynchronous public-key operations; secrets stay inside the implementation
+ * (non-extractable keys where it can). Promises reject only on a failure of the implementation
+ * itself, never on hostile input (which gives null or false).
+ * @example
+ * ```ts
+ * const shared = await session.x25519('ephemeral', peerEphemeral) // null for a low-order point
+ * session.destroy()
+ * ```
+ */
+export interface AsyncCurveSession {
+  /** Our ephemeral X25519 public key. */
+  ephemeralPublic(): Promise<Uint8Array>
+  /** X25519 of our ephemeral or long-term (X25519 form) secret with `peer`; null when degenerate. */
+  x25519(secret: 'ephemeral' | 'long-term', peer: Uint8Array): Promise<Uint8Array | null>
+  /** A detached Ed25519 signature with our long-term key. */
+  sign(message: Uint8Array): Promise<Uint8Array>
+  /** Ed25519 verification as strict as libsodium 1.0.18's; false (never a rejection) for bad input. */
+  verify(signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array): Promise<boolean>
+  /** Drops the session's secrets; later results are the caller's to ignore. */
+  destroy(): void
 }
 
 /** scrypt cost parameters as {@link CryptoBackend.scrypt} takes them. */

@@ -5,9 +5,14 @@
  * loads). In the portable core (browsers): `noble`, plus `wasm` when `secret-channel/wasm` is used.
  * `SECRET_CHANNEL_CRYPTO=<name>` (Node) or {@link useCryptoBackend} forces one. All of them
  * produce identical bytes and identical accept/reject decisions (test/crypto/backends.test.ts).
+ *
+ * `webcrypto` is opt-in everywhere (`await cryptoReady('webcrypto')`, or
+ * `SECRET_CHANNEL_CRYPTO=webcrypto` in Node): the handshake's public-key operations on
+ * `crypto.subtle` (`webcrypto.ts`), everything else on the best synchronous backend. It is never
+ * the automatic choice.
  * @module
  */
-import type { CryptoBackend } from './backend.js'
+import type { AsyncCurveBackend, CryptoBackend } from './backend.js'
 import { forcedBackendName, platformFactories, platformLoaders, platformPreference } from '#crypto-platform'
 import { SecretChannelError, ErrorCodes } from '../errors.js'
 
@@ -21,11 +26,47 @@ export type { CryptoBackend, SignKeyPair, ScryptCost } from './backend.js'
  * useCryptoBackend(name)
  * ```
  */
-export type CryptoBackendName = 'sodium-native' | 'wasm' | 'node' | 'noble'
+export type CryptoBackendName = 'sodium-native' | 'wasm' | 'node' | 'noble' | 'webcrypto'
 
-const factories: Record<string, () => CryptoBackend> = { ...platformFactories }
+const factories: Record<string, () => CryptoBackend> = { ...platformFactories, webcrypto: createWebCryptoBackend }
 const loaders: Record<string, () => Promise<unknown>> = { ...platformLoaders }
+/** Loaders that only `cryptoReady(name)` runs: backends that are never chosen automatically. */
+const optInLoaders: Record<string, () => Promise<unknown>> = { webcrypto: loadWebCrypto }
 const preference: string[] = [...platformPreference]
+
+/** The WebCrypto curve, once {@link loadWebCrypto} probed it. */
+let webCurve: AsyncCurveBackend | null = null
+
+/** The fastest synchronous backend that loads (the automatic order), for WebCrypto's symmetric half. */
+function bestSynchronous(): CryptoBackend {
+  for (const name of preference) {
+    try {
+      return factories[name]!()
+    } catch {
+      // Optional backends may not load here; try the next one.
+    }
+  }
+  throw new Error('no synchronous crypto backend could be loaded')
+}
+
+/**
+ * Probes `crypto.subtle` for Ed25519 and X25519 with libsodium's answers; rejects where they are
+ * missing. The module is a dynamic import: a bundle keeps it in a chunk of its own, loaded by the
+ * pages that ask for it.
+ */
+async function loadWebCrypto(): Promise<void> {
+  if (webCurve) return
+  const { createWebCryptoCurve, probeWebCrypto } = await import('./webcrypto.js')
+  const sync = bestSynchronous()
+  await probeWebCrypto(sync)
+  webCurve = createWebCryptoCurve(sync)
+}
+
+/** The best synchronous backend with the WebCrypto curve for the handshake's public-key operations. */
+function createWebCryptoBackend(): CryptoBackend {
+  if (!webCurve) throw new Error('the webcrypto backend needs `await cryptoReady(\'webcrypto\')` first')
+  return { ...bestSynchronous(), name: 'webcrypto', asyncCurve: webCurve }
+}
 
 let current: CryptoBackend | null = null
 /** True while `current` is the automatic choice, which {@link cryptoReady} may improve on. */
@@ -114,17 +155,23 @@ export function useCryptoBackend(backend: string | CryptoBackend): CryptoBackend
  *   and returns the process-wide backend, re-chosen if it had been chosen automatically.
  * - `await cryptoReady('wasm')` loads that backend (rejecting with `ERR_INVALID_ARGUMENT` when it
  *   cannot load) and makes it the process-wide backend.
+ * - `await cryptoReady('webcrypto')` probes `crypto.subtle` (key generation, X25519, Ed25519 sign
+ *   and verify against libsodium's answers) and makes it the handshake's curve, with symmetric
+ *   work on the best synchronous backend (load `wasm` first to have it there). Where the runtime
+ *   lacks the algorithms it rejects with `ERR_INVALID_ARGUMENT` and nothing changes. Only this
+ *   call (or `SECRET_CHANNEL_CRYPTO=webcrypto`) selects it.
  *
  * Streams already created keep the backend they were built with.
  * @example
  * ```ts
  * const crypto = await cryptoReady() // e.g. "wasm" where libsodium-wrappers is installed
  * console.log(crypto.name)
+ * await cryptoReady('webcrypto').catch(() => {}) // handshakes on crypto.subtle where it has Ed25519 and X25519
  * ```
  */
 export async function cryptoReady(name?: CryptoBackendName | string): Promise<CryptoBackend> {
   if (name !== undefined) {
-    const load = Object.hasOwn(loaders, name) ? loaders[name] : undefined
+    const load = Object.hasOwn(loaders, name) ? loaders[name] : Object.hasOwn(optInLoaders, name) ? optInLoaders[name] : undefined
     if (load) {
       try {
         await load()

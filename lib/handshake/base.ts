@@ -5,6 +5,10 @@
  * timer. They build on the protocol kernel (`lib/machine.ts`): each step checks the phase first (a
  * call out of turn is an `ERR_INVALID_STATE` error), and any failure poisons the machine and wipes
  * every secret it holds.
+ *
+ * Each step is written once, as a generator that yields its public-key operations as data
+ * (`requests.ts`); the synchronous step methods run it with {@link HandshakeBase.answer}
+ * answering inline, and the handshake driver can answer asynchronously instead.
  * @module
  */
 import type { CryptoBackend } from '../crypto/backend.js'
@@ -14,6 +18,8 @@ import { ErrorCodes, SecretChannelError } from '../errors.js'
 import { assertKeyPair, type KeyPair } from '../keys.js'
 import { Machine } from '../machine.js'
 import { APP_KEY_BYTES, Phase } from './layout.js'
+import { localCurveSecret } from './curve-cache.js'
+import type { CurveAnswer, CurveRequest, CurveSteps } from './requests.js'
 
 /**
  * Options common to both sides of the handshake.
@@ -47,9 +53,9 @@ export abstract class HandshakeBase<P extends string> extends Machine<P> {
   protected readonly appKey: Uint8Array
   protected readonly keyPair: KeyPair
   /** Our ephemeral X25519 secret (a in the paper's notation for the client, b for the server). */
-  protected ephemeralSecret: Uint8Array
-  /** Our ephemeral X25519 public key. */
-  protected readonly ephemeralPublic: Uint8Array
+  private readonly ephemeralSecret: Uint8Array
+  /** Our ephemeral X25519 public key, computed when first asked for (an asynchronous answerer never asks). */
+  private ephemeralPublic: Uint8Array | null = null
 
   protected constructor(options: HandshakeOptions, initial: P) {
     super(initial, Phase.HANDSHAKE)
@@ -67,6 +73,34 @@ export abstract class HandshakeBase<P extends string> extends Machine<P> {
       throw new SecretChannelError(ErrorCodes.INVALID_ARGUMENT, Phase.HANDSHAKE, 'ephemeralSecretKey must be 32 bytes')
     }
     this.ephemeralSecret = this.keep(ephemeralSecretKey ? copyBytes(ephemeralSecretKey) : this.crypto.randomBytes(32))
-    this.ephemeralPublic = this.crypto.scalarMultBase(this.ephemeralSecret)
+  }
+
+  /**
+   * Answers one of this machine's {@link CurveRequest}s with the synchronous backend and the
+   * secrets the machine holds. The step methods use it; so does the driver without an
+   * asynchronous backend.
+   */
+  answer(request: CurveRequest): CurveAnswer {
+    const crypto = this.crypto
+    switch (request.op) {
+      case 'ephemeral-public':
+        return (this.ephemeralPublic ??= crypto.scalarMultBase(this.ephemeralSecret))
+      case 'x25519':
+        // Our key's curve form is derived once per key pair (curve-cache.ts), not per connection.
+        return crypto.scalarMult(request.secret === 'ephemeral' ? this.ephemeralSecret : localCurveSecret(crypto, this.keyPair.secretKey), request.peer)
+      case 'sign':
+        return crypto.sign(request.message, this.keyPair.secretKey)
+      case 'verify':
+        return crypto.verify(request.signature, request.message, request.publicKey)
+      case 'batch':
+        return request.requests.map((each) => this.answer(each))
+    }
+  }
+
+  /** Runs a step to its end, answering its requests inline. */
+  protected run<R>(steps: CurveSteps<R>): R {
+    let next = steps.next()
+    while (!next.done) next = steps.next(this.answer(next.value))
+    return next.value
   }
 }

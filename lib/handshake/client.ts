@@ -7,14 +7,17 @@
  * createAuth()         -> msg3 (112)   auth             -> await-accept
  * receiveAccept(msg4)  -> SessionKeys  await-accept     -> done   (secrets wiped)
  * ```
+ * Each step also exists as a generator (`…Steps`) that yields its public-key operations for the
+ * handshake driver to answer (see `requests.ts`); the methods above run it synchronously.
  * @module
  */
 import { ErrorCodes, SecretChannelError } from '../errors.js'
 import { HandshakeBase, type HandshakeOptions } from './base.js'
 import { CLIENT_AUTH_BYTES, SERVER_ACCEPT_BYTES, SERVER_HELLO_BYTES, Phase, ZERO_NONCE, NOTHING, concat } from './layout.js'
 import { deriveSessionKeys, type SessionKeys } from './session.js'
-import { localCurveSecret, remoteCurvePublic } from './curve-cache.js'
-import { copyBytes } from '../crypto/policy.js'
+import { remoteCurvePublic } from './curve-cache.js'
+import { copyBytes, wipe } from '../crypto/policy.js'
+import type { CurveSteps } from './requests.js'
 
 /**
  * Client options: the common ones plus the server's identity, which SHS1 requires up front.
@@ -47,10 +50,10 @@ export class ClientHandshake extends HandshakeBase<ClientPhase> {
   private readonly serverCurveKey: Uint8Array
   private hello: Uint8Array = NOTHING
   private serverHello: Uint8Array = NOTHING
-  private serverEphemeral: Uint8Array = NOTHING
   private ab: Uint8Array = NOTHING
   private abHash: Uint8Array = NOTHING
   private aB: Uint8Array = NOTHING
+  private Ab: Uint8Array = NOTHING
   private auth: Uint8Array = NOTHING
 
   /**
@@ -82,17 +85,30 @@ export class ClientHandshake extends HandshakeBase<ClientPhase> {
 
   /** Step 1: msg1 = hmac[K](ap) ‖ ap. */
   createHello(): Uint8Array {
+    return this.run(this.createHelloSteps())
+  }
+
+  /** {@link createHello}, yielding its public-key operations. */
+  * createHelloSteps(): CurveSteps<Uint8Array> {
     this.expect('createHello', 'hello')
-    this.hello = concat(this.crypto.auth(this.ephemeralPublic, this.appKey), this.ephemeralPublic)
+    const ap = (yield { op: 'ephemeral-public' }) as Uint8Array
+    this.hello = concat(this.crypto.auth(ap, this.appKey), ap)
     this.current = 'await-hello'
     return copyBytes(this.hello)
   }
 
   /**
-   * Step 2: checks msg2 = hmac[K](bp) ‖ bp and computes ab.
+   * Step 2: checks msg2 = hmac[K](bp) ‖ bp and computes the three shared secrets: ab, aB and Ab
+   * (the last two are only used in steps 3 and 4, but everything they need is known now, so an
+   * asynchronous backend computes all three at once).
    * @throws SecretChannelError `ERR_WRONG_APP_KEY` if the hmac is wrong, `ERR_PROTOCOL` for a bad length or a low-order bp
    */
   receiveHello(message: Uint8Array): void {
+    this.run(this.receiveHelloSteps(message))
+  }
+
+  /** {@link receiveHello}, yielding its public-key operations. */
+  * receiveHelloSteps(message: Uint8Array): CurveSteps<void> {
     this.expect('receiveHello', 'await-hello')
     this.expectLength(message, SERVER_HELLO_BYTES, Phase.SERVER_HELLO)
     const mac = message.subarray(0, 32)
@@ -100,22 +116,33 @@ export class ClientHandshake extends HandshakeBase<ClientPhase> {
     if (!this.crypto.authVerify(mac, bp, this.appKey)) {
       throw this.fail(ErrorCodes.WRONG_APP_KEY, Phase.SERVER_HELLO, 'the server hello is not authenticated with our app key: the server is on another network')
     }
-    const ab = this.crypto.scalarMult(this.ephemeralSecret, bp)
-    if (!ab) throw this.fail(ErrorCodes.PROTOCOL, Phase.SERVER_HELLO, 'the server ephemeral key is a low-order point')
+    const [ab, aB, Ab] = (yield { op: 'batch', requests: [
+      { op: 'x25519', secret: 'ephemeral', peer: bp }, // ab
+      { op: 'x25519', secret: 'ephemeral', peer: this.serverCurveKey }, // aB
+      { op: 'x25519', secret: 'long-term', peer: bp } // Ab
+    ] }) as Array<Uint8Array | null>
+    // aB cannot be degenerate (the server key was checked up front); ab and Ab are for a low-order bp.
+    if (!ab || !aB || !Ab) {
+      wipe(ab, aB, Ab)
+      throw this.fail(ErrorCodes.PROTOCOL, Phase.SERVER_HELLO, 'the server ephemeral key is a low-order point')
+    }
     this.ab = this.keep(ab)
+    this.aB = this.keep(aB)
+    this.Ab = this.keep(Ab)
     this.abHash = this.keep(this.crypto.sha256(ab))
     this.serverHello = copyBytes(message)
-    this.serverEphemeral = copyBytes(message, 32, 64)
     this.current = 'auth'
   }
 
   /** Step 3: msg3 = secretbox[sha256(K‖ab‖aB), 0]( sign_A(K‖Bp‖sha256(ab)) ‖ Ap ). */
   createAuth(): Uint8Array {
+    return this.run(this.createAuthSteps())
+  }
+
+  /** {@link createAuth}, yielding its public-key operations. */
+  * createAuthSteps(): CurveSteps<Uint8Array> {
     this.expect('createAuth', 'auth')
-    const aB = this.crypto.scalarMult(this.ephemeralSecret, this.serverCurveKey)
-    if (!aB) throw this.fail(ErrorCodes.PROTOCOL, Phase.CLIENT_AUTH, 'aB is all zero')
-    this.aB = this.keep(aB)
-    const signature = this.crypto.sign(concat(this.appKey, this.serverPublicKey, this.abHash), this.keyPair.secretKey)
+    const signature = (yield { op: 'sign', message: concat(this.appKey, this.serverPublicKey, this.abHash) }) as Uint8Array
     this.auth = concat(signature, this.keyPair.publicKey)
     const key3 = this.keep(this.crypto.sha256(this.keep(concat(this.appKey, this.ab, this.aB))))
     const message = new Uint8Array(CLIENT_AUTH_BYTES)
@@ -131,18 +158,19 @@ export class ClientHandshake extends HandshakeBase<ClientPhase> {
    * @throws SecretChannelError `ERR_SERVER_KEY_MISMATCH` if either check fails, `ERR_PROTOCOL` for a bad length
    */
   receiveAccept(message: Uint8Array): SessionKeys {
+    return this.run(this.receiveAcceptSteps(message))
+  }
+
+  /** {@link receiveAccept}, yielding its public-key operations. */
+  * receiveAcceptSteps(message: Uint8Array): CurveSteps<SessionKeys> {
     this.expect('receiveAccept', 'await-accept')
     this.expectLength(message, SERVER_ACCEPT_BYTES, Phase.SERVER_ACCEPT)
-    // Our key's curve form is derived once per key pair (curve-cache.ts), not per connection.
-    const Ab = this.crypto.scalarMult(localCurveSecret(this.crypto, this.keyPair.secretKey), this.serverEphemeral)
-    if (!Ab) throw this.fail(ErrorCodes.PROTOCOL, Phase.SERVER_ACCEPT, 'Ab is all zero')
-    this.keep(Ab)
-    const key4 = this.keep(this.crypto.sha256(this.keep(concat(this.appKey, this.ab, this.aB, Ab))))
+    const key4 = this.keep(this.crypto.sha256(this.keep(concat(this.appKey, this.ab, this.aB, this.Ab))))
     const signature = this.keep(new Uint8Array(64))
     if (!this.crypto.secretboxOpenDetached(signature, message.subarray(16), message.subarray(0, 16), ZERO_NONCE, key4)) {
       throw this.fail(ErrorCodes.SERVER_KEY_MISMATCH, Phase.SERVER_ACCEPT, 'the server acceptance does not open: the server does not hold the key we dialed')
     }
-    if (!this.crypto.verify(signature, concat(this.appKey, this.auth, this.abHash), this.serverPublicKey)) {
+    if ((yield { op: 'verify', signature, message: concat(this.appKey, this.auth, this.abHash), publicKey: this.serverPublicKey }) !== true) {
       throw this.fail(ErrorCodes.SERVER_KEY_MISMATCH, Phase.SERVER_ACCEPT, 'the server acceptance signature is invalid: the server is not who we dialed')
     }
     const keys = deriveSessionKeys(this.crypto, key4, this.keyPair.publicKey, this.serverPublicKey, this.hello, this.serverHello)

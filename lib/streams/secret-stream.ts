@@ -358,12 +358,22 @@ export class SecretStream extends RawStreamAdapter<SecretStreamEvents> {
     }
   }
 
-  /** Applies what the handshake driver decided: send, ask, finish or fail. */
+  /**
+   * Applies what the handshake driver decided: send, ask, finish, fail, or wait for an
+   * asynchronous public-key operation (a WebCrypto backend) as for a pending `authorize`: the
+   * deadline, the signal and destroy() keep working meanwhile, and a late output is ignored.
+   */
   private apply(out: DriverOutput): void {
     for (const message of out.send) this.writeRaw(message)
     if (out.error) return this.destroy(out.error)
     if (out.authorize) return this.askAuthorize(out.authorize)
-    if (out.ready) this.complete(out.ready, out.rest)
+    if (out.ready) return this.complete(out.ready, out.rest, out.ended)
+    // A closure only while waiting: a connection on a synchronous backend never makes one.
+    if (out.pending) {
+      void out.pending.then((later) => {
+        if (!this.destroying && this.driver) this.apply(later)
+      })
+    }
   }
 
   private askAuthorize(clientKey: Uint8Array): void {
@@ -397,7 +407,7 @@ export class SecretStream extends RawStreamAdapter<SecretStreamEvents> {
     this.apply(driver.decide(true))
   }
 
-  private complete(session: SessionKeys, rest: Uint8Array[]): void {
+  private complete(session: SessionKeys, rest: Uint8Array[], ended: boolean): void {
     this.encoder = new BoxEncoder(session.encryptKey, session.encryptNonce, this.crypto)
     this.decoder = new BoxDecoder(session.decryptKey, session.decryptNonce, this.crypto)
     this.remotePublicKey = copyPlatformBytes(session.remotePublicKey)
@@ -410,6 +420,8 @@ export class SecretStream extends RawStreamAdapter<SecretStreamEvents> {
       if (this.destroying || this.failing) return
       this.decode(platformBytes(chunk))
     }
+    // The transport ended while the last step waited for WebCrypto: box-stream hears it now.
+    if (ended && !this.destroying && !this.failing) this.receiveEnd()
   }
 
   private readonly onPlaintext = (plain: Buffer): void => {

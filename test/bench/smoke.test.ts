@@ -41,7 +41,7 @@ test('npm run bench, quick: every section for every backend and peer, JSON + SVG
     t.ok(ours.every((k: string) => positive(result.handshakesMachines[k])), 'state-machine handshakes for every backend')
     t.ok([...ours, 'reference', 'hyperswarm', 'plain'].every((k) => positive(result.connections[k])), 'TCP connection rate for all stacks')
     t.ok([...ours, 'reference', 'hyperswarm', 'plain'].every((k) => positive(result.idleHeap[k])), 'idle heap per connection for all stacks')
-    t.ok(['noble', 'wasm'].every((b) => positive(result.browser?.handshakesPerSecond[b]) && positive(result.browser?.boxUnboxMBps[b]) && positive(result.browser?.websocketMBps[b])), 'browser figures (headless Chromium) for noble and wasm')
+    t.ok(['noble', 'wasm', 'webcrypto', 'webcrypto+wasm'].every((b) => positive(result.browser?.handshakesPerSecond[b]) && positive(result.browser?.concurrentHandshakesPerSecond[b]) && positive(result.browser?.boxUnboxMBps[b]) && positive(result.browser?.websocketMBps[b])), 'browser figures (headless Chromium) for noble, wasm and webcrypto (with noble or wasm), one pair and 8 pairs at once')
     const chart = readFileSync(join(out, 'results.svg'), 'utf8')
     t.ok(chart.startsWith('<svg') && chart.trimEnd().endsWith('</svg>'), 'an SVG chart')
     const table = readFileSync(join(out, 'table.md'), 'utf8')

@@ -17,7 +17,7 @@ import { chromium } from 'playwright-core'
 import { generateKeyPair, formatId, SSB_MAIN_NETWORK_APP_KEY } from '../../lib/keys.js'
 import { createWebSocketServer } from '../../lib/transports/websocket-server.js'
 import type { SecretChannelError } from '../../lib/errors.js'
-import type { PageConfig } from './page.js'
+import type { PageBackend, PageConfig } from './page.js'
 
 const here = dirname(fileURLToPath(import.meta.url))
 /** The repository root (dist/test/browser -> ../../..). */
@@ -60,9 +60,14 @@ interface PageReport {
   inPageIds: boolean
   inPageWrongAppKey: string
   inPageServerKeyMismatch: string
+  /** webcrypto: how many S = 0 forgeries the bare crypto.subtle accepted (without our prechecks). */
+  bareWebCryptoForgeries?: string
   handshakesPerSecond: number
+  /** With several pairs handshaking at once (page.ts CONCURRENT_PAIRS), all pairs counted. */
+  concurrentHandshakesPerSecond: number
   coldHandshakesPerSecond: number
-  machineHandshakesPerSecond: number
+  /** The machines' synchronous step methods; null for a backend with an asynchronous curve. */
+  machineHandshakesPerSecond: number | null
   publicKeyOpsPerSecond?: number
   webcryptoPublicKeyOpsPerSecond?: number | null
   boxUnboxMBps: number
@@ -83,7 +88,7 @@ export interface BrowserRun {
 
 /** Options for {@link runInChromium}. */
 export interface RunOptions {
-  backends: Array<'noble' | 'wasm'>
+  backends: PageBackend[]
   transferBytes?: number
   benchBytes?: number
   /** Time per speed figure in the page, ms (default 200), after a warm-up of `warmMs` (default 0). */

@@ -2,15 +2,34 @@
  * Runs inside headless Chromium, bundled by esbuild from the package's browser entry (the root
  * under the `browser` condition, plus `secret-channel/wasm`). Exposes `runChecks(config)` for the
  * harness: a channel to the Node WebSocket server, 8 MiB each way hashed with crypto.subtle, the
- * typed failures, two in-page peers, and per-backend speed figures.
+ * typed failures, two in-page peers, and per-backend speed figures. The `webcrypto` backend
+ * (handshake public-key operations on crypto.subtle, symmetric work on noble; `webcrypto+wasm`:
+ * on wasm) also runs its agreement check against noble: same bytes, same decisions on every
+ * hostile input (test/helpers/curve-agreement.ts).
  */
 import {
-  SecretStream, fromWebSocket, createDuplexPair, generateKeyPair, formatId, parseId, useCryptoBackend, createCryptoBackend,
+  SecretStream, fromWebSocket, createDuplexPair, generateKeyPair, formatId, parseId, useCryptoBackend, createCryptoBackend, cryptoReady,
   type KeyPair, type CryptoBackend, type WebSocketLike
 } from 'secret-channel'
 import { useWasmCrypto } from 'secret-channel/wasm'
 import { BAD_ED25519, LOW_ORDER_X25519, malleate } from '../helpers/points.js'
 import { backendPublicKeyOps, machineHandshake, warmRate, webcryptoFixture, webcryptoPublicKeyOps } from './speed.js'
+import { curveAgreement } from '../helpers/curve-agreement.js'
+
+/** The backends a page can run on. */
+export type PageBackend = 'noble' | 'wasm' | 'webcrypto' | 'webcrypto+wasm'
+
+/** Loads `name` in this page and makes it the page's backend. */
+async function loadBackend(name: PageBackend): Promise<CryptoBackend> {
+  if (name === 'noble') return useCryptoBackend('noble')
+  if (name === 'wasm') return useWasmCrypto()
+  // WebCrypto's curve, symmetric work on the best synchronous backend: noble, or wasm once loaded.
+  if (name === 'webcrypto+wasm') await useWasmCrypto()
+  return cryptoReady('webcrypto')
+}
+
+/** How many handshake pairs run at once for the concurrent figure. */
+const CONCURRENT_PAIRS = 8
 
 /** What the harness passes in. */
 export interface PageConfig {
@@ -18,7 +37,7 @@ export interface PageConfig {
   serverId: string
   appKey: number[]
   refusedSeed: number[]
-  backend: 'noble' | 'wasm'
+  backend: PageBackend
   transferBytes: number
   benchBytes: number
   /** Time per speed figure, ms, after a warm-up of `warmMs` (see speed.ts). */
@@ -149,11 +168,17 @@ function agreeWithNoble(other: CryptoBackend): [number, string[]] {
 
 /** Everything the harness checks, for one backend. */
 export async function runChecks(config: PageConfig): Promise<Record<string, unknown>> {
-  const backend = config.backend === 'wasm' ? await useWasmCrypto() : useCryptoBackend('noble')
-  const out: Record<string, unknown> = { backend: backend.name, bufferGlobal: typeof (globalThis as unknown as { Buffer?: unknown }).Buffer }
+  const backend = await loadBackend(config.backend)
+  const out: Record<string, unknown> = { backend: config.backend, bufferGlobal: typeof (globalThis as unknown as { Buffer?: unknown }).Buffer }
   const [checks, disagreements] = agreeWithNoble(backend)
   out.backendChecks = checks
   out.backendDisagreements = disagreements
+  if (backend.asyncCurve) {
+    const curve = await curveAgreement(backend.asyncCurve, createCryptoBackend('noble'))
+    out.backendChecks = checks + curve.checks
+    out.backendDisagreements = [...disagreements, ...curve.disagreements]
+    out.bareWebCryptoForgeries = `${curve.bareForgeriesAccepted} of ${curve.bareForgeriesTried}`
+  }
   const appKey = new Uint8Array(config.appKey)
 
   // 1. A channel to the Node server over WebSocket, both ids, 8 MiB each way.
@@ -202,14 +227,32 @@ export async function runChecks(config: PageConfig): Promise<Record<string, unkn
   })
   out.coldHandshakesPerSecond = streams.cold
   out.handshakesPerSecond = streams.warm
-  out.machineHandshakesPerSecond = (await warmRate(config.warmMs, config.benchMs, () => machineHandshake(appKey, clientKeys, serverKeys, backend))).warm
+  // The same with several pairs at once: WebCrypto works off the main thread, so pairs overlap.
+  const concurrent = await warmRate(config.warmMs, config.benchMs, async () => {
+    const pairs = Array.from({ length: CONCURRENT_PAIRS }, () => memoryPeers(appKey, serverKeys, clientKeys, serverKeys.publicKey))
+    await Promise.all(pairs.flatMap((p) => [p.client.opened, p.server.opened]))
+    for (const p of pairs) {
+      p.client.destroy()
+      p.server.destroy()
+    }
+  })
+  out.concurrentHandshakesPerSecond = concurrent.warm * CONCURRENT_PAIRS
+  // The machines' synchronous step methods: only meaningful for a synchronous backend.
+  out.machineHandshakesPerSecond = backend.asyncCurve ? null : (await warmRate(config.warmMs, config.benchMs, () => machineHandshake(appKey, clientKeys, serverKeys, backend))).warm
   if (config.publicKeyOps) {
-    const signer = backend.signKeyPairFromSeed(randomData(32))
-    const x = backend.signSecretKeyToCurve(signer.secretKey)
-    const fixture = { signer: signer.secretKey, signerPublic: signer.publicKey, x, xPublic: backend.scalarMultBase(x) }
-    out.publicKeyOpsPerSecond = (await warmRate(config.warmMs, config.benchMs, () => backendPublicKeyOps(backend, fixture))).warm
     const web = await webcryptoFixture()
-    out.webcryptoPublicKeyOpsPerSecond = web ? (await warmRate(config.warmMs, config.benchMs, () => webcryptoPublicKeyOps(web))).warm : null
+    const webRate = web ? (await warmRate(config.warmMs, config.benchMs, () => webcryptoPublicKeyOps(web))).warm : null
+    if (backend.asyncCurve) {
+      // This backend's public-key operations are WebCrypto's.
+      out.publicKeyOpsPerSecond = webRate
+      out.webcryptoPublicKeyOpsPerSecond = null
+    } else {
+      const signer = backend.signKeyPairFromSeed(randomData(32))
+      const x = backend.signSecretKeyToCurve(signer.secretKey)
+      const fixture = { signer: signer.secretKey, signerPublic: signer.publicKey, x, xPublic: backend.scalarMultBase(x) }
+      out.publicKeyOpsPerSecond = (await warmRate(config.warmMs, config.benchMs, () => backendPublicKeyOps(backend, fixture))).warm
+      out.webcryptoPublicKeyOpsPerSecond = webRate
+    }
   }
   const data = randomData(config.benchBytes)
   const boxUnbox = async (bytes: Uint8Array): Promise<number> => {

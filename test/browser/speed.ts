@@ -9,7 +9,9 @@
  * sides; the long-term X25519 forms are cached, as curve-cache.ts does) with nothing else: on
  * the backend in use (synchronous), and on the page's WebCrypto (`crypto.subtle`, one await per
  * operation, as an asynchronous handshake step would need). That is the like-for-like answer to
- * "would a WebCrypto backend be faster than this one per handshake?".
+ * "would a WebCrypto backend be faster than this one per handshake?". On the `webcrypto` backend
+ * itself (page.ts) its public-key figure is that WebCrypto one, and its handshakes/s are the
+ * real answer; page.ts also times 8 pairs handshaking at once, for every backend.
  * ```
  * per handshake pair: 2 × X25519 key pair (ephemerals)   6 × X25519 (ab, aB, Ab on each side)
  *                     2 × Ed25519 sign                   2 × Ed25519 verify

@@ -17,93 +17,108 @@ function pair(): { client: HandshakeDriver, server: HandshakeDriver } {
   }
 }
 
-/** Feeds `bytes` to `driver` in pieces of `size`, collecting everything it decides. */
-function feedIn(driver: HandshakeDriver, bytes: Uint8Array, size: number): DriverOutput {
-  const all: DriverOutput = { send: [], authorize: null, ready: null, rest: [], error: null }
-  for (let at = 0; at < bytes.length; at += size) {
-    const out = driver.feed(bytes.subarray(at, at + size))
-    all.send.push(...out.send)
-    all.authorize ??= out.authorize
-    all.ready ??= out.ready
-    all.rest.push(...out.rest)
-    all.error ??= out.error
+/** Everything `first` and the steps it waits for decided (a backend with an asynchronous curve answers later). */
+async function settle(first: DriverOutput): Promise<DriverOutput> {
+  return collect([first])
+}
+
+async function collect(outputs: DriverOutput[]): Promise<DriverOutput> {
+  const all: DriverOutput = { send: [], authorize: null, ready: null, rest: [], error: null, ended: false }
+  for (const first of outputs) {
+    for (let out: DriverOutput | undefined = first; out; out = out.pending ? await out.pending : undefined) {
+      all.send.push(...out.send)
+      all.authorize ??= out.authorize
+      all.ready ??= out.ready
+      all.rest.push(...out.rest)
+      all.error ??= out.error
+    }
   }
   return all
 }
 
-test('two drivers complete a handshake in every chunk size, with authorize and the bytes that follow', (t) => {
+/** Feeds `bytes` to `driver` in pieces of `size` (without waiting in between), collecting everything it decides. */
+function feedIn(driver: HandshakeDriver, bytes: Uint8Array, size: number): Promise<DriverOutput> {
+  const outputs: DriverOutput[] = []
+  for (let at = 0; at < bytes.length; at += size) outputs.push(driver.feed(bytes.subarray(at, at + size)))
+  return collect(outputs)
+}
+
+/** The messages `out` (and what it waits for) says to send, as one buffer. */
+const sent = async (out: DriverOutput): Promise<Buffer> => concat((await settle(out)).send)
+
+/** Client and server up to the server's authorize step; returns msg3. */
+async function upToAuthorize(client: HandshakeDriver, server: HandshakeDriver): Promise<{ auth: Buffer, asked: DriverOutput }> {
+  const auth = await sent(client.feed(await sent(server.feed(await sent(client.start())))))
+  return { auth, asked: await settle(server.feed(auth)) }
+}
+
+test('two drivers complete a handshake in every chunk size, with authorize and the bytes that follow', async (t) => {
   for (const size of [1, 7, 63, 64, 65, 111, 176, 1000]) {
     const { client, server } = pair()
-    const hello = concat(client.start().send)
-    const s1 = feedIn(server, hello, size)
+    const hello = await sent(client.start())
+    const s1 = await feedIn(server, hello, size)
     t.equal(s1.send.length, 1, `size ${size}: the server answers the hello`)
-    const c1 = feedIn(client, concat(s1.send), size)
+    const c1 = await feedIn(client, concat(s1.send), size)
     const extra = Buffer.from('box-stream bytes right behind msg3')
-    const s2 = feedIn(server, Buffer.concat([concat(c1.send), extra]), size)
+    const s2 = await feedIn(server, Buffer.concat([concat(c1.send), extra]), size)
     t.ok(s2.authorize && Buffer.from(s2.authorize).equals(Buffer.from(clientKeys.publicKey)), 'the server asks about the proven client key')
     t.equal(server.state, 'authorize', 'and waits')
-    const accept = server.decide(true)
+    const accept = await settle(server.decide(true))
     t.ok(accept.ready, 'accepting makes the server ready')
     t.ok(concat([...s2.rest, ...accept.rest]).equals(extra), 'bytes after msg3 are handed over, in order')
-    const c2 = feedIn(client, concat(accept.send), size)
+    const c2 = await feedIn(client, concat(accept.send), size)
     t.ok(c2.ready && Buffer.from(c2.ready.encryptKey).equals(Buffer.from(accept.ready!.decryptKey)), 'the client is ready with matching keys')
   }
-  t.end()
 })
 
-test('a refusal sends nothing and is ERR_UNAUTHORIZED; a late verdict does nothing', (t) => {
+test('a refusal sends nothing and is ERR_UNAUTHORIZED; a late verdict does nothing', async (t) => {
   const { client, server } = pair()
-  const s1 = server.feed(concat(client.start().send))
-  const s2 = server.feed(concat(client.feed(concat(s1.send)).send))
-  t.ok(s2.authorize, 'asked')
+  const { asked } = await upToAuthorize(client, server)
+  t.ok(asked.authorize, 'asked')
   const refused = server.decide(false)
   t.equal(refused.error?.code, ErrorCodes.UNAUTHORIZED, 'ERR_UNAUTHORIZED')
   t.equal(refused.send.length, 0, 'nothing is sent')
-  t.equal(server.decide(true).ready, null, 'a second verdict does nothing')
-  t.end()
+  t.equal((await settle(server.decide(true))).ready, null, 'a second verdict does nothing')
 })
 
-test('more input than the handshake allows is ERR_PROTOCOL', (t) => {
+test('more input than the handshake allows is ERR_PROTOCOL', async (t) => {
   const { client, server } = pair()
-  const auth = concat(client.feed(concat(server.feed(concat(client.start().send)).send)).send)
-  t.ok(server.feed(auth).authorize, 'the server waits for its application to decide on the client')
+  const { asked } = await upToAuthorize(client, server)
+  t.ok(asked.authorize, 'the server waits for its application to decide on the client')
   t.equal(server.feed(new Uint8Array(MAX_HANDSHAKE_INPUT)).error, null, 'bytes up to the cap may wait meanwhile')
   const out = server.feed(new Uint8Array(1))
   t.equal(out.error?.code, ErrorCodes.PROTOCOL, 'one more: ERR_PROTOCOL')
   t.equal(out.send.length, 0, 'and nothing is sent')
-  t.end()
 })
 
-test('bytes after the last handshake message are the session\'s, however many arrive with it', (t) => {
+test('bytes after the last handshake message are the session\'s, however many arrive with it', async (t) => {
   const { client, server } = pair()
-  const auth = concat(client.feed(concat(server.feed(concat(client.start().send)).send)).send)
-  server.feed(auth)
-  const accept = concat(server.decide(true).send)
+  await upToAuthorize(client, server)
+  const accept = await sent(server.decide(true))
   const data = Buffer.alloc(4 * MAX_HANDSHAKE_INPUT, 0x5a)
-  const out = client.feed(concat([accept, data]))
+  const out = await settle(client.feed(concat([accept, data])))
   t.equal(out.error, null, `the acceptance and ${data.length} more bytes in one feed: no error`)
   t.ok(out.ready, 'the client is ready')
   t.ok(concat(out.rest).equals(data), 'and every byte after the acceptance is handed over as the session\'s first data')
-  t.end()
 })
 
-test('hangUp: one code per (phase, event)', (t) => {
+test('hangUp: one code per (phase, event)', async (t) => {
   const end = { kind: 'end' } as const
   const reset = { kind: 'error', cause: new Error('ECONNRESET') } as const
   let { client, server } = pair()
-  client.start()
+  await settle(client.start())
   t.equal(client.hangUp(end)?.code, ErrorCodes.WRONG_APP_KEY, 'client, no byte of the server hello: ERR_WRONG_APP_KEY')
   ;({ client } = pair())
-  client.start()
+  await settle(client.start())
   const e = client.hangUp(reset)
   t.equal(e?.code, ErrorCodes.WRONG_APP_KEY, 'the same for a reset at that boundary')
   t.equal((e?.cause as Error)?.message, 'ECONNRESET', 'with the transport error as cause')
   ;({ client } = pair())
-  client.start()
+  await settle(client.start())
   client.feed(new Uint8Array(10))
   t.equal(client.hangUp(end)?.code, ErrorCodes.TRUNCATED, 'client, part of the hello: ERR_TRUNCATED')
   ;({ client, server } = pair())
-  client.feed(concat(server.feed(concat(client.start().send)).send))
+  await settle(client.feed(await sent(server.feed(await sent(client.start())))))
   t.equal(client.state, 'await-accept', 'client waits for the acceptance')
   t.equal(client.hangUp(end)?.code, ErrorCodes.UNAUTHORIZED, 'client, no byte of the acceptance: ERR_UNAUTHORIZED')
   t.equal(client.hangUp(end), null, 'a spent driver decides nothing more')
@@ -112,9 +127,8 @@ test('hangUp: one code per (phase, event)', (t) => {
   ;({ server } = pair())
   t.equal(server.hangUp(reset)?.code, ErrorCodes.TRANSPORT, 'server, reset: ERR_TRANSPORT')
   ;({ client, server } = pair())
-  server.feed(concat(client.feed(concat(server.feed(concat(client.start().send)).send)).send))
+  await upToAuthorize(client, server)
   t.equal(server.state, 'authorize', 'server deciding')
   t.equal(server.hangUp(end), null, 'a client half-close while we decide is not a failure')
   t.equal(server.hangUp(reset)?.code, ErrorCodes.TRANSPORT, 'a transport failure while we decide is')
-  t.end()
 })

@@ -1,6 +1,6 @@
 /** Every SHS1 vector in ../shared/vectors reproduces through the sans-I/O state machines. */
 import test from 'tape'
-import { ClientHandshake, ServerHandshake } from '../../lib/handshake/index.js'
+import { ClientHandshake, HandshakeDriver, ServerHandshake, type DriverOutput } from '../../lib/handshake/index.js'
 import { generateKeyPair } from '../../lib/keys.js'
 import { getCryptoBackend } from '../../lib/crypto/index.js'
 import { hex, loadVector, type RecordedCall, type RecordedState, type Shs1Vector } from '../helpers/vectors.js'
@@ -46,6 +46,44 @@ for (const file of ['shs1-js-reference.json', 'shs1-pysecrethandshake.json']) {
     t.equal(client.phase, 'done')
     t.equal(server.phase, 'done')
     t.end()
+  })
+}
+
+/** What `first` and the steps it waits for (an asynchronous curve answers later) decided. */
+async function settle(first: DriverOutput): Promise<DriverOutput> {
+  let out = first
+  const send = [...first.send]
+  while (out.pending) {
+    out = await out.pending
+    send.push(...out.send)
+  }
+  return { ...out, send }
+}
+
+const h = (b: Uint8Array): string => Buffer.from(b).toString('hex')
+
+for (const file of ['shs1-js-reference.json', 'shs1-pysecrethandshake.json']) {
+  test(`SHS1 vector ${file} through two HandshakeDrivers on the process backend (${crypto.asyncCurve ? 'asynchronous curve' : 'synchronous'})`, async (t) => {
+    const { inputs, expected: e } = loadVector<Shs1Vector>(file)
+    const appKey = hex(inputs.app_key)
+    const clientKeys = generateKeyPair(hex(inputs.client_longterm_seed))
+    const serverKeys = generateKeyPair(hex(inputs.server_longterm_seed))
+    const client = new HandshakeDriver({ isInitiator: true, appKey, keyPair: clientKeys, remotePublicKey: serverKeys.publicKey, ephemeralSecretKey: hex(inputs.client_ephemeral_sk) })
+    const server = new HandshakeDriver({ isInitiator: false, appKey, keyPair: serverKeys, ephemeralSecretKey: hex(inputs.server_ephemeral_sk) })
+    const msg1 = (await settle(client.start())).send[0]!
+    t.equal(h(msg1), e.msg1, 'msg1')
+    const msg2 = (await settle(server.feed(msg1))).send[0]!
+    t.equal(h(msg2), e.msg2, 'msg2')
+    const msg3 = (await settle(client.feed(msg2))).send[0]!
+    t.equal(h(msg3), e.msg3, 'msg3')
+    t.equal(h((await settle(server.feed(msg3))).authorize!), e.client_longterm_pk, 'the server learns the client key')
+    const accepted = await settle(server.decide(true))
+    t.equal(h(accepted.send[0]!), e.msg4, 'msg4')
+    const ready = await settle(client.feed(accepted.send[0]!))
+    t.equal(h(ready.ready!.encryptKey), e.client_encrypt_key, 'client encrypt key')
+    t.equal(h(ready.ready!.decryptKey), e.client_decrypt_key, 'client decrypt key')
+    t.equal(h(accepted.ready!.encryptKey), e.server_encrypt_key, 'server encrypt key')
+    t.equal(h(accepted.ready!.decryptNonce), e.server_decrypt_nonce, 'server decrypt nonce')
   })
 }
 

@@ -85,7 +85,7 @@ export function runPullHandshake(
   const output = new Pushable((reason) => {
     if (settled || !driver) return
     const err = driver.hangUp(reason === true ? { kind: 'end' } : { kind: 'error', cause: reason })
-    fail(err ?? new SecretChannelError(ErrorCodes.TRUNCATED, phase(), 'the transport closed while we decided on the client'))
+    fail(err ?? new SecretChannelError(ErrorCodes.TRUNCATED, phase(), driver.busy ? 'the transport closed while a handshake step was under way' : 'the transport closed while we decided on the client'))
   })
 
   const restSource: Source<Buffer> = (abort: End, cb: SourceCallback<Buffer>): void => {
@@ -114,12 +114,23 @@ export function runPullHandshake(
     done(null, { session, auth, wire })
   }
 
-  const apply = (out: DriverOutput): void => {
+  /**
+   * Applies what the driver decided; true when it is not for the transport's next bytes to go on
+   * (a failure, an application to ask, the end, or a step waiting for an asynchronous public-key
+   * operation, which goes on here when it settles, as a pending `authorize` does).
+   */
+  const settle = (out: DriverOutput): boolean => {
     for (const message of out.send) output.push(toBuffer(message))
-    if (out.error) return fail(out.error)
-    if (out.authorize) return ask(Buffer.from(out.authorize))
-    if (out.ready) return finish(out.ready, out.rest)
-    pump()
+    if (out.error) fail(out.error)
+    else if (out.authorize) ask(Buffer.from(out.authorize))
+    else if (out.ready) finish(out.ready, out.rest)
+    else if (out.pending) void out.pending.then((later) => settled || apply(later))
+    else return false
+    return true
+  }
+
+  const apply = (out: DriverOutput): void => {
+    if (!settle(out)) pump()
   }
 
   const ask = (clientKey: Buffer): void => {
@@ -139,7 +150,7 @@ export function runPullHandshake(
   const pump = (): void => {
     if (!read || reading || settled || inputEnd) return
     loop((next) => {
-      if (settled || inputEnd || !driver || driver.state === 'authorize') return
+      if (settled || inputEnd || !driver || driver.state === 'authorize' || driver.busy) return
       reading = true
       read!(null, (end, data) => {
         reading = false
@@ -150,13 +161,7 @@ export function runPullHandshake(
           if (err) fail(err)
           return
         }
-        if (data && data.length > 0) {
-          const out = driver!.feed(toBuffer(data))
-          for (const message of out.send) output.push(toBuffer(message))
-          if (out.error) return fail(out.error)
-          if (out.authorize) return ask(Buffer.from(out.authorize))
-          if (out.ready) return finish(out.ready, out.rest)
-        }
+        if (data && data.length > 0 && settle(driver!.feed(toBuffer(data)))) return
         next()
       })
     })
