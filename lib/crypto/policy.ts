@@ -8,8 +8,6 @@
  * even survive such input: an all-zero DH crashes its process.
  * @module
  */
-import { ED25519_TORSION_SUBGROUP } from '@noble/curves/ed25519.js'
-
 /**
  * The checks below compare bytes, not BigInts: they run on every handshake (twice per verify),
  * and building a 256-bit BigInt a byte at a time cost about 5 µs per verify. All inputs here are
@@ -44,15 +42,17 @@ function lessThan(a: Uint8Array, from: number, b: Uint8Array, mask255: boolean):
  * 32-byte little-endian values: 0, 1, p - 1 and the two y of the points of order 8.
  * An encoding whose y reduces to one of these is of small order whatever its sign bit says;
  * this covers libsodium's seven-entry blacklist, including the non-canonical encodings p and p+1.
+ * (The list is written out rather than derived from @noble/curves' `ED25519_TORSION_SUBGROUP`, so
+ * that this module imports no curve code: the WebCrypto backend needs it without noble.
+ * test/crypto/policy.test.ts checks it against that list.)
  */
-const SMALL_ORDER_Y: readonly Uint8Array[] = (() => {
-  const out: Uint8Array[] = []
-  for (const hex of ED25519_TORSION_SUBGROUP) {
-    const y = reducedY(hexToBytes(hex))
-    if (!out.some((seen) => equalBytes(seen, y))) out.push(y)
-  }
-  return out
-})()
+const SMALL_ORDER_Y: readonly Uint8Array[] = [
+  '0000000000000000000000000000000000000000000000000000000000000000', // y = 0: order 4
+  '0100000000000000000000000000000000000000000000000000000000000000', // y = 1: the identity
+  'ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f', // y = p - 1: order 2
+  '26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05', // order 8
+  'c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a' // order 8
+].map(hexToBytes)
 
 function hexToBytes(hex: string): Uint8Array {
   const out = new Uint8Array(hex.length / 2)
