@@ -27,7 +27,7 @@
  */
 
 /** True when typed-array words are little-endian (the engine's fast way to load and store words). */
-export const LITTLE_ENDIAN = new Uint8Array(Uint32Array.of(1).buffer)[0] === 1
+const LITTLE_ENDIAN = new Uint8Array(Uint32Array.of(1).buffer)[0] === 1
 
 /** "expand 32-byte k" as little-endian words. */
 const S0 = 0x61707865
