@@ -7,10 +7,10 @@
 import test from 'tape'
 import { randomBytes } from 'node:crypto'
 import { ed25519, ED25519_TORSION_SUBGROUP } from '@noble/curves/ed25519.js'
-import { sha512 } from '@noble/hashes/sha2.js'
 import { availableCryptoBackends, cryptoReady, createCryptoBackend, getCryptoBackend, useCryptoBackend, type CryptoBackend } from '../../lib/crypto/index.js'
 import { ClientHandshake, ServerHandshake } from '../../lib/handshake/index.js'
 import { BoxDecoder, BoxEncoder } from '../../lib/boxstream/index.js'
+import { mixedOrderCase } from '../helpers/curve-agreement.js'
 import { hex, loadVector, type BoxFrameVector, type RecordedCall, type RecordedState, type Shs1Vector } from '../helpers/vectors.js'
 
 await cryptoReady() // the wasm backend joins once loaded
@@ -185,32 +185,6 @@ function hostileEdwardsEncodings(): Array<{ label: string; bytes: Uint8Array }> 
   out.push({ label: 'all 0xff', bytes: new Uint8Array(32).fill(0xff) })
   out.push({ label: 'y = 2 (not on the curve)', bytes: le(2n) })
   return out
-}
-
-/** A key A' = aB + T with T of order 8, and signatures by a whose hash k is or is not ≡ 0 (mod 8). */
-function mixedOrderCase(): { publicKey: Uint8Array; accepted: [Uint8Array, Uint8Array]; rejected: [Uint8Array, Uint8Array] } {
-  const seed = new Uint8Array(32).fill(9)
-  const digest = sha512(seed)
-  digest[0]! &= 248
-  digest[31]! &= 127
-  digest[31]! |= 64
-  const a = fromLe(digest.subarray(0, 32))
-  const T = ed25519.Point.fromBytes(hex(ED25519_TORSION_SUBGROUP[1]!), false)
-  const A2 = ed25519.Point.BASE.multiply(a % L).add(T)
-  const publicKey = A2.toBytes()
-  const r = 123456789n
-  const R = ed25519.Point.BASE.multiply(r).toBytes()
-  let accepted: [Uint8Array, Uint8Array] | null = null
-  let rejected: [Uint8Array, Uint8Array] | null = null
-  for (let i = 0; (!accepted || !rejected) && i < 500; i++) {
-    const msg = new TextEncoder().encode(`mixed-order message ${i}`)
-    const k = fromLe(sha512(Uint8Array.from([...R, ...publicKey, ...msg]))) % L
-    const S = (r + k * a) % L
-    const sig = Uint8Array.from([...R, ...le(S)])
-    if (k % 8n === 0n) accepted ??= [sig, msg]
-    else rejected ??= [sig, msg]
-  }
-  return { publicKey, accepted: accepted!, rejected: rejected! }
 }
 
 test('all backends: identical Ed25519 verify decisions on hostile signatures and keys', (t) => {

@@ -7,6 +7,7 @@ import test from 'tape'
 import { HandshakeDriver, MAX_HANDSHAKE_INPUT, type DriverOutput } from '../../lib/handshake/index.js'
 import { ErrorCodes } from '../../lib/errors.js'
 import { appKey, clientKeys, serverKeys } from '../helpers/channel.js'
+import { collect, settle } from '../helpers/driver-outputs.js'
 
 const concat = (parts: Uint8Array[]): Buffer => Buffer.concat(parts.map((p) => Buffer.from(p)))
 
@@ -15,25 +16,6 @@ function pair(): { client: HandshakeDriver, server: HandshakeDriver } {
     client: new HandshakeDriver({ isInitiator: true, appKey, keyPair: clientKeys, remotePublicKey: serverKeys.publicKey }),
     server: new HandshakeDriver({ isInitiator: false, appKey, keyPair: serverKeys })
   }
-}
-
-/** Everything `first` and the steps it waits for decided (a backend with an asynchronous curve answers later). */
-async function settle(first: DriverOutput): Promise<DriverOutput> {
-  return collect([first])
-}
-
-async function collect(outputs: DriverOutput[]): Promise<DriverOutput> {
-  const all: DriverOutput = { send: [], authorize: null, ready: null, rest: [], error: null, ended: false }
-  for (const first of outputs) {
-    for (let out: DriverOutput | undefined = first; out; out = out.pending ? await out.pending : undefined) {
-      all.send.push(...out.send)
-      all.authorize ??= out.authorize
-      all.ready ??= out.ready
-      all.rest.push(...out.rest)
-      all.error ??= out.error
-    }
-  }
-  return all
 }
 
 /** Feeds `bytes` to `driver` in pieces of `size` (without waiting in between), collecting everything it decides. */

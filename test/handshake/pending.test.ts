@@ -6,7 +6,7 @@
  * and an abort fire during the wait, in `SecretStream` and in the pull adapter.
  */
 import test from 'tape'
-import { HandshakeDriver, type DriverOutput } from '../../lib/handshake/index.js'
+import { HandshakeDriver } from '../../lib/handshake/index.js'
 import type { AsyncCurveBackend, AsyncCurveSession, CryptoBackend } from '../../lib/crypto/backend.js'
 import { getCryptoBackend } from '../../lib/crypto/index.js'
 import { createWebCryptoCurve } from '../../lib/crypto/webcrypto.js'
@@ -15,6 +15,7 @@ import { SecretStream } from '../../lib/streams/secret-stream.js'
 import { createDuplexPair } from '../../lib/streams/memory-pair.js'
 import { runPullHandshake } from '../../lib/streams/pull/handshake.js'
 import { appKey, clientKeys, serverKeys } from '../helpers/channel.js'
+import { settle } from '../helpers/driver-outputs.js'
 
 const concat = (parts: Uint8Array[]): Buffer => Buffer.concat(parts.map((p) => Buffer.from(p)))
 
@@ -68,20 +69,6 @@ function gated(): { crypto: CryptoBackend, release: () => Promise<void>, held: (
       opened = false
     }
   }
-}
-
-/** Everything `first` and the steps it waits for decided. */
-async function settle(first: DriverOutput): Promise<DriverOutput> {
-  const all: DriverOutput = { send: [], authorize: null, ready: null, rest: [], error: null, ended: false }
-  for (let out: DriverOutput | undefined = first; out; out = out.pending ? await out.pending : undefined) {
-    all.send.push(...out.send)
-    all.authorize ??= out.authorize
-    all.ready ??= out.ready
-    all.rest.push(...out.rest)
-    all.error ??= out.error
-    all.ended ||= out.ended
-  }
-  return all
 }
 
 function drivers(crypto: CryptoBackend): { client: HandshakeDriver, server: HandshakeDriver } {

@@ -10,6 +10,7 @@
 import { ed25519 } from '@noble/curves/ed25519.js'
 import { sha512 } from '@noble/hashes/sha2.js'
 import type { AsyncCurveBackend, CryptoBackend } from '../../lib/crypto/backend.js'
+import { concatBytes } from '../../lib/bytes.js'
 import { BAD_ED25519, LOW_ORDER_X25519, NON_CANONICAL_ED25519, SMALL_ORDER_ED25519, malleate } from './points.js'
 
 /** What {@link curveAgreement} found. */
@@ -45,22 +46,13 @@ function random(n: number): Uint8Array {
 
 const same = (a: Uint8Array | null, b: Uint8Array | null): boolean => (a === null || b === null ? a === b : a.length === b.length && a.every((x, i) => x === b[i]))
 
-const concat = (...parts: Uint8Array[]): Uint8Array => {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0))
-  let at = 0
-  for (const p of parts) {
-    out.set(p, at)
-    at += p.length
-  }
-  return out
-}
 
 /**
  * A key with a small-order component (A = 8·a·B + T) and two signatures under it: one whose
  * challenge k is a multiple of 8, so the torsion part vanishes and the cofactorless equation
  * holds (libsodium accepts), and one where it does not (libsodium refuses).
  */
-function mixedOrderCase(): { publicKey: Uint8Array, accepted: [Uint8Array, Uint8Array], rejected: [Uint8Array, Uint8Array] } {
+export function mixedOrderCase(): { publicKey: Uint8Array, accepted: [Uint8Array, Uint8Array], rejected: [Uint8Array, Uint8Array] } {
   const a = 987654321n
   const torsion = ed25519.Point.fromBytes(SMALL_ORDER_ED25519.find((p) => !same(p, le(1n)))!, false)
   const publicKey = ed25519.Point.BASE.multiply(a).add(torsion).toBytes()
@@ -70,8 +62,8 @@ function mixedOrderCase(): { publicKey: Uint8Array, accepted: [Uint8Array, Uint8
   let rejected: [Uint8Array, Uint8Array] | null = null
   for (let i = 0; (!accepted || !rejected) && i < 500; i++) {
     const msg = new TextEncoder().encode(`mixed-order message ${i}`)
-    const k = fromLe(sha512(concat(R, publicKey, msg))) % L
-    const sig = concat(R, le((r + k * a) % L))
+    const k = fromLe(sha512(concatBytes(R, publicKey, msg))) % L
+    const sig = concatBytes(R, le((r + k * a) % L))
     if (k % 8n === 0n) accepted ??= [sig, msg]
     else rejected ??= [sig, msg]
   }
@@ -129,7 +121,7 @@ export async function curveAgreement(curve: AsyncCurveBackend, reference: Crypto
   // Ed25519 verification: libsodium 1.0.18's decisions on every hostile signature and key.
   const message = new TextEncoder().encode('hello')
   const signature = reference.sign(message, keyPair.secretKey)
-  const withS = (s: Uint8Array): Uint8Array => concat(signature.subarray(0, 32), s)
+  const withS = (s: Uint8Array): Uint8Array => concatBytes(signature.subarray(0, 32), s)
   const mixed = mixedOrderCase()
   const cases: Array<{ label: string, sig: Uint8Array, msg: Uint8Array, pk: Uint8Array }> = [
     { label: 'valid', sig: signature, msg: message, pk: keyPair.publicKey },
@@ -142,12 +134,12 @@ export async function curveAgreement(curve: AsyncCurveBackend, reference: Crypto
   ]
   BAD_ED25519.forEach((point, i) => {
     cases.push({ label: `bad key #${i}`, sig: signature, msg: message, pk: point })
-    cases.push({ label: `bad R #${i}`, sig: concat(point, signature.subarray(32)), msg: message, pk: keyPair.publicKey })
+    cases.push({ label: `bad R #${i}`, sig: concatBytes(point, signature.subarray(32)), msg: message, pk: keyPair.publicKey })
   })
   // The classic forgeries: a small-order (or non-canonical) key with R = identity or R = the key, S = 0.
   const forgeries: Array<{ sig: Uint8Array, pk: Uint8Array }> = []
   for (const point of [...SMALL_ORDER_ED25519, ...NON_CANONICAL_ED25519]) {
-    for (const R of [le(1n), point]) forgeries.push({ sig: concat(R, new Uint8Array(32)), pk: point })
+    for (const R of [le(1n), point]) forgeries.push({ sig: concatBytes(R, new Uint8Array(32)), pk: point })
   }
   forgeries.forEach(({ sig, pk }, i) => cases.push({ label: `S = 0 forgery #${i}`, sig, msg: message, pk }))
   for (const c of cases) {
