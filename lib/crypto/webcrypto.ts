@@ -1,7 +1,8 @@
 /**
  * The WebCrypto curve backend: the handshake's X25519, Ed25519 signatures and verifications on
  * `globalThis.crypto.subtle` (Chromium, Firefox, Safari, Deno, Bun, Node ≥ 20), which runs them
- * natively (Chromium: off the main thread). Everything else (HMAC, SHA-256, secretbox, box-stream,
+ * natively (Chromium 156 on the calling thread, as a profile shows: concurrent handshakes do not
+ * gain a core; docs/browser.md). Everything else (HMAC, SHA-256, secretbox, box-stream,
  * the Ed25519 → X25519 conversion of a peer's key) stays on a synchronous backend.
  *
  * `crypto.subtle` only answers with promises, so this is an {@link AsyncCurveBackend}: the
