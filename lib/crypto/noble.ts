@@ -8,7 +8,7 @@ import { ed25519, x25519 } from '@noble/curves/ed25519.js'
 import { sha256, sha512 } from '@noble/hashes/sha2.js'
 import { hmac } from '@noble/hashes/hmac.js'
 import { hkdfFromHmac, portableScrypt } from './derive.js'
-import { SecretboxEngine, hsalsa20 } from './xsalsa20poly1305.js'
+import { SecretboxEngine, hsalsa20, wordsLE } from './xsalsa20poly1305.js'
 import type { CryptoBackend, KeyedSecretbox, SignKeyPair } from './backend.js'
 import { constantTimeEqual, hasSmallOrderEdwardsEncoding, isAllZero, isCanonicalEdwardsEncoding, passesSignaturePrechecks, wipe, curveScalarFromSeedHash } from './policy.js'
 
@@ -27,12 +27,6 @@ function numberFromLittleEndian(bytes: Uint8Array): bigint {
 function webRandomBytes(length: number): Uint8Array {
   const out = new Uint8Array(length)
   for (let at = 0; at < length; at += 65536) globalThis.crypto.getRandomValues(out.subarray(at, Math.min(length, at + 65536)))
-  return out
-}
-
-/** `bytes` as little-endian 32-bit words into `out` (as many words as `out` holds). */
-function wordsLE(bytes: Uint8Array, out: Uint32Array): Uint32Array {
-  for (let i = 0; i < out.length; i++) out[i] = bytes[4 * i]! | (bytes[4 * i + 1]! << 8) | (bytes[4 * i + 2]! << 16) | (bytes[4 * i + 3]! << 24)
   return out
 }
 
@@ -168,7 +162,7 @@ export function createNobleBackend(): CryptoBackend {
     hmacSha256: (key, data) => hmac(sha256, key, data),
 
     // The same HKDF as the libsodium backends (derive.ts) over noble's HMAC: one less module in a browser bundle.
-    hkdfSha256: (ikm, salt, info, length) => hkdfFromHmac((key, data) => hmac(sha256, key, data), ikm, salt, info, length),
+    hkdfSha256: (ikm, salt, info, length) => hkdfFromHmac(backend.hmacSha256, ikm, salt, info, length),
 
     // Pure JS on the main thread, yielding every 10 ms: slower than OpenSSL's, same bytes.
     scrypt: portableScrypt,

@@ -263,6 +263,18 @@ function writeWord(out: Uint8Array, at: number, word: number): void {
   out[at + 3] = word >>> 24
 }
 
+/**
+ * The first `out.length` little-endian 32-bit words of `bytes` (a key as HSalsa20 wants it).
+ * @example
+ * ```ts
+ * hsalsa20(wordsLE(key, new Uint32Array(8)), nonce, subkey)
+ * ```
+ */
+export function wordsLE(bytes: Uint8Array, out: Uint32Array): Uint32Array {
+  for (let i = 0; i < out.length; i++) out[i] = readWord(bytes, 4 * i)
+  return out
+}
+
 function readWord(bytes: Uint8Array, at: number): number {
   return bytes[at]! | (bytes[at + 1]! << 8) | (bytes[at + 2]! << 16) | (bytes[at + 3]! << 24)
 }
