@@ -47,7 +47,6 @@ const NODE_ONLY_FILES: Record<string, string> = {
   'streams/backpressure.test.js': 'every test is over TCP sockets (kernel buffers are what it bounds)',
   'streams/idle-footprint.test.js': 'every test is over TCP sockets (drain listeners on a net.Socket)',
   'streams/recycled-writes.test.js': 'every test is over a backed-up TCP socket',
-  'streams/abort-error.test.js': 'imports lib/net (connect() over TCP); its SecretStream aborts run in handshake/pending and streams/secret-stream',
   'streams/buffer-ownership.test.js': 'imports lib/net; three of its four tests are over TCP',
   'transports/multiserver-interop.test.js': 'a Node ws server with multiserver (the page side is chromium.test)',
   'transports/websocket-interop.test.js': 'a Node ws server against the reference implementation (the page side is chromium.test)',
@@ -59,6 +58,9 @@ const NODE_ONLY_FILES: Record<string, string> = {
 
 /** Single tests that stay in Node, by file then exact test name → why (shims/tape.ts skips them in the page). */
 const NODE_ONLY_TESTS: Record<string, Record<string, string>> = {
+  'streams/abort-error.test.js': {
+    'connect(): aborted before and during the attempt': 'lib/net connect() over TCP'
+  },
   'streams/secret-stream.test.js': {
     'tcp: random write sizes up to several MiB both ways, checked by hash': 'TCP sockets',
     'tcp: works with stream.pipeline and for await': 'TCP sockets and node:stream'
@@ -113,6 +115,8 @@ function browserSuitePlugin(): Plugin {
         if (args.importer.startsWith(libDir)) return { errors: [{ text: `${args.importer} imports the Node built-in ${args.path}: not portable` }] }
         return { path: BUILTINS[name]! }
       })
+      // lib/net is TCP: a test file importing it gets the throwing stand-in (its TCP tests are in NODE_ONLY_TESTS).
+      b.onResolve({ filter: /\/lib\/net\/index\.js$/ }, (args) => args.importer.startsWith(testDir + sep) ? { path: shim('lib-net') } : undefined)
       b.onResolve({ filter: /^tape$/ }, (args) => args.importer === shim('tape') ? undefined : { path: shim('tape') })
       b.onLoad({ filter: /vector-files\.js$/ }, (args) => {
         if (args.path !== join(testDir, 'helpers', 'vector-files.js')) return undefined
