@@ -99,7 +99,7 @@ const BUILTINS: Record<string, string> = {
   events: join(root, 'node_modules', 'events', 'events.js')
 }
 
-/** Files that get the Node globals they use (process, Buffer, setImmediate) imported: test files and the packages they run on. */
+/** Files that get the Node globals they use (process, Buffer, setImmediate) imported, and the built-ins' stand-ins: test files and the packages they run on. */
 const GETS_GLOBALS = [testDir + sep, ...['tape', '@ljharb', 'stream-to-pull-stream'].map((p) => join(root, 'node_modules', p) + sep)]
 const GLOBALS = ['process', 'Buffer', 'setImmediate']
 
@@ -113,7 +113,8 @@ function browserSuitePlugin(): Plugin {
         const name = args.path.replace(/^node:/, '')
         if (!Object.hasOwn(BUILTINS, name) || (name === 'events' && !args.path.startsWith('node:'))) return undefined
         if (args.importer.startsWith(libDir)) return { errors: [{ text: `${args.importer} imports the Node built-in ${args.path}: not portable` }] }
-        return { path: BUILTINS[name]! }
+        // Other npm packages (libsodium-wrappers' Node branch...) resolve as in any browser bundle.
+        return GETS_GLOBALS.some((dir) => args.importer.startsWith(dir)) ? { path: BUILTINS[name]! } : undefined
       })
       // lib/net is TCP: a test file importing it gets the throwing stand-in (its TCP tests are in NODE_ONLY_TESTS).
       b.onResolve({ filter: /\/lib\/net\/index\.js$/ }, (args) => args.importer.startsWith(testDir + sep) ? { path: shim('lib-net') } : undefined)
@@ -188,7 +189,7 @@ function readTap(lines: string[], pageErrors: string[]): PageRun {
   return run
 }
 
-test('browser suite: the backend-sensitive test files run in headless Chromium on noble, wasm and webcrypto', { timeout: 900_000 }, async (t) => {
+test('browser suite: the backend-sensitive test files run in headless Chromium on noble, wasm and webcrypto', { timeout: 280_000 }, async (t) => {
   if (!chromiumInstalled()) {
     t.fail('chromium is not installed (.ci/run installs it with apt-get)')
     return
