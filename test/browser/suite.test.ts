@@ -51,8 +51,8 @@ const NODE_ONLY_FILES: Record<string, string> = {
   'transports/multiserver-interop.test.js': 'a Node ws server with multiserver (the page side is chromium.test)',
   'transports/websocket-interop.test.js': 'a Node ws server against the reference implementation (the page side is chromium.test)',
   'reliability/pull-resources.test.js': 'TCP sockets and process.getActiveResourcesInfo()',
-  'accounts/flat-document.test.js': 'the account protocol is a Node-only subpath (node:crypto, scrypt)',
-  'enrollment/state-machines.test.js': 'the enrollment protocol is a Node-only subpath (node:crypto keys)',
+  'accounts/flat-document.test.js': 'the account protocol is a Node-only subpath (issue 12): its command decoder uses Node\'s Buffer',
+  'enrollment/state-machines.test.js': 'the enrollment protocol is a Node-only subpath (issue 12): it imports node:crypto, node:fs, node:path',
   'machine.test.js': 'imports the Node-only protocol subpaths (accounts, enrollment, notice)'
 }
 
