@@ -69,6 +69,8 @@ export class BoxDecoder {
   /** True during a {@link pushInPlace} call. */
   private inPlace = false
   private failure: SecretChannelError | null = null
+  /** Set by {@link destroy}: the error for later use is built only if anything uses the decoder again. */
+  private destroyed = false
   private framesOpened = 0
 
   /**
@@ -98,6 +100,12 @@ export class BoxDecoder {
 
   /** The error that stopped this decoder, if any. */
   get error(): SecretChannelError | null {
+    return this.stopped()
+  }
+
+  /** The failure, or after {@link destroy} (without a goodbye) `ERR_INVALID_STATE`, built now. */
+  private stopped(): SecretChannelError | null {
+    if (!this.failure && this.destroyed) this.failure = new SecretChannelError(ErrorCodes.INVALID_STATE, PHASE, 'the decoder was destroyed')
     return this.failure
   }
 
@@ -142,7 +150,8 @@ export class BoxDecoder {
   }
 
   private run(chunk: Uint8Array, onPlaintext: (body: Buffer) => void, coalesce: boolean, inPlace: boolean): void {
-    if (this.failure) throw this.failure
+    const failure = this.stopped()
+    if (failure) throw failure
     let at = 0
     if (inPlace) {
       // The chunk is its own arena: plaintext is compacted towards its front, always behind `at`.
@@ -181,7 +190,8 @@ export class BoxDecoder {
    * @throws SecretChannelError `ERR_TRUNCATED` unless the goodbye was received
    */
   end(): void {
-    if (this.failure) throw this.failure
+    const failure = this.stopped()
+    if (failure) throw failure
     if (this.goodbye) return
     const where = this.midFrame ? 'in the middle of a frame' : `after ${this.framesOpened} frame(s) at a frame boundary`
     throw this.poison(new SecretChannelError(ErrorCodes.TRUNCATED, PHASE, `the transport ended ${where} without the goodbye: the stream was cut`))
@@ -191,7 +201,7 @@ export class BoxDecoder {
   destroy(): void {
     this.wipeKey()
     this.body = null
-    if (!this.failure && !this.goodbye) this.failure = new SecretChannelError(ErrorCodes.INVALID_STATE, PHASE, 'the decoder was destroyed')
+    if (!this.failure && !this.goodbye) this.destroyed = true
   }
 
   private poison(err: SecretChannelError): SecretChannelError {

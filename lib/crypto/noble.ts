@@ -6,11 +6,11 @@
  */
 import { ed25519, x25519 } from '@noble/curves/ed25519.js'
 import { sha256, sha512 } from '@noble/hashes/sha2.js'
-import { hmac } from '@noble/hashes/hmac.js'
+import { hmac, type _HMAC } from '@noble/hashes/hmac.js'
 import { hkdfFromHmac, portableScrypt } from './derive.js'
 import { SecretboxEngine, hsalsa20, wordsLE } from './xsalsa20poly1305.js'
 import type { CryptoBackend, KeyedSecretbox, SignKeyPair } from './backend.js'
-import { constantTimeEqual, hasSmallOrderEdwardsEncoding, isAllZero, isCanonicalEdwardsEncoding, passesSignaturePrechecks, wipe, curveScalarFromSeedHash } from './policy.js'
+import { constantTimeEqual, copyBytes, hasSmallOrderEdwardsEncoding, isAllZero, isCanonicalEdwardsEncoding, passesSignaturePrechecks, wipe, curveScalarFromSeedHash } from './policy.js'
 
 const L = ed25519.Point.Fn.ORDER
 
@@ -71,6 +71,37 @@ function nobleKeyedSecretbox(key: Uint8Array, engine: SecretboxEngine): KeyedSec
   }
 }
 
+/**
+ * `crypto_auth` (HMAC-SHA-512 truncated to 32 bytes) that keeps the last key's padded blocks
+ * hashed (RFC 2104's precomputation): every SHS1 hello is authenticated with the same app key, so
+ * each tag then costs two SHA-512 blocks instead of four and no new hash objects.
+ * ```
+ * keyed    SHA-512 state after (key ⊕ ipad) ‖ state after (key ⊕ opad)   per key, kept
+ * scratch  a copy of keyed, run over the message, wiped by the digest      per tag
+ * ```
+ * The key is compared in constant time; a different key replaces (and wipes) the kept states.
+ */
+function keyedAuth(): (data: Uint8Array, key: Uint8Array) => Uint8Array {
+  let key: Uint8Array | null = null
+  let keyed: _HMAC<ReturnType<typeof sha512.create>> | null = null
+  let scratch: _HMAC<ReturnType<typeof sha512.create>> | null = null
+  const digest = new Uint8Array(64)
+  return (data, newKey) => {
+    let states = keyed
+    if (states === null || key === null || key.length !== newKey.length || !constantTimeEqual(key, newKey)) {
+      states?.destroy()
+      if (key) wipe(key)
+      states = keyed = hmac.create(sha512, newKey)
+      key = copyBytes(newKey)
+    }
+    scratch = states._cloneInto(scratch ?? undefined)
+    scratch.update(data).digestInto(digest) // digestInto destroys (zeroes) the scratch states
+    const tag = digest.slice(0, 32)
+    digest.fill(0)
+    return tag
+  }
+}
+
 /** Creates the noble backend. */
 export function createNobleBackend(): CryptoBackend {
   const engine = new SecretboxEngine()
@@ -87,6 +118,8 @@ export function createNobleBackend(): CryptoBackend {
     }
   }
 
+  const auth = keyedAuth()
+
   const backend: CryptoBackend = {
     name: 'noble',
 
@@ -96,9 +129,9 @@ export function createNobleBackend(): CryptoBackend {
 
     sha512: (data) => sha512(data),
 
-    auth: (data, key) => hmac(sha512, key, data).subarray(0, 32),
+    auth,
 
-    authVerify: (tag, data, key) => tag.length === 32 && constantTimeEqual(tag, hmac(sha512, key, data).subarray(0, 32)),
+    authVerify: (tag, data, key) => tag.length === 32 && constantTimeEqual(tag, auth(data, key)),
 
     signKeyPairFromSeed(seed): SignKeyPair {
       const publicKey = ed25519.getPublicKey(seed)

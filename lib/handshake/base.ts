@@ -52,8 +52,12 @@ export abstract class HandshakeBase<P extends string> extends Machine<P> {
   protected readonly crypto: CryptoBackend
   protected readonly appKey: Uint8Array
   protected readonly keyPair: KeyPair
-  /** Our ephemeral X25519 secret (a in the paper's notation for the client, b for the server). */
-  private readonly ephemeralSecret: Uint8Array
+  /**
+   * Our ephemeral X25519 secret (a in the paper's notation for the client, b for the server):
+   * drawn when first needed, so a handshake whose curve works elsewhere (an asynchronous backend,
+   * which makes its own ephemeral key) never draws or holds one.
+   */
+  private ephemeralSecret: Uint8Array | null
   /** Our ephemeral X25519 public key, computed when first asked for (an asynchronous answerer never asks). */
   private ephemeralPublic: Uint8Array | null = null
 
@@ -72,7 +76,12 @@ export abstract class HandshakeBase<P extends string> extends Machine<P> {
     if (ephemeralSecretKey !== undefined && (!(ephemeralSecretKey instanceof Uint8Array) || ephemeralSecretKey.length !== 32)) {
       throw new SecretChannelError(ErrorCodes.INVALID_ARGUMENT, Phase.HANDSHAKE, 'ephemeralSecretKey must be 32 bytes')
     }
-    this.ephemeralSecret = this.keep(ephemeralSecretKey ? copyBytes(ephemeralSecretKey) : this.crypto.randomBytes(32))
+    this.ephemeralSecret = ephemeralSecretKey ? this.keep(copyBytes(ephemeralSecretKey)) : null
+  }
+
+  /** {@link ephemeralSecret}, drawn (and kept for wiping) on first use. */
+  private ownEphemeralSecret(): Uint8Array {
+    return (this.ephemeralSecret ??= this.keep(this.crypto.randomBytes(32)))
   }
 
   /**
@@ -84,10 +93,10 @@ export abstract class HandshakeBase<P extends string> extends Machine<P> {
     const crypto = this.crypto
     switch (request.op) {
       case 'ephemeral-public':
-        return (this.ephemeralPublic ??= crypto.scalarMultBase(this.ephemeralSecret))
+        return (this.ephemeralPublic ??= crypto.scalarMultBase(this.ownEphemeralSecret()))
       case 'x25519':
         // Our key's curve form is derived once per key pair (curve-cache.ts), not per connection.
-        return crypto.scalarMult(request.secret === 'ephemeral' ? this.ephemeralSecret : localCurveSecret(crypto, this.keyPair.secretKey), request.peer)
+        return crypto.scalarMult(request.secret === 'ephemeral' ? this.ownEphemeralSecret() : localCurveSecret(crypto, this.keyPair.secretKey), request.peer)
       case 'sign':
         return crypto.sign(request.message, this.keyPair.secretKey)
       case 'verify':

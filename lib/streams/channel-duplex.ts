@@ -114,8 +114,12 @@ export abstract class ChannelDuplex<E extends DuplexEvents = DuplexEvents> exten
   /** Lets go of the transport; called once when streamx destroys the stream (cleanly or not). */
   protected onRelease(): void {}
 
-  /** Releases what the subclass holds (machines, keys, transport listeners); called once, synchronously, on destroy. */
-  protected abstract onTeardown(err: Error, byOwner: boolean): void
+  /**
+   * Releases what the subclass holds (machines, keys, transport listeners); called once,
+   * synchronously, on destroy. `reason()` is the error to fail anything still parked with: built
+   * on first call only, so a teardown with nothing parked builds no error object.
+   */
+  protected abstract onTeardown(reason: () => Error, byOwner: boolean): void
 
   /** Starts the AbortSignal and the opening deadline; call at the end of the subclass constructor. */
   protected begin(): void {
@@ -284,19 +288,20 @@ export abstract class ChannelDuplex<E extends DuplexEvents = DuplexEvents> exten
   /** streamx: releases everything synchronously, and every parked callback exactly once. */
   override _predestroy(): void {
     const own = getStreamError(this as unknown as Duplex)
-    const err = own ?? new SecretChannelError(ErrorCodes.ABORTED, this.phaseName(), 'the stream was destroyed')
+    let built: Error | null = own
+    const reason = (): Error => (built ??= new SecretChannelError(ErrorCodes.ABORTED, this.phaseName(), 'the stream was destroyed'))
     this.settle()
-    this.onTeardown(err, own === null)
+    this.onTeardown(reason, own === null)
     if (this.unsent) {
       this.unsent.length = 0
       this.unsentBytes = 0
     }
-    if (!this.isOpen) this.failOpened(err)
+    if (!this.isOpen) this.failOpened(reason())
     const open = this.openSlot
     this.openSlot = null
-    if (open) open(err)
-    this.releaseWrite(err)
-    this.releaseFinal(err)
+    if (open) open(reason())
+    if (this.writeHeld) this.releaseWrite(reason())
+    if (this.finalSlot) this.releaseFinal(reason())
   }
 
   /** streamx: the stream is done (destroyed, or both sides finished): stop every timer and let go of the transport. */

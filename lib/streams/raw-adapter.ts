@@ -227,12 +227,12 @@ export abstract class RawStreamAdapter<E extends DuplexEvents = DuplexEvents> ex
     this.release(this.finishedCleanly())
   }
 
-  protected override onTeardown(_err: Error, byOwner: boolean): void {
+  protected override onTeardown(reason: () => Error, byOwner: boolean): void {
     // An owner's destroy() keeps socket manners: accepted writes still go out.
     if (byOwner && this.isOpen && !this.released && this.flushOnDestroy()) this.release(true)
     const drain = this.drainSlot
     this.drainSlot = null
-    if (drain) drain(_err)
+    if (drain) drain(reason())
   }
 
   private release(graceful: boolean): void {

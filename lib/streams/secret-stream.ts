@@ -303,8 +303,8 @@ export class SecretStream extends RawStreamAdapter<SecretStreamEvents> {
     return pending.length > 0 || this.sentGoodbye
   }
 
-  protected override onTeardown(err: Error, byOwner: boolean): void {
-    super.onTeardown(err, byOwner)
+  protected override onTeardown(reason: () => Error, byOwner: boolean): void {
+    super.onTeardown(reason, byOwner)
     this.driver?.destroy()
     this.driver = null
     this.encoder?.destroy()

@@ -295,8 +295,8 @@ export class FlatStream extends RawStreamAdapter {
     cb(null)
   }
 
-  protected override onTeardown(err: Error, byOwner: boolean): void {
-    super.onTeardown(err, byOwner)
+  protected override onTeardown(reason: () => Error, byOwner: boolean): void {
+    super.onTeardown(reason, byOwner)
     this.pending = []
   }
 }
