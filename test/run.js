@@ -3,7 +3,7 @@
 // one closing line "N passed, N failed" (assertions), which CI reads. A file that crashes or exits
 // non-zero without a tape failure counts as one failure, so a crash can never pass silently.
 //
-// Backend-sensitive files (see BACKEND_SENSITIVE, or a file containing the marker comment
+// Backend-sensitive files (see test/helpers/backend-sensitive.ts: BACKEND_SENSITIVE, or a file containing the marker comment
 // "@test-all-backends") run once per crypto backend that loads here, with SECRET_CHANNEL_CRYPTO
 // set; the closing line sums every run (webcrypto included where crypto.subtle has the curves). TEST_BACKENDS=noble,node narrows the list;
 // SECRET_CHANNEL_CRYPTO=<name> runs every file once with that backend only.
@@ -29,8 +29,8 @@ function find(dir) {
 
 const files = find(testDir).filter((f) => filter.length === 0 || filter.some((p) => f.includes(p)))
 
-/** Test files (paths relative to dist/test) whose outcome depends on the crypto backend. */
-const BACKEND_SENSITIVE = [/^handshake\//, /^boxstream\//, /^streams\//, /^net\//, /^security\//, /interop/, /shs1/, /pull/, /vectors/]
+/** Which files depend on the crypto backend (shared with test/browser/suite.test.ts). */
+const { isBackendSensitive: sensitive } = await import(join(root, 'dist', 'test', 'helpers', 'backend-sensitive.js'))
 
 /** Preload that finishes a backend's asynchronous initialisation (WASM) in every test process. */
 const READY = join(root, 'dist', 'test', 'helpers', 'crypto-ready.js')
@@ -49,7 +49,7 @@ async function backendsToRun() {
 
 function isBackendSensitive(file) {
   const name = relative(testDir, file).split('\\').join('/')
-  return BACKEND_SENSITIVE.some((re) => re.test(name)) || readFileSync(file, 'utf8').includes('@test-all-backends')
+  return sensitive(name, readFileSync(file, 'utf8'))
 }
 
 const backends = await backendsToRun()

@@ -4,6 +4,7 @@
  * have no Buffer methods.
  * @module
  */
+import { fromBase64 } from '../base64.js'
 
 /** `bytes` itself. */
 export function platformBytes(bytes: Uint8Array): Buffer {
@@ -33,4 +34,9 @@ export function allocPlatformBytesSlow(size: number): Buffer {
 /** A view of `length` bytes of `buffer` from `offset` (no copy). */
 export function platformView(buffer: ArrayBuffer, offset: number, length: number): Buffer {
   return new Uint8Array(buffer, offset, length) as Buffer
+}
+
+/** Bytes of canonical padded base64 text; empty for anything else (so a length check refuses it). */
+export function base64PlatformBytes(text: string): Buffer {
+  return (fromBase64(text) ?? new Uint8Array(0)) as Buffer
 }

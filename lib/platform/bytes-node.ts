@@ -35,3 +35,8 @@ export function allocPlatformBytesSlow(size: number): Buffer {
 export function platformView(buffer: ArrayBuffer, offset: number, length: number): Buffer {
   return Buffer.from(buffer, offset, length)
 }
+
+/** Bytes of base64 text, as leniently as `Buffer.from(text, 'base64')` (the reference's app-key parsing). */
+export function base64PlatformBytes(text: string): Buffer {
+  return Buffer.from(text, 'base64')
+}

@@ -55,7 +55,7 @@ test('box-stream through a counter carry into byte 15: wire bytes identical on e
   for (const name of availableCryptoBackends()) backends.push([name, createCryptoBackend(name)])
   for (const [name, backend] of backends) {
     const wire = new BoxEncoder(key, start, backend).encode(plain)
-    t.ok(wire.equals(reference), `${name}: the same wire bytes as stateless XSalsa20`)
+    t.ok(Buffer.from(wire).equals(reference), `${name}: the same wire bytes as stateless XSalsa20`)
     const got: Buffer[] = []
     new BoxDecoder(key, start, backend).push(reference, (p) => got.push(Buffer.from(p)))
     t.ok(Buffer.concat(got).equals(plain), `${name}: decodes them`)

@@ -4,6 +4,9 @@ import { createHash } from 'node:crypto'
 import { BoxDecoder, BoxEncoder } from '../../lib/boxstream/index.js'
 import { hex, loadVector, type BoxFrameVector, type Shs1Vector } from '../helpers/vectors.js'
 
+/** Hex of bytes the codec returns (a Buffer in Node, a Uint8Array in a browser). */
+const toHex = (b: Uint8Array): string => Buffer.from(b).toString('hex')
+
 interface FrameCase { key: string; initial_nonce: string; writes: string[]; frames: string[]; goodbye: string }
 
 function checkCase(t: test.Test, name: string, c: FrameCase): void {
@@ -11,14 +14,14 @@ function checkCase(t: test.Test, name: string, c: FrameCase): void {
   const wire: Buffer[] = []
   c.writes.forEach((w, i) => {
     const frame = enc.encode(hex(w))
-    t.equal(frame.toString('hex'), c.frames[i], `${name}: frame ${i}`)
+    t.equal(toHex(frame), c.frames[i], `${name}: frame ${i}`)
     wire.push(frame)
   })
   const bye = enc.goodbye()
-  t.equal(bye.toString('hex'), c.goodbye, `${name}: goodbye`)
+  t.equal(toHex(bye), c.goodbye, `${name}: goodbye`)
   const dec = new BoxDecoder(hex(c.key), hex(c.initial_nonce))
   const out: string[] = []
-  for (const f of [...wire, bye]) dec.push(f, (p) => out.push(p.toString('hex')))
+  for (const f of [...wire, bye]) dec.push(f, (p) => out.push(toHex(p)))
   t.deepEqual(out, c.writes, `${name}: decodes back`)
   t.ok(dec.ended, `${name}: goodbye ends the stream`)
   t.doesNotThrow(() => dec.end(), `${name}: transport end after goodbye is clean`)
@@ -49,11 +52,11 @@ test('box-stream edge vectors: nonce carry, full wrap, 5000-byte split', (t) => 
     let at = 0
     c.frame_lengths.forEach((len: number, i: number) => {
       const frame = wire.subarray(at, at + len)
-      t.equal(frame.subarray(0, 34).toString('hex'), c.frame_header_hex[i], `frame ${i} header`)
+      t.equal(toHex(frame.subarray(0, 34)), c.frame_header_hex[i], `frame ${i} header`)
       t.equal(createHash('sha256').update(frame.subarray(34)).digest('hex'), c.frame_body_sha256[i], `frame ${i} body`)
       at += len
     })
-    t.equal(enc.goodbye().toString('hex'), c.goodbye, 'goodbye after split')
+    t.equal(toHex(enc.goodbye()), c.goodbye, 'goodbye after split')
   }
   t.end()
 })

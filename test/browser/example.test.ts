@@ -2,8 +2,7 @@
 import test from 'tape'
 import { spawn } from 'node:child_process'
 import { join } from 'node:path'
-import { chromium } from 'playwright-core'
-import { CHROMIUM, CHROMIUM_ARGS, root } from './harness.js'
+import { launchChromium, root } from './harness.js'
 
 /** The part of the page's DOM read here (the tests compile without lib.dom); #log is always there. */
 interface PageGlobals {
@@ -22,7 +21,7 @@ test('examples/browser: the page connects over WebSocket, shows the handshake an
     })
     server.once('exit', () => reject(new Error(`the example server exited: ${output}`)))
   })
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true, timeout: 30_000 })
+  const browser = await launchChromium()
   try {
     const page = await browser.newPage()
     await page.goto(url)

@@ -13,7 +13,7 @@ import type { AddressInfo } from 'node:net'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { build } from 'esbuild'
-import { chromium } from 'playwright-core'
+import { chromium, type Browser } from 'playwright-core'
 import { generateKeyPair, formatId, SSB_MAIN_NETWORK_APP_KEY } from '../../lib/keys.js'
 import { createWebSocketServer } from '../../lib/transports/websocket-server.js'
 import type { SecretChannelError } from '../../lib/errors.js'
@@ -22,9 +22,9 @@ import type { PageBackend, PageConfig } from './page.js'
 const here = dirname(fileURLToPath(import.meta.url))
 /** The repository root (dist/test/browser -> ../../..). */
 export const root = join(here, '..', '..', '..')
-export const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium'
+const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium'
 /** The flags the machine needs: no sandbox (root), no GPU, and no background network chatter. */
-export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync']
+const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync']
 
 /** Bundles the test page for the browser (the package's `browser` condition). */
 async function bundlePage(): Promise<string> {
@@ -146,8 +146,7 @@ export async function runInChromium(options: RunOptions): Promise<BrowserRun[]> 
   await once(httpServer, 'listening')
   const port = (httpServer.address() as AddressInfo).port
 
-  // playwright's launch() gives every browser a fresh temporary profile (--user-data-dir) and removes it on close.
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true, timeout: 30_000 })
+  const browser = await launchChromium()
   const deadline = setTimeout(() => { void browser.close() }, options.timeout ?? 240_000)
   const runs: BrowserRun[] = []
   try {
@@ -184,6 +183,19 @@ export async function runInChromium(options: RunOptions): Promise<BrowserRun[]> 
     httpServer.closeAllConnections?.()
   }
   return runs
+}
+
+/**
+ * Starts Debian's headless Chromium with {@link CHROMIUM_ARGS}; playwright gives it a fresh
+ * temporary profile (--user-data-dir) and removes it on close.
+ * @example
+ * ```ts
+ * const browser = await launchChromium()
+ * try { await (await browser.newPage()).goto(url) } finally { await browser.close() }
+ * ```
+ */
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true, timeout: 30_000 })
 }
 
 /** True when the Chromium binary is installed here. */

@@ -225,7 +225,7 @@ test('SecretStream: a whole handshake and data over an asynchronous curve, both 
   t.ok(Buffer.from(server.remotePublicKey!).equals(Buffer.from(clientKeys.publicKey)), 'the server learned the client key')
   const got = new Promise<Buffer>((resolve) => server.once('data', resolve))
   client.write(Buffer.from('over WebCrypto'))
-  t.equal((await got).toString(), 'over WebCrypto', 'data flows')
+  t.equal(Buffer.from(await got).toString(), 'over WebCrypto', 'data flows')
   client.destroy()
   server.destroy()
 })

@@ -1,17 +1,5 @@
-/** Loads the shared test vectors (../shared/vectors beside the checkout, or test/vectors if copied in). */
-import { readFileSync, existsSync } from 'node:fs'
-import { dirname, join } from 'node:path'
-import { fileURLToPath } from 'node:url'
-
-const here = dirname(fileURLToPath(import.meta.url))
-const root = join(here, '..', '..', '..') // dist/test/helpers -> repo root
-
-/** Folder holding the vector JSON files. */
-function vectorsDir(): string {
-  const candidates = [join(root, 'test', 'vectors'), join(root, '..', 'shared', 'vectors')]
-  for (const c of candidates) if (existsSync(join(c, 'shs1-js-reference.json'))) return c
-  throw new Error(`test vectors not found in ${candidates.join(' or ')}`)
-}
+/** Loads the shared test vectors (the files are read by vector-files.ts). */
+import { readVectorFile } from './vector-files.js'
 
 /** An SHS1 transcript vector (shs1-js-reference.json, shs1-pysecrethandshake.json): hex strings by name. */
 export interface Shs1Vector { inputs: Record<string, string>; expected: Record<string, string>; box_stream: BoxFrameVector }
@@ -30,7 +18,7 @@ export interface RecordedCall { name: string; args: Array<RecordedState | string
 
 /** Parses one vector file; the caller names its shape. */
 export function loadVector<T>(name: string): T {
-  return JSON.parse(readFileSync(join(vectorsDir(), name), 'utf8')) as T
+  return JSON.parse(readVectorFile(name)) as T
 }
 
 /** Hex to Buffer. */

@@ -10,6 +10,7 @@
  */
 import { BoxDecoder, BoxEncoder } from '../../boxstream/index.js'
 import { ErrorCodes, SecretChannelError } from '../../errors.js'
+import { utf8PlatformBytes } from '#platform-bytes'
 import { isEnd, loop, type End, type Source, type SourceCallback, type Through } from './types.js'
 
 const KEY_AND_NONCE_BYTES = 56
@@ -32,7 +33,7 @@ function splitKeyAndNonce(key: Uint8Array, nonce: Uint8Array | undefined, phase:
 /** Turns a write into bytes: Buffers and Uint8Arrays as they are, strings as UTF-8; null for anything else. */
 function toBytes(data: unknown): Uint8Array | null {
   if (data instanceof Uint8Array) return data
-  if (typeof data === 'string') return Buffer.from(data, 'utf8')
+  if (typeof data === 'string') return utf8PlatformBytes(data)
   return null
 }
 

@@ -14,6 +14,7 @@
  */
 import { ErrorCodes, SecretChannelError } from '../../errors.js'
 import { HandshakeDriver, Phase, type DriverOutput, type SessionKeys } from '../../handshake/index.js'
+import { allocPlatformBytes, copyPlatformBytes, platformBytes } from '#platform-bytes'
 import { Pushable } from './pushable.js'
 import { isEnd, loop, type Duplex, type End, type Source, type SourceCallback } from './types.js'
 
@@ -25,10 +26,6 @@ export interface PullHandshakeResult {
   session: SessionKeys
   auth: unknown
   wire: Duplex<Buffer, Buffer>
-}
-
-function toBuffer(data: Uint8Array): Buffer {
-  return Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength)
 }
 
 function typed(err: unknown, phase: string): SecretChannelError {
@@ -95,14 +92,14 @@ export function runPullHandshake(
       inputEnd = abort
       return read(abort, () => cb(abort))
     }
-    if (rest.length > 0) return cb(null, toBuffer(rest.shift()!))
+    if (rest.length > 0) return cb(null, platformBytes(rest.shift()!))
     if (inputEnd) return cb(inputEnd)
     read!(null, (end, data) => {
       if (isEnd(end)) {
         if (!inputEnd) inputEnd = end
         return cb(end)
       }
-      cb(null, data ? toBuffer(data) : Buffer.alloc(0))
+      cb(null, data ? platformBytes(data) : allocPlatformBytes(0))
     })
   }
 
@@ -120,9 +117,9 @@ export function runPullHandshake(
    * operation, which goes on here when it settles, as a pending `authorize` does).
    */
   const settle = (out: DriverOutput): boolean => {
-    for (const message of out.send) output.push(toBuffer(message))
+    for (const message of out.send) output.push(platformBytes(message))
     if (out.error) fail(out.error)
-    else if (out.authorize) ask(Buffer.from(out.authorize))
+    else if (out.authorize) ask(copyPlatformBytes(out.authorize))
     else if (out.ready) finish(out.ready, out.rest)
     else if (out.pending) void out.pending.then((later) => settled || apply(later))
     else return false
@@ -161,7 +158,7 @@ export function runPullHandshake(
           if (err) fail(err)
           return
         }
-        if (data && data.length > 0 && settle(driver!.feed(toBuffer(data)))) return
+        if (data && data.length > 0 && settle(driver!.feed(platformBytes(data)))) return
         next()
       })
     })
@@ -176,7 +173,7 @@ export function runPullHandshake(
     driver = makeDriver()
   } catch (err) {
     // A key that is not a valid point: fail through the callback, as the reference does, after we return.
-    process.nextTick(() => fail(typed(err, Phase.HANDSHAKE)))
+    queueMicrotask(() => fail(typed(err, Phase.HANDSHAKE)))
   }
   if (driver) apply(driver.start())
 

@@ -5,6 +5,7 @@
  */
 import { ErrorCodes, SecretChannelError } from '../../errors.js'
 import { assertKeyPair, generateKeyPair, type KeyPair } from '../../keys.js'
+import { base64PlatformBytes, copyPlatformBytes } from '#platform-bytes'
 
 const PHASE = 'handshake'
 
@@ -19,11 +20,11 @@ export const DEFAULT_TIMEOUT_MS = 5000
 
 /** A 32-byte app key from bytes or base64 text; throws `ERR_INVALID_ARGUMENT` otherwise. */
 export function toAppKey(appKey: Uint8Array | string): Buffer {
-  const bytes = typeof appKey === 'string' ? Buffer.from(appKey, 'base64') : appKey
+  const bytes = typeof appKey === 'string' ? base64PlatformBytes(appKey) : appKey
   if (!(bytes instanceof Uint8Array) || bytes.length !== 32) {
     throw new SecretChannelError(ErrorCodes.INVALID_ARGUMENT, PHASE, 'appKey must be 32 bytes (a Buffer, or base64 text)')
   }
-  return Buffer.from(bytes)
+  return copyPlatformBytes(bytes)
 }
 
 /** Milliseconds for the whole handshake: falsy means {@link DEFAULT_TIMEOUT_MS}, `Infinity` means none. */

@@ -4,6 +4,7 @@
  * @module
  */
 import type { SessionKeys } from '../../handshake/index.js'
+import { copyPlatformBytes } from '#platform-bytes'
 import { createBoxStream, createUnboxStream } from './box.js'
 import type { Duplex, Sink, Source } from './types.js'
 
@@ -64,15 +65,15 @@ export type PullHandshakeCallback<Auth = unknown> = (err: Error | null, stream?:
 /** Wraps the post-handshake ciphertext duplex in box-stream, both ways. */
 export function secureStream<Auth>(session: SessionKeys, auth: Auth | undefined, wire: Duplex<Buffer, Buffer>): PullSecretStream<Auth> {
   const crypto: PullCryptoInfo = {
-    encryptKey: Buffer.from(session.encryptKey),
-    decryptKey: Buffer.from(session.decryptKey),
-    encryptNonce: Buffer.from(session.encryptNonce),
-    decryptNonce: Buffer.from(session.decryptNonce)
+    encryptKey: copyPlatformBytes(session.encryptKey),
+    decryptKey: copyPlatformBytes(session.decryptKey),
+    encryptNonce: copyPlatformBytes(session.encryptNonce),
+    decryptNonce: copyPlatformBytes(session.decryptNonce)
   }
   const unbox = createUnboxStream(crypto.decryptKey, crypto.decryptNonce)
   const box = createBoxStream(crypto.encryptKey, crypto.encryptNonce)
   return {
-    remote: Buffer.from(session.remotePublicKey),
+    remote: copyPlatformBytes(session.remotePublicKey),
     auth,
     crypto,
     source: unbox(wire.source),
