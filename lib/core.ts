@@ -16,6 +16,7 @@
  * @module
  */
 export { SecretChannelError, ErrorCodes, isSecretChannelError, type ErrorCode } from './errors.js'
+export type { PlatformBytes } from './platform/bytes-type.js'
 export {
   generateKeyPair,
   formatId,

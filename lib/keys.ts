@@ -9,6 +9,7 @@ import { ErrorCodes, SecretChannelError } from './errors.js'
 import { constantTimeEqual } from './crypto/policy.js'
 import { fromBase64, toBase64 } from './base64.js'
 import { copyPlatformBytes, platformBytes } from '#platform-bytes'
+import type { PlatformBytes } from './platform/bytes-type.js'
 
 /** Secret keys already proven to match their public key, so servers check each key pair once, not per connection. */
 const checkedSecretKeys = new WeakSet<Uint8Array>()
@@ -110,7 +111,7 @@ export function formatId(publicKey: Uint8Array): string {
  * const serverKey = parseId('@FCX/tsDLpubCPKKfIrw4gc+SQkHcaD17s7GI6i/ziWY=.ed25519') // 32 bytes
  * ```
  */
-export function parseId(id: string): Buffer {
+export function parseId(id: string): PlatformBytes {
   if (typeof id !== 'string') throw new SecretChannelError(ErrorCodes.INVALID_ARGUMENT, 'keys', 'an id must be a string')
   const body = id.trim().replace(/^@/, '').replace(/\.ed25519$/, '')
   const key = fromBase64(body)
@@ -184,7 +185,7 @@ export function parseIdentityFile(text: string): KeyPair {
   if (file.curve !== 'ed25519') throw bad('curve must be "ed25519"')
   if (typeof file.private !== 'string' || typeof file.public !== 'string') throw bad('missing "public" or "private"')
   const secretBytes = fromBase64(file.private.replace(/\.ed25519$/, ''))
-  let publicKey: Buffer
+  let publicKey: PlatformBytes
   try {
     publicKey = parseId(file.public)
   } catch (err) {
@@ -212,4 +213,4 @@ export function parseIdentityFile(text: string): KeyPair {
  * const stream = await connect({ host, port, keyPair, appKey: SSB_MAIN_NETWORK_APP_KEY, remotePublicKey: pubKey })
  * ```
  */
-export const SSB_MAIN_NETWORK_APP_KEY: Buffer = platformBytes(fromBase64('1KHLiKZvAvjbY1ziZEHMXawbCEIM6qwjCDm3VYRan/s=')!)
+export const SSB_MAIN_NETWORK_APP_KEY: PlatformBytes = platformBytes(fromBase64('1KHLiKZvAvjbY1ziZEHMXawbCEIM6qwjCDm3VYRan/s=')!)

@@ -15,6 +15,7 @@ import { copyKeyAndNonce } from './encoder.js'
 import { allocBuffer } from './slab.js'
 import { allocPlatformBytes } from '#platform-bytes'
 import { HEADER_BYTES, MAX_FRAME_BODY, NONCE_BYTES, TAG_BYTES, incrementNonce } from './layout.js'
+import type { PlatformBytes } from '../platform/bytes-type.js'
 
 const PHASE = 'box-stream'
 const EMPTY = new Uint8Array(0)
@@ -53,7 +54,7 @@ export class BoxDecoder {
   /** Length of the body being read, or -1 while reading a header. */
   private bodyLength = -1
   /** Partial body when it straddles chunks. */
-  private body: Buffer | null = null
+  private body: PlatformBytes | null = null
   private bodyFill = 0
   /**
    * Plaintext of the frames that arrive whole inside the current chunk, decrypted straight from
@@ -62,7 +63,7 @@ export class BoxDecoder {
    * arena: [ delivered … | pending (arenaStart..arenaAt) | free … ]
    * ```
    */
-  private arena: Buffer | null = null
+  private arena: PlatformBytes | null = null
   private arenaStart = 0
   private arenaAt = 0
   private goodbye = false
@@ -120,7 +121,7 @@ export class BoxDecoder {
    * @throws SecretChannelError `ERR_BOX_TAMPERED` when a header or body fails authentication,
    *   `ERR_PROTOCOL` when a header claims more than 4096 bytes; the same error again on later calls
    */
-  push(chunk: Uint8Array, onPlaintext: (body: Buffer) => void): void {
+  push(chunk: Uint8Array, onPlaintext: (body: PlatformBytes) => void): void {
     this.run(chunk, onPlaintext, false, false)
   }
 
@@ -130,7 +131,7 @@ export class BoxDecoder {
    * stream adapter wants: fewer, larger buffers downstream. Frames that authenticated before a
    * failure are still delivered before the error is thrown.
    */
-  pushCoalesced(chunk: Uint8Array, onPlaintext: (body: Buffer) => void): void {
+  pushCoalesced(chunk: Uint8Array, onPlaintext: (body: PlatformBytes) => void): void {
     this.run(chunk, onPlaintext, true, false)
   }
 
@@ -145,17 +146,17 @@ export class BoxDecoder {
    * overwritten. The views handed out are never written again, so the application may keep them.
    * A frame that straddles chunks is gathered in a buffer of its own, as with {@link push}.
    */
-  pushInPlace(chunk: Buffer, onPlaintext: (body: Buffer) => void): void {
+  pushInPlace(chunk: PlatformBytes, onPlaintext: (body: PlatformBytes) => void): void {
     this.run(chunk, onPlaintext, true, true)
   }
 
-  private run(chunk: Uint8Array, onPlaintext: (body: Buffer) => void, coalesce: boolean, inPlace: boolean): void {
+  private run(chunk: Uint8Array, onPlaintext: (body: PlatformBytes) => void, coalesce: boolean, inPlace: boolean): void {
     const failure = this.stopped()
     if (failure) throw failure
     let at = 0
     if (inPlace) {
       // The chunk is its own arena: plaintext is compacted towards its front, always behind `at`.
-      this.arena = chunk as Buffer
+      this.arena = chunk as PlatformBytes
       this.arenaStart = 0
       this.arenaAt = 0
     }
@@ -177,7 +178,7 @@ export class BoxDecoder {
   }
 
   /** Hands over the arena's plaintext that was decrypted but not yet delivered. */
-  private flush(onPlaintext: (body: Buffer) => void): void {
+  private flush(onPlaintext: (body: PlatformBytes) => void): void {
     if (this.arena && this.arenaAt > this.arenaStart) {
       const out = this.arena.subarray(this.arenaStart, this.arenaAt)
       this.arenaStart = this.arenaAt
@@ -241,11 +242,11 @@ export class BoxDecoder {
     return next
   }
 
-  private readBody(chunk: Uint8Array, at: number, onPlaintext: (body: Buffer) => void, coalesce: boolean): number {
+  private readBody(chunk: Uint8Array, at: number, onPlaintext: (body: PlatformBytes) => void, coalesce: boolean): number {
     const length = this.bodyLength
     let cipher: Uint8Array
     let next: number
-    let plain: Buffer
+    let plain: PlatformBytes
     let inArena = false
     if (length === 0) {
       // An empty body still carries a tag to check, but needs no bytes and no output space.
@@ -256,7 +257,7 @@ export class BoxDecoder {
       // Opened where it lies; moved down to the end of the plaintext so far once it verified.
       // (A plain Uint8Array view: cheaper to make than a Buffer, and never handed out.)
       cipher = new Uint8Array(chunk.buffer, chunk.byteOffset + at, length)
-      plain = cipher as Buffer
+      plain = cipher as PlatformBytes
       next = at + length
       inArena = true
     } else if (this.bodyFill === 0 && chunk.length - at >= length) {

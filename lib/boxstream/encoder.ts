@@ -9,6 +9,7 @@ import { allocBuffer } from './slab.js'
 import { HEADER_BYTES, HEADER_PLAINTEXT_BYTES, KEY_BYTES, MAX_FRAME_BODY, NONCE_BYTES, TAG_BYTES, encodedLength, incrementNonce } from './layout.js'
 import { copyBytes } from '../crypto/policy.js'
 import { FULL_FRAME_BYTES, type WireBuffer } from './wire-buffer.js'
+import type { PlatformBytes } from '../platform/bytes-type.js'
 
 const PHASE = 'box-stream encoder'
 
@@ -70,7 +71,7 @@ export class BoxEncoder {
    * @param plaintext - the bytes to send; not modified
    * @returns the wire bytes, a fresh buffer the caller owns
    */
-  encode(plaintext: Uint8Array): Buffer {
+  encode(plaintext: Uint8Array): PlatformBytes {
     const out = allocBuffer(encodedLength(plaintext.length))
     this.encodeInto(plaintext, out, 0)
     return out
@@ -116,7 +117,7 @@ export class BoxEncoder {
   }
 
   /** The 34-byte goodbye: a boxed header of 18 zero bytes. After it, {@link encode} throws. */
-  goodbye(): Buffer {
+  goodbye(): PlatformBytes {
     if (this.finished) throw new SecretChannelError(ErrorCodes.INVALID_STATE, PHASE, 'the goodbye was already sent')
     // The goodbye's plaintext is 18 zero bytes: zero the (uninitialised) allocation first.
     const out = allocBuffer(HEADER_BYTES).fill(0)

@@ -14,6 +14,7 @@
  * @module
  */
 import { allocPlatformBytes, allocPlatformBytesSlow, platformView } from '#platform-bytes'
+import type { PlatformBytes } from '../platform/bytes-type.js'
 
 /** Bytes per slab. */
 const SLAB_BYTES = 64 * 1024
@@ -24,7 +25,7 @@ let slab: ArrayBuffer | null = null
 let next = 0
 
 /** An uninitialised Buffer of `size` bytes, carved from the shared slab when small. */
-export function allocBuffer(size: number): Buffer {
+export function allocBuffer(size: number): PlatformBytes {
   if (size > MAX_CARVED || size === 0) return allocPlatformBytes(size)
   if (slab === null || next + size > SLAB_BYTES) {
     // Uninitialised memory: `new ArrayBuffer` would zero 64 KiB that is about to be overwritten.

@@ -16,6 +16,7 @@
  */
 import { allocPlatformBytesSlow } from '#platform-bytes'
 import { HEADER_BYTES, MAX_FRAME_BODY, TAG_BYTES } from './layout.js'
+import type { PlatformBytes } from '../platform/bytes-type.js'
 
 /** Wire bytes of a frame with a full body. */
 export const FULL_FRAME_BYTES = HEADER_BYTES + MAX_FRAME_BODY
@@ -31,7 +32,7 @@ export const FULL_FRAME_BYTES = HEADER_BYTES + MAX_FRAME_BODY
  */
 export class WireBuffer {
   /** The whole buffer. */
-  readonly bytes: Buffer
+  readonly bytes: PlatformBytes
   /** Number of full-frame slots. */
   readonly frames: number
   /** Per slot: the header's tag, bytes 0..16. */

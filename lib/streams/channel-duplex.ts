@@ -20,6 +20,7 @@ import { ErrorCodes, SecretChannelError } from '../errors.js'
 import { abortError } from './abort.js'
 import { utf8PlatformBytes } from '#platform-bytes'
 import { iterateUntilEnd } from './iterate-until-end.js'
+import type { PlatformBytes } from '../platform/bytes-type.js'
 
 /** Options every channel shares. */
 export interface ChannelDuplexOptions {
@@ -275,7 +276,7 @@ export abstract class ChannelDuplex<E extends DuplexEvents = DuplexEvents> exten
   }
 
   /** Iterates the plaintext until the peer's clean end, even while our side still writes. */
-  override [Symbol.asyncIterator](): AsyncIterableIterator<Buffer> {
+  override [Symbol.asyncIterator](): AsyncIterableIterator<PlatformBytes> {
     return iterateUntilEnd(this as unknown as Duplex, () => new SecretChannelError(ErrorCodes.ABORTED, this.phaseName(), 'the stream was destroyed before the peer finished'))
   }
 

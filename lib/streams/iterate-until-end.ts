@@ -8,6 +8,7 @@
  * @module
  */
 import type { Duplex } from 'streamx'
+import type { PlatformBytes } from '../platform/bytes-type.js'
 
 /**
  * Iterates `stream`'s chunks until 'end'; rethrows its error; throws `destroyedError()` if it
@@ -15,7 +16,7 @@ import type { Duplex } from 'streamx'
  * @param stream - the duplex to read
  * @param destroyedError - makes the error for a stream destroyed before its end
  */
-export function iterateUntilEnd(stream: Duplex, destroyedError: () => Error): AsyncIterableIterator<Buffer> {
+export function iterateUntilEnd(stream: Duplex, destroyedError: () => Error): AsyncIterableIterator<PlatformBytes> {
   let error: Error | null = null
   let ended = false
   let closed = false
@@ -51,9 +52,9 @@ export function iterateUntilEnd(stream: Duplex, destroyedError: () => Error): As
     [Symbol.asyncIterator]() {
       return this
     },
-    async next(): Promise<IteratorResult<Buffer>> {
+    async next(): Promise<IteratorResult<PlatformBytes>> {
       for (;;) {
-        const data = stream.read() as Buffer | null
+        const data = stream.read() as PlatformBytes | null
         if (data !== null) return { value: data, done: false }
         if (error) {
           cleanup()
@@ -72,7 +73,7 @@ export function iterateUntilEnd(stream: Duplex, destroyedError: () => Error): As
         })
       }
     },
-    async return(): Promise<IteratorResult<Buffer>> {
+    async return(): Promise<IteratorResult<PlatformBytes>> {
       cleanup()
       if (!ended) stream.destroy()
       return { value: undefined, done: true }

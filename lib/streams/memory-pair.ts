@@ -4,6 +4,7 @@
  * @module
  */
 import { Duplex } from 'streamx'
+import type { PlatformBytes } from '../platform/bytes-type.js'
 
 /**
  * One end of a {@link createDuplexPair} pair.
@@ -20,11 +21,11 @@ export class MemoryDuplex extends Duplex {
   private resumeWriter: (() => void) | null = null
 
   /** Ends this direction; the other end reads to a clean 'end'. */
-  override end(data?: Buffer | Uint8Array | (() => void)): this {
+  override end(data?: PlatformBytes | Uint8Array | (() => void)): this {
     return super.end(data)
   }
 
-  override _write(data: Buffer, cb: (err: Error | null) => void): void {
+  override _write(data: PlatformBytes, cb: (err: Error | null) => void): void {
     const peer = this.peer
     if (!peer || peer.destroying) return cb(new Error('the other end of the pair is closed'))
     if (peer.push(data)) cb(null)

@@ -17,6 +17,7 @@ import { ErrorCodes, SecretChannelError } from '../errors.js'
 import { ChannelDuplex, type ChannelDuplexOptions } from './channel-duplex.js'
 import type { DuplexEvents } from 'streamx'
 import { platformBytes, utf8PlatformBytes } from '#platform-bytes'
+import type { PlatformBytes } from '../platform/bytes-type.js'
 
 /**
  * The duplex byte transport under a channel: a `net.Socket`, a pipe, any Node or streamx duplex.
@@ -133,7 +134,7 @@ export abstract class RawStreamAdapter<E extends DuplexEvents = DuplexEvents> ex
   }
 
   /** Transport bytes in. */
-  protected abstract receive(chunk: Buffer): void
+  protected abstract receive(chunk: PlatformBytes): void
   /** The transport ended (the peer's FIN). */
   protected abstract receiveEnd(): void
   /** What a transport error means now; null for the default `ERR_TRANSPORT`. */

@@ -28,6 +28,7 @@ import { wipe } from '../crypto/policy.js'
 import { checkMilliseconds } from './channel-duplex.js'
 import { RawStreamAdapter, type RawStream } from './raw-adapter.js'
 import { copyPlatformBytes, platformBytes } from '#platform-bytes'
+import type { PlatformBytes } from '../platform/bytes-type.js'
 
 export type { RawStream } from './raw-adapter.js'
 
@@ -49,7 +50,7 @@ export const DEFAULT_HANDSHAKE_TIMEOUT = 10_000
  * const authorize: Authorize = async (key) => (await db.lookup(formatId(key))) ?? false // truthy admits; kept as stream.auth
  * ```
  */
-export type Authorize = (remotePublicKey: Buffer) => unknown
+export type Authorize = (remotePublicKey: PlatformBytes) => unknown
 
 /**
  * Options for {@link SecretStream}.
@@ -112,7 +113,7 @@ export interface SecretStreamOptions {
  */
 export interface SecretStreamEvents extends DuplexEvents {
   /** A chunk of authenticated plaintext. */
-  data: [data: Buffer]
+  data: [data: PlatformBytes]
   /** The handshake succeeded; `remotePublicKey` (and on a server, `auth`) are set. */
   connect: []
 }
@@ -133,9 +134,9 @@ export class SecretStream extends RawStreamAdapter<SecretStreamEvents> {
   /** True on the dialing side. */
   readonly isInitiator: boolean
   /** Our long-term public key. */
-  readonly publicKey: Buffer
+  readonly publicKey: PlatformBytes
   /** The peer's long-term public key: known up front on the initiator, proven after the handshake on both sides. */
-  remotePublicKey: Buffer | null
+  remotePublicKey: PlatformBytes | null
   /** Server only: what `authorize` returned for this client. */
   auth: unknown = undefined
   /** Milliseconds the handshake took, once open. */
@@ -311,7 +312,7 @@ export class SecretStream extends RawStreamAdapter<SecretStreamEvents> {
     this.decoder?.destroy()
   }
 
-  protected receive(chunk: Buffer): void {
+  protected receive(chunk: PlatformBytes): void {
     if (this.decoder) return this.decode(chunk)
     if (this.driver) this.apply(this.driver.feed(chunk))
   }
@@ -395,7 +396,7 @@ export class SecretStream extends RawStreamAdapter<SecretStreamEvents> {
     }
   }
 
-  private decided(accept: boolean, auth: unknown, remote?: Buffer, cause?: unknown): void {
+  private decided(accept: boolean, auth: unknown, remote?: PlatformBytes, cause?: unknown): void {
     const driver = this.driver
     if (this.destroying || !driver) return
     if (!accept) {
@@ -424,11 +425,11 @@ export class SecretStream extends RawStreamAdapter<SecretStreamEvents> {
     if (ended && !this.destroying && !this.failing) this.receiveEnd()
   }
 
-  private readonly onPlaintext = (plain: Buffer): void => {
+  private readonly onPlaintext = (plain: PlatformBytes): void => {
     if (!this.push(plain)) this.pauseRaw()
   }
 
-  private decode(chunk: Buffer): void {
+  private decode(chunk: PlatformBytes): void {
     const decoder = this.decoder!
     if (decoder.ended) return
     try {

@@ -146,6 +146,43 @@ async function compile(t: test.Test, dir: string, label: string): Promise<void> 
   }
 }
 
+/**
+ * A browser project: the `browser` condition, the DOM library and no Node types at all (a web app
+ * has no @types/node), strict, no skipLibCheck. Compiles the README's in-page example and checks
+ * that what a page receives is typed as what it gets there: plain Uint8Arrays, no Buffer methods.
+ */
+const BROWSER_APP = `import { SecretStream, fromWebSocket, fromWebStreams, createDuplexPair, generateKeyPair, parseId, formatId, SSB_MAIN_NETWORK_APP_KEY, type PlatformBytes } from 'secret-channel'
+const server = generateKeyPair()
+const [a, b] = createDuplexPair()
+const client = new SecretStream(a, { isInitiator: true, keyPair: generateKeyPair(), appKey: SSB_MAIN_NETWORK_APP_KEY, remotePublicKey: server.publicKey })
+const peer = new SecretStream(b, { isInitiator: false, keyPair: server, appKey: SSB_MAIN_NETWORK_APP_KEY, authorize: (key: Uint8Array) => formatId(key) !== '' })
+client.on('data', (bytes) => {
+  const plain: Uint8Array = bytes
+  const named: PlatformBytes = plain
+  // @ts-expect-error a page gets plain Uint8Arrays: no Buffer methods to call
+  bytes.toString('hex')
+  return named
+})
+const id: Uint8Array = parseId(formatId(server.publicKey))
+const transport = fromWebStreams({ readable: new ReadableStream<Uint8Array>(), writable: new WritableStream<Uint8Array>() })
+export { peer, id, transport, fromWebSocket }
+`
+
+function compileForBrowser(t: test.Test, dir: string): void {
+  const app = join(dir, 'browser')
+  mkdirSync(app)
+  const example = codeBlocks(join(root, 'README.md'), 'README.md').find((b) => b.code.includes('// in a page'))
+  t.ok(example, "the README's in-page example")
+  writeFileSync(join(app, 'readme-example.ts'), `${example?.code ?? ''}\nexport {}\n`)
+  writeFileSync(join(app, 'app.ts'), BROWSER_APP)
+  writeFileSync(join(app, 'tsconfig.json'), JSON.stringify({
+    compilerOptions: { strict: true, noEmit: true, target: 'ES2022', module: 'esnext', moduleResolution: 'bundler', customConditions: ['browser'], lib: ['ES2022', 'DOM'], types: [], skipLibCheck: false },
+    files: ['app.ts', 'readme-example.ts']
+  }))
+  const { status, out } = run(process.execPath, [tsc, '-p', 'tsconfig.json'], app)
+  t.equal(status, 0, `a browser project (browser condition, DOM, no Node types) compiles${status === 0 ? '' : `\n${out}`}`)
+}
+
 test('the packed package installs lean and type-checks for a strict consumer, docs included', async (t) => {
   const work = mkdtempSync(join(tmpdir(), 'secret-channel-consumer-'))
   try {
@@ -206,6 +243,7 @@ test('the packed package installs lean and type-checks for a strict consumer, do
       symlinkSync(join(root, 'node_modules', name), join(dir, 'node_modules', name))
     }
     await compile(t, dir, 'with better-sqlite3, its types and sodium-native')
+    compileForBrowser(t, dir)
     execFileSync(process.execPath, ['-e', 'import("secret-channel").then((m) => { if (typeof m.connect !== "function") process.exit(1) })'], { cwd: dir })
     t.pass('the installed package imports')
   } finally {
