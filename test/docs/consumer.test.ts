@@ -151,7 +151,8 @@ async function compile(t: test.Test, dir: string, label: string): Promise<void> 
  * has no @types/node), strict, no skipLibCheck. Compiles the README's in-page example and checks
  * that what a page receives is typed as what it gets there: plain Uint8Arrays, no Buffer methods.
  */
-const BROWSER_APP = `import { SecretStream, fromWebSocket, fromWebStreams, createDuplexPair, generateKeyPair, parseId, formatId, SSB_MAIN_NETWORK_APP_KEY, type PlatformBytes } from 'secret-channel'
+const BROWSER_APP = `import { createClient } from 'secret-channel/pull'
+import { SecretStream, fromWebSocket, fromWebStreams, createDuplexPair, generateKeyPair, parseId, formatId, SSB_MAIN_NETWORK_APP_KEY, type PlatformBytes } from 'secret-channel'
 const server = generateKeyPair()
 const [a, b] = createDuplexPair()
 const client = new SecretStream(a, { isInitiator: true, keyPair: generateKeyPair(), appKey: SSB_MAIN_NETWORK_APP_KEY, remotePublicKey: server.publicKey })
@@ -165,7 +166,14 @@ client.on('data', (bytes) => {
 })
 const id: Uint8Array = parseId(formatId(server.publicKey))
 const transport = fromWebStreams({ readable: new ReadableStream<Uint8Array>(), writable: new WritableStream<Uint8Array>() })
-export { peer, id, transport, fromWebSocket }
+// secret-channel/pull runs in a page too; its duplex carries the page's byte arrays.
+const connect = createClient(generateKeyPair(), SSB_MAIN_NETWORK_APP_KEY)
+const dialed = connect(server.publicKey, (err, stream) => {
+  if (err || !stream) return
+  const remote: Uint8Array = stream.remote
+  return remote
+})
+export { peer, id, transport, fromWebSocket, dialed }
 `
 
 function compileForBrowser(t: test.Test, dir: string): void {

@@ -12,6 +12,7 @@ import { BoxDecoder, BoxEncoder } from '../../boxstream/index.js'
 import { ErrorCodes, SecretChannelError } from '../../errors.js'
 import { utf8PlatformBytes } from '#platform-bytes'
 import { isEnd, loop, type End, type Source, type SourceCallback, type Through } from './types.js'
+import type { PlatformBytes } from '../../platform/bytes-type.js'
 
 const KEY_AND_NONCE_BYTES = 56
 
@@ -50,13 +51,13 @@ function toBytes(data: unknown): Uint8Array | null {
  * pull(pull.values(['hello']), createBoxStream(key, nonce), pull.collect((err, boxed) => send(Buffer.concat(boxed))))
  * ```
  */
-export function createBoxStream(key: Uint8Array, nonce?: Uint8Array): Through<Uint8Array | string, Buffer> {
+export function createBoxStream(key: Uint8Array, nonce?: Uint8Array): Through<Uint8Array | string, PlatformBytes> {
   const [k, n] = splitKeyAndNonce(key, nonce, 'box-stream encoder')
   const encoder = new BoxEncoder(k, n)
   k.fill(0)
-  return (read: Source<Uint8Array | string>): Source<Buffer> => {
+  return (read: Source<Uint8Array | string>): Source<PlatformBytes> => {
     let ended: End = null
-    return (abort: End, cb: SourceCallback<Buffer>): void => {
+    return (abort: End, cb: SourceCallback<PlatformBytes>): void => {
       if (ended) return cb(ended)
       if (isEnd(abort)) {
         ended = abort
@@ -105,17 +106,17 @@ export function createBoxStream(key: Uint8Array, nonce?: Uint8Array): Through<Ui
  * pull(pull.values([boxed]), createUnboxStream(key, nonce), pull.collect((err, plain) => console.log(err?.code, String(Buffer.concat(plain)))))
  * ```
  */
-export function createUnboxStream(key: Uint8Array, nonce?: Uint8Array): Through<Uint8Array, Buffer> {
+export function createUnboxStream(key: Uint8Array, nonce?: Uint8Array): Through<Uint8Array, PlatformBytes> {
   const [k, n] = splitKeyAndNonce(key, nonce, 'box-stream')
   const decoder = new BoxDecoder(k, n)
   k.fill(0)
-  return (read: Source<Uint8Array>): Source<Buffer> => {
-    const ready: Buffer[] = []
+  return (read: Source<Uint8Array>): Source<PlatformBytes> => {
+    const ready: PlatformBytes[] = []
     let ended: End = null
-    const push = (plain: Buffer): void => {
+    const push = (plain: PlatformBytes): void => {
       ready.push(plain)
     }
-    return (abort: End, cb: SourceCallback<Buffer>): void => {
+    return (abort: End, cb: SourceCallback<PlatformBytes>): void => {
       if (isEnd(abort)) {
         ready.length = 0
         if (!ended) decoder.destroy()

@@ -10,6 +10,7 @@ import { isBytes, toAppKey, toKeys, toTimeout } from './options.js'
 import { secureStream, type PullHandshakeCallback } from './secure.js'
 import { runPullHandshake } from './handshake.js'
 import type { Duplex } from './types.js'
+import type { PlatformBytes } from '../../platform/bytes-type.js'
 
 /**
  * Dials one server: returns the ciphertext duplex to pipe to the transport.
@@ -20,8 +21,8 @@ import type { Duplex } from './types.js'
  * ```
  */
 export type PullConnect = {
-  (serverPublicKey: Uint8Array, cb: PullHandshakeCallback<undefined>): Duplex<Uint8Array, Buffer>
-  (serverPublicKey: Uint8Array, seed: Uint8Array | null | undefined, cb: PullHandshakeCallback<undefined>): Duplex<Uint8Array, Buffer>
+  (serverPublicKey: Uint8Array, cb: PullHandshakeCallback<undefined>): Duplex<Uint8Array, PlatformBytes>
+  (serverPublicKey: Uint8Array, seed: Uint8Array | null | undefined, cb: PullHandshakeCallback<undefined>): Duplex<Uint8Array, PlatformBytes>
 }
 
 /**
@@ -51,7 +52,7 @@ export function createClient(keys: KeyPair | Uint8Array | null, appKey: Uint8Arr
     serverPublicKey: Uint8Array,
     seedOrCb: Uint8Array | null | undefined | PullHandshakeCallback<undefined>,
     maybeCb?: PullHandshakeCallback<undefined>
-  ): Duplex<Uint8Array, Buffer> {
+  ): Duplex<Uint8Array, PlatformBytes> {
     const cb = typeof seedOrCb === 'function' ? seedOrCb : maybeCb
     const seed = typeof seedOrCb === 'function' ? null : seedOrCb
     if (!isBytes(serverPublicKey, 32)) {

@@ -17,15 +17,16 @@ import { HandshakeDriver, Phase, type DriverOutput, type SessionKeys } from '../
 import { allocPlatformBytes, copyPlatformBytes, platformBytes } from '#platform-bytes'
 import { Pushable } from './pushable.js'
 import { isEnd, loop, type Duplex, type End, type Source, type SourceCallback } from './types.js'
+import type { PlatformBytes } from '../../platform/bytes-type.js'
 
 /** Asks the application about a proven client: `answer(err)` or `answer(null, auth)`. */
-export type AskAuthorize = (clientKey: Buffer, answer: (err: Error | null, auth?: unknown) => void) => void
+export type AskAuthorize = (clientKey: PlatformBytes, answer: (err: Error | null, auth?: unknown) => void) => void
 
 /** What a successful handshake hands over: the session and the ciphertext duplex for box-stream. */
 export interface PullHandshakeResult {
   session: SessionKeys
   auth: unknown
-  wire: Duplex<Buffer, Buffer>
+  wire: Duplex<PlatformBytes, PlatformBytes>
 }
 
 function typed(err: unknown, phase: string): SecretChannelError {
@@ -49,7 +50,7 @@ export function runPullHandshake(
   timeoutMs: number,
   authorize: AskAuthorize | null,
   done: (err: SecretChannelError | null, result?: PullHandshakeResult) => void
-): Duplex<Uint8Array, Buffer> {
+): Duplex<Uint8Array, PlatformBytes> {
   let driver: HandshakeDriver | null = null
   let settled = false
   let read: Source<Uint8Array> | null = null
@@ -85,7 +86,7 @@ export function runPullHandshake(
     fail(err ?? new SecretChannelError(ErrorCodes.TRUNCATED, phase(), driver.busy ? 'the transport closed while a handshake step was under way' : 'the transport closed while we decided on the client'))
   })
 
-  const restSource: Source<Buffer> = (abort: End, cb: SourceCallback<Buffer>): void => {
+  const restSource: Source<PlatformBytes> = (abort: End, cb: SourceCallback<PlatformBytes>): void => {
     if (isEnd(abort)) {
       rest = []
       if (inputEnd || !read) return cb(abort)
@@ -107,7 +108,7 @@ export function runPullHandshake(
     settled = true
     stopTimer()
     rest = remaining
-    const wire: Duplex<Buffer, Buffer> = { source: restSource, sink: (source) => output.continueWith(source) }
+    const wire: Duplex<PlatformBytes, PlatformBytes> = { source: restSource, sink: (source) => output.continueWith(source) }
     done(null, { session, auth, wire })
   }
 
@@ -130,7 +131,7 @@ export function runPullHandshake(
     if (!settle(out)) pump()
   }
 
-  const ask = (clientKey: Buffer): void => {
+  const ask = (clientKey: PlatformBytes): void => {
     if (!authorize) {
       auth = true
       return apply(driver!.decide(true))

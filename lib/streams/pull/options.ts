@@ -6,6 +6,7 @@
 import { ErrorCodes, SecretChannelError } from '../../errors.js'
 import { assertKeyPair, generateKeyPair, type KeyPair } from '../../keys.js'
 import { base64PlatformBytes, copyPlatformBytes } from '#platform-bytes'
+import type { PlatformBytes } from '../../platform/bytes-type.js'
 
 const PHASE = 'handshake'
 
@@ -19,10 +20,10 @@ const PHASE = 'handshake'
 export const DEFAULT_TIMEOUT_MS = 5000
 
 /** A 32-byte app key from bytes or base64 text; throws `ERR_INVALID_ARGUMENT` otherwise. */
-export function toAppKey(appKey: Uint8Array | string): Buffer {
+export function toAppKey(appKey: Uint8Array | string): PlatformBytes {
   const bytes = typeof appKey === 'string' ? base64PlatformBytes(appKey) : appKey
   if (!(bytes instanceof Uint8Array) || bytes.length !== 32) {
-    throw new SecretChannelError(ErrorCodes.INVALID_ARGUMENT, PHASE, 'appKey must be 32 bytes (a Buffer, or base64 text)')
+    throw new SecretChannelError(ErrorCodes.INVALID_ARGUMENT, PHASE, 'appKey must be 32 bytes (a PlatformBytes, or base64 text)')
   }
   return copyPlatformBytes(bytes)
 }

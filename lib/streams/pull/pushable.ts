@@ -11,13 +11,14 @@
  * @module
  */
 import { isEnd, type End, type Source, type SourceCallback } from './types.js'
+import type { PlatformBytes } from '../../platform/bytes-type.js'
 
 /** A pull source fed by pushes, then optionally by another source. */
 export class Pushable {
-  private readonly queue: Buffer[] = []
+  private readonly queue: PlatformBytes[] = []
   private ended: true | Error | null = null
-  private waiting: SourceCallback<Buffer> | null = null
-  private next: Source<Buffer> | null = null
+  private waiting: SourceCallback<PlatformBytes> | null = null
+  private next: Source<PlatformBytes> | null = null
   private aborted: true | Error | null = null
 
   /**
@@ -32,7 +33,7 @@ export class Pushable {
   }
 
   /** Queues bytes for the reader. Ignored after {@link end} or an abort. */
-  push(data: Buffer): void {
+  push(data: PlatformBytes): void {
     if (this.ended || this.aborted || this.next) return
     this.queue.push(data)
     this.flush()
@@ -53,7 +54,7 @@ export class Pushable {
    * After the queued bytes, read from `source` instead (one chunk per read). If the reader has
    * already aborted, `source` is aborted at once.
    */
-  continueWith(source: Source<Buffer>): void {
+  continueWith(source: Source<PlatformBytes>): void {
     if (this.next) throw new Error('Pushable: already continued')
     this.next = source
     if (this.aborted) {
@@ -64,7 +65,7 @@ export class Pushable {
   }
 
   /** The pull source the transport reads. */
-  readonly source: Source<Buffer> = (abort: End, cb: SourceCallback<Buffer>): void => {
+  readonly source: Source<PlatformBytes> = (abort: End, cb: SourceCallback<PlatformBytes>): void => {
     if (isEnd(abort)) {
       if (this.aborted) return cb(abort)
       this.aborted = abort

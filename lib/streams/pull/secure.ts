@@ -7,6 +7,7 @@ import type { SessionKeys } from '../../handshake/index.js'
 import { copyPlatformBytes } from '#platform-bytes'
 import { createBoxStream, createUnboxStream } from './box.js'
 import type { Duplex, Sink, Source } from './types.js'
+import type { PlatformBytes } from '../../platform/bytes-type.js'
 
 /**
  * The session keys, as secret-handshake exposes them on `stream.crypto`.
@@ -19,13 +20,13 @@ import type { Duplex, Sink, Source } from './types.js'
  */
 export interface PullCryptoInfo {
   /** 32-byte key of the box-stream we send. */
-  encryptKey: Buffer
+  encryptKey: PlatformBytes
   /** 32-byte key of the box-stream we receive. */
-  decryptKey: Buffer
+  decryptKey: PlatformBytes
   /** 24-byte starting nonce of the box-stream we send. */
-  encryptNonce: Buffer
+  encryptNonce: PlatformBytes
   /** 24-byte starting nonce of the box-stream we receive. */
-  decryptNonce: Buffer
+  decryptNonce: PlatformBytes
 }
 
 /**
@@ -39,13 +40,13 @@ export interface PullCryptoInfo {
  */
 export interface PullSecretStream<Auth = unknown> {
   /** The peer's 32-byte long-term Ed25519 public key, proven by the handshake. */
-  remote: Buffer
+  remote: PlatformBytes
   /** On the server, the truthy value `authorize` gave; on the client, `undefined`. */
   auth: Auth | undefined
   /** The session keys and starting nonces. */
   crypto: PullCryptoInfo
   /** Plaintext from the peer; ends cleanly only on the peer's authenticated goodbye. */
-  source: Source<Buffer>
+  source: Source<PlatformBytes>
   /** Plaintext to the peer (Buffers or strings); a clean end sends the goodbye. */
   sink: Sink<Uint8Array | string>
 }
@@ -63,7 +64,7 @@ export interface PullSecretStream<Auth = unknown> {
 export type PullHandshakeCallback<Auth = unknown> = (err: Error | null, stream?: PullSecretStream<Auth>) => void
 
 /** Wraps the post-handshake ciphertext duplex in box-stream, both ways. */
-export function secureStream<Auth>(session: SessionKeys, auth: Auth | undefined, wire: Duplex<Buffer, Buffer>): PullSecretStream<Auth> {
+export function secureStream<Auth>(session: SessionKeys, auth: Auth | undefined, wire: Duplex<PlatformBytes, PlatformBytes>): PullSecretStream<Auth> {
   const crypto: PullCryptoInfo = {
     encryptKey: copyPlatformBytes(session.encryptKey),
     decryptKey: copyPlatformBytes(session.decryptKey),

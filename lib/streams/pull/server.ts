@@ -9,6 +9,7 @@ import { toAppKey, toKeys, toTimeout } from './options.js'
 import { secureStream, type PullHandshakeCallback } from './secure.js'
 import { runPullHandshake } from './handshake.js'
 import type { Duplex } from './types.js'
+import type { PlatformBytes } from '../../platform/bytes-type.js'
 
 /**
  * Decides whether a proven client may connect: call `cb(null, truthy)` to accept (the value
@@ -21,8 +22,8 @@ import type { Duplex } from './types.js'
  * ```
  */
 export type PullAuthorize<Auth = unknown> =
-  | ((remotePublicKey: Buffer, cb: (err?: Error | null, auth?: Auth | null | false) => void) => void)
-  | ((remotePublicKey: Buffer) => Promise<Auth | null | false | undefined> | Auth | null | false | undefined)
+  | ((remotePublicKey: PlatformBytes, cb: (err?: Error | null, auth?: Auth | null | false) => void) => void)
+  | ((remotePublicKey: PlatformBytes) => Promise<Auth | null | false | undefined> | Auth | null | false | undefined)
 
 /**
  * Accepts one connection: returns the ciphertext duplex to pipe to the transport.
@@ -32,7 +33,7 @@ export type PullAuthorize<Auth = unknown> =
  * pull(wire, accept((err, stream) => { if (stream) pull(stream, stream) }), wire)
  * ```
  */
-export type PullAccept<Auth = unknown> = (cb: PullHandshakeCallback<Auth>) => Duplex<Uint8Array, Buffer>
+export type PullAccept<Auth = unknown> = (cb: PullHandshakeCallback<Auth>) => Duplex<Uint8Array, PlatformBytes>
 
 /**
  * Makes a server: `createServer(keys, authorize, appKey, timeout)(cb)`.
@@ -59,7 +60,7 @@ export function createServer<Auth = unknown>(
   const app = toAppKey(appKey)
   const ms = toTimeout(timeout)
   if (typeof authorize !== 'function') throw new SecretChannelError(ErrorCodes.INVALID_ARGUMENT, Phase.HANDSHAKE, 'authorize must be a function')
-  return function accept(cb: PullHandshakeCallback<Auth>): Duplex<Uint8Array, Buffer> {
+  return function accept(cb: PullHandshakeCallback<Auth>): Duplex<Uint8Array, PlatformBytes> {
     if (typeof cb !== 'function') throw new SecretChannelError(ErrorCodes.INVALID_ARGUMENT, Phase.HANDSHAKE, 'a callback is required')
     return runPullHandshake(
       () => new HandshakeDriver({ isInitiator: false, appKey: app, keyPair }),
@@ -73,7 +74,7 @@ export function createServer<Auth = unknown>(
 /** Calls the user's authorize once, whether it answers by callback, by promise, or throws. */
 function askAuthorize<Auth>(
   authorize: PullAuthorize<Auth>,
-  clientKey: Buffer,
+  clientKey: PlatformBytes,
   answer: (err: Error | null, auth?: Auth | null | false) => void
 ): void {
   let answered = false
@@ -83,7 +84,7 @@ function askAuthorize<Auth>(
     answer(err ? (err instanceof Error ? err : new Error(String(err))) : null, auth)
   }
   try {
-    const result = (authorize as (pub: Buffer, cb: typeof once) => unknown)(clientKey, once)
+    const result = (authorize as (pub: PlatformBytes, cb: typeof once) => unknown)(clientKey, once)
     // Only a one-argument authorize answers by its return value: a callback-style `async` function
     // also returns a promise, and its result must not count as a refusal.
     if (authorize.length < 2) {
