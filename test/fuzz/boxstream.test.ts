@@ -1,4 +1,7 @@
-/** Bounded fuzz property of the box-stream decoder (the long run is `npm run fuzz`). */
+/**
+ * Bounded fuzz property of the box-stream decoder (the long run is `npm run fuzz`). On every
+ * backend (@test-all-backends): each backend's secretbox opens the frames.
+ */
 import test from 'tape'
 import fc from 'fast-check'
 import { boxStreamTarget } from './targets/boxstream.js'

@@ -1,4 +1,7 @@
-/** Bounded fuzz properties of the four SHS1 messages and of random call orders (the long run is `npm run fuzz`). */
+/**
+ * Bounded fuzz properties of the four SHS1 messages and of random call orders (the long run is
+ * `npm run fuzz`). On every backend (@test-all-backends): each backend's strictness decides.
+ */
 import test from 'tape'
 import fc from 'fast-check'
 import { handshakeTargets } from './targets/handshake.js'

@@ -1,4 +1,7 @@
-/** Bounded fuzz property of the streamx adapter (the long run is `npm run fuzz`). */
+/**
+ * Bounded fuzz property of the streamx adapter (the long run is `npm run fuzz`). On every backend
+ * (@test-all-backends): with WebCrypto the streams take the driver's pending steps.
+ */
 import test from 'tape'
 import fc from 'fast-check'
 import { secretStreamTarget } from './targets/streams.js'

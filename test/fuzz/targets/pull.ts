@@ -3,7 +3,9 @@
  * edited honest client transcript (msg1 ‖ msg3 ‖ frames ‖ ending), and `createClient(...)(pub, cb)`
  * fed by an edited server transcript (msg2 ‖ msg4 ‖ frames ‖ ending), in random chunks, with random
  * pauses. The pull API has no option to fix the ephemeral key, so for the duration of a case the
- * process-wide backend hands out the fixture's ephemeral secret as its 32 random bytes.
+ * process-wide backend hands out the fixture's ephemeral secret as its 32 random bytes, and an
+ * asynchronous curve (WebCrypto, which makes its own ephemeral keys) is handed it as the fixed
+ * ephemeral secret of every session.
  *
  * The same oracle as the streamx target, with no per-adapter exception: both adapters drive the
  * one handshake driver and hand over every authenticated frame before they report a failure.
@@ -82,7 +84,12 @@ export function pullTarget(f: Fixture = fixture(), side: Side = 'server'): FuzzT
       const want = expectedForSide(side, wire, units, mutated)
 
       const previous = getCryptoBackend()
-      const pinned: CryptoBackend = { ...f.crypto, randomBytes: (n) => (n === 32 ? ephemeral.slice() : f.crypto.randomBytes(n)) }
+      const curve = f.crypto.asyncCurve
+      const pinned: CryptoBackend = {
+        ...f.crypto,
+        randomBytes: (n) => (n === 32 ? ephemeral.slice() : f.crypto.randomBytes(n)),
+        ...(curve ? { asyncCurve: { name: curve.name, session: (keyPair, fixed) => curve.session(keyPair, fixed ?? ephemeral) } } : {})
+      }
       useCryptoBackend(pinned)
       const out: Uint8Array[] = []
       let handshakeError: unknown = null
