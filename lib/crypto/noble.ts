@@ -5,6 +5,7 @@
  * @module
  */
 import { ed25519, x25519 } from '@noble/curves/ed25519.js'
+import { bytesToNumberLE } from '@noble/curves/utils.js'
 import { sha256, sha512 } from '@noble/hashes/sha2.js'
 import { hmac, type _HMAC } from '@noble/hashes/hmac.js'
 import { hkdfFromHmac, portableScrypt } from './derive.js'
@@ -13,12 +14,6 @@ import type { CryptoBackend, KeyedSecretbox, SignKeyPair } from './backend.js'
 import { constantTimeEqual, copyBytes, hasSmallOrderEdwardsEncoding, isAllZero, isCanonicalEdwardsEncoding, passesSignaturePrechecks, wipe, curveScalarFromSeedHash } from './policy.js'
 
 const L = ed25519.Point.Fn.ORDER
-
-function numberFromLittleEndian(bytes: Uint8Array): bigint {
-  let n = 0n
-  for (let i = bytes.length - 1; i >= 0; i--) n = (n << 8n) | BigInt(bytes[i]!)
-  return n
-}
 
 /**
  * `length` bytes from the platform's CSPRNG (Web Crypto's `getRandomValues`, in Node too), at most
@@ -149,12 +144,12 @@ export function createNobleBackend(): CryptoBackend {
         // libsodium's equation, cofactorless: accept only if [S]B - [k]A encodes to exactly R.
         const A = ed25519.Point.fromBytes(publicKey, false)
         const R = signature.subarray(0, 32)
-        const S = numberFromLittleEndian(signature.subarray(32, 64))
+        const S = bytesToNumberLE(signature.subarray(32, 64))
         const hashInput = new Uint8Array(64 + message.length)
         hashInput.set(R, 0)
         hashInput.set(publicKey, 32)
         hashInput.set(message, 64)
-        const k = numberFromLittleEndian(sha512(hashInput)) % L
+        const k = bytesToNumberLE(sha512(hashInput)) % L
         const check = ed25519.Point.BASE.multiplyUnsafe(S).subtract(A.multiplyUnsafe(k))
         return constantTimeEqual(check.toBytes(), R)
       } catch {

@@ -7,23 +7,20 @@
 import test from 'tape'
 import fc from 'fast-check'
 import { ed25519, ED25519_TORSION_SUBGROUP } from '@noble/curves/ed25519.js'
+import { bytesToNumberLE, numberToBytesLE } from '@noble/curves/utils.js'
 import { hasSmallOrderEdwardsEncoding, isCanonicalEdwardsEncoding, passesSignaturePrechecks } from '../../lib/crypto/policy.js'
 import { hex } from '../helpers/vectors.js'
 
 const P = (1n << 255n) - 19n
 const L = ed25519.Point.Fn.ORDER
-const le = (n: bigint): Uint8Array => {
-  const out = new Uint8Array(32)
-  for (let i = 0; i < 32; i++) out[i] = Number((n >> BigInt(8 * i)) & 0xffn)
-  return out
-}
-const fromLe = (b: Uint8Array): bigint => b.reduceRight((acc, byte) => (acc << 8n) | BigInt(byte), 0n)
-const y = (enc: Uint8Array): bigint => fromLe(enc) & ((1n << 255n) - 1n)
+/** `n` as 32 little-endian bytes. */
+const le = (n: bigint): Uint8Array => numberToBytesLE(n, 32)
+const y = (enc: Uint8Array): bigint => bytesToNumberLE(enc) & ((1n << 255n) - 1n)
 const smallOrderY = new Set(ED25519_TORSION_SUBGROUP.map((x) => y(hex(x) as Uint8Array) % P))
 
 const canonical = (enc: Uint8Array): boolean => y(enc) < P
 const smallOrder = (enc: Uint8Array): boolean => smallOrderY.has(y(enc) % P)
-const scalarOk = (sig: Uint8Array): boolean => fromLe(sig.subarray(32, 64)) < L
+const scalarOk = (sig: Uint8Array): boolean => bytesToNumberLE(sig.subarray(32, 64)) < L
 
 /** Values around each bound, with and without the sign bit, and one byte off the bound at every position. */
 function edges(): Uint8Array[] {

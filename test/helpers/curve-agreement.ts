@@ -8,6 +8,7 @@
  * without `policy.ts`'s prechecks (informational: why the prechecks run first).
  */
 import { ed25519 } from '@noble/curves/ed25519.js'
+import { bytesToNumberLE, numberToBytesLE } from '@noble/curves/utils.js'
 import { sha512 } from '@noble/hashes/sha2.js'
 import type { AsyncCurveBackend, CryptoBackend } from '../../lib/crypto/backend.js'
 import { concatBytes } from '../../lib/bytes.js'
@@ -26,17 +27,8 @@ export interface CurveAgreement {
 const P = (1n << 255n) - 19n
 const L = (1n << 252n) + 27742317777372353535851937790883648493n
 
-function le(n: bigint): Uint8Array {
-  const out = new Uint8Array(32)
-  for (let i = 0; i < 32; i++, n >>= 8n) out[i] = Number(n & 0xffn)
-  return out
-}
-
-function fromLe(bytes: Uint8Array): bigint {
-  let n = 0n
-  for (let i = bytes.length - 1; i >= 0; i--) n = (n << 8n) | BigInt(bytes[i]!)
-  return n
-}
+/** `n` as 32 little-endian bytes. */
+const le = (n: bigint): Uint8Array => numberToBytesLE(n, 32)
 
 function random(n: number): Uint8Array {
   const out = new Uint8Array(n)
@@ -62,7 +54,7 @@ export function mixedOrderCase(): { publicKey: Uint8Array, accepted: [Uint8Array
   let rejected: [Uint8Array, Uint8Array] | null = null
   for (let i = 0; (!accepted || !rejected) && i < 500; i++) {
     const msg = new TextEncoder().encode(`mixed-order message ${i}`)
-    const k = fromLe(sha512(concatBytes(R, publicKey, msg))) % L
+    const k = bytesToNumberLE(sha512(concatBytes(R, publicKey, msg))) % L
     const sig = concatBytes(R, le((r + k * a) % L))
     if (k % 8n === 0n) accepted ??= [sig, msg]
     else rejected ??= [sig, msg]
