@@ -10,20 +10,11 @@ import { sha256, sha512 } from '@noble/hashes/sha2.js'
 import { hmac, type _HMAC } from '@noble/hashes/hmac.js'
 import { hkdfFromHmac, portableScrypt } from './derive.js'
 import { SecretboxEngine, hsalsa20, wordsLE } from './xsalsa20poly1305.js'
+import { webRandomBytes } from './web-random.js'
 import type { CryptoBackend, KeyedSecretbox, SignKeyPair } from './backend.js'
 import { constantTimeEqual, copyBytes, hasSmallOrderEdwardsEncoding, isAllZero, isCanonicalEdwardsEncoding, passesSignaturePrechecks, wipe, curveScalarFromSeedHash } from './policy.js'
 
 const L = ed25519.Point.Fn.ORDER
-
-/**
- * `length` bytes from the platform's CSPRNG (Web Crypto's `getRandomValues`, in Node too), at most
- * 65,536 bytes per call as the Web Crypto API requires.
- */
-function webRandomBytes(length: number): Uint8Array {
-  const out = new Uint8Array(length)
-  for (let at = 0; at < length; at += 65536) globalThis.crypto.getRandomValues(out.subarray(at, Math.min(length, at + 65536)))
-  return out
-}
 
 /**
  * A secretbox bound to one key that derives the XSalsa20 subkey once per nonce prefix:

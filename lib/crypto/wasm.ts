@@ -16,12 +16,12 @@
 import { sha256 } from '@noble/hashes/sha2.js'
 import type { CryptoBackend, SignKeyPair } from './backend.js'
 import { hkdfFromHmac, hmacFromHash, portableScrypt } from './derive.js'
+import { webRandomBytes } from './web-random.js'
 import { hasSmallOrderEdwardsEncoding, isAllZero, isCanonicalEdwardsEncoding, passesSignaturePrechecks } from './policy.js'
 
 /** The slice of libsodium-wrappers' API this backend calls. */
 interface SodiumWrappers {
   ready: Promise<unknown>
-  randombytes_buf(length: number): Uint8Array
   crypto_hash(message: Uint8Array): Uint8Array
   crypto_auth(message: Uint8Array, key: Uint8Array): Uint8Array
   crypto_auth_verify(tag: Uint8Array, message: Uint8Array, key: Uint8Array): boolean
@@ -148,7 +148,8 @@ export function createWasmBackend(): CryptoBackend {
   const backend: CryptoBackend = {
     name: 'wasm',
 
-    randomBytes: (length) => lib.randombytes_buf(length),
+    // The platform's CSPRNG, not libsodium-wrappers' randombytes_buf (about 57 µs per call in Chromium).
+    randomBytes: webRandomBytes,
 
     sha256: (data) => sha256(data),
 
