@@ -13,6 +13,7 @@ import { ErrorCodes, SecretChannelError } from '../errors.js'
 import { SecretStream } from '../streams/secret-stream.js'
 import { acceptSecretStream } from './accept.js'
 import { checkChannelOptions, type ChannelOptions } from './options.js'
+import { adoptAcceptedSocket } from './adopt-accepted.js'
 import { addSocketShims, type SocketLike } from './socket-shim.js'
 import type { OpenSecretStream } from './open-stream.js'
 
@@ -93,7 +94,9 @@ export class SecretServer extends Server {
       throw new SecretChannelError(ErrorCodes.INVALID_ARGUMENT, 'server', 'authorize must be a function')
     }
     // allowHalfOpen: box-stream has its own goodbye, so each direction must be able to finish on its own.
-    super({ allowHalfOpen: true })
+    // pauseOnConnect: an accepted socket reads nothing until secure() has moved it to our own read
+    // buffers (adopt-accepted.ts) or, where that cannot be done, resumed it as it is.
+    super({ allowHalfOpen: true, pauseOnConnect: true })
     this.channel = { ...options }
     if (onConnection) this.on('connection', onConnection)
   }
@@ -110,7 +113,12 @@ export class SecretServer extends Server {
     return super.emit(event, ...args)
   }
 
-  private secure(raw: Socket): void {
+  private secure(accepted: Socket): void {
+    let raw = accepted
+    if (accepted instanceof Socket && (accepted as { server?: unknown }).server === this) {
+      // One of our own accepted sockets, paused: reads into buffers we own, else Node's as before.
+      raw = adoptAcceptedSocket(accepted, this) ?? accepted.resume()
+    }
     const peer: PeerAddress = { remoteAddress: raw.remoteAddress, remotePort: raw.remotePort, remoteFamily: raw.remoteFamily }
     // A socket's reads are fresh buffers nobody else holds: open frames in place in them.
     acceptSecretStream(raw, this.channel, raw instanceof Socket,

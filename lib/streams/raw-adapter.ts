@@ -76,6 +76,9 @@ function endThenDestroy(raw: RawStream, graceMs = CLOSE_GRACE_MS): void {
   }
   raw.on('close', onClose)
   raw.on('error', noop)
+  // Read on to the peer's FIN (its bytes go nowhere: we stopped listening) so that the transport
+  // closes by itself: one we paused for backpressure would otherwise wait for the grace timer.
+  raw.resume?.()
   if (!raw.writableEnded) raw.end()
   if (raw.writableFinished) arm()
   else raw.on('finish', arm)

@@ -1,0 +1,113 @@
+/**
+ * createServer moves each accepted socket to one that reads into buffers the library owns
+ * (lib/net/adopt-accepted.ts), as connect() does for its own socket: the bytes arrive intact, the
+ * server's connection accounting (getConnections, maxConnections, close) stays right, and a
+ * socket handed over with `server.emit('connection', socket)` is used as it is.
+ */
+import test from 'tape'
+import { once } from 'node:events'
+import { createHash, randomBytes } from 'node:crypto'
+import net from 'node:net'
+import { generateKeyPair, SSB_MAIN_NETWORK_APP_KEY } from '../../lib/keys.js'
+import { connect, createServer, type ServerStream } from '../../lib/net/index.js'
+import { adoptAcceptedSocket } from '../../lib/net/adopt-accepted.js'
+import { closeServer, listenLocal, readAll } from '../helpers/net.js'
+
+const appKey = SSB_MAIN_NETWORK_APP_KEY
+/** ReadArena's slab size: a chunk opened in place in our own read buffer is a view of one. */
+const SLAB_BYTES = 1024 * 1024
+
+const connections = (server: net.Server): Promise<number> =>
+  new Promise((resolve, reject) => server.getConnections((err, n) => (err ? reject(err) : resolve(n))))
+
+test('adopt-accepted: a createServer stream reads into our own buffers, and 4 MiB arrive intact', async (t) => {
+  const serverKeys = generateKeyPair()
+  let inReadSlabs = 0
+  let received: Promise<string> | null = null
+  const server = createServer({ keyPair: serverKeys, appKey }, (stream) => {
+    const hash = createHash('sha256')
+    received = new Promise((resolve) => {
+      stream.on('data', (chunk: Buffer) => {
+        if (chunk.buffer.byteLength === SLAB_BYTES) inReadSlabs += chunk.length
+        hash.update(chunk)
+      })
+      stream.on('end', () => {
+        stream.end()
+        resolve(hash.digest('hex'))
+      })
+    })
+  })
+  const port = await listenLocal(server)
+  const client = await connect({ host: '127.0.0.1', port, keyPair: generateKeyPair(), appKey, remotePublicKey: serverKeys.publicKey })
+  const data = randomBytes(4 * 1024 * 1024)
+  // Uneven writes, so frames straddle reads.
+  for (let at = 0; at < data.length;) {
+    const n = Math.min(data.length - at, 1 + Math.floor(Math.random() * 20000))
+    if (!client.write(data.subarray(at, at + n))) await once(client, 'drain')
+    at += n
+  }
+  client.end()
+  client.resume()
+  await once(client, 'close')
+  t.equal(await received, createHash('sha256').update(data).digest('hex'), 'the server received every byte in order')
+  // Frames that straddle two reads are gathered elsewhere (a 64 KiB slab), the rest opened in place.
+  t.ok(inReadSlabs > data.length / 2, `most bytes were opened in place in our 1 MiB read slabs (${inReadSlabs} of ${data.length}; Node's own reads are 64 KiB buffers)`)
+  await closeServer(server)
+})
+
+test('adopt-accepted: getConnections, maxConnections and close() follow the moved socket', async (t) => {
+  const serverKeys = generateKeyPair()
+  const open: ServerStream[] = []
+  const server = createServer({ keyPair: serverKeys, appKey }, (stream) => {
+    open.push(stream)
+    stream.on('end', () => stream.end())
+    stream.resume()
+  })
+  server.maxConnections = 1
+  const port = await listenLocal(server)
+  const first = await connect({ host: '127.0.0.1', port, keyPair: generateKeyPair(), appKey, remotePublicKey: serverKeys.publicKey })
+  t.equal(await connections(server), 1, 'one connection counted while it is open')
+
+  // Over maxConnections: net.Server drops the socket before any handshake ('drop').
+  const dropped = once(server, 'drop')
+  const second = net.connect({ host: '127.0.0.1', port })
+  second.on('error', () => {})
+  await dropped
+  second.destroy()
+  t.pass('a second connection is dropped while the first counts against maxConnections')
+
+  let closed = false
+  const serverClosed = closeServer(server).then(() => { closed = true })
+  await new Promise((resolve) => setTimeout(resolve, 50))
+  t.notOk(closed, 'close() waits for the open connection')
+  first.end()
+  first.resume()
+  await once(first, 'close')
+  await serverClosed
+  t.ok(closed, 'close() completes once that connection has ended')
+  t.equal(await connections(server), 0, 'no connection counted afterwards')
+  t.equal(open.length, 1, 'exactly one stream was handed out')
+})
+
+test('adopt-accepted: a socket handed over by hand is used as it is', async (t) => {
+  const serverKeys = generateKeyPair()
+  let seen: ServerStream | null = null
+  const server = createServer({ keyPair: serverKeys, appKey }, (stream) => {
+    seen = stream
+    stream.pipe(stream)
+  })
+  // A plain net.Server accepts; its socket goes to the secret server by hand.
+  let handed: net.Socket | null = null
+  const plain = net.createServer({ allowHalfOpen: true }, (socket) => {
+    handed = socket
+    t.equal(adoptAcceptedSocket(socket, server), null, 'not one of the secret server\'s own sockets: not moved')
+    server.emit('connection', socket)
+  })
+  const port = await listenLocal(plain)
+  const client = await connect({ host: '127.0.0.1', port, keyPair: generateKeyPair(), appKey, remotePublicKey: serverKeys.publicKey })
+  const echoed = readAll(client)
+  client.end(Buffer.from('hello'))
+  t.equal((await echoed).toString(), 'hello', 'the handshake and the echo ran over the handed socket')
+  t.equal((seen as ServerStream | null)?.rawStream, handed, 'the stream sits on that very socket')
+  await closeServer(plain)
+})
