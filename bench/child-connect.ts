@@ -1,9 +1,11 @@
 /**
- * The bulk transfer where the library owns both sockets: the sender is a stream from the library's
- * `createServer`, the receiver a stream from its `connect()`. Since `connect()` creates its socket,
- * it may read it in ways a handed socket does not allow (Node's `onread` into buffers it recycles);
- * this is the receive path that measures. (`SecretStream` on a socket it is handed is the plain
- * `bulk-server` role.) Child roles, run by child.ts.
+ * The bulk transfers where the library owns both sockets, in both directions: `createServer`
+ * sends and `connect()` receives (connect-sender / connect-receiver), or `connect()` sends and
+ * `createServer` receives (dial-sender / accept-receiver). Both read their sockets in ways a
+ * handed socket does not allow (Node's `onread` into buffers they own; createServer moves each
+ * accepted socket to one that reads so, lib/net/adopt-accepted.ts); these are the receive paths
+ * that measures. (`SecretStream` on a socket it is handed is the plain `bulk-server` role.)
+ * Child roles, run by child.ts.
  * @module
  */
 import { createHash } from 'node:crypto'
@@ -69,4 +71,59 @@ export async function connectReceiver(port: number, bytes: number, verify: boole
   const seconds = (performance.now() - first) / 1000
   say({ result: { received, mbps: received / 1e6 / seconds, seconds, cpuSecondsPerGiB: cpuSince(cpu) / (received / GiB), gcSecondsPerGiB: (gcMs() - gcFrom) / 1000 / (received / GiB), maxRssMiB: maxRssMiB(), sha256: hash?.digest('hex') ?? null, ok: received === bytes } })
   // Stay until the parent ends us: the sender may still be reporting.
+}
+
+/**
+ * Listens with `createServer` on 127.0.0.1 (announces `{ port }`) and receives `bytes` from the
+ * first peer until its clean end; reports MB/s from the first byte, CPU and GC per GiB.
+ * @example
+ * ```ts
+ * acceptReceiver(256 * 2 ** 20, false) // node dist/bench/child.js accept-receiver ours …
+ * ```
+ */
+export function acceptReceiver(bytes: number, verify: boolean): void {
+  const server = createServer({ keyPair: serverKeys, appKey }, (stream) => {
+    stream.setNoDelay(true)
+    const cpu = process.cpuUsage()
+    const gcFrom = gcMs()
+    const hash = verify ? createHash('sha256') : null
+    let received = 0
+    let first = 0
+    streamxChannel(stream as unknown as NodeJS.ReadWriteStream).receiveAll((chunk) => { // streamx implements the Node stream methods used
+      if (received === 0) first = performance.now()
+      received += chunk.length
+      hash?.update(chunk)
+    }).then(() => {
+      const seconds = (performance.now() - first) / 1000
+      say({ result: { received, mbps: received / 1e6 / seconds, seconds, cpuSecondsPerGiB: cpuSince(cpu) / (received / GiB), gcSecondsPerGiB: (gcMs() - gcFrom) / 1000 / (received / GiB), maxRssMiB: maxRssMiB(), sha256: hash?.digest('hex') ?? null, ok: received === bytes } })
+      server.close()
+      // Stay until the parent ends us.
+    }).catch(crash)
+  })
+  server.on('handshakeError', crash)
+  server.listen(0, '127.0.0.1', () => {
+    const address = server.address()
+    say({ port: typeof address === 'object' && address ? address.port : 0 })
+  })
+}
+
+/**
+ * Dials 127.0.0.1:`port` with `connect()` and sends `bytes` in `writeBytes` writes, respecting
+ * backpressure; reports its CPU and GC per GiB.
+ * @example
+ * ```ts
+ * await dialSender(4242, 256 * 2 ** 20, 65536, false) // node dist/bench/child.js dial-sender ours …
+ * ```
+ */
+export async function dialSender(port: number, bytes: number, writeBytes: number, verify: boolean): Promise<void> {
+  const stream = await connect({ host: '127.0.0.1', port, keyPair: clientKeys, appKey, remotePublicKey: serverKeys.publicKey })
+  stream.setNoDelay(true)
+  const chunk = pattern(writeBytes)
+  const expected = verify ? repeatedHash(chunk, bytes) : null
+  const cpu = process.cpuUsage()
+  const gcFrom = gcMs()
+  await streamxChannel(stream as unknown as NodeJS.ReadWriteStream).sendAll(chunk, bytes)
+  await new Promise((resolve) => setImmediate(resolve)) // let the GC observer's entries arrive
+  say({ result: { maxRssMiB: maxRssMiB(), cpuSecondsPerGiB: cpuSince(cpu) / (bytes / GiB), gcSecondsPerGiB: (gcMs() - gcFrom) / 1000 / (bytes / GiB), sha256: expected } })
+  // Stay until the receiver has everything; the parent ends us.
 }

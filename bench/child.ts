@@ -8,6 +8,8 @@
  * node dist/bench/child.js bulk-client     <impl> <port> <conns> <bytesPerConn> <writeBytes> <verify>
  * node dist/bench/child.js connect-sender  ours <bytes> <writeBytes> <verify>     (createServer sends)
  * node dist/bench/child.js connect-receiver ours <port> <bytes> <verify>          (connect() receives)
+ * node dist/bench/child.js accept-receiver ours <bytes> <verify>                  (createServer receives)
+ * node dist/bench/child.js dial-sender     ours <port> <bytes> <writeBytes> <verify>  (connect() sends)
  * node dist/bench/child.js flood-client    <impl> <port> <bytes> <writeBytes> <verify>  ("report" on stdin)
  * node dist/bench/child.js conn-server     <impl>
  * node dist/bench/child.js conn-client     <impl> <port> <count>
@@ -23,7 +25,7 @@
 import { createHash, type Hash } from 'node:crypto'
 import { performance } from 'node:perf_hooks'
 import { wrapFor, type Channel } from './peers.js'
-import { connectReceiver, connectSender } from './child-connect.js'
+import { acceptReceiver, connectReceiver, connectSender, dialSender } from './child-connect.js'
 import { floodClient } from './child-flood.js'
 import { cpuSince, crash, dial, gcMs, listen, maxRssMiB, pattern, repeatedHash, say } from './child-common.js'
 
@@ -162,6 +164,8 @@ switch (role) {
   case 'bulk-client': await bulkClient(n(0), n(1), n(2), n(3), args[4] === '1'); break
   case 'connect-sender': connectSender(n(0), n(1), args[2] === '1'); break
   case 'connect-receiver': await connectReceiver(n(0), n(1), args[2] === '1'); break
+  case 'accept-receiver': acceptReceiver(n(0), args[1] === '1'); break
+  case 'dial-sender': await dialSender(n(0), n(1), n(2), args[3] === '1'); break
   case 'flood-client': await floodClient(wrap, n(0), n(1), n(2), args[3] === '1'); break
   case 'conn-server': connServer(); break
   case 'conn-client': await connClient(n(0), n(1)); break

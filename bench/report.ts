@@ -58,6 +58,8 @@ export interface BenchResult {
   tcp: Record<string, TcpRow>
   /** TCP bulk where the library owns both sockets (`createServer` sends, `connect()` receives), by `ours:<backend>`. */
   tcpConnect?: Record<string, TcpRow>
+  /** TCP bulk the other way round (`connect()` sends, `createServer` receives), by `ours:<backend>`. */
+  tcpAccept?: Record<string, TcpRow>
   /** N connections at once (all senders in one process, all receivers in another), by N, then stack. */
   aggregate?: Record<string, Record<string, TcpRow>>
   /** A writer that ignores backpressure, by stack. */
@@ -121,8 +123,9 @@ export function markdown(r: BenchResult): string {
     if (t) lines.push(`| ${name} ${tcpCells(t, r.tcp)}`)
   }
   for (const [name, t] of Object.entries(r.tcpConnect ?? {})) lines.push(`| ${name}, connect() receives ${tcpCells(t, r.tcp)}`)
+  for (const [name, t] of Object.entries(r.tcpAccept ?? {})) lines.push(`| ${name}, createServer receives ${tcpCells(t, r.tcp)}`)
   lines.push('')
-  lines.push('`ours` rows: `SecretStream` on the sockets a `net.Server` accepts (the receiver) and a `net.connect` returns. `connect() receives` rows: the library owns both sockets, `createServer` sends and `connect()` receives; its ratios are against the peers\' rows above.')
+  lines.push('`ours` rows: `SecretStream` on the sockets a `net.Server` accepts (the receiver) and a `net.connect` returns. `connect() receives` / `createServer receives` rows: the library owns both sockets (both read into buffers they own, createServer by moving each accepted socket to one that does), `createServer` sends and `connect()` receives, or the other way round; their ratios are against the peers\' rows above.')
   lines.push('')
   if (r.aggregate && Object.keys(r.aggregate).length) {
     lines.push(`**Aggregate over concurrent connections** (the same ${fmt(Number(r.config.tcpBytes) / 1048576)} MiB in total split across them, ${fmt(Number(r.config.writeBytes) / 1024)} KiB writes; all senders in one process, all receivers in another; MB/s is every byte over the span from the first to the last)`)
@@ -187,7 +190,7 @@ export function svg(r: BenchResult): string {
     const row = r.memory[size]
     if (row) panels.push({ title: `box+unbox in memory, ${Number(size) / 1024} KiB writes`, unit: 'MB/s', bars: Object.entries(row) })
   }
-  panels.push({ title: 'TCP bulk, two processes', unit: 'MB/s', bars: [...Object.entries(r.tcp), ...Object.entries(r.tcpConnect ?? {}).map(([k, v]): [string, TcpRow] => [`${k} connect()`, v])].map(([k, v]) => [k, v.mbps]) })
+  panels.push({ title: 'TCP bulk, two processes', unit: 'MB/s', bars: [...Object.entries(r.tcp), ...Object.entries(r.tcpConnect ?? {}).map(([k, v]): [string, TcpRow] => [`${k} connect()`, v]), ...Object.entries(r.tcpAccept ?? {}).map(([k, v]): [string, TcpRow] => [`${k} createServer`, v])].map(([k, v]) => [k, v.mbps]) })
   for (const [n, rows] of Object.entries(r.aggregate ?? {})) panels.push({ title: `TCP aggregate over ${n} connections`, unit: 'MB/s', bars: Object.entries(rows).map(([k, v]) => [k, v.mbps]) })
   panels.push({ title: 'handshakes in memory', unit: '/s', bars: Object.entries(r.handshakesMemory) })
   panels.push({ title: 'TCP connections + handshakes', unit: '/s', bars: Object.entries(r.connections) })

@@ -12,7 +12,7 @@ import { join } from 'node:path'
 import { availableCryptoBackends, createCryptoBackend, useCryptoBackend } from '../lib/crypto/index.js'
 import { config, median } from './config.js'
 import { machineHandshakes, memoryHandshakes, oursBoxUnbox, referenceBoxUnbox } from './memory.js'
-import { bulk, bulkConnect, connections, flood, idleHeap, type FloodFigures, type TcpFigures } from './tcp.js'
+import { bulk, bulkAccept, bulkConnect, connections, flood, idleHeap, type FloodFigures, type TcpFigures } from './tcp.js'
 import { markdown, svg, type BenchResult, type TcpRow } from './report.js'
 import { targets } from './targets.js'
 import { browserFigures } from './browser.js'
@@ -90,6 +90,7 @@ for (let round = 1; round <= config.rounds; round++) {
   for (const b of backends) addTcp('tcp', `ours:${b}`, await bulk('ours', b, config.tcpBytes, config.writeBytes, config.verify))
   for (const p of peersTcp) addTcp('tcp', p, await bulk(p, null, config.tcpBytes, config.writeBytes, config.verify))
   for (const b of extraBackends) addTcp('tcp-connect', `ours:${b}`, await bulkConnect(b, config.tcpBytes, config.writeBytes, config.verify))
+  for (const b of extraBackends) addTcp('tcp-accept', `ours:${b}`, await bulkAccept(b, config.tcpBytes, config.writeBytes, config.verify))
   for (const n of config.aggregateConnections) {
     for (const b of extraBackends) addTcp(`agg-${n}`, `ours:${b}`, await bulk('ours', b, config.tcpBytes, config.writeBytes, config.verify, n))
     for (const p of peersTcp) addTcp(`agg-${n}`, p, await bulk(p, null, config.tcpBytes, config.writeBytes, config.verify, n))
@@ -155,6 +156,7 @@ const result: BenchResult = {
   memory,
   tcp: tcpSection('tcp'),
   tcpConnect: tcpSection('tcp-connect'),
+  tcpAccept: tcpSection('tcp-accept'),
   aggregate: Object.fromEntries(config.aggregateConnections.map((n) => [String(n), tcpSection(`agg-${n}`)])),
   backpressureIgnored: Object.fromEntries(Object.entries(floodExternal).map(([k, peakExternalMiB]) => [k, { peakExternalMiB, peakArrayBuffersMiB: floodArrayBuffers[k]!, writtenMiB: floodWritten[k]!, maxTransportWriteBytes: floodMaxWrite[k]!, transportWrites: floodWrites[k]! }])),
   handshakesMemory: pick('hs:'),

@@ -87,6 +87,27 @@ export async function bulkConnect(backend: string, bytes: number, writeBytes: nu
 }
 
 /**
+ * The bulk transfer the other way round: `connect()` sends, `createServer` receives (it moves each
+ * accepted socket to one that reads into buffers it owns; bench/child-connect.ts), our `backend`.
+ * @example
+ * ```ts
+ * const { mbps, receiverCpu } = await bulkAccept('sodium-native', 2 ** 28, 65536, false)
+ * ```
+ */
+export async function bulkAccept(backend: string, bytes: number, writeBytes: number, verify: boolean): Promise<TcpFigures> {
+  const receiver = new Child(['accept-receiver', 'ours', String(bytes), verify ? '1' : '0'], envFor(backend))
+  let sender: Child | null = null
+  try {
+    const port = await receiver.get('port')
+    sender = new Child(['dial-sender', 'ours', String(port), String(bytes), String(writeBytes), verify ? '1' : '0'], envFor(backend))
+    return figures(...await finish('createServer receives', bytes, receiver, sender, verify))
+  } finally {
+    sender?.kill()
+    receiver.kill()
+  }
+}
+
+/**
  * What a writer that ignores backpressure costs its own process (bench/child-flood.ts).
  * @example
  * ```ts

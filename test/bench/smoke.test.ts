@@ -31,6 +31,7 @@ test('npm run bench, quick: every section for every backend and peer, JSON + SVG
     }
     t.ok([...ours, 'reference', 'hyperswarm', 'plain'].every((k) => positive(result.tcp[k]?.mbps) && positive(result.tcp[k]?.receiverRssMiB)), 'TCP bulk (hash-checked) for all stacks, with peak RSS')
     t.ok(ours.every((k: string) => positive(result.tcpConnect[k]?.mbps) && positive(result.tcpConnect[k]?.receiverCpuSecondsPerGiB)), 'TCP bulk (hash-checked) where connect() receives and createServer sends, for every backend')
+    t.ok(ours.every((k: string) => positive(result.tcpAccept[k]?.mbps) && positive(result.tcpAccept[k]?.receiverCpuSecondsPerGiB)), 'TCP bulk (hash-checked) where createServer receives and connect() sends, for every backend')
     for (const n of ['4', '16']) {
       t.ok([...ours, 'reference', 'hyperswarm', 'plain'].every((k) => positive(result.aggregate[n]?.[k]?.mbps) && positive(result.aggregate[n]?.[k]?.senderCpuSecondsPerGiB)), `aggregate over ${n} connections (hash-checked) for all stacks`)
     }
