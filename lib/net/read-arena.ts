@@ -1,5 +1,5 @@
 /**
- * Reads for sockets the library creates itself (`connect()`), through Node's `onread` option:
+ * Reads for sockets the library creates itself (`connect()`, and `createServer`'s accepted ones), through Node's `onread` option:
  * the kernel copies each read straight into a region of a large slab we own, instead of Node
  * allocating a fresh 64 KiB buffer per read (and shrinking it with a copy when the read is short).
  *
@@ -12,8 +12,9 @@
  * keeps their slab alive, as with Node's own pool. When less than {@link MIN_READ} bytes are left,
  * the next read gets a new slab.
  *
- * Only for sockets created with `onread`: `net.Server` cannot give its accepted sockets one, so
- * those keep Node's per-read buffers (perf-notes.md §3).
+ * Only for sockets created with `onread`: `connect()`'s own, and those `createServer` accepts,
+ * which it moves to such a socket first (adopt-accepted.ts). A socket handed to `SecretStream`
+ * keeps Node's per-read buffers.
  * @module
  */
 import type { OnReadOpts } from 'node:net'
