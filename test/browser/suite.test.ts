@@ -30,6 +30,7 @@ const BACKENDS = (process.env.BROWSER_SUITE_BACKENDS ?? 'noble,wasm,webcrypto').
 
 /** Backend-sensitive files that stay in Node, path under dist/test → why. */
 const NODE_ONLY_FILES: Record<string, string> = {
+  'net/adopt-accepted.test.js': 'TCP sockets and net.Server internals (lib/net)',
   'net/errors.test.js': 'TCP sockets (lib/net)',
   'net/hostile-clients.test.js': 'TCP sockets (lib/net)',
   'net/http.test.js': 'TCP sockets and node:http (lib/net)',
