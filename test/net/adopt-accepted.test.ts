@@ -10,6 +10,7 @@ import { createHash, randomBytes } from 'node:crypto'
 import net from 'node:net'
 import { generateKeyPair, SSB_MAIN_NETWORK_APP_KEY } from '../../lib/keys.js'
 import { connect, createServer, type ServerStream } from '../../lib/net/index.js'
+import { SecretStream } from '../../lib/streams/secret-stream.js'
 import { adoptAcceptedSocket } from '../../lib/net/adopt-accepted.js'
 import { closeServer, listenLocal, readAll } from '../helpers/net.js'
 
@@ -110,4 +111,38 @@ test('adopt-accepted: a socket handed over by hand is used as it is', async (t) 
   t.equal((await echoed).toString(), 'hello', 'the handshake and the echo ran over the handed socket')
   t.equal((seen as ServerStream | null)?.rawStream, handed, 'the stream sits on that very socket')
   await closeServer(plain)
+})
+
+test('adopt-accepted: where the move cannot be made, createServer resumes the accepted socket and works as before', async (t) => {
+  const serverKeys = generateKeyPair()
+  // Hide the handle method the move needs, as a Node without it would: TCP handles' own prototype.
+  const probeServer = net.createServer((s) => s.destroy())
+  const probePort = await listenLocal(probeServer)
+  const probe = net.connect({ host: '127.0.0.1', port: probePort })
+  await once(probe, 'connect')
+  const handleProto = Object.getPrototypeOf((probe as unknown as { _handle: object })._handle) as object
+  probe.destroy()
+  await closeServer(probeServer)
+  const original = Object.getOwnPropertyDescriptor(handleProto, 'useUserBuffer')
+  Object.defineProperty(handleProto, 'useUserBuffer', { configurable: true, writable: true, value: undefined })
+  try {
+    let inReadSlabs = 0
+    const server = createServer({ keyPair: serverKeys, appKey }, (stream) => {
+      stream.on('data', (chunk: Buffer) => { if (chunk.buffer.byteLength === SLAB_BYTES) inReadSlabs += chunk.length })
+      stream.pipe(stream)
+    })
+    const port = await listenLocal(server)
+    // Not connect(): it reads its own socket through the same handle method.
+    const socket = net.connect({ host: '127.0.0.1', port, allowHalfOpen: true })
+    const client = new SecretStream(socket, { isInitiator: true, keyPair: generateKeyPair(), appKey, remotePublicKey: serverKeys.publicKey })
+    const payload = randomBytes(300_000)
+    const echoed = readAll(client)
+    client.end(payload)
+    t.ok((await echoed).equals(payload), 'the echo came back intact over the unmoved socket')
+    t.equal(inReadSlabs, 0, 'and the server read it from Node\'s own buffers')
+    await closeServer(server)
+  } finally {
+    if (original) Object.defineProperty(handleProto, 'useUserBuffer', original)
+    else delete (handleProto as { useUserBuffer?: unknown }).useUserBuffer
+  }
 })
