@@ -17,7 +17,8 @@
  *
  * This leans on Node's `handle` socket option and the `_handle` / `_server` fields, which are not
  * documented API (tested here on Node 20). Every one is checked first; when anything does not
- * look as expected, nothing is touched and the caller keeps socket A with Node's own read buffers.
+ * look as expected, nothing is touched and the caller keeps socket A with Node's own read buffers;
+ * `createServer({ ownReadBuffers: false })` skips the move altogether.
  * Measured: 256 MiB over TCP, the receiving side of a `createServer` stream 2.78 → 2.33 CPU s/GiB
  * with both sides hashing the stream (docs/perf.md).
  * @module

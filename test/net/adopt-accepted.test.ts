@@ -146,3 +146,21 @@ test('adopt-accepted: where the move cannot be made, createServer resumes the ac
     else delete (handleProto as { useUserBuffer?: unknown }).useUserBuffer
   }
 })
+
+test('adopt-accepted: ownReadBuffers: false keeps the sockets Node created, with Node\'s read buffers', async (t) => {
+  const serverKeys = generateKeyPair()
+  t.throws(() => createServer({ keyPair: serverKeys, appKey, ownReadBuffers: 'yes' as unknown as boolean }), /ownReadBuffers must be a boolean/, 'a non-boolean is refused when the server is made')
+  let inReadSlabs = 0
+  const server = createServer({ keyPair: serverKeys, appKey, ownReadBuffers: false }, (stream) => {
+    stream.on('data', (chunk: Buffer) => { if (chunk.buffer.byteLength === SLAB_BYTES) inReadSlabs += chunk.length })
+    stream.pipe(stream)
+  })
+  const port = await listenLocal(server)
+  const client = await connect({ host: '127.0.0.1', port, keyPair: generateKeyPair(), appKey, remotePublicKey: serverKeys.publicKey })
+  const payload = randomBytes(300_000)
+  const echoed = readAll(client)
+  client.end(payload)
+  t.ok((await echoed).equals(payload), 'the echo came back intact')
+  t.equal(inReadSlabs, 0, 'the server read from Node\'s own buffers')
+  await closeServer(server)
+})
