@@ -1,7 +1,8 @@
 /**
- * Reads for sockets the library creates itself (`connect()`, and `createServer`'s accepted ones), through Node's `onread` option:
- * the kernel copies each read straight into a region of a large slab we own, instead of Node
- * allocating a fresh 64 KiB buffer per read (and shrinking it with a copy when the read is short).
+ * Reads for sockets the library creates itself (`connect()`'s, and those `createServer` accepts),
+ * through Node's `onread` option: the kernel copies each read straight into a region of a large
+ * slab we own, instead of Node allocating a fresh 64 KiB buffer per read (and shrinking it with a
+ * copy when the read is short).
  *
  * ```
  * slab (1 MiB): [ read 1 | read 2 | read 3 | … free (≥ 64 KiB, offered to the next read) ]

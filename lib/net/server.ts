@@ -35,7 +35,7 @@ export interface ServerOptions extends ChannelOptions {
   /**
    * Read each accepted socket into buffers the server owns (default true): the socket's handle moves
    * to a `net.Socket` built with Node's `onread` before anything is read (`adopt-accepted.ts`),
-   * which saves the receiver about 0.4 CPU s/GiB. It relies on Node internals it checks first;
+   * which saves the receiver about 0.5 CPU s/GiB. It relies on Node internals it checks first;
    * `false` keeps the socket Node created and Node's own read buffers.
    */
   ownReadBuffers?: boolean
