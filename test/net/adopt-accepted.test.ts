@@ -9,7 +9,7 @@ import { once } from 'node:events'
 import { createHash, randomBytes } from 'node:crypto'
 import net from 'node:net'
 import { generateKeyPair, SSB_MAIN_NETWORK_APP_KEY } from '../../lib/keys.js'
-import { connect, createServer, type ServerStream } from '../../lib/net/index.js'
+import { connect, createServer, type SecretServer, type ServerOptions, type ServerStream } from '../../lib/net/index.js'
 import { SecretStream } from '../../lib/streams/secret-stream.js'
 import { adoptAcceptedSocket } from '../../lib/net/adopt-accepted.js'
 import { closeServer, listenLocal, readAll } from '../helpers/net.js'
@@ -20,6 +20,24 @@ const SLAB_BYTES = 1024 * 1024
 
 const connections = (server: net.Server): Promise<number> =>
   new Promise((resolve, reject) => server.getConnections((err, n) => (err ? reject(err) : resolve(n))))
+
+/** An echo server from createServer that counts the bytes it handed out from our 1 MiB read slabs. */
+function countingEchoServer(options: ServerOptions): { server: SecretServer, inReadSlabs: () => number } {
+  let inReadSlabs = 0
+  const server = createServer(options, (stream) => {
+    stream.on('data', (chunk: Buffer) => { if (chunk.buffer.byteLength === SLAB_BYTES) inReadSlabs += chunk.length })
+    stream.pipe(stream)
+  })
+  return { server, inReadSlabs: () => inReadSlabs }
+}
+
+/** Sends 300,000 random bytes and the goodbye; true when exactly they come back. */
+async function echoes(client: NodeJS.EventEmitter & { end(data: Buffer): unknown }): Promise<boolean> {
+  const payload = randomBytes(300_000)
+  const echoed = readAll(client)
+  client.end(payload)
+  return (await echoed).equals(payload)
+}
 
 test('adopt-accepted: a createServer stream reads into our own buffers, and 4 MiB arrive intact', async (t) => {
   const serverKeys = generateKeyPair()
@@ -126,20 +144,13 @@ test('adopt-accepted: where the move cannot be made, createServer resumes the ac
   const original = Object.getOwnPropertyDescriptor(handleProto, 'useUserBuffer')
   Object.defineProperty(handleProto, 'useUserBuffer', { configurable: true, writable: true, value: undefined })
   try {
-    let inReadSlabs = 0
-    const server = createServer({ keyPair: serverKeys, appKey }, (stream) => {
-      stream.on('data', (chunk: Buffer) => { if (chunk.buffer.byteLength === SLAB_BYTES) inReadSlabs += chunk.length })
-      stream.pipe(stream)
-    })
+    const { server, inReadSlabs } = countingEchoServer({ keyPair: serverKeys, appKey })
     const port = await listenLocal(server)
     // Not connect(): it reads its own socket through the same handle method.
     const socket = net.connect({ host: '127.0.0.1', port, allowHalfOpen: true })
     const client = new SecretStream(socket, { isInitiator: true, keyPair: generateKeyPair(), appKey, remotePublicKey: serverKeys.publicKey })
-    const payload = randomBytes(300_000)
-    const echoed = readAll(client)
-    client.end(payload)
-    t.ok((await echoed).equals(payload), 'the echo came back intact over the unmoved socket')
-    t.equal(inReadSlabs, 0, 'and the server read it from Node\'s own buffers')
+    t.ok(await echoes(client), 'the echo came back intact over the unmoved socket')
+    t.equal(inReadSlabs(), 0, 'and the server read it from Node\'s own buffers')
     await closeServer(server)
   } finally {
     if (original) Object.defineProperty(handleProto, 'useUserBuffer', original)
@@ -150,17 +161,10 @@ test('adopt-accepted: where the move cannot be made, createServer resumes the ac
 test('adopt-accepted: ownReadBuffers: false keeps the sockets Node created, with Node\'s read buffers', async (t) => {
   const serverKeys = generateKeyPair()
   t.throws(() => createServer({ keyPair: serverKeys, appKey, ownReadBuffers: 'yes' as unknown as boolean }), /ownReadBuffers must be a boolean/, 'a non-boolean is refused when the server is made')
-  let inReadSlabs = 0
-  const server = createServer({ keyPair: serverKeys, appKey, ownReadBuffers: false }, (stream) => {
-    stream.on('data', (chunk: Buffer) => { if (chunk.buffer.byteLength === SLAB_BYTES) inReadSlabs += chunk.length })
-    stream.pipe(stream)
-  })
+  const { server, inReadSlabs } = countingEchoServer({ keyPair: serverKeys, appKey, ownReadBuffers: false })
   const port = await listenLocal(server)
   const client = await connect({ host: '127.0.0.1', port, keyPair: generateKeyPair(), appKey, remotePublicKey: serverKeys.publicKey })
-  const payload = randomBytes(300_000)
-  const echoed = readAll(client)
-  client.end(payload)
-  t.ok((await echoed).equals(payload), 'the echo came back intact')
-  t.equal(inReadSlabs, 0, 'the server read from Node\'s own buffers')
+  t.ok(await echoes(client), 'the echo came back intact')
+  t.equal(inReadSlabs(), 0, 'the server read from Node\'s own buffers')
   await closeServer(server)
 })
