@@ -90,6 +90,8 @@ export type ServerStream = OpenSecretStream & SocketLike
 // eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging -- the merged interface only adds typed `on`/`once` overloads, no fields
 export class SecretServer extends Server {
   private readonly channel: ServerOptions
+  /** Whether accepted sockets move to our own read buffers ({@link ServerOptions.ownReadBuffers}). */
+  private readonly ownReadBuffers: boolean
 
   /**
    * @param options - key pair, app key, optional `authorize`, `handshakeTimeout` and `idleTimeout`
@@ -106,7 +108,9 @@ export class SecretServer extends Server {
     // allowHalfOpen: box-stream has its own goodbye, so each direction must be able to finish on its own.
     // pauseOnConnect: an accepted socket reads nothing until secure() has moved it to our own read
     // buffers (adopt-accepted.ts) or, where that cannot be done, resumed it as it is.
-    super({ allowHalfOpen: true, pauseOnConnect: options.ownReadBuffers !== false })
+    const ownReadBuffers = options.ownReadBuffers !== false
+    super({ allowHalfOpen: true, pauseOnConnect: ownReadBuffers })
+    this.ownReadBuffers = ownReadBuffers
     this.channel = { ...options }
     if (onConnection) this.on('connection', onConnection)
   }
@@ -125,7 +129,7 @@ export class SecretServer extends Server {
 
   private secure(accepted: Socket): void {
     let raw = accepted
-    if (this.channel.ownReadBuffers !== false && accepted instanceof Socket && (accepted as { server?: unknown }).server === this) {
+    if (this.ownReadBuffers && accepted instanceof Socket && (accepted as { server?: unknown }).server === this) {
       // One of our own accepted sockets, paused: reads into buffers we own, else Node's as before.
       raw = adoptAcceptedSocket(accepted, this) ?? accepted.resume()
     }

@@ -23,7 +23,7 @@ export const DEFAULT_TIMEOUT_MS = 5000
 export function toAppKey(appKey: Uint8Array | string): PlatformBytes {
   const bytes = typeof appKey === 'string' ? base64PlatformBytes(appKey) : appKey
   if (!(bytes instanceof Uint8Array) || bytes.length !== 32) {
-    throw new SecretChannelError(ErrorCodes.INVALID_ARGUMENT, PHASE, 'appKey must be 32 bytes (a PlatformBytes, or base64 text)')
+    throw new SecretChannelError(ErrorCodes.INVALID_ARGUMENT, PHASE, 'appKey must be 32 bytes (a Buffer or Uint8Array, or base64 text)')
   }
   return copyPlatformBytes(bytes)
 }
