@@ -90,12 +90,14 @@ export function streamxChannel(stream: NodeJS.ReadWriteStream): Channel {
 }
 
 /** Ours, over a socket: the process-wide crypto backend (set by SECRET_CHANNEL_CRYPTO). */
-// As createServer and connect do for sockets: a socket's reads are ours to open in place, its written buffers ours to reuse.
+// As createServer and connect do for sockets: a socket reads into buffers the stream owns and opens
+// in place, and its written buffers are the stream's to reuse.
 export const wrapOurs: Wrap = async (socket, isInitiator) => {
   const highWaterMark = process.env.BENCH_HWM ? Number(process.env.BENCH_HWM) : undefined
+  const socketOptions = { highWaterMark, ownReadBuffers: true, reuseInput: true, recycleWrites: true }
   const stream = new SecretStream(socket, isInitiator
-    ? { isInitiator, keyPair: clientKeys, appKey, remotePublicKey: serverKeys.publicKey, highWaterMark, reuseInput: true, recycleWrites: true }
-    : { isInitiator, keyPair: serverKeys, appKey, highWaterMark, reuseInput: true, recycleWrites: true })
+    ? { isInitiator, keyPair: clientKeys, appKey, remotePublicKey: serverKeys.publicKey, ...socketOptions }
+    : { isInitiator, keyPair: serverKeys, appKey, ...socketOptions })
   await stream.opened
   return streamxChannel(stream as unknown as NodeJS.ReadWriteStream) // streamx implements the Node stream methods used here
 }

@@ -13,9 +13,9 @@
  * keeps their slab alive, as with Node's own pool. When less than {@link MIN_READ} bytes are left,
  * the next read gets a new slab.
  *
- * Only for sockets created with `onread`: `connect()`'s own, and those `createServer` accepts,
- * which it moves to such a socket first (adopt-accepted.ts). A socket handed to `SecretStream`
- * keeps Node's per-read buffers.
+ * Used by `connect()`'s own sockets (created with `onread`), by those `createServer` accepts,
+ * which it moves to such a socket first (adopt-accepted.ts), and by a socket handed to
+ * `SecretStream` with `ownReadBuffers`, which is given the same fields (platform/transport-node.ts).
  * @module
  */
 import type { OnReadOpts } from 'node:net'

@@ -17,6 +17,7 @@ import { ErrorCodes, SecretChannelError } from '../errors.js'
 import { ChannelDuplex, type ChannelDuplexOptions } from './channel-duplex.js'
 import type { DuplexEvents } from 'streamx'
 import { platformBytes, utf8PlatformBytes } from '#platform-bytes'
+import { readIntoOwnBuffers } from '#platform-transport'
 import type { PlatformBytes } from '../platform/bytes-type.js'
 
 /**
@@ -156,14 +157,21 @@ export abstract class RawStreamAdapter<E extends DuplexEvents = DuplexEvents> ex
     return false
   }
 
-  /** Attaches to the transport and starts the deadline and the signal. */
-  protected override begin(): void {
+  /**
+   * Attaches to the transport and starts the deadline and the signal.
+   * @param ownReadBuffers - first switch a Node `net.Socket` to reading into buffers we own
+   *   (`#platform-transport`); other transports are left as they are
+   * @returns whether the transport now reads into our buffers
+   */
+  protected override begin(ownReadBuffers = false): boolean {
     const raw = this.rawStream
+    const owned = ownReadBuffers && readIntoOwnBuffers(raw)
     raw.on('data', this.onRawData)
     raw.on('end', this.onRawEnd)
     raw.on('error', this.onRawError)
     raw.on('close', this.onRawClose)
     super.begin()
+    return owned
   }
 
   /** True while the transport can take bytes. */

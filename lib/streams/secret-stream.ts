@@ -98,6 +98,16 @@ export interface SecretStreamOptions {
    * fresh buffer the transport may keep. `createServer` and `connect` set it for their sockets.
    */
   recycleWrites?: boolean
+  /**
+   * Node, `net.Socket` transports only: switch the socket to reading into buffers the stream
+   * owns (regions of 1 MiB slabs that are never reused, as `connect()`'s sockets read) instead of
+   * a fresh 64 KiB buffer that Node allocates per read, and open frames in place there (as with
+   * `reuseInput`). The socket's `'data'` events then carry those regions. This sets Node's private
+   * `onread` fields on the socket (each checked first): where that is not possible (a TLS socket,
+   * a socket with buffered bytes or an encoding, another runtime) the socket is left as it is.
+   * Default false. `createServer` and `connect` already read their sockets this way.
+   */
+  ownReadBuffers?: boolean
   /** Test vectors only: a fixed ephemeral X25519 secret. */
   ephemeralSecretKey?: Uint8Array
 }
@@ -148,7 +158,7 @@ export class SecretStream extends RawStreamAdapter<SecretStreamEvents> {
   private encoder: BoxEncoder | null = null
   private decoder: BoxDecoder | null = null
   private sentGoodbye = false
-  private readonly reuseInput: boolean
+  private reuseInput: boolean
   private readonly recycleWrites: boolean
   /** The data path's sender, made on the first write (an idle connection has none). */
   private writer: WireWriter | null = null
@@ -174,6 +184,9 @@ export class SecretStream extends RawStreamAdapter<SecretStreamEvents> {
     if (opts.authorize !== undefined && typeof opts.authorize !== 'function') {
       throw new SecretChannelError(ErrorCodes.INVALID_ARGUMENT, Phase.HANDSHAKE, 'authorize must be a function')
     }
+    if (opts.ownReadBuffers !== undefined && typeof opts.ownReadBuffers !== 'boolean') {
+      throw new SecretChannelError(ErrorCodes.INVALID_ARGUMENT, Phase.HANDSHAKE, 'ownReadBuffers must be true or false')
+    }
     if (opts.isInitiator && !(opts.remotePublicKey instanceof Uint8Array)) {
       throw new SecretChannelError(ErrorCodes.INVALID_ARGUMENT, Phase.HANDSHAKE, 'the initiator must give remotePublicKey (the server key it dials)')
     }
@@ -192,7 +205,8 @@ export class SecretStream extends RawStreamAdapter<SecretStreamEvents> {
       ephemeralSecretKey: opts.ephemeralSecretKey
     })
     this.remotePublicKey = opts.isInitiator ? copyPlatformBytes(opts.remotePublicKey!) : null
-    this.begin()
+    // Regions of our own slabs are never reused: frames can be opened in place in them.
+    if (this.begin(opts.ownReadBuffers === true)) this.reuseInput = true
     if (!this.destroying) this.apply(this.driver.start())
   }
 

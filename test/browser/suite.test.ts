@@ -35,6 +35,7 @@ const NODE_ONLY_FILES: Record<string, string> = {
   'net/hostile-clients.test.js': 'TCP sockets (lib/net)',
   'net/http.test.js': 'TCP sockets and node:http (lib/net)',
   'net/idle-timeout.test.js': 'TCP sockets and identity files on disk (lib/net)',
+  'net/own-read-buffers.test.js': 'TCP sockets and net.Socket internals (lib/platform/transport-node)',
   'net/read-arena.test.js': 'TCP sockets (lib/net)',
   'net/server-connect.test.js': 'TCP sockets, node:stream and files on disk (lib/net)',
   'pull/interop-tcp.test.js': 'TCP sockets, against the reference implementation',

@@ -1,0 +1,101 @@
+/**
+ * Node side of `#platform-transport` (package.json "imports"): lets a secret stream read a
+ * `net.Socket` it was handed into buffers it owns, as `connect()`'s sockets do through Node's
+ * `onread` option (read-arena.ts), instead of a fresh 64 KiB buffer that Node allocates per read.
+ *
+ * Node offers `onread` only when it creates a socket. A socket that already exists can be given
+ * the same read path, because `onread` is nothing more than three fields on the socket and one
+ * call on its handle, which is what `net.Socket`'s own setup does:
+ * ```
+ * socket[kBuffer]    = the region the next read fills      (Node's onStreamRead reads these three
+ * socket[kBufferCb]  = (bytesRead, region) => …            on every read, and pause()/resume()
+ * socket[kBufferGen] = () => the next region               stop and start the handle for them)
+ * socket._handle.useUserBuffer(region)                     (libuv reads into the region from now on)
+ * ```
+ * The three symbols are private to Node; they are found once, by value, on a probe socket built
+ * with `onread`. Every field and method used is checked first, and the socket is left exactly as
+ * it was (Node's own buffers) when anything differs, when it is not a plain `net.Socket` (a
+ * `tls.TLSSocket` decrypts in its own layer), when it already reads into user buffers, or when it
+ * has bytes buffered or an encoding set. Tested on Node 20.
+ *
+ * Each read is then emitted as the socket's own `'data'` event, a region of a 1 MiB slab that is
+ * never reused (read-arena.ts): whoever listens gets buffers nobody else holds or will overwrite.
+ * @module
+ */
+import { Socket } from 'node:net'
+import { ReadArena } from '../net/read-arena.js'
+
+/** Node's private `onread` fields, by role. */
+interface OnreadSymbols {
+  buffer: symbol
+  callback: symbol
+  generator: symbol
+}
+
+/** A socket seen through the fields the switch reads and writes. */
+type SocketFields = Record<symbol, unknown> & {
+  _handle: { useUserBuffer?: unknown } | null
+}
+
+let found: OnreadSymbols | null | undefined
+
+/**
+ * The `onread` symbols of this Node, or null when they cannot be told apart: a probe socket with
+ * `onread` holds our callback under one of them and our generator under another (Node's own
+ * descriptions, `kBufferCb` and `kBufferGen`, are checked too), and `kBuffer` is the third.
+ */
+function onreadSymbols(): OnreadSymbols | null {
+  if (found !== undefined) return found
+  found = null
+  try {
+    const generator = (): Buffer => Buffer.alloc(0)
+    const callback = (): boolean => true
+    // Node takes `onread` in Socket's constructor too, though its typings list it only for connect().
+    const options = { onread: { buffer: generator, callback } } as ConstructorParameters<typeof Socket>[0]
+    const probe = new Socket(options) as unknown as SocketFields
+    const own = Object.getOwnPropertySymbols(probe)
+    const named = (description: string, value?: unknown): symbol | undefined =>
+      own.find((s) => s.description === description && (value === undefined || probe[s] === value))
+    const buffer = named('kBuffer')
+    const cb = named('kBufferCb', callback)
+    const gen = named('kBufferGen', generator)
+    ;(probe as unknown as Socket).destroy()
+    if (buffer && cb && gen) found = { buffer, callback: cb, generator: gen }
+  } catch {
+    // A Node whose Socket takes no onread: keep its own buffers.
+  }
+  return found
+}
+
+/**
+ * Switches `raw`, if it is a `net.Socket` that can take it, to reading into a {@link ReadArena}
+ * of its own; returns whether it did. Each later read arrives as the socket's `'data'` event,
+ * a buffer nobody else holds or reuses. Call it before listening for `'data'`.
+ * @param raw - the transport a stream was handed
+ * @example
+ * ```ts
+ * if (readIntoOwnBuffers(socket)) console.log('reads land in 1 MiB slabs we own')
+ * socket.on('data', (chunk) => decoder.push(chunk))
+ * ```
+ */
+export function readIntoOwnBuffers(raw: object): boolean {
+  if (!(raw instanceof Socket) || Object.getPrototypeOf(raw) !== Socket.prototype) return false
+  const symbols = onreadSymbols()
+  if (!symbols) return false
+  const socket = raw as unknown as SocketFields
+  const handle = socket._handle
+  if (raw.destroyed || raw.readableEnded || raw.readableLength !== 0 || raw.readableEncoding !== null) return false
+  if (socket[symbols.buffer] || socket[symbols.generator] || socket[symbols.callback]) return false
+  if (handle !== null && (typeof handle !== 'object' || typeof handle.useUserBuffer !== 'function')) return false
+  const arena = new ReadArena()
+  const first = arena.region()
+  socket[symbols.generator] = (): Buffer => arena.region()
+  socket[symbols.callback] = (n: number, region: Buffer): boolean => {
+    raw.emit('data', arena.filled(region, n))
+    return true // flow control is the reader's: it calls socket.pause()
+  }
+  socket[symbols.buffer] = first
+  // Without a handle yet (a socket before connect()), Node applies the fields when it makes one.
+  if (handle) (handle.useUserBuffer as (buffer: Buffer) => void).call(handle, first)
+  return true
+}
