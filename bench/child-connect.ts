@@ -1,10 +1,10 @@
 /**
  * The bulk transfers where the library owns both sockets, in both directions: `createServer`
  * sends and `connect()` receives (connect-sender / connect-receiver), or `connect()` sends and
- * `createServer` receives (dial-sender / accept-receiver). Both read their sockets in ways a
- * handed socket does not allow (Node's `onread` into buffers they own; createServer moves each
- * accepted socket to one that reads so, lib/net/adopt-accepted.ts); these are the receive paths
- * that measures. (`SecretStream` on a socket it is handed is the plain `bulk-server` role.)
+ * `createServer` receives (dial-sender / accept-receiver). Both read their sockets into buffers
+ * they own (Node's `onread`: connect() creates its socket with it, createServer gives each accepted
+ * socket the same fields through SecretStream's `ownReadBuffers`). (`SecretStream` on a socket it
+ * is handed is the plain `bulk-server` role.)
  * Child roles, run by child.ts.
  * @module
  */

@@ -125,7 +125,7 @@ export function markdown(r: BenchResult): string {
   for (const [name, t] of Object.entries(r.tcpConnect ?? {})) lines.push(`| ${name}, connect() receives ${tcpCells(t, r.tcp)}`)
   for (const [name, t] of Object.entries(r.tcpAccept ?? {})) lines.push(`| ${name}, createServer receives ${tcpCells(t, r.tcp)}`)
   lines.push('')
-  lines.push('`ours` rows: `SecretStream` on the sockets a `net.Server` accepts (the receiver) and a `net.connect` returns, with `ownReadBuffers`, `reuseInput` and `recycleWrites` set. `connect() receives` / `createServer receives` rows: the library owns both sockets (both read into buffers they own, createServer by moving each accepted socket to one that does), `createServer` sends and `connect()` receives, or the other way round; their ratios are against the peers\' rows above.')
+  lines.push('`ours` rows: `SecretStream` on the sockets a `net.Server` accepts (the receiver) and a `net.connect` returns, with `ownReadBuffers`, `reuseInput` and `recycleWrites` set. `connect() receives` / `createServer receives` rows: the library owns both sockets (both read into buffers they own), `createServer` sends and `connect()` receives, or the other way round; their ratios are against the peers\' rows above.')
   lines.push('')
   if (r.aggregate && Object.keys(r.aggregate).length) {
     lines.push(`**Aggregate over concurrent connections** (the same ${fmt(Number(r.config.tcpBytes) / 1048576)} MiB in total split across them, ${fmt(Number(r.config.writeBytes) / 1024)} KiB writes; all senders in one process, all receivers in another; MB/s is every byte over the span from the first to the last)`)

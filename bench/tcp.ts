@@ -87,8 +87,8 @@ export async function bulkConnect(backend: string, bytes: number, writeBytes: nu
 }
 
 /**
- * The bulk transfer the other way round: `connect()` sends, `createServer` receives (it moves each
- * accepted socket to one that reads into buffers it owns; bench/child-connect.ts), our `backend`.
+ * The bulk transfer the other way round: `connect()` sends, `createServer` receives (it reads each
+ * accepted socket into buffers it owns; bench/child-connect.ts), our `backend`.
  * @example
  * ```ts
  * const { mbps, receiverCpu } = await bulkAccept('sodium-native', 2 ** 28, 65536, false)

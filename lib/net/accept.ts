@@ -22,7 +22,8 @@ function ignore(): void {}
  * `'error'` events (the stream reports them through `opened`); a failure of any kind reaches
  * `onFail` as a `SecretChannelError` (a foreign one becomes `ERR_TRANSPORT` with it as `cause`).
  * @param raw - the accepted transport
- * @param options - the server's channel options and its `authorize`
+ * @param options - the server's channel options, its `authorize`, and whether a socket should read
+ *   into buffers the stream owns (`ownReadBuffers`, only with `socketBuffers`)
  * @param socketBuffers - true for a `net.Socket`: its read buffers are ours to decrypt in place, and
  *   a written buffer is free again once its write callback runs (so wire buffers are recycled)
  * @param onOpen - called with the authenticated stream
@@ -34,7 +35,7 @@ function ignore(): void {}
  */
 export function acceptSecretStream(
   raw: RawStream,
-  options: ChannelOptions & { authorize?: Authorize },
+  options: ChannelOptions & { authorize?: Authorize, ownReadBuffers?: boolean },
   socketBuffers: boolean,
   onOpen: (stream: SecretStream) => void,
   onFail: (err: SecretChannelError) => void
@@ -49,7 +50,12 @@ export function acceptSecretStream(
   raw.on('error', ignore)
   let stream: SecretStream
   try {
-    stream = new SecretStream(raw, { ...streamOptions(options, socketBuffers), isInitiator: false, authorize: options.authorize })
+    stream = new SecretStream(raw, {
+      ...streamOptions(options, socketBuffers),
+      ownReadBuffers: socketBuffers && options.ownReadBuffers === true,
+      isInitiator: false,
+      authorize: options.authorize
+    })
   } catch (err) {
     raw.destroy()
     fail(err)

@@ -13,9 +13,9 @@
  * keeps their slab alive, as with Node's own pool. When less than {@link MIN_READ} bytes are left,
  * the next read gets a new slab.
  *
- * Used by `connect()`'s own sockets (created with `onread`), by those `createServer` accepts,
- * which it moves to such a socket first (adopt-accepted.ts), and by a socket handed to
- * `SecretStream` with `ownReadBuffers`, which is given the same fields (platform/transport-node.ts).
+ * Used by `connect()`'s own sockets (created with `onread`) and by any other `net.Socket` a
+ * `SecretStream` reads with `ownReadBuffers` (those `createServer` accepts, and sockets handed over
+ * by the application), which are given the same fields (platform/transport-node.ts).
  * @module
  */
 import type { OnReadOpts } from 'node:net'

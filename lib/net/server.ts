@@ -13,7 +13,6 @@ import { ErrorCodes, SecretChannelError } from '../errors.js'
 import { SecretStream } from '../streams/secret-stream.js'
 import { acceptSecretStream } from './accept.js'
 import { checkChannelOptions, type ChannelOptions } from './options.js'
-import { adoptAcceptedSocket } from './adopt-accepted.js'
 import { addSocketShims, type SocketLike } from './socket-shim.js'
 import type { OpenSecretStream } from './open-stream.js'
 
@@ -33,10 +32,10 @@ export interface ServerOptions extends ChannelOptions {
    */
   authorize?: (remotePublicKey: Buffer) => unknown
   /**
-   * Read each accepted socket into buffers the server owns (default true): the socket's handle moves
-   * to a `net.Socket` built with Node's `onread` before anything is read (`adopt-accepted.ts`),
-   * which saves the receiver about 0.5 CPU s/GiB. It relies on Node internals it checks first;
-   * `false` keeps the socket Node created and Node's own read buffers.
+   * Read each accepted socket into buffers the server owns (default true), as `connect()`'s
+   * socket reads: `SecretStream`'s `ownReadBuffers`, which gives the socket Node's `onread` fields
+   * before anything is read and saves the receiver about 0.4 CPU s/GiB. It relies on Node
+   * internals it checks first; `false` keeps Node's own read buffers.
    */
   ownReadBuffers?: boolean
 }
@@ -90,8 +89,6 @@ export type ServerStream = OpenSecretStream & SocketLike
 // eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging -- the merged interface only adds typed `on`/`once` overloads, no fields
 export class SecretServer extends Server {
   private readonly channel: ServerOptions
-  /** Whether accepted sockets move to our own read buffers ({@link ServerOptions.ownReadBuffers}). */
-  private readonly ownReadBuffers: boolean
 
   /**
    * @param options - key pair, app key, optional `authorize`, `handshakeTimeout` and `idleTimeout`
@@ -106,12 +103,8 @@ export class SecretServer extends Server {
       throw new SecretChannelError(ErrorCodes.INVALID_ARGUMENT, 'server', 'ownReadBuffers must be a boolean')
     }
     // allowHalfOpen: box-stream has its own goodbye, so each direction must be able to finish on its own.
-    // pauseOnConnect: an accepted socket reads nothing until secure() has moved it to our own read
-    // buffers (adopt-accepted.ts) or, where that cannot be done, resumed it as it is.
-    const ownReadBuffers = options.ownReadBuffers !== false
-    super({ allowHalfOpen: true, pauseOnConnect: ownReadBuffers })
-    this.ownReadBuffers = ownReadBuffers
-    this.channel = { ...options }
+    super({ allowHalfOpen: true })
+    this.channel = { ...options, ownReadBuffers: options.ownReadBuffers !== false }
     if (onConnection) this.on('connection', onConnection)
   }
 
@@ -127,12 +120,7 @@ export class SecretServer extends Server {
     return super.emit(event, ...args)
   }
 
-  private secure(accepted: Socket): void {
-    let raw = accepted
-    if (this.ownReadBuffers && accepted instanceof Socket && (accepted as { server?: unknown }).server === this) {
-      // One of our own accepted sockets, paused: reads into buffers we own, else Node's as before.
-      raw = adoptAcceptedSocket(accepted, this) ?? accepted.resume()
-    }
+  private secure(raw: Socket): void {
     const peer: PeerAddress = { remoteAddress: raw.remoteAddress, remotePort: raw.remotePort, remoteFamily: raw.remoteFamily }
     // A socket's reads are fresh buffers nobody else holds: open frames in place in them.
     acceptSecretStream(raw, this.channel, raw instanceof Socket,

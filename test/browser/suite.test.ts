@@ -30,7 +30,6 @@ const BACKENDS = (process.env.BROWSER_SUITE_BACKENDS ?? 'noble,wasm,webcrypto').
 
 /** Backend-sensitive files that stay in Node, path under dist/test → why. */
 const NODE_ONLY_FILES: Record<string, string> = {
-  'net/adopt-accepted.test.js': 'TCP sockets and net.Server internals (lib/net)',
   'net/errors.test.js': 'TCP sockets (lib/net)',
   'net/hostile-clients.test.js': 'TCP sockets (lib/net)',
   'net/http.test.js': 'TCP sockets and node:http (lib/net)',
@@ -38,6 +37,7 @@ const NODE_ONLY_FILES: Record<string, string> = {
   'net/own-read-buffers.test.js': 'TCP sockets and net.Socket internals (lib/platform/transport-node)',
   'net/read-arena.test.js': 'TCP sockets (lib/net)',
   'net/server-connect.test.js': 'TCP sockets, node:stream and files on disk (lib/net)',
+  'net/server-read-buffers.test.js': 'TCP sockets and net.Socket internals (lib/net)',
   'pull/interop-tcp.test.js': 'TCP sockets, against the reference implementation',
   'pull/api.test.js': 'the reference implementation (secret-handshake, pull-box-stream from npm, on sodium-native)',
   'pull/boxstream.test.js': 'the reference implementation (pull-box-stream from npm, on sodium-native)',

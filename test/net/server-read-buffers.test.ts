@@ -1,17 +1,18 @@
 /**
- * createServer moves each accepted socket to one that reads into buffers the library owns
- * (lib/net/adopt-accepted.ts), as connect() does for its own socket: the bytes arrive intact, the
- * server's connection accounting (getConnections, maxConnections, close) stays right, and a
- * socket handed over with `server.emit('connection', socket)` is used as it is.
+ * createServer reads each accepted socket into buffers the library owns, as connect() does for
+ * its own socket (SecretStream's `ownReadBuffers`, lib/platform/transport-node.ts): the bytes
+ * arrive intact, the socket is the one Node accepted (connection accounting, diagnostics
+ * channels and sockets handed over by hand all see it), and where the switch cannot be made, or
+ * with `ownReadBuffers: false`, Node's own buffers serve as before.
  */
 import test from 'tape'
 import { once } from 'node:events'
 import { createHash, randomBytes } from 'node:crypto'
 import net from 'node:net'
+import diagnostics from 'node:diagnostics_channel'
 import { generateKeyPair, SSB_MAIN_NETWORK_APP_KEY } from '../../lib/keys.js'
 import { connect, createServer, type SecretServer, type ServerOptions, type ServerStream } from '../../lib/net/index.js'
 import { SecretStream } from '../../lib/streams/secret-stream.js'
-import { adoptAcceptedSocket } from '../../lib/net/adopt-accepted.js'
 import { closeServer, listenLocal, readAll } from '../helpers/net.js'
 
 const appKey = SSB_MAIN_NETWORK_APP_KEY
@@ -39,7 +40,7 @@ async function echoes(client: NodeJS.EventEmitter & { end(data: Buffer): unknown
   return (await echoed).equals(payload)
 }
 
-test('adopt-accepted: a createServer stream reads into our own buffers, and 4 MiB arrive intact', async (t) => {
+test('server-read-buffers: a createServer stream reads into our own buffers, and 4 MiB arrive intact', async (t) => {
   const serverKeys = generateKeyPair()
   let inReadSlabs = 0
   let received: Promise<string> | null = null
@@ -74,7 +75,7 @@ test('adopt-accepted: a createServer stream reads into our own buffers, and 4 Mi
   await closeServer(server)
 })
 
-test('adopt-accepted: getConnections, maxConnections and close() follow the moved socket', async (t) => {
+test('server-read-buffers: getConnections, maxConnections and close() are unchanged', async (t) => {
   const serverKeys = generateKeyPair()
   const open: ServerStream[] = []
   const server = createServer({ keyPair: serverKeys, appKey }, (stream) => {
@@ -108,32 +109,47 @@ test('adopt-accepted: getConnections, maxConnections and close() follow the move
   t.equal(open.length, 1, 'exactly one stream was handed out')
 })
 
-test('adopt-accepted: a socket handed over by hand is used as it is', async (t) => {
+test('server-read-buffers: a socket handed over by hand is used as it is, and reads into our buffers too', async (t) => {
   const serverKeys = generateKeyPair()
   let seen: ServerStream | null = null
-  const server = createServer({ keyPair: serverKeys, appKey }, (stream) => {
-    seen = stream
-    stream.pipe(stream)
-  })
+  const { server, inReadSlabs } = countingEchoServer({ keyPair: serverKeys, appKey })
+  server.on('connection', (stream: ServerStream) => { seen = stream })
   // A plain net.Server accepts; its socket goes to the secret server by hand.
   let handed: net.Socket | null = null
   const plain = net.createServer({ allowHalfOpen: true }, (socket) => {
     handed = socket
-    t.equal(adoptAcceptedSocket(socket, server), null, 'not one of the secret server\'s own sockets: not moved')
     server.emit('connection', socket)
   })
   const port = await listenLocal(plain)
   const client = await connect({ host: '127.0.0.1', port, keyPair: generateKeyPair(), appKey, remotePublicKey: serverKeys.publicKey })
-  const echoed = readAll(client)
-  client.end(Buffer.from('hello'))
-  t.equal((await echoed).toString(), 'hello', 'the handshake and the echo ran over the handed socket')
+  t.ok(await echoes(client), 'the handshake and the echo ran over the handed socket')
   t.equal((seen as ServerStream | null)?.rawStream, handed, 'the stream sits on that very socket')
+  t.ok(inReadSlabs() > 0, `it read into our slabs (${inReadSlabs()} bytes)`)
   await closeServer(plain)
 })
 
-test('adopt-accepted: where the move cannot be made, createServer resumes the accepted socket and works as before', async (t) => {
+test('server-read-buffers: a net.server.socket diagnostics subscriber sees the socket the stream uses', async (t) => {
   const serverKeys = generateKeyPair()
-  // Hide the handle method the move needs, as a Node without it would: TCP handles' own prototype.
+  const announced: net.Socket[] = []
+  const onSocket = (message: unknown): void => { announced.push((message as { socket: net.Socket }).socket) }
+  diagnostics.subscribe('net.server.socket', onSocket)
+  let seen: ServerStream | null = null
+  const { server } = countingEchoServer({ keyPair: serverKeys, appKey })
+  server.on('connection', (stream: ServerStream) => { seen = stream })
+  try {
+    const port = await listenLocal(server)
+    const client = await connect({ host: '127.0.0.1', port, keyPair: generateKeyPair(), appKey, remotePublicKey: serverKeys.publicKey })
+    t.ok(await echoes(client), 'the echo came back intact')
+    t.ok(seen !== null && announced.includes((seen as ServerStream).rawStream as net.Socket), 'the announced socket is the stream\'s transport')
+  } finally {
+    diagnostics.unsubscribe('net.server.socket', onSocket)
+    await closeServer(server)
+  }
+})
+
+test('server-read-buffers: where the switch cannot be made, the accepted socket keeps Node\'s buffers and works as before', async (t) => {
+  const serverKeys = generateKeyPair()
+  // Hide the handle method the switch needs, as a Node without it would: TCP handles' own prototype.
   const probeServer = net.createServer((s) => s.destroy())
   const probePort = await listenLocal(probeServer)
   const probe = net.connect({ host: '127.0.0.1', port: probePort })
@@ -149,7 +165,7 @@ test('adopt-accepted: where the move cannot be made, createServer resumes the ac
     // Not connect(): it reads its own socket through the same handle method.
     const socket = net.connect({ host: '127.0.0.1', port, allowHalfOpen: true })
     const client = new SecretStream(socket, { isInitiator: true, keyPair: generateKeyPair(), appKey, remotePublicKey: serverKeys.publicKey })
-    t.ok(await echoes(client), 'the echo came back intact over the unmoved socket')
+    t.ok(await echoes(client), 'the echo came back intact')
     t.equal(inReadSlabs(), 0, 'and the server read it from Node\'s own buffers')
     await closeServer(server)
   } finally {
@@ -158,7 +174,7 @@ test('adopt-accepted: where the move cannot be made, createServer resumes the ac
   }
 })
 
-test('adopt-accepted: ownReadBuffers: false keeps the sockets Node created, with Node\'s read buffers', async (t) => {
+test('server-read-buffers: ownReadBuffers: false keeps Node\'s read buffers', async (t) => {
   const serverKeys = generateKeyPair()
   t.throws(() => createServer({ keyPair: serverKeys, appKey, ownReadBuffers: 'yes' as unknown as boolean }), /ownReadBuffers must be a boolean/, 'a non-boolean is refused when the server is made')
   const { server, inReadSlabs } = countingEchoServer({ keyPair: serverKeys, appKey, ownReadBuffers: false })
