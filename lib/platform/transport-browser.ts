@@ -15,3 +15,15 @@
 export function readIntoOwnBuffers(_raw: object): boolean {
   return false
 }
+
+/**
+ * Always false here, see {@link readIntoOwnBuffers}.
+ * @param _raw - the transport a stream was handed
+ * @example
+ * ```ts
+ * canReadIntoOwnBuffers(webSocketDuplex) // false
+ * ```
+ */
+export function canReadIntoOwnBuffers(_raw: object): boolean {
+  return false
+}

@@ -20,6 +20,7 @@
  *
  * Each read is then emitted as the socket's own `'data'` event, a region of a 1 MiB slab that is
  * never reused (read-arena.ts): whoever listens gets buffers nobody else holds or will overwrite.
+ * The stream adapters switch at the first bulk read (raw-adapter.ts), so an idle socket holds none.
  * @module
  */
 import { Socket } from 'node:net'
@@ -68,9 +69,29 @@ function onreadSymbols(): OnreadSymbols | null {
 }
 
 /**
- * Switches `raw`, if it is a `net.Socket` that can take it, to reading into a {@link ReadArena}
- * of its own; returns whether it did. Each later read arrives as the socket's `'data'` event,
- * a buffer nobody else holds or reuses. Call it before listening for `'data'`.
+ * True when `raw` is a plain `net.Socket` that does not read into user buffers yet, on a Node
+ * whose `onread` fields were found: {@link readIntoOwnBuffers} may succeed on it (it checks the
+ * rest, which can change, when called).
+ * @param raw - the transport a stream was handed
+ * @example
+ * ```ts
+ * const later = canReadIntoOwnBuffers(socket) // false for a TLS socket or a PassThrough
+ * ```
+ */
+export function canReadIntoOwnBuffers(raw: object): boolean {
+  if (!(raw instanceof Socket) || Object.getPrototypeOf(raw) !== Socket.prototype) return false
+  const symbols = onreadSymbols()
+  if (!symbols) return false
+  const socket = raw as unknown as SocketFields
+  return !socket[symbols.buffer] && !socket[symbols.generator] && !socket[symbols.callback]
+}
+
+/**
+ * Switches `raw`, if it is a `net.Socket` that can take it now, to reading into a
+ * {@link ReadArena} of its own; returns whether it did. Each later read arrives as the socket's
+ * `'data'` event, a buffer nobody else holds or reuses. Safe before anything listens for
+ * `'data'`, or from a `'data'` listener while nothing is buffered (the switch applies from the
+ * next read on, so the order of bytes is kept).
  * @param raw - the transport a stream was handed
  * @example
  * ```ts
@@ -79,23 +100,25 @@ function onreadSymbols(): OnreadSymbols | null {
  * ```
  */
 export function readIntoOwnBuffers(raw: object): boolean {
-  if (!(raw instanceof Socket) || Object.getPrototypeOf(raw) !== Socket.prototype) return false
-  const symbols = onreadSymbols()
-  if (!symbols) return false
+  if (!canReadIntoOwnBuffers(raw)) return false
+  const symbols = onreadSymbols()!
   const socket = raw as unknown as SocketFields
+  const live = raw as Socket
   const handle = socket._handle
-  if (raw.destroyed || raw.readableEnded || raw.readableLength !== 0 || raw.readableEncoding !== null) return false
-  if (socket[symbols.buffer] || socket[symbols.generator] || socket[symbols.callback]) return false
+  if (live.destroyed || live.readableEnded || live.readableLength !== 0 || live.readableEncoding !== null) return false
   if (handle !== null && (typeof handle !== 'object' || typeof handle.useUserBuffer !== 'function')) return false
   const arena = new ReadArena()
   const first = arena.region()
   socket[symbols.generator] = (): Buffer => arena.region()
   socket[symbols.callback] = (n: number, region: Buffer): boolean => {
-    raw.emit('data', arena.filled(region, n))
+    live.emit('data', arena.filled(region, n))
     return true // flow control is the reader's: it calls socket.pause()
   }
   socket[symbols.buffer] = first
   // Without a handle yet (a socket before connect()), Node applies the fields when it makes one.
   if (handle) (handle.useUserBuffer as (buffer: Buffer) => void).call(handle, first)
+  // Paused (backpressure) before the switch, Node kept reading into its readable buffer; reads into
+  // user buffers go straight to the callback, so pause again: with the fields set, pause() stops the handle.
+  if (live.isPaused()) live.pause()
   return true
 }

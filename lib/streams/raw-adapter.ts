@@ -17,7 +17,7 @@ import { ErrorCodes, SecretChannelError } from '../errors.js'
 import { ChannelDuplex, type ChannelDuplexOptions } from './channel-duplex.js'
 import type { DuplexEvents } from 'streamx'
 import { platformBytes, utf8PlatformBytes } from '#platform-bytes'
-import { readIntoOwnBuffers } from '#platform-transport'
+import { canReadIntoOwnBuffers, readIntoOwnBuffers } from '#platform-transport'
 import type { PlatformBytes } from '../platform/bytes-type.js'
 
 /**
@@ -46,6 +46,13 @@ export interface RawStream {
 
 /** Milliseconds between our flushed end and the transport's destruction when the peer keeps it open. */
 export const CLOSE_GRACE_MS = 2000
+
+/**
+ * A transport read at least this large means bulk traffic (Node reads up to 64 KiB at a time):
+ * with `ownReadBuffers`, the socket then moves to our own read buffers. Until then, and for a
+ * connection that stays idle or chatty, it costs nothing more than a plain socket.
+ */
+const OWN_READS_FROM_BYTES = 32 * 1024
 
 const noop = (): void => {}
 
@@ -93,6 +100,10 @@ export abstract class RawStreamAdapter<E extends DuplexEvents = DuplexEvents> ex
   /** Set once we stop listening to the transport (teardown, or an error waiting for delivery). */
   private inputClosed = false
   private released = false
+  /** The transport may move to our own read buffers at its first bulk read (see {@link begin}). */
+  private ownReadsPending = false
+  /** The transport reads into our own buffers: its chunks are ours to reuse (opened in place). */
+  protected readsOwned = false
 
   // The transport listeners are bound methods rather than arrow functions: an arrow per event
   // also keeps a closure context alive for the connection's whole life (see perf notes, memory).
@@ -118,6 +129,12 @@ export abstract class RawStreamAdapter<E extends DuplexEvents = DuplexEvents> ex
     if (this.inputClosed || this.destroying) return
     this.touch()
     this.receive(typeof chunk === 'string' ? utf8PlatformBytes(chunk) : platformBytes(chunk))
+    // At a bulk read, switch the socket to our own read buffers from its next read on. Only while
+    // nothing is buffered in it (else bytes would be reordered): otherwise the next bulk read tries again.
+    if (this.ownReadsPending && chunk.length >= OWN_READS_FROM_BYTES && !this.destroying && readIntoOwnBuffers(this.rawStream)) {
+      this.ownReadsPending = false
+      this.readsOwned = true
+    }
   }
 
   private rawEnd(): void {
@@ -159,19 +176,18 @@ export abstract class RawStreamAdapter<E extends DuplexEvents = DuplexEvents> ex
 
   /**
    * Attaches to the transport and starts the deadline and the signal.
-   * @param ownReadBuffers - first switch a Node `net.Socket` to reading into buffers we own
-   *   (`#platform-transport`); other transports are left as they are
-   * @returns whether the transport now reads into our buffers
+   * @param ownReadBuffers - move a Node `net.Socket` to reading into buffers we own
+   *   (`#platform-transport`) once bulk data flows ({@link OWN_READS_FROM_BYTES}), so an idle
+   *   connection holds no read buffer; other transports are left as they are
    */
-  protected override begin(ownReadBuffers = false): boolean {
+  protected override begin(ownReadBuffers = false): void {
     const raw = this.rawStream
-    const owned = ownReadBuffers && readIntoOwnBuffers(raw)
+    this.ownReadsPending = ownReadBuffers && canReadIntoOwnBuffers(raw)
     raw.on('data', this.onRawData)
     raw.on('end', this.onRawEnd)
     raw.on('error', this.onRawError)
     raw.on('close', this.onRawClose)
     super.begin()
-    return owned
   }
 
   /** True while the transport can take bytes. */

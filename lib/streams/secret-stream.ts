@@ -99,13 +99,14 @@ export interface SecretStreamOptions {
    */
   recycleWrites?: boolean
   /**
-   * Node, `net.Socket` transports only: switch the socket to reading into buffers the stream
-   * owns (regions of 1 MiB slabs that are never reused, as `connect()`'s sockets read) instead of
-   * a fresh 64 KiB buffer that Node allocates per read, and open frames in place there (as with
-   * `reuseInput`). The socket's `'data'` events then carry those regions. This sets Node's private
-   * `onread` fields on the socket (each checked first): where that is not possible (a TLS socket,
-   * a socket with buffered bytes or an encoding, another runtime) the socket is left as it is.
-   * Default false. `createServer` and `connect` already read their sockets this way.
+   * Node, `net.Socket` transports only: once bulk data arrives (a read of 32 KiB or more), switch
+   * the socket to reading into buffers the stream owns (regions of 1 MiB slabs that are never
+   * reused, as `connect()`'s sockets read) instead of a fresh 64 KiB buffer that Node allocates
+   * per read, and open frames in place there (as with `reuseInput`); an idle connection never
+   * switches and holds no read buffer. The socket's `'data'` events then carry those regions.
+   * This sets Node's private `onread` fields on the socket (each checked first): where that is not
+   * possible (a TLS socket, an encoding set, another runtime) the socket is left as it is.
+   * Default false. `createServer` sets it for the sockets it accepts.
    */
   ownReadBuffers?: boolean
   /** Test vectors only: a fixed ephemeral X25519 secret. */
@@ -158,7 +159,7 @@ export class SecretStream extends RawStreamAdapter<SecretStreamEvents> {
   private encoder: BoxEncoder | null = null
   private decoder: BoxDecoder | null = null
   private sentGoodbye = false
-  private reuseInput: boolean
+  private readonly reuseInput: boolean
   private readonly recycleWrites: boolean
   /** The data path's sender, made on the first write (an idle connection has none). */
   private writer: WireWriter | null = null
@@ -205,8 +206,7 @@ export class SecretStream extends RawStreamAdapter<SecretStreamEvents> {
       ephemeralSecretKey: opts.ephemeralSecretKey
     })
     this.remotePublicKey = opts.isInitiator ? copyPlatformBytes(opts.remotePublicKey!) : null
-    // Regions of our own slabs are never reused: frames can be opened in place in them.
-    if (this.begin(opts.ownReadBuffers === true)) this.reuseInput = true
+    this.begin(opts.ownReadBuffers === true)
     if (!this.destroying) this.apply(this.driver.start())
   }
 
@@ -447,7 +447,8 @@ export class SecretStream extends RawStreamAdapter<SecretStreamEvents> {
     const decoder = this.decoder!
     if (decoder.ended) return
     try {
-      if (this.reuseInput) decoder.pushInPlace(chunk, this.onPlaintext)
+      // Regions of our own read slabs are never reused either: open frames in place in them too.
+      if (this.reuseInput || this.readsOwned) decoder.pushInPlace(chunk, this.onPlaintext)
       else decoder.pushCoalesced(chunk, this.onPlaintext)
     } catch (err) {
       // Frames that authenticated before the failure were pushed; the app reads them first.
