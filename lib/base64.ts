@@ -1,12 +1,14 @@
 /**
- * Standard base64 (RFC 4648 §4, with padding) without Node's `Buffer`, for ids and identity files.
+ * Standard base64 (RFC 4648 §4, with padding) for ids and identity files, on `b4a` (streamx's own
+ * byte helper, already in every bundle that has `SecretStream`: Node's `Buffer` in Node, its own
+ * codec in a browser), so the package carries no second base64 codec.
  * Decoding is strict: anything but the canonical encoding of some bytes is refused (null), which
- * is what the `@<base64>.ed25519` id form needs (one id per key).
+ * is what the `@<base64>.ed25519` id form needs (one id per key). `b4a`'s decoder is lenient
+ * (it skips or maps characters outside the alphabet), so a text counts only if encoding what it
+ * decoded to gives the same text back.
  * @module
  */
-const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'
-const VALUES = new Int16Array(128).fill(-1)
-for (let i = 0; i < 64; i++) VALUES[ALPHABET.charCodeAt(i)] = i
+import b4a from 'b4a'
 
 /**
  * Encodes bytes as padded standard base64.
@@ -16,50 +18,21 @@ for (let i = 0; i < 64; i++) VALUES[ALPHABET.charCodeAt(i)] = i
  * ```
  */
 export function toBase64(bytes: Uint8Array): string {
-  let out = ''
-  let i = 0
-  for (; i + 2 < bytes.length; i += 3) {
-    const n = (bytes[i]! << 16) | (bytes[i + 1]! << 8) | bytes[i + 2]!
-    out += ALPHABET[n >> 18]! + ALPHABET[(n >> 12) & 63]! + ALPHABET[(n >> 6) & 63]! + ALPHABET[n & 63]!
-  }
-  const rest = bytes.length - i
-  if (rest === 1) {
-    const n = bytes[i]! << 16
-    out += ALPHABET[n >> 18]! + ALPHABET[(n >> 12) & 63]! + '=='
-  } else if (rest === 2) {
-    const n = (bytes[i]! << 16) | (bytes[i + 1]! << 8)
-    out += ALPHABET[n >> 18]! + ALPHABET[(n >> 12) & 63]! + ALPHABET[(n >> 6) & 63]! + '='
-  }
-  return out
+  return b4a.toString(bytes, 'base64')
 }
 
 /**
- * Decodes padded standard base64; null for anything that is not the canonical encoding of some
- * bytes (wrong length, stray characters, non-zero bits in the padding).
+ * Decodes canonical padded standard base64; null for anything else (wrong length, characters
+ * outside the alphabet, stray bits before the padding, whitespace).
  * @example
  * ```ts
  * fromBase64('AQID') // Uint8Array [1, 2, 3]
- * fromBase64('AQI')  // null (not padded)
+ * fromBase64('AQIE=') // null
  * ```
  */
 export function fromBase64(text: string): Uint8Array | null {
   if (text.length % 4 !== 0) return null
-  const pad = text.endsWith('==') ? 2 : text.endsWith('=') ? 1 : 0
-  const out = new Uint8Array((text.length / 4) * 3 - pad)
-  let at = 0
-  for (let i = 0; i < text.length; i += 4) {
-    let n = 0
-    for (let j = 0; j < 4; j++) {
-      const c = text.charCodeAt(i + j)
-      const isPadding = c === 61 && i + 4 === text.length && j >= 4 - pad
-      const v = isPadding ? 0 : c < 128 ? VALUES[c]! : -1
-      if (v < 0) return null
-      n = (n << 6) | v
-    }
-    if (at < out.length) out[at++] = (n >> 16) & 255
-    if (at < out.length) out[at++] = (n >> 8) & 255
-    if (at < out.length) out[at++] = n & 255
-  }
-  // Canonical only: re-encoding must give the same text (rules out stray bits before the padding).
-  return toBase64(out) === text ? out : null
+  const decoded = b4a.from(text, 'base64')
+  // A fresh array of its own: Node's Buffer.from may hand out a slice of its shared pool.
+  return b4a.toString(decoded, 'base64') === text ? new Uint8Array(decoded) : null
 }
