@@ -25,7 +25,7 @@ export const FULL_FRAME_BYTES = HEADER_BYTES + MAX_FRAME_BODY
  * A wire buffer of `frames` full-frame slots and the views of each slot.
  * @example
  * ```ts
- * const wire = new WireBuffer(16) // 66,080 bytes: 64 KiB of plaintext
+ * const wire = new WireBuffer(64) // 264,320 bytes: 256 KiB of plaintext
  * const n = encoder.encodeInto(plaintext, wire.bytes, 0, wire)
  * socket.write(wire.bytes.subarray(0, n), () => pool.push(wire)) // reusable once written
  * ```

@@ -6,18 +6,8 @@
 
 /**
  * Always false here: only Node sockets can be switched to reading into buffers a stream owns.
- * @param _raw - the transport a stream was handed
- * @example
- * ```ts
- * readIntoOwnBuffers(webSocketDuplex) // false
- * ```
- */
-export function readIntoOwnBuffers(_raw: object): boolean {
-  return false
-}
-
-/**
- * Always false here, see {@link readIntoOwnBuffers}.
+ * Exported under both of `transport-node.ts`'s names (`readIntoOwnBuffers` too), as one function
+ * the bundle carries once.
  * @param _raw - the transport a stream was handed
  * @example
  * ```ts
@@ -27,3 +17,5 @@ export function readIntoOwnBuffers(_raw: object): boolean {
 export function canReadIntoOwnBuffers(_raw: object): boolean {
   return false
 }
+
+export { canReadIntoOwnBuffers as readIntoOwnBuffers }

@@ -7,8 +7,8 @@
 import test from 'tape'
 import { randomBytes } from 'node:crypto'
 import { BoxDecoder, BoxEncoder } from '../../lib/boxstream/index.js'
-import { WireWriter, WirePool, MAX_TRANSPORT_WRITE } from '../../lib/streams/wire-writer.js'
-import { FULL_FRAME_BYTES } from '../../lib/boxstream/wire-buffer.js'
+import { WireWriter, WirePool, MAX_TRANSPORT_WRITE, RECYCLED_PLAINTEXT_BYTES } from '../../lib/streams/wire-writer.js'
+import { encodedLength } from '../../lib/boxstream/layout.js'
 
 const key = randomBytes(32)
 const nonce = randomBytes(24)
@@ -50,7 +50,7 @@ for (const recycled of [true, false]) {
       const got = sendAll(writer, writes.slice(), pool, sizes)
       t.ok(got.equals(expected), `round ${round}: ${writes.length} writes, ${got.length} wire bytes identical`)
     }
-    const bound = recycled ? 16 * FULL_FRAME_BYTES : MAX_TRANSPORT_WRITE
+    const bound = recycled ? encodedLength(RECYCLED_PLAINTEXT_BYTES) : MAX_TRANSPORT_WRITE
     t.ok(Math.max(...sizes) <= bound, `largest transport write ${Math.max(...sizes)} <= ${bound}`)
     t.end()
   })
