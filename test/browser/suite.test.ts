@@ -38,6 +38,7 @@ const NODE_ONLY_FILES: Record<string, string> = {
   'net/read-arena.test.js': 'TCP sockets (lib/net)',
   'net/server-connect.test.js': 'TCP sockets, node:stream and files on disk (lib/net)',
   'net/server-read-buffers.test.js': 'TCP sockets and net.Socket internals (lib/net)',
+  'net/socket-writes.test.js': 'TCP sockets (lib/net)',
   'pull/interop-tcp.test.js': 'TCP sockets, against the reference implementation',
   'pull/api.test.js': 'the reference implementation (secret-handshake, pull-box-stream from npm, on sodium-native)',
   'pull/boxstream.test.js': 'the reference implementation (pull-box-stream from npm, on sodium-native)',
