@@ -34,8 +34,8 @@ export interface ServerOptions extends ChannelOptions {
   /**
    * Read each accepted socket into buffers the server owns (default true), as `connect()`'s
    * socket reads: `SecretStream`'s `ownReadBuffers`, which gives the socket Node's `onread` fields
-   * before anything is read and saves the receiver about 0.4 CPU s/GiB. It relies on Node
-   * internals it checks first; `false` keeps Node's own read buffers.
+   * at its first bulk read (an idle connection keeps Node's path) and saves the receiver about
+   * 0.4 CPU s/GiB. It relies on Node internals it checks first; `false` keeps Node's own buffers.
    */
   ownReadBuffers?: boolean
 }

@@ -30,6 +30,10 @@ const RECYCLED_FRAMES = 64
 /**
  * Plaintext that fills one recycled wire buffer (256 KiB): the writable high-water mark of a
  * stream that recycles its writes, so streamx hands over batches that fill one.
+ * @example
+ * ```ts
+ * const fourWrites = RECYCLED_PLAINTEXT_BYTES / (64 * 1024) // 4
+ * ```
  */
 export const RECYCLED_PLAINTEXT_BYTES = RECYCLED_FRAMES * MAX_FRAME_BODY
 
