@@ -11,10 +11,11 @@ import { createHash, randomBytes, randomInt } from 'node:crypto'
 import type net from 'node:net'
 import { once } from 'node:events'
 import { getCryptoBackend } from '../../lib/crypto/index.js'
-import { SecretStream } from '../../lib/streams/secret-stream.js'
+import { SecretStream, type SecretStreamOptions } from '../../lib/streams/secret-stream.js'
 import { appKey, clientKeys, serverKeys } from '../helpers/channel.js'
 import { checkNoStrays, installGuards } from '../helpers/guards.js'
 import { connect, listen } from '../helpers/tcp.js'
+import { canReadIntoOwnBuffers } from '../../lib/platform/transport-node.js'
 
 installGuards()
 
@@ -67,11 +68,24 @@ function exchange(stream: SecretStream): Promise<Side> {
   })
 }
 
-test(`load: ${CLIENTS} concurrent clients, ${BYTES} bytes each way in random write sizes, all hash-checked`, async (t) => {
+/**
+ * The two data paths: a plain SecretStream on each socket, and the one createServer and connect
+ * use (reads switched to the stream's own 1 MiB slabs at the first bulk read, frames opened in
+ * place, recycled 256 KiB wire buffers behind a 256 KiB writable side). The latter may hold one
+ * read slab, one wire buffer and its writable side per connection and direction.
+ */
+const PATHS: Array<{ name: string, options: Partial<SecretStreamOptions>, bytesPerConnection: number }> = [
+  { name: 'plain SecretStream', options: {}, bytesPerConnection: 384 * 1024 },
+  { name: 'socket data path', options: { ownReadBuffers: true, reuseInput: true, recycleWrites: true }, bytesPerConnection: 2 * (1024 + 256 + 264) * 1024 }
+]
+
+for (const path of PATHS) test(`load (${path.name}): ${CLIENTS} concurrent clients, ${BYTES} bytes each way in random write sizes, all hash-checked`, async (t) => {
   const started = Date.now()
   const serverSides = new Map<number, Promise<Side>>()
+  const serverSockets: net.Socket[] = []
   const l = await listen((raw: net.Socket) => {
-    const stream = new SecretStream(raw, { isInitiator: false, keyPair: serverKeys, appKey, handshakeTimeout: HANDSHAKE_TIMEOUT })
+    serverSockets.push(raw)
+    const stream = new SecretStream(raw, { ...path.options, isInitiator: false, keyPair: serverKeys, appKey, handshakeTimeout: HANDSHAKE_TIMEOUT })
     serverSides.set(raw.remotePort!, exchange(stream))
   }, 4096)
   let peak = 0
@@ -83,7 +97,7 @@ test(`load: ${CLIENTS} concurrent clients, ${BYTES} bytes each way in random wri
   }, 50)
   const clientSides = await Promise.all(Array.from({ length: CLIENTS }, async () => {
     const raw = await connect(l.port)
-    const stream = new SecretStream(raw, { isInitiator: true, keyPair: clientKeys, appKey, remotePublicKey: serverKeys.publicKey, handshakeTimeout: HANDSHAKE_TIMEOUT })
+    const stream = new SecretStream(raw, { ...path.options, isInitiator: true, keyPair: clientKeys, appKey, remotePublicKey: serverKeys.publicKey, handshakeTimeout: HANDSHAKE_TIMEOUT })
     return { port: raw.localPort!, side: await exchange(stream) }
   }))
   clearInterval(sampler)
@@ -106,8 +120,10 @@ test(`load: ${CLIENTS} concurrent clients, ${BYTES} bytes each way in random wri
   t.deepEqual(problems.slice(0, 5), [], `${problems.length} connections with problems`)
   t.equal(delivered, CLIENTS * BYTES * 2, `100% of ${delivered} bytes delivered and hash-checked`)
   // Buffers are bounded per connection (high-water marks plus one batch of frames), never by the data.
-  const bound = 64 * 1024 * 1024 + CLIENTS * 384 * 1024
+  const bound = 64 * 1024 * 1024 + CLIENTS * path.bytesPerConnection
   t.ok(peak < bound, `peak extra heap + buffers ${(peak / 1048576).toFixed(0)} MiB < ${(bound / 1048576).toFixed(0)} MiB (data exchanged: ${(delivered / 1048576).toFixed(0)} MiB)`)
-  t.comment(`${CLIENTS} clients, ${(delivered / 1048576).toFixed(0)} MiB in ${secs.toFixed(1)} s (${(delivered / 1048576 / secs).toFixed(1)} MiB/s, crypto ${getCryptoBackend().name}), peak extra memory ${(peak / 1048576).toFixed(0)} MiB`)
+  // A socket switched to our own read buffers can no longer be offered the switch.
+  const switched = serverSockets.filter((raw) => !canReadIntoOwnBuffers(raw)).length
+  t.comment(`${CLIENTS} clients, ${(delivered / 1048576).toFixed(0)} MiB in ${secs.toFixed(1)} s (${(delivered / 1048576 / secs).toFixed(1)} MiB/s, crypto ${getCryptoBackend().name}), peak extra memory ${(peak / 1048576).toFixed(0)} MiB, ${switched} server sockets reading into our own slabs`)
   await checkNoStrays(t)
 })
