@@ -54,3 +54,15 @@ export function hungUp(socket: net.Socket): Promise<void> {
     socket.once('close', () => resolve())
   })
 }
+
+/**
+ * A connected pair of half-open sockets on 127.0.0.1: the one dialled and the one the server
+ * accepted, both connected; `stop()` closes the listening server (the sockets stay the caller's).
+ */
+export async function socketPair(): Promise<{ dialled: net.Socket, accepted: net.Socket, stop: () => void }> {
+  const server = net.createServer({ allowHalfOpen: true })
+  await new Promise<void>((resolve) => server.listen({ port: 0, host: '127.0.0.1' }, resolve))
+  const accepted = new Promise<net.Socket>((resolve) => server.once('connection', resolve))
+  const dialled = await connect((server.address() as net.AddressInfo).port)
+  return { dialled, accepted: await accepted, stop: () => server.close() }
+}

@@ -16,6 +16,7 @@ import { SecretStream, type SecretStreamOptions } from '../../lib/streams/secret
 import { canReadIntoOwnBuffers, readIntoOwnBuffers } from '../../lib/platform/transport-node.js'
 import { SecretChannelError } from '../../lib/errors.js'
 import { readAll } from '../helpers/net.js'
+import { socketPair } from '../helpers/tcp.js'
 
 const appKey = SSB_MAIN_NETWORK_APP_KEY
 /** ReadArena's slab size: a chunk read into our own buffers is a view of one. */
@@ -23,16 +24,10 @@ const SLAB_BYTES = 1024 * 1024
 const serverKeys = generateKeyPair()
 const clientKeys = generateKeyPair()
 
-/** A connected pair of plain sockets on 127.0.0.1: [dialled, accepted]. */
-async function socketPair(): Promise<[net.Socket, net.Socket, () => void]> {
-  const server = net.createServer({ allowHalfOpen: true })
-  server.listen(0, '127.0.0.1')
-  await once(server, 'listening')
-  const accepted = once(server, 'connection') as Promise<[net.Socket]>
-  const dialled = net.connect({ port: (server.address() as net.AddressInfo).port, host: '127.0.0.1', allowHalfOpen: true })
-  const [socket] = await accepted
-  await once(dialled, 'connect')
-  return [dialled, socket, () => server.close()]
+/** A connected pair of plain sockets on 127.0.0.1: [dialled, accepted, stop the server]. */
+async function sockets(): Promise<[net.Socket, net.Socket, () => void]> {
+  const { dialled, accepted, stop } = await socketPair()
+  return [dialled, accepted, stop]
 }
 
 function streams(dialled: net.Socket, accepted: net.Socket, options: Partial<SecretStreamOptions> = {}): [SecretStream, SecretStream] {
@@ -49,7 +44,7 @@ function countSlabBytes(socket: net.Socket): () => number {
 }
 
 test('own-read-buffers: handed sockets read into our slabs; 4 MiB each way arrive intact, a slow reader included', async (t) => {
-  const [dialled, accepted, stop] = await socketPair()
+  const [dialled, accepted, stop] = await sockets()
   const [client, server] = streams(dialled, accepted, { ownReadBuffers: true })
   const closed = Promise.all([once(client, 'close'), once(server, 'close')])
   const serverSlabBytes = countSlabBytes(accepted)
@@ -91,7 +86,7 @@ test('own-read-buffers: handed sockets read into our slabs; 4 MiB each way arriv
 })
 
 test('own-read-buffers: without the option a handed socket keeps Node\'s own buffers', async (t) => {
-  const [dialled, accepted, stop] = await socketPair()
+  const [dialled, accepted, stop] = await sockets()
   const [client, server] = streams(dialled, accepted)
   const closed = Promise.all([once(client, 'close'), once(server, 'close')])
   const serverSlabBytes = countSlabBytes(accepted)
@@ -107,7 +102,7 @@ test('own-read-buffers: without the option a handed socket keeps Node\'s own buf
 })
 
 test('own-read-buffers: a connection that only exchanges small messages keeps Node\'s buffers', async (t) => {
-  const [dialled, accepted, stop] = await socketPair()
+  const [dialled, accepted, stop] = await sockets()
   const [client, server] = streams(dialled, accepted, { ownReadBuffers: true })
   const closed = Promise.all([once(client, 'close'), once(server, 'close')])
   const serverSlabBytes = countSlabBytes(accepted)
@@ -158,11 +153,11 @@ test('own-read-buffers: sockets that cannot be switched are left as they are', a
   t.equal(readIntoOwnBuffers(secure), false, 'and is not')
   secure.destroy()
 
-  const [dialled, accepted, stop] = await socketPair()
+  const [dialled, accepted, stop] = await sockets()
   accepted.setEncoding('latin1')
   t.equal(readIntoOwnBuffers(accepted), false, 'a socket with an encoding set')
   dialled.write('x')
-  const [a2, b2, stop2] = await socketPair()
+  const [a2, b2, stop2] = await sockets()
   a2.write('early bytes')
   await new Promise((resolve) => setTimeout(resolve, 50))
   t.ok(b2.readableLength > 0, 'bytes were buffered before the hand-over')
@@ -178,7 +173,7 @@ test('own-read-buffers: sockets that cannot be switched are left as they are', a
 })
 
 test('own-read-buffers: a socket that had bytes buffered when handed over switches once they are read', async (t) => {
-  const [dialled, accepted, stop] = await socketPair()
+  const [dialled, accepted, stop] = await sockets()
   // The client starts its handshake before the server's stream exists: its hello waits in the socket.
   const client = new SecretStream(dialled, { isInitiator: true, keyPair: clientKeys, appKey, remotePublicKey: serverKeys.publicKey, ownReadBuffers: true })
   // Nobody listens to the accepted socket yet: Node buffers what it reads.

@@ -7,11 +7,11 @@
 import test from 'tape'
 import { once } from 'node:events'
 import { randomBytes } from 'node:crypto'
-import net from 'node:net'
 import { generateKeyPair, SSB_MAIN_NETWORK_APP_KEY } from '../../lib/keys.js'
 import { SecretStream, type SecretStreamOptions } from '../../lib/streams/secret-stream.js'
 import { encodedLength } from '../../lib/boxstream/layout.js'
 import { readAll } from '../helpers/net.js'
+import { socketPair } from '../helpers/tcp.js'
 
 const appKey = SSB_MAIN_NETWORK_APP_KEY
 const serverKeys = generateKeyPair()
@@ -23,12 +23,7 @@ const CHUNK = 64 * 1024
  * at once, and reports what write() returned and the size of every socket write after the handshake.
  */
 async function fourWrites(options: Partial<SecretStreamOptions>): Promise<{ returns: boolean[], socketWrites: number[], intact: boolean }> {
-  const server = net.createServer({ allowHalfOpen: true })
-  server.listen(0, '127.0.0.1')
-  await once(server, 'listening')
-  const accepted = once(server, 'connection') as Promise<[net.Socket]>
-  const dialled = net.connect({ port: (server.address() as net.AddressInfo).port, host: '127.0.0.1', allowHalfOpen: true })
-  const [socket] = await accepted
+  const { dialled, accepted: socket, stop } = await socketPair()
   const receiver = new SecretStream(socket, { isInitiator: false, keyPair: serverKeys, appKey })
   const sender = new SecretStream(dialled, { isInitiator: true, keyPair: clientKeys, appKey, remotePublicKey: serverKeys.publicKey, ...options })
   await Promise.all([sender.opened, receiver.opened])
@@ -46,7 +41,7 @@ async function fourWrites(options: Partial<SecretStreamOptions>): Promise<{ retu
   const intact = (await received).equals(data)
   receiver.end()
   await once(sender, 'close')
-  server.close()
+  stop()
   // The last socket write is the goodbye (34 bytes).
   return { returns, socketWrites: socketWrites.slice(0, -1), intact }
 }
