@@ -2,9 +2,8 @@
  * The bulk transfers where the library owns both sockets, in both directions: `createServer`
  * sends and `connect()` receives (connect-sender / connect-receiver), or `connect()` sends and
  * `createServer` receives (dial-sender / accept-receiver). Both read their sockets into buffers
- * they own (Node's `onread`: connect() creates its socket with it, createServer gives each accepted
- * socket the same fields through SecretStream's `ownReadBuffers`). (`SecretStream` on a socket it
- * is handed is the plain `bulk-server` role.)
+ * they own from the first bulk read on (SecretStream's `ownReadBuffers`, which gives the socket
+ * Node's `onread` fields). (`SecretStream` on a socket it is handed is the plain `bulk-server` role.)
  * Child roles, run by child.ts.
  * @module
  */

@@ -13,7 +13,7 @@ import { ErrorCodes, SecretChannelError, isSecretChannelError } from '../errors.
 import { SecretStream } from '../streams/secret-stream.js'
 import type { Authorize } from '../streams/secret-stream.js'
 import type { RawStream } from '../streams/raw-adapter.js'
-import { streamOptions, type ChannelOptions } from './options.js'
+import { streamOptions, type SocketChannelOptions } from './options.js'
 
 function ignore(): void {}
 
@@ -22,8 +22,8 @@ function ignore(): void {}
  * `'error'` events (the stream reports them through `opened`); a failure of any kind reaches
  * `onFail` as a `SecretChannelError` (a foreign one becomes `ERR_TRANSPORT` with it as `cause`).
  * @param raw - the accepted transport
- * @param options - the server's channel options, its `authorize`, and whether a socket should read
- *   into buffers the stream owns (`ownReadBuffers`, only with `socketBuffers`)
+ * @param options - the server's channel options (`ownReadBuffers` counts only with `socketBuffers`)
+ *   and its `authorize`
  * @param socketBuffers - true for a `net.Socket`: its read buffers are ours to decrypt in place, and
  *   a written buffer is free again once its write callback runs (so wire buffers are recycled)
  * @param onOpen - called with the authenticated stream
@@ -35,7 +35,7 @@ function ignore(): void {}
  */
 export function acceptSecretStream(
   raw: RawStream,
-  options: ChannelOptions & { authorize?: Authorize, ownReadBuffers?: boolean },
+  options: SocketChannelOptions & { authorize?: Authorize },
   socketBuffers: boolean,
   onOpen: (stream: SecretStream) => void,
   onFail: (err: SecretChannelError) => void
@@ -50,12 +50,7 @@ export function acceptSecretStream(
   raw.on('error', ignore)
   let stream: SecretStream
   try {
-    stream = new SecretStream(raw, {
-      ...streamOptions(options, socketBuffers),
-      ownReadBuffers: socketBuffers && options.ownReadBuffers === true,
-      isInitiator: false,
-      authorize: options.authorize
-    })
+    stream = new SecretStream(raw, { ...streamOptions(options, socketBuffers), isInitiator: false, authorize: options.authorize })
   } catch (err) {
     raw.destroy()
     fail(err)

@@ -6,10 +6,9 @@ import { connect as netConnect, type Socket } from 'node:net'
 import { ErrorCodes, SecretChannelError, isSecretChannelError } from '../errors.js'
 import { SecretStream } from '../streams/secret-stream.js'
 import { abortError } from '../streams/abort.js'
-import { checkChannelOptions, streamOptions, type ChannelOptions } from './options.js'
+import { checkChannelOptions, streamOptions, type SocketChannelOptions } from './options.js'
 import { addSocketShims, type SocketLike } from './socket-shim.js'
 import type { OpenSecretStream } from './open-stream.js'
-import { ReadArena } from './read-arena.js'
 
 /**
  * Options for {@link connect}: where (`host` + `port`, or `path`), who we are and whom we dial.
@@ -19,7 +18,7 @@ import { ReadArena } from './read-arena.js'
  * const stream = await connect(options)
  * ```
  */
-export interface ConnectOptions extends ChannelOptions {
+export interface ConnectOptions extends SocketChannelOptions {
   /** Host name or address; default `localhost`. */
   host?: string
   /** TCP port (required unless `path` is given). */
@@ -66,12 +65,9 @@ export function connect(options: ConnectOptions): Promise<ClientStream> {
     }
     if (signal?.aborted) throw abortError('connect', signal, 'aborted before connecting')
     const target = path ?? `${host ?? 'localhost'}:${port}`
-    // Reads go straight into regions of a slab we own (see read-arena.ts), then out as 'data' events,
-    // which the secret stream listens for as it does on any socket.
-    const onread = new ReadArena().onread((chunk) => raw.emit('data', chunk))
     const raw: Socket = path !== undefined
-      ? netConnect({ path, allowHalfOpen: true, onread })
-      : netConnect({ host: host ?? 'localhost', port: port as number, allowHalfOpen: true, onread })
+      ? netConnect({ path, allowHalfOpen: true })
+      : netConnect({ host: host ?? 'localhost', port: port as number, allowHalfOpen: true })
 
     let settled = false
     let stream: SecretStream | null = null
@@ -99,7 +95,8 @@ export function connect(options: ConnectOptions): Promise<ClientStream> {
     signal?.addEventListener('abort', onAbort, { once: true })
 
     try {
-      // Our own socket: its reads are arena regions nobody else holds, its written buffers ours again.
+      // Our own socket: its reads are fresh buffers nobody else holds (from its first bulk read on,
+      // regions of the stream's own slabs: ownReadBuffers), its written buffers ours again.
       stream = new SecretStream(raw, { ...streamOptions(options, true), isInitiator: true, remotePublicKey: options.remotePublicKey, signal })
     } catch (err) {
       fail(err)

@@ -12,7 +12,7 @@ import { Server, Socket } from 'node:net'
 import { ErrorCodes, SecretChannelError } from '../errors.js'
 import { SecretStream } from '../streams/secret-stream.js'
 import { acceptSecretStream } from './accept.js'
-import { checkChannelOptions, type ChannelOptions } from './options.js'
+import { checkChannelOptions, type SocketChannelOptions } from './options.js'
 import { addSocketShims, type SocketLike } from './socket-shim.js'
 import type { OpenSecretStream } from './open-stream.js'
 
@@ -24,20 +24,13 @@ import type { OpenSecretStream } from './open-stream.js'
  * createServer(options, (stream) => stream.pipe(stream)).listen(8008)
  * ```
  */
-export interface ServerOptions extends ChannelOptions {
+export interface ServerOptions extends SocketChannelOptions {
   /**
    * Decides whether a client (by its 32-byte public key) may connect. Return (or resolve to) a truthy
    * value to accept it, exposed as `stream.auth`; false, or throwing, refuses it and the server hangs
    * up without proving who it is. Leave it out to accept any client that knows the app key.
    */
   authorize?: (remotePublicKey: Buffer) => unknown
-  /**
-   * Read each accepted socket into buffers the server owns (default true), as `connect()`'s
-   * socket reads: `SecretStream`'s `ownReadBuffers`, which gives the socket Node's `onread` fields
-   * at its first bulk read (an idle connection keeps Node's path) and saves the receiver about
-   * 0.4 CPU s/GiB. It relies on Node internals it checks first; `false` keeps Node's own buffers.
-   */
-  ownReadBuffers?: boolean
 }
 
 /**
@@ -99,12 +92,9 @@ export class SecretServer extends Server {
     if (options.authorize !== undefined && typeof options.authorize !== 'function') {
       throw new SecretChannelError(ErrorCodes.INVALID_ARGUMENT, 'server', 'authorize must be a function')
     }
-    if (options.ownReadBuffers !== undefined && typeof options.ownReadBuffers !== 'boolean') {
-      throw new SecretChannelError(ErrorCodes.INVALID_ARGUMENT, 'server', 'ownReadBuffers must be a boolean')
-    }
     // allowHalfOpen: box-stream has its own goodbye, so each direction must be able to finish on its own.
     super({ allowHalfOpen: true })
-    this.channel = { ...options, ownReadBuffers: options.ownReadBuffers !== false }
+    this.channel = { ...options }
     if (onConnection) this.on('connection', onConnection)
   }
 

@@ -1,7 +1,7 @@
 /**
  * Node side of `#platform-transport` (package.json "imports"): lets a secret stream read a
- * `net.Socket` it was handed into buffers it owns, as `connect()`'s sockets do through Node's
- * `onread` option (read-arena.ts), instead of a fresh 64 KiB buffer that Node allocates per read.
+ * `net.Socket` it was handed into buffers it owns (read-arena.ts), as Node's `onread` option does
+ * for a socket created with it, instead of a fresh 64 KiB buffer that Node allocates per read.
  *
  * Node offers `onread` only when it creates a socket. A socket that already exists can be given
  * the same read path, because `onread` is nothing more than three fields on the socket and one

@@ -1,6 +1,6 @@
 /**
- * connect() reads its socket through `onread` into regions of slabs it owns (lib/net/read-arena.ts)
- * and opens frames in place there. Every plaintext view it hands out must stay as it was for as
+ * connect() reads its socket into regions of slabs it owns once bulk data flows (`ownReadBuffers`,
+ * lib/net/read-arena.ts) and opens frames in place there. Every plaintext view it hands out must stay as it was for as
  * long as the application holds it: a region reused for a later read would overwrite it. The
  * application here keeps every chunk and compares them only once the whole stream has arrived.
  */
@@ -9,6 +9,7 @@ import { createHash, randomBytes } from 'node:crypto'
 import { generateKeyPair, SSB_MAIN_NETWORK_APP_KEY } from '../../lib/keys.js'
 import { connect, createServer } from '../../lib/net/index.js'
 import { ReadArena } from '../../lib/net/read-arena.js'
+import { canReadIntoOwnBuffers } from '../../lib/platform/transport-node.js'
 import { closeServer, listenLocal } from '../helpers/net.js'
 
 const appKey = SSB_MAIN_NETWORK_APP_KEY
@@ -40,7 +41,30 @@ test('connect(): chunks the application holds stay intact while later reads arri
   const changed = held.filter((chunk, i) => createHash('sha256').update(chunk).digest('hex') !== hashes[i]).length
   t.equal(changed, 0, `none of the ${held.length} chunks held by the application changed after it got them`)
   t.ok(Buffer.concat(held).equals(payload), 'and together they are the payload')
-  t.ok([...slabs].some((b) => b.byteLength === 1024 * 1024), 'the chunks live in the read arena\'s 1 MiB slabs (onread was used)')
+  t.ok([...slabs].some((b) => b.byteLength === 1024 * 1024), 'the chunks live in the read arena\'s 1 MiB slabs (the socket switched)')
+  await closeServer(server)
+})
+
+test('connect(): an idle connection holds no read slab; ownReadBuffers: false keeps Node\'s buffers throughout', async (t) => {
+  const serverKeys = generateKeyPair()
+  const server = createServer({ keyPair: serverKeys, appKey }, (stream) => stream.pipe(stream))
+  const port = await listenLocal(server)
+  const idle = await connect({ host: '127.0.0.1', port, keyPair: generateKeyPair(), appKey, remotePublicKey: serverKeys.publicKey })
+  t.ok(canReadIntoOwnBuffers(idle.rawStream), 'after the handshake the socket still reads through Node\'s buffers')
+  const refused = await connect({ host: '127.0.0.1', port, keyPair: generateKeyPair(), appKey, remotePublicKey: serverKeys.publicKey, ownReadBuffers: 1 as unknown as boolean })
+    .then(() => null, (err: Error) => err.message)
+  t.ok(refused?.includes('ownReadBuffers must be a boolean'), 'a non-boolean is refused')
+  const plain = await connect({ host: '127.0.0.1', port, keyPair: generateKeyPair(), appKey, remotePublicKey: serverKeys.publicKey, ownReadBuffers: false })
+  const slabs = new Set<number>()
+  plain.on('data', (chunk: Buffer) => { slabs.add(chunk.buffer.byteLength) })
+  const payload = randomBytes(2 * 1024 * 1024)
+  const ended = new Promise<void>((resolve) => plain.once('end', () => resolve()))
+  plain.end(payload)
+  await ended
+  t.notOk(slabs.has(1024 * 1024), 'with ownReadBuffers: false no chunk came from a 1 MiB slab')
+  t.ok(canReadIntoOwnBuffers(plain.rawStream), 'and the socket was never switched')
+  idle.end()
+  idle.resume()
   await closeServer(server)
 })
 
