@@ -42,6 +42,24 @@ async function finish(what: string, bytes: number, receiver: Child, sender: Chil
 }
 
 /**
+ * Starts the listening child (`listener`, which reports its port; `listenerFlags` for its Node),
+ * then the child that dials it (`dialer(port)`), both on `backend`, and hands them to `measure`;
+ * both are ended afterwards, whatever happens.
+ */
+async function listenThenDial<T>(backend: string | null, listener: string[], dialer: (port: number) => string[], measure: (listening: Child, dialling: Child) => Promise<T>, listenerFlags: string[] = []): Promise<T> {
+  const listening = new Child(listener, envFor(backend), listenerFlags)
+  let dialling: Child | null = null
+  try {
+    const port = await listening.get<number>('port')
+    dialling = new Child(dialer(port), envFor(backend))
+    return await measure(listening, dialling)
+  } finally {
+    dialling?.kill()
+    listening.kill()
+  }
+}
+
+/**
  * A bulk transfer over `conns` connections at once (1: the single-connection figure), all senders
  * in one process and all receivers in another; `bytes` in total, split evenly (whole writes).
  * The receiving side wraps the sockets its `net.Server` accepts: `SecretStream` on handed sockets.
@@ -51,18 +69,12 @@ async function finish(what: string, bytes: number, receiver: Child, sender: Chil
  * const four = await bulk('ours', 'sodium-native', 2 ** 28, 65536, false, 4)
  * ```
  */
-export async function bulk(impl: string, backend: string | null, bytes: number, writeBytes: number, verify: boolean, conns = 1): Promise<TcpFigures> {
+export function bulk(impl: string, backend: string | null, bytes: number, writeBytes: number, verify: boolean, conns = 1): Promise<TcpFigures> {
   const perConn = Math.max(1, Math.floor(bytes / conns / writeBytes)) * writeBytes
-  const server = new Child(['bulk-server', impl, String(conns), String(perConn), verify ? '1' : '0'], envFor(backend))
-  let client: Child | null = null
-  try {
-    const port = await server.get('port')
-    client = new Child(['bulk-client', impl, String(port), String(conns), String(perConn), String(writeBytes), verify ? '1' : '0'], envFor(backend))
-    return figures(...await finish(`${impl} x${conns}`, perConn * conns, server, client, verify))
-  } finally {
-    client?.kill()
-    server.kill()
-  }
+  const v = verify ? '1' : '0'
+  return listenThenDial(backend, ['bulk-server', impl, String(conns), String(perConn), v],
+    (port) => ['bulk-client', impl, String(port), String(conns), String(perConn), String(writeBytes), v],
+    async (server, client) => figures(...await finish(`${impl} x${conns}`, perConn * conns, server, client, verify)))
 }
 
 /**
@@ -73,17 +85,11 @@ export async function bulk(impl: string, backend: string | null, bytes: number, 
  * const { mbps } = await bulkConnect('sodium-native', 2 ** 28, 65536, false)
  * ```
  */
-export async function bulkConnect(backend: string, bytes: number, writeBytes: number, verify: boolean): Promise<TcpFigures> {
-  const sender = new Child(['connect-sender', 'ours', String(bytes), String(writeBytes), verify ? '1' : '0'], envFor(backend))
-  let receiver: Child | null = null
-  try {
-    const port = await sender.get('port')
-    receiver = new Child(['connect-receiver', 'ours', String(port), String(bytes), verify ? '1' : '0'], envFor(backend))
-    return figures(...await finish('connect()', bytes, receiver, sender, verify))
-  } finally {
-    receiver?.kill()
-    sender.kill()
-  }
+export function bulkConnect(backend: string, bytes: number, writeBytes: number, verify: boolean): Promise<TcpFigures> {
+  const v = verify ? '1' : '0'
+  return listenThenDial(backend, ['connect-sender', 'ours', String(bytes), String(writeBytes), v],
+    (port) => ['connect-receiver', 'ours', String(port), String(bytes), v],
+    async (sender, receiver) => figures(...await finish('connect()', bytes, receiver, sender, verify)))
 }
 
 /**
@@ -94,17 +100,11 @@ export async function bulkConnect(backend: string, bytes: number, writeBytes: nu
  * const { mbps, receiverCpu } = await bulkAccept('sodium-native', 2 ** 28, 65536, false)
  * ```
  */
-export async function bulkAccept(backend: string, bytes: number, writeBytes: number, verify: boolean): Promise<TcpFigures> {
-  const receiver = new Child(['accept-receiver', 'ours', String(bytes), verify ? '1' : '0'], envFor(backend))
-  let sender: Child | null = null
-  try {
-    const port = await receiver.get('port')
-    sender = new Child(['dial-sender', 'ours', String(port), String(bytes), String(writeBytes), verify ? '1' : '0'], envFor(backend))
-    return figures(...await finish('createServer receives', bytes, receiver, sender, verify))
-  } finally {
-    sender?.kill()
-    receiver.kill()
-  }
+export function bulkAccept(backend: string, bytes: number, writeBytes: number, verify: boolean): Promise<TcpFigures> {
+  const v = verify ? '1' : '0'
+  return listenThenDial(backend, ['accept-receiver', 'ours', String(bytes), v],
+    (port) => ['dial-sender', 'ours', String(port), String(bytes), String(writeBytes), v],
+    async (receiver, sender) => figures(...await finish('createServer receives', bytes, receiver, sender, verify)))
 }
 
 /**
@@ -136,24 +136,20 @@ export interface FloodFigures {
  * const f = await flood('hyperswarm', null, 200 * 2 ** 20, 65536, false)
  * ```
  */
-export async function flood(impl: string, backend: string | null, bytes: number, writeBytes: number, verify: boolean): Promise<FloodFigures> {
+export function flood(impl: string, backend: string | null, bytes: number, writeBytes: number, verify: boolean): Promise<FloodFigures> {
   const total = Math.max(1, Math.floor(bytes / writeBytes)) * writeBytes
-  const server = new Child(['bulk-server', impl, '1', String(total), verify ? '1' : '0'], envFor(backend))
-  let client: Child | null = null
-  try {
-    const port = await server.get('port')
-    client = new Child(['flood-client', impl, String(port), String(total), String(writeBytes), verify ? '1' : '0'], envFor(backend))
-    const received = await server.get('result')
-    // The receiver has every byte, so nothing is queued at the sender any more: stop sampling.
-    client.tell('report')
-    const sent = await client.get('result')
-    if (!received.ok) throw new Error(`${impl} flood: received ${received.received} of ${total} bytes`)
-    if (verify && received.sha256 !== sent.sha256) throw new Error(`${impl} flood: the received stream's hash differs from the sent one`)
-    return { peakExternalMiB: sent.peakExternalMiB, peakArrayBuffersMiB: sent.peakArrayBuffersMiB, writtenMiB: sent.writtenMiB, maxTransportWriteBytes: sent.maxTransportWriteBytes, transportWrites: sent.transportWrites }
-  } finally {
-    client?.kill()
-    server.kill()
-  }
+  const v = verify ? '1' : '0'
+  return listenThenDial(backend, ['bulk-server', impl, '1', String(total), v],
+    (port) => ['flood-client', impl, String(port), String(total), String(writeBytes), v],
+    async (server, client) => {
+      const received = await server.get('result')
+      // The receiver has every byte, so nothing is queued at the sender any more: stop sampling.
+      client.tell('report')
+      const sent = await client.get('result')
+      if (!received.ok) throw new Error(`${impl} flood: received ${received.received} of ${total} bytes`)
+      if (verify && received.sha256 !== sent.sha256) throw new Error(`${impl} flood: the received stream's hash differs from the sent one`)
+      return { peakExternalMiB: sent.peakExternalMiB, peakArrayBuffersMiB: sent.peakArrayBuffersMiB, writtenMiB: sent.writtenMiB, maxTransportWriteBytes: sent.maxTransportWriteBytes, transportWrites: sent.transportWrites }
+    })
 }
 
 /**
@@ -163,17 +159,9 @@ export async function flood(impl: string, backend: string | null, bytes: number,
  * const perSecond = await connections('reference', null, 200)
  * ```
  */
-export async function connections(impl: string, backend: string | null, count: number): Promise<number> {
-  const server = new Child(['conn-server', impl], envFor(backend))
-  let client: Child | null = null
-  try {
-    const port = await server.get('port')
-    client = new Child(['conn-client', impl, String(port), String(count)], envFor(backend))
-    return (await client.get('result')).perSecond
-  } finally {
-    client?.kill()
-    server.kill()
-  }
+export function connections(impl: string, backend: string | null, count: number): Promise<number> {
+  return listenThenDial(backend, ['conn-server', impl], (port) => ['conn-client', impl, String(port), String(count)],
+    async (_server, client) => (await client.get('result')).perSecond)
 }
 
 /**
@@ -183,19 +171,13 @@ export async function connections(impl: string, backend: string | null, count: n
  * const bytesEach = await idleHeap('ours', 'sodium-native', 1000)
  * ```
  */
-export async function idleHeap(impl: string, backend: string | null, count: number): Promise<number> {
-  const server = new Child(['idle-server', impl, String(count)], envFor(backend), ['--expose-gc'])
-  let client: Child | null = null
-  try {
-    const port = await server.get('port')
-    client = new Child(['idle-client', impl, String(port), String(count)], envFor(backend))
-    await client.get('ready')
-    server.tell('measure')
-    const result = await server.get('result')
-    if (result.open !== count) throw new Error(`${impl}: only ${result.open} of ${count} connections opened`)
-    return result.heapBytesPerConnection
-  } finally {
-    client?.kill()
-    server.kill()
-  }
+export function idleHeap(impl: string, backend: string | null, count: number): Promise<number> {
+  return listenThenDial(backend, ['idle-server', impl, String(count)], (port) => ['idle-client', impl, String(port), String(count)],
+    async (server, client) => {
+      await client.get('ready')
+      server.tell('measure')
+      const result = await server.get('result')
+      if (result.open !== count) throw new Error(`${impl}: only ${result.open} of ${count} connections opened`)
+      return result.heapBytesPerConnection
+    }, ['--expose-gc'])
 }
