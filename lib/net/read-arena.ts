@@ -5,40 +5,87 @@
  * per read (and shrinking it with a copy when the read is short).
  *
  * ```
- * slab (1 MiB): [ read 1 | read 2 | read 3 | … free (≥ 64 KiB, offered to the next read) ]
- *                                           └─ at
+ * slab (up to 1 MiB): [ read 1 | read 2 | read 3 | … free (≥ 64 KiB, offered to the next read) ]
+ *                                                 └─ at
  * ```
  * Regions are handed out once and never reused: the plaintext views a secret stream hands to the
  * application (opened in place inside a read) stay valid for as long as anyone holds them, which
  * keeps their slab alive, as with Node's own pool. When less than {@link MIN_READ} bytes are left,
  * the next read gets a new slab. Every socket `connect()` and `createServer` make reads this way
  * once bulk data flows, and so does any `net.Socket` handed to `SecretStream` with `ownReadBuffers`.
+ *
+ * A switched socket always holds its current slab (the region offered to its next read lies in
+ * it), so slabs are sized from a process-wide budget shared by every open arena:
+ * ```
+ * open arenas    1 … 64     65 … 128    129 … 256    257 … 512    more
+ * slab size      1 MiB      512 KiB     256 KiB      128 KiB      128 KiB (the floor)
+ * ```
+ * A few bulk connections get the large slabs that make reads cheapest (fewer, larger reads:
+ * docs/perf.md); a thousand busy ones hold about 128 MiB between them instead of a gigabyte.
+ * A slab already handed out keeps its size until it is used up.
  * @module
  */
 
-/** Bytes per slab. */
-const SLAB_BYTES = 1024 * 1024
+/** The largest slab: reads of up to 1 MiB (docs/perf.md: smaller slabs cost the receiver CPU). */
+const MAX_SLAB_BYTES = 1024 * 1024
+/** The smallest slab: two of Node's 64 KiB reads. */
+const MIN_SLAB_BYTES = 128 * 1024
+/** Bytes of current slabs all open arenas may hold between them before slabs get smaller. */
+export const READ_SLAB_BUDGET_BYTES = 64 * 1024 * 1024
 /** The smallest region offered to a read (Node's own read size). */
 const MIN_READ = 64 * 1024
 
+/** Arenas created and not yet released, process-wide: what the budget is shared by. */
+let openArenas = 0
+
 /**
- * A bump allocator of read regions for one socket.
+ * The slab size for a new slab while `open` arenas share the budget: the largest power of two
+ * within the per-arena share, between 128 KiB and 1 MiB.
+ * @param open - arenas open now (at least 1 counts)
+ * @example
+ * ```ts
+ * slabBytesFor(10)    // 1048576
+ * slabBytesFor(100)   // 524288
+ * slabBytesFor(2000)  // 131072
+ * ```
+ */
+export function slabBytesFor(open: number): number {
+  const share = READ_SLAB_BUDGET_BYTES / Math.max(1, open)
+  let size = MAX_SLAB_BYTES
+  while (size > MIN_SLAB_BYTES && size > share) size /= 2
+  return size
+}
+
+/**
+ * A bump allocator of read regions for one socket. Counted against the process-wide budget from
+ * construction until {@link release} (when its socket closes).
  * @example
  * ```ts
  * const arena = new ReadArena()
  * const region = arena.region()             // offered to the next read
  * const chunk = arena.filled(region, 1500)  // that read brought 1,500 bytes
+ * socket.once('close', () => arena.release())
  * ```
  */
 export class ReadArena {
   private slab: Buffer = Buffer.allocUnsafeSlow(0)
   private at = 0
+  private released = false
 
-  /** The region the next read fills: the rest of the slab, or a fresh slab. */
+  constructor() {
+    openArenas++
+  }
+
+  /** Arenas open in this process now. */
+  static get open(): number {
+    return openArenas
+  }
+
+  /** The region the next read fills: the rest of the slab, or a fresh slab sized by the budget. */
   region(): Buffer {
     if (this.slab.length - this.at < MIN_READ) {
       // Uninitialised: only bytes a read wrote are ever looked at.
-      this.slab = Buffer.allocUnsafeSlow(SLAB_BYTES)
+      this.slab = Buffer.allocUnsafeSlow(slabBytesFor(openArenas))
       this.at = 0
     }
     return this.slab.subarray(this.at)
@@ -48,5 +95,17 @@ export class ReadArena {
   filled(region: Buffer, n: number): Buffer {
     this.at += n
     return region.subarray(0, n)
+  }
+
+  /**
+   * Its socket closed: it no longer counts against the budget, and drops its slab (views the
+   * application holds keep theirs alive). Calling it again does nothing.
+   */
+  release(): void {
+    if (this.released) return
+    this.released = true
+    openArenas--
+    this.slab = Buffer.allocUnsafeSlow(0)
+    this.at = 0
   }
 }

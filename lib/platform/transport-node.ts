@@ -18,8 +18,8 @@
  * `tls.TLSSocket` decrypts in its own layer), when it already reads into user buffers, or when it
  * has bytes buffered or an encoding set. Tested on Node 20.
  *
- * Each read is then emitted as the socket's own `'data'` event, a region of a 1 MiB slab that is
- * never reused (read-arena.ts): whoever listens gets buffers nobody else holds or will overwrite.
+ * Each read is then emitted as the socket's own `'data'` event, a region of a slab (1 MiB while
+ * few sockets share the process-wide read budget) that is never reused (read-arena.ts): whoever listens gets buffers nobody else holds or will overwrite.
  * The stream adapters switch at the first bulk read (raw-adapter.ts), so an idle socket holds none.
  * @module
  */
@@ -95,7 +95,7 @@ export function canReadIntoOwnBuffers(raw: object): boolean {
  * @param raw - the transport a stream was handed
  * @example
  * ```ts
- * if (readIntoOwnBuffers(socket)) console.log('reads land in 1 MiB slabs we own')
+ * if (readIntoOwnBuffers(socket)) console.log('reads land in slabs we own')
  * socket.on('data', (chunk) => decoder.push(chunk))
  * ```
  */
@@ -117,6 +117,15 @@ export function readIntoOwnBuffers(raw: object): boolean {
   socket[symbols.buffer] = first
   // Without a handle yet (a socket before connect()), Node applies the fields when it makes one.
   if (handle) (handle.useUserBuffer as (buffer: Buffer) => void).call(handle, first)
+  // The arena counts against the process-wide read budget for as long as the socket is open.
+  // Closed, the socket lets go of its slab too: an application may keep closed sockets around
+  // (a list of peers), and each would hold up to 1 MiB through the region offered to its next read.
+  // The callback stays: it marks the socket as switched (canReadIntoOwnBuffers is false for it).
+  live.once('close', () => {
+    arena.release()
+    socket[symbols.buffer] = null
+    socket[symbols.generator] = null
+  })
   // Paused (backpressure) before the switch, Node kept reading into its readable buffer; reads into
   // user buffers go straight to the callback, so pause again: with the fields set, pause() stops the handle.
   if (live.isPaused()) live.pause()

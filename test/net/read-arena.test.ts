@@ -8,7 +8,7 @@ import test from 'tape'
 import { createHash, randomBytes } from 'node:crypto'
 import { generateKeyPair, SSB_MAIN_NETWORK_APP_KEY } from '../../lib/keys.js'
 import { connect, createServer } from '../../lib/net/index.js'
-import { ReadArena } from '../../lib/net/read-arena.js'
+import { READ_SLAB_BUDGET_BYTES, ReadArena, slabBytesFor } from '../../lib/net/read-arena.js'
 import { canReadIntoOwnBuffers } from '../../lib/platform/transport-node.js'
 import { closeServer, listenLocal } from '../helpers/net.js'
 
@@ -80,4 +80,55 @@ test('ReadArena: regions are handed out once, a new slab when less than 64 KiB i
   const third = arena.region()
   t.notEqual(third.buffer, first.buffer, 'under 64 KiB left: a new slab')
   t.end()
+})
+
+test('ReadArena: slabs shrink as more sockets share the read budget, and grow back as they close', (t) => {
+  t.equal(slabBytesFor(1), 1024 * 1024, 'one socket: 1 MiB')
+  t.equal(slabBytesFor(64), 1024 * 1024, '64 sockets still get 1 MiB (64 MiB in all)')
+  t.equal(slabBytesFor(65), 512 * 1024, 'one more: 512 KiB')
+  t.equal(slabBytesFor(256), 256 * 1024, '256 sockets: 256 KiB')
+  t.equal(slabBytesFor(2000), 128 * 1024, 'never below 128 KiB')
+  for (const open of [1, 10, 64, 65, 100, 128, 129, 300, 512]) {
+    t.ok(slabBytesFor(open) * open <= READ_SLAB_BUDGET_BYTES, `${open} sockets stay within the budget`)
+  }
+  const before = ReadArena.open
+  const many = Array.from({ length: 300 }, () => new ReadArena())
+  t.equal(ReadArena.open, before + 300, 'every arena counts while open')
+  const region = many[299]!.region()
+  t.equal(region.buffer.byteLength, slabBytesFor(before + 300), `with ${before + 300} open, a new slab is ${slabBytesFor(before + 300) / 1024} KiB`)
+  t.ok(region.buffer.byteLength <= 256 * 1024, 'well under 1 MiB')
+  for (const arena of many) arena.release()
+  many[0]!.release()
+  t.equal(ReadArena.open, before, 'released arenas no longer count (a second release is ignored)')
+  const alone = new ReadArena()
+  t.equal(alone.region().buffer.byteLength, slabBytesFor(before + 1), 'with them gone, slabs are large again')
+  alone.release()
+  t.end()
+})
+
+test('a switched socket gives its arena and its slab back when it closes', async (t) => {
+  const serverKeys = generateKeyPair()
+  const server = createServer({ keyPair: serverKeys, appKey }, (stream) => stream.pipe(stream))
+  const port = await listenLocal(server)
+  const before = ReadArena.open
+  const stream = await connect({ host: '127.0.0.1', port, keyPair: generateKeyPair(), appKey, remotePublicKey: serverKeys.publicKey })
+  const payload = randomBytes(4 * 1024 * 1024)
+  let echoed = 0
+  stream.on('data', (chunk: Buffer) => { echoed += chunk.length })
+  const ended = new Promise<void>((resolve) => stream.once('end', () => resolve()))
+  stream.end(payload)
+  await ended
+  t.equal(echoed, payload.length, 'the echo came back whole')
+  t.ok(ReadArena.open > before, `both ends switched to their own read buffers (${ReadArena.open - before} arenas open)`)
+  const raw = stream.rawStream as unknown as Record<symbol, unknown> & { destroyed: boolean, once: (e: string, f: () => void) => void }
+  // The region offered to the socket's next read, in Node's private onread field.
+  const offered = (): unknown => raw[Object.getOwnPropertySymbols(raw).find((s) => s.description === 'kBuffer')!]
+  t.ok((offered() as Buffer | null)?.buffer.byteLength === 1024 * 1024, 'while open, the socket holds a region of its 1 MiB slab')
+  await closeServer(server)
+  if (!raw.destroyed) await new Promise<void>((resolve) => raw.once('close', resolve))
+  for (let i = 0; i < 300 && ReadArena.open !== before; i++) await new Promise((resolve) => setTimeout(resolve, 10))
+  t.equal(ReadArena.open, before, 'once both sockets closed, no arena counts against the budget')
+  // An application that keeps closed sockets (a peer list) must not keep a slab per socket alive
+  // through them: before this was fixed, the 1,000-client load test held 950 MiB this way.
+  t.equal(offered() ?? null, null, 'the closed socket, still held here, no longer references the slab')
 })

@@ -16,6 +16,7 @@ import { appKey, clientKeys, serverKeys } from '../helpers/channel.js'
 import { checkNoStrays, installGuards } from '../helpers/guards.js'
 import { connect, listen } from '../helpers/tcp.js'
 import { canReadIntoOwnBuffers } from '../../lib/platform/transport-node.js'
+import { READ_SLAB_BUDGET_BYTES } from '../../lib/net/read-arena.js'
 
 installGuards()
 
@@ -70,13 +71,14 @@ function exchange(stream: SecretStream): Promise<Side> {
 
 /**
  * The two data paths: a plain SecretStream on each socket, and the one createServer and connect
- * use (reads switched to the stream's own 1 MiB slabs at the first bulk read, frames opened in
+ * use (reads switched to the stream's own read slabs at the first bulk read, frames opened in
  * place, recycled 256 KiB wire buffers behind a 256 KiB writable side). The latter may hold one
- * read slab, one wire buffer and its writable side per connection and direction.
+ * read slab, one wire buffer and its writable side per connection and direction: slabs come from
+ * a 64 MiB process-wide budget (1 MiB each for the first 64 busy sockets, never below 128 KiB).
  */
-const PATHS: Array<{ name: string, options: Partial<SecretStreamOptions>, bytesPerConnection: number }> = [
-  { name: 'plain SecretStream', options: {}, bytesPerConnection: 384 * 1024 },
-  { name: 'socket data path', options: { ownReadBuffers: true, reuseInput: true, recycleWrites: true }, bytesPerConnection: 2 * (1024 + 256 + 264) * 1024 }
+const PATHS: Array<{ name: string, options: Partial<SecretStreamOptions>, bytesPerConnection: number, shared: number }> = [
+  { name: 'plain SecretStream', options: {}, bytesPerConnection: 384 * 1024, shared: 0 },
+  { name: 'socket data path', options: { ownReadBuffers: true, reuseInput: true, recycleWrites: true }, bytesPerConnection: 2 * (128 + 256 + 264) * 1024, shared: READ_SLAB_BUDGET_BYTES }
 ]
 
 for (const path of PATHS) test(`load (${path.name}): ${CLIENTS} concurrent clients, ${BYTES} bytes each way in random write sizes, all hash-checked`, async (t) => {
@@ -120,7 +122,7 @@ for (const path of PATHS) test(`load (${path.name}): ${CLIENTS} concurrent clien
   t.deepEqual(problems.slice(0, 5), [], `${problems.length} connections with problems`)
   t.equal(delivered, CLIENTS * BYTES * 2, `100% of ${delivered} bytes delivered and hash-checked`)
   // Buffers are bounded per connection (high-water marks plus one batch of frames), never by the data.
-  const bound = 64 * 1024 * 1024 + CLIENTS * path.bytesPerConnection
+  const bound = 64 * 1024 * 1024 + path.shared + CLIENTS * path.bytesPerConnection
   t.ok(peak < bound, `peak extra heap + buffers ${(peak / 1048576).toFixed(0)} MiB < ${(bound / 1048576).toFixed(0)} MiB (data exchanged: ${(delivered / 1048576).toFixed(0)} MiB)`)
   // A socket switched to our own read buffers can no longer be offered the switch.
   const switched = serverSockets.filter((raw) => !canReadIntoOwnBuffers(raw)).length
