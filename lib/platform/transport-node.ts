@@ -19,7 +19,8 @@
  * has bytes buffered or an encoding set. Tested on Node 20.
  *
  * Each read is then emitted as the socket's own `'data'` event, a region of a slab (1 MiB while
- * few sockets share the process-wide read budget) that is never reused (read-arena.ts): whoever listens gets buffers nobody else holds or will overwrite.
+ * few sockets share the process-wide read budget) that is never reused (read-arena.ts): whoever
+ * listens gets buffers nobody else holds or will overwrite. A closed socket lets go of its slab.
  * The stream adapters switch at the first bulk read (raw-adapter.ts), so an idle socket holds none.
  * @module
  */
