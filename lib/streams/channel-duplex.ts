@@ -16,6 +16,7 @@
  * @module
  */
 import { Duplex, getStreamError, type DuplexEvents } from 'streamx'
+import { plainDestroyReason } from './plain-destroy.js'
 import { ErrorCodes, SecretChannelError } from '../errors.js'
 import { abortError } from './abort.js'
 import { utf8PlatformBytes } from '#platform-bytes'
@@ -102,6 +103,14 @@ export abstract class ChannelDuplex<E extends DuplexEvents = DuplexEvents> exten
     })
     // Nobody is obliged to await `opened`; a failure is also reported through 'error'.
     this.opened.catch(noop)
+  }
+
+  /**
+   * streamx's destroy; without an error, streamx is given its "destroyed" marker built without a
+   * stack trace (plain-destroy.ts), the same as streamx's own in everything but the stack.
+   */
+  override destroy(err?: Error | null): void {
+    super.destroy(err ?? plainDestroyReason())
   }
 
   /** The phase to name in errors right now. */

@@ -4,6 +4,7 @@
  * @module
  */
 import { Duplex } from 'streamx'
+import { plainDestroyReason } from './plain-destroy.js'
 import type { PlatformBytes } from '../platform/bytes-type.js'
 
 /**
@@ -19,6 +20,11 @@ export class MemoryDuplex extends Duplex {
   /** The other end. */
   peer: MemoryDuplex | null = null
   private resumeWriter: (() => void) | null = null
+
+  /** Destroys this end (the other end sees 'close' without 'end'); see plain-destroy.ts for the reason given to streamx. */
+  override destroy(err?: Error | null): void {
+    super.destroy(err ?? plainDestroyReason())
+  }
 
   /** Ends this direction; the other end reads to a clean 'end'. */
   override end(data?: PlatformBytes | Uint8Array | (() => void)): this {
