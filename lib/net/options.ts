@@ -44,8 +44,8 @@ export interface SocketChannelOptions extends ChannelOptions {
    * `ownReadBuffers`, which gives the socket Node's `onread` fields at its first bulk read, so an
    * idle connection keeps Node's path; it saves the receiver about 0.4 CPU s/GiB and costs one
    * read slab per busy connection (1 MiB while at most 64 share the process's 64 MiB read
-   * budget, down to 128 KiB for more). It relies on Node internals it checks first; `false`
-   * keeps Node's own buffers.
+   * budget, down to 256 KiB for 256; past that, busy connections keep Node's buffers until one
+   * closes). It relies on Node internals it checks first; `false` keeps Node's own buffers.
    */
   ownReadBuffers?: boolean
 }

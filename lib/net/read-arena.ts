@@ -17,21 +17,26 @@
  * A switched socket always holds its current slab (the region offered to its next read lies in
  * it), so slabs are sized from a process-wide budget shared by every open arena:
  * ```
- * open arenas    1 … 64     65 … 128    129 … 256    257 … 512    more
- * slab size      1 MiB      512 KiB     256 KiB      128 KiB      128 KiB (the floor)
+ * open arenas    1 … 64     65 … 128    129 … 256    more
+ * slab size      1 MiB      512 KiB     256 KiB      none: further sockets keep Node's buffers
  * ```
  * A few bulk connections get the large slabs that make reads cheapest (fewer, larger reads:
- * docs/perf.md); a thousand busy ones hold about 128 MiB between them instead of a gigabyte.
- * A slab already handed out keeps its size until it is used up.
+ * docs/perf.md). Below 256 KiB a slab saves nothing: 128 KiB slabs cost the receiver as much CPU
+ * as Node's own 64 KiB buffers (2.04–2.12 against 2.03–2.17 CPU s/GiB) and more memory. So once
+ * 256 sockets read this way, more are not switched ({@link ReadArena.hasRoom}); they try again at
+ * their next bulk read, and switch once an arena has closed. A slab already handed out keeps its
+ * size until it is used up.
  * @module
  */
 
 /** The largest slab: reads of up to 1 MiB (docs/perf.md: smaller slabs cost the receiver CPU). */
 const MAX_SLAB_BYTES = 1024 * 1024
-/** The smallest slab: two of Node's 64 KiB reads. */
-const MIN_SLAB_BYTES = 128 * 1024
-/** Bytes of current slabs all open arenas may hold between them before slabs get smaller. */
+/** The smallest slab worth switching a socket for (see the module header). */
+const MIN_SLAB_BYTES = 256 * 1024
+/** Bytes of current slabs all open arenas may hold between them. */
 export const READ_SLAB_BUDGET_BYTES = 64 * 1024 * 1024
+/** Arenas the budget holds at the smallest slab: no more are opened while this many are. */
+const MAX_OPEN_ARENAS = READ_SLAB_BUDGET_BYTES / MIN_SLAB_BYTES
 /** The smallest region offered to a read (Node's own read size). */
 const MIN_READ = 64 * 1024
 
@@ -40,13 +45,13 @@ let openArenas = 0
 
 /**
  * The slab size for a new slab while `open` arenas share the budget: the largest power of two
- * within the per-arena share, between 128 KiB and 1 MiB.
+ * within the per-arena share, between 256 KiB and 1 MiB.
  * @param open - arenas open now (at least 1 counts)
  * @example
  * ```ts
  * slabBytesFor(10)    // 1048576
  * slabBytesFor(100)   // 524288
- * slabBytesFor(2000)  // 131072
+ * slabBytesFor(256)   // 262144
  * ```
  */
 export function slabBytesFor(open: number): number {
@@ -79,6 +84,11 @@ export class ReadArena {
   /** Arenas open in this process now. */
   static get open(): number {
     return openArenas
+  }
+
+  /** True while the budget has room for one more arena (fewer than 256 are open). */
+  static get hasRoom(): boolean {
+    return openArenas < MAX_OPEN_ARENAS
   }
 
   /** The region the next read fills: the rest of the slab, or a fresh slab sized by the budget. */

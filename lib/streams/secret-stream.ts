@@ -106,8 +106,9 @@ export interface SecretStreamOptions {
   /**
    * Node, `net.Socket` transports only: once bulk data arrives (a read of 32 KiB or more), switch
    * the socket to reading into buffers the stream owns (regions of slabs that are never reused:
-   * 1 MiB each while at most 64 sockets read this way, down to 128 KiB as more share the
-   * process's 64 MiB read budget) instead of a fresh 64 KiB buffer that Node allocates per read,
+   * 1 MiB each while at most 64 sockets read this way, down to 256 KiB as up to 256 share the
+   * process's 64 MiB read budget; past that, a socket keeps Node's buffers and tries again at its
+   * next bulk read) instead of a fresh 64 KiB buffer that Node allocates per read,
    * and open frames in place there (as with `reuseInput`); an idle connection never switches and
    * holds no read buffer. The socket's `'data'` events then carry those regions.
    * This sets Node's private `onread` fields on the socket (each checked first): where that is not

@@ -79,6 +79,7 @@ test('ReadArena: regions are handed out once, a new slab when less than 64 KiB i
   arena.filled(second, second.length - 65_535)
   const third = arena.region()
   t.notEqual(third.buffer, first.buffer, 'under 64 KiB left: a new slab')
+  arena.release()
   t.end()
 })
 
@@ -87,15 +88,15 @@ test('ReadArena: slabs shrink as more sockets share the read budget, and grow ba
   t.equal(slabBytesFor(64), 1024 * 1024, '64 sockets still get 1 MiB (64 MiB in all)')
   t.equal(slabBytesFor(65), 512 * 1024, 'one more: 512 KiB')
   t.equal(slabBytesFor(256), 256 * 1024, '256 sockets: 256 KiB')
-  t.equal(slabBytesFor(2000), 128 * 1024, 'never below 128 KiB')
-  for (const open of [1, 10, 64, 65, 100, 128, 129, 300, 512]) {
+  t.equal(slabBytesFor(2000), 256 * 1024, 'never below 256 KiB (smaller slabs save no CPU)')
+  for (const open of [1, 10, 64, 65, 100, 128, 129, 200, 256]) {
     t.ok(slabBytesFor(open) * open <= READ_SLAB_BUDGET_BYTES, `${open} sockets stay within the budget`)
   }
   const before = ReadArena.open
-  const many = Array.from({ length: 300 }, () => new ReadArena())
-  t.equal(ReadArena.open, before + 300, 'every arena counts while open')
-  const region = many[299]!.region()
-  t.equal(region.buffer.byteLength, slabBytesFor(before + 300), `with ${before + 300} open, a new slab is ${slabBytesFor(before + 300) / 1024} KiB`)
+  const many = Array.from({ length: 200 }, () => new ReadArena())
+  t.equal(ReadArena.open, before + 200, 'every arena counts while open')
+  const region = many[199]!.region()
+  t.equal(region.buffer.byteLength, slabBytesFor(before + 200), `with ${before + 200} open, a new slab is ${slabBytesFor(before + 200) / 1024} KiB`)
   t.ok(region.buffer.byteLength <= 256 * 1024, 'well under 1 MiB')
   for (const arena of many) arena.release()
   many[0]!.release()
@@ -104,6 +105,45 @@ test('ReadArena: slabs shrink as more sockets share the read budget, and grow ba
   t.equal(alone.region().buffer.byteLength, slabBytesFor(before + 1), 'with them gone, slabs are large again')
   alone.release()
   t.end()
+})
+
+test('ReadArena: room for 256 arenas; past that a socket keeps Node\'s buffers, and switches once one closes', async (t) => {
+  const start = ReadArena.open
+  const held: ReadArena[] = []
+  while (ReadArena.hasRoom) held.push(new ReadArena())
+  t.equal(ReadArena.open, 256, 'the budget holds 256 arenas (256 KiB each)')
+  const serverKeys = generateKeyPair()
+  const server = createServer({ keyPair: serverKeys, appKey }, (stream) => stream.pipe(stream))
+  const port = await listenLocal(server)
+  const stream = await connect({ host: '127.0.0.1', port, keyPair: generateKeyPair(), appKey, remotePublicKey: serverKeys.publicKey })
+  const slabs = new Set<number>()
+  let echoed = 0
+  stream.on('data', (chunk: Buffer) => {
+    echoed += chunk.length
+    slabs.add(chunk.buffer.byteLength)
+  })
+  const echo = async (bytes: number): Promise<void> => {
+    const target = echoed + bytes
+    const payload = randomBytes(bytes)
+    for (let at = 0; at < bytes; at += 65_536) stream.write(payload.subarray(at, at + 65_536))
+    while (echoed < target) await new Promise((resolve) => setTimeout(resolve, 5))
+  }
+  await echo(4 * 1024 * 1024)
+  t.ok(canReadIntoOwnBuffers(stream.rawStream), 'with the budget full, 4 MiB of bulk reads left the socket on Node\'s buffers')
+  t.equal(ReadArena.open, 256, 'and opened no arena, on either end')
+  for (const arena of held.splice(0, 2)) arena.release()
+  slabs.clear()
+  await echo(4 * 1024 * 1024)
+  t.notOk(canReadIntoOwnBuffers(stream.rawStream), 'once two arenas closed, the next bulk reads switched it')
+  t.ok([...slabs].some((size) => size === 256 * 1024), 'its chunks now come from a 256 KiB slab (256 arenas share the budget)')
+  const closed = new Promise<void>((resolve) => stream.once('close', () => resolve()))
+  stream.end()
+  await closed
+  await closeServer(server)
+  for (const arena of held) arena.release()
+  // Leave no arena behind for the next test: the server's socket closes after its grace at most.
+  for (let i = 0; i < 300 && ReadArena.open > start; i++) await new Promise((resolve) => setTimeout(resolve, 10))
+  t.equal(ReadArena.open, start, 'every arena released once both sockets closed')
 })
 
 test('a switched socket gives its arena and its slab back when it closes', async (t) => {
@@ -124,8 +164,9 @@ test('a switched socket gives its arena and its slab back when it closes', async
   // The region offered to the socket's next read, in Node's private onread field.
   const offered = (): unknown => raw[Object.getOwnPropertySymbols(raw).find((s) => s.description === 'kBuffer')!]
   t.ok((offered() as Buffer | null)?.buffer.byteLength === 1024 * 1024, 'while open, the socket holds a region of its 1 MiB slab')
+  const rawClosed = new Promise<void>((resolve) => raw.once('close', resolve))
   await closeServer(server)
-  if (!raw.destroyed) await new Promise<void>((resolve) => raw.once('close', resolve))
+  await rawClosed
   for (let i = 0; i < 300 && ReadArena.open !== before; i++) await new Promise((resolve) => setTimeout(resolve, 10))
   t.equal(ReadArena.open, before, 'once both sockets closed, no arena counts against the budget')
   // An application that keeps closed sockets (a peer list) must not keep a slab per socket alive
