@@ -89,8 +89,8 @@ export function canReadIntoOwnBuffers(raw: object): boolean {
 
 /**
  * Switches `raw`, if it is a `net.Socket` that can take it now and the process-wide read budget
- * has room, to reading into a {@link ReadArena} of its own; returns whether it did. Each later read arrives as the socket's
- * `'data'` event, a buffer nobody else holds or reuses. Safe before anything listens for
+ * has room, to reading into a {@link ReadArena} of its own; returns whether it did. Each later
+ * read arrives as the socket's `'data'` event, a buffer nobody else holds or reuses. Safe before anything listens for
  * `'data'`, or from a `'data'` listener while nothing is buffered (the switch applies from the
  * next read on, so the order of bytes is kept).
  * @param raw - the transport a stream was handed
