@@ -90,9 +90,9 @@ export function canReadIntoOwnBuffers(raw: object): boolean {
 /**
  * Switches `raw`, if it is a `net.Socket` that can take it now and the process-wide read budget
  * has room, to reading into a {@link ReadArena} of its own; returns whether it did. Each later
- * read arrives as the socket's `'data'` event, a buffer nobody else holds or reuses. Safe before anything listens for
- * `'data'`, or from a `'data'` listener while nothing is buffered (the switch applies from the
- * next read on, so the order of bytes is kept).
+ * read arrives as the socket's `'data'` event, a buffer nobody else holds or reuses. Safe before
+ * anything listens for `'data'`, or from a `'data'` listener while nothing is buffered (the switch
+ * applies from the next read on, so the order of bytes is kept).
  * @param raw - the transport a stream was handed
  * @example
  * ```ts
@@ -101,8 +101,9 @@ export function canReadIntoOwnBuffers(raw: object): boolean {
  * ```
  */
 export function readIntoOwnBuffers(raw: object): boolean {
-  // The read budget is full (ReadArena.hasRoom): Node's buffers for now; the caller tries again later.
-  if (!canReadIntoOwnBuffers(raw) || !ReadArena.hasRoom) return false
+  // The read budget is full (ReadArena.hasRoom): Node's buffers for now; the caller tries again
+  // at its next bulk read, so the cheap budget test comes before the socket's checks.
+  if (!ReadArena.hasRoom || !canReadIntoOwnBuffers(raw)) return false
   const symbols = onreadSymbols()!
   const socket = raw as unknown as SocketFields
   const live = raw as Socket
