@@ -10,12 +10,12 @@
  *
  * libsodium-wrappers bundles libsodium 1.0.22, newer than the 1.0.18 whose strictness we pin: as
  * in the sodium-native backend, every check whose rules could differ runs `policy.ts` first.
- * Its non-sumo build has no SHA-256, which comes from noble (handshake-sized inputs only).
+ * Its non-sumo build has no SHA-256, which comes from `sha256.ts`.
  * @module
  */
-import { sha256 } from '@noble/hashes/sha2.js'
 import type { CryptoBackend, SignKeyPair } from './backend.js'
 import { hkdfFromHmac, hmacFromHash, portableScrypt } from './derive.js'
+import { sha256 } from './sha256.js'
 import { webRandomBytes } from './web-random.js'
 import { hasSmallOrderEdwardsEncoding, isAllZero, isCanonicalEdwardsEncoding, passesSignaturePrechecks } from './policy.js'
 
