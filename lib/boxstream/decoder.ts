@@ -14,7 +14,7 @@ import { ErrorCodes, SecretChannelError } from '../errors.js'
 import { copyKeyAndNonce } from './encoder.js'
 import { allocBuffer } from './slab.js'
 import { allocPlatformBytes } from '#platform-bytes'
-import { HEADER_BYTES, MAX_FRAME_BODY, NONCE_BYTES, TAG_BYTES, incrementNonce } from './layout.js'
+import { HEADER_BYTES, MAX_FRAME_BODY, TAG_BYTES, bodyNonceOf, incrementNonce } from './layout.js'
 import type { PlatformBytes } from '../platform/bytes-type.js'
 
 const PHASE = 'box-stream'
@@ -34,7 +34,6 @@ const EMPTY_BUFFER = allocPlatformBytes(0)
 export class BoxDecoder {
   private readonly key: Uint8Array
   private readonly nonce: Uint8Array
-  private readonly bodyNonce = new Uint8Array(NONCE_BYTES)
   private readonly crypto: CryptoBackend
   /** The backend's per-key fast path, when it has one (noble: the XSalsa20 subkey cached per nonce prefix). */
   private readonly box: KeyedSecretbox | null
@@ -235,8 +234,6 @@ export class BoxDecoder {
     if (length > MAX_FRAME_BODY) {
       throw this.poison(new SecretChannelError(ErrorCodes.PROTOCOL, PHASE, `frame ${this.framesOpened} claims ${length} bytes; the limit is ${MAX_FRAME_BODY}`))
     }
-    this.bodyNonce.set(this.nonce)
-    incrementNonce(this.bodyNonce)
     this.bodyLength = length
     this.bodyFill = 0
     return next
@@ -284,7 +281,7 @@ export class BoxDecoder {
       plain = this.body
       next = at + take
     }
-    if (!this.open(plain, cipher, this.bodyTag, this.bodyNonce)) {
+    if (!this.open(plain, cipher, this.bodyTag, bodyNonceOf(this.nonce))) {
       throw this.poison(new SecretChannelError(ErrorCodes.BOX_TAMPERED, PHASE, `body of frame ${this.framesOpened} failed authentication (tampered or corrupted)`))
     }
     this.body = null

@@ -6,7 +6,7 @@ import type { CryptoBackend, KeyedSecretbox } from '../crypto/backend.js'
 import { getCryptoBackend } from '../crypto/index.js'
 import { ErrorCodes, SecretChannelError } from '../errors.js'
 import { allocBuffer } from './slab.js'
-import { HEADER_BYTES, HEADER_PLAINTEXT_BYTES, KEY_BYTES, MAX_FRAME_BODY, NONCE_BYTES, TAG_BYTES, encodedLength, incrementNonce } from './layout.js'
+import { HEADER_BYTES, HEADER_PLAINTEXT_BYTES, KEY_BYTES, MAX_FRAME_BODY, NONCE_BYTES, TAG_BYTES, bodyNonceOf, encodedLength, incrementNonce } from './layout.js'
 import { copyBytes } from '../crypto/policy.js'
 import { FULL_FRAME_BYTES, type WireBuffer } from './wire-buffer.js'
 import type { PlatformBytes } from '../platform/bytes-type.js'
@@ -38,7 +38,6 @@ export function copyKeyAndNonce(key: Uint8Array, nonce: Uint8Array, phase: strin
 export class BoxEncoder {
   private readonly key: Uint8Array
   private readonly nonce: Uint8Array
-  private readonly bodyNonce = new Uint8Array(NONCE_BYTES)
   private readonly crypto: CryptoBackend
   /** The backend's per-key fast path, when it has one (noble: the XSalsa20 subkey cached per nonce prefix). */
   private readonly box: KeyedSecretbox | null
@@ -89,8 +88,6 @@ export class BoxEncoder {
     for (let from = 0; from < plaintext.length; from += MAX_FRAME_BODY) {
       const length = Math.min(MAX_FRAME_BODY, plaintext.length - from)
       const source = length === plaintext.length ? plaintext : plaintext.subarray(from, from + length)
-      this.bodyNonce.set(this.nonce)
-      incrementNonce(this.bodyNonce)
       const slot = wire && length === MAX_FRAME_BODY && at % FULL_FRAME_BYTES === 0 ? at / FULL_FRAME_BYTES : -1
       const precomputed = slot >= 0 && slot < wire!.frames
       const body = precomputed ? wire!.body[slot]! : out.subarray(at + HEADER_BYTES, at + HEADER_BYTES + length)
@@ -98,7 +95,7 @@ export class BoxEncoder {
       const header = precomputed ? wire!.headerPlain[slot]! : out.subarray(at + TAG_BYTES, at + HEADER_BYTES)
       const headerTag = precomputed ? wire!.headerTag[slot]! : out.subarray(at, at + TAG_BYTES)
       // Body first: its tag lands in the header plaintext, bytes 18..34 of the frame.
-      this.sealBody(body, bodyTag, source, this.bodyNonce)
+      this.sealBody(body, bodyTag, source, bodyNonceOf(this.nonce))
       out[at + 16] = length >>> 8
       out[at + 17] = length & 0xff
       this.seal(header, headerTag, this.nonce)

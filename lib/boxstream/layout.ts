@@ -44,6 +44,25 @@ export function incrementNonce(nonce: Uint8Array): void {
   }
 }
 
+/** See {@link bodyNonceOf}. */
+const bodyNonceScratch = new Uint8Array(NONCE_BYTES)
+
+/**
+ * The nonce of a frame's body, `nonce + 1` (the header uses `nonce`), in one scratch array shared
+ * by every encoder and decoder: a codec asks for it right before the secretbox call that uses it,
+ * so no codec carries a 24-byte array of its own (an idle connection holds two codecs). Nonces
+ * are not secret; the next call overwrites it.
+ * @example
+ * ```ts
+ * box.seal(body, bodyTag, bodyNonceOf(nonce))
+ * ```
+ */
+export function bodyNonceOf(nonce: Uint8Array): Uint8Array {
+  bodyNonceScratch.set(nonce)
+  incrementNonce(bodyNonceScratch)
+  return bodyNonceScratch
+}
+
 /** Total wire bytes for `plaintextLength` bytes of one write (no goodbye). */
 export function encodedLength(plaintextLength: number): number {
   const frames = Math.ceil(plaintextLength / MAX_FRAME_BODY)
