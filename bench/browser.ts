@@ -23,6 +23,11 @@ export interface BrowserFigures {
   publicKeyOpsPerSecond: number
   /** The same operations on the page's WebCrypto, one await each (null where it lacks them). */
   webcryptoPublicKeyOpsPerSecond: number | null
+  /**
+   * Handshakes/s of this backend over noble's, both timed in the same page in alternating blocks
+   * (test/browser/speed.ts `interleavedRates`); null for noble itself.
+   */
+  handshakesVsNobleInterleaved: number | null
   boxUnboxMBps: number
   /** Both directions' bytes over the WebSocket exchange, per second of the exchange. */
   websocketMBps: number
@@ -49,6 +54,7 @@ export async function browserFigures(quick: boolean): Promise<{ chromium: string
       machineHandshakesPerSecond: page.machineHandshakesPerSecond,
       publicKeyOpsPerSecond: page.publicKeyOpsPerSecond ?? 0,
       webcryptoPublicKeyOpsPerSecond: page.webcryptoPublicKeyOpsPerSecond ?? null,
+      handshakesVsNobleInterleaved: page.interleavedHandshakes ? page.interleavedHandshakes.backend / page.interleavedHandshakes.noble : null,
       boxUnboxMBps: page.boxUnboxMBps,
       websocketMBps: (2 * transferBytes) / 1e6 / page.transferSeconds
     }

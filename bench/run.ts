@@ -112,9 +112,11 @@ for (let round = 1; round <= config.rounds; round++) {
     add(`browser-ws:${name}`, f.websocketMBps)
     if (f.machineHandshakesPerSecond !== null) add(`browser-machines:${name}`, f.machineHandshakesPerSecond)
     add(`browser-pk:${name}`, f.publicKeyOpsPerSecond)
+    if (f.handshakesVsNobleInterleaved !== null) add(`browser-hsx:${name}`, f.handshakesVsNobleInterleaved)
     if (f.webcryptoPublicKeyOpsPerSecond !== null) add('browser-pk:webcrypto', f.webcryptoPublicKeyOpsPerSecond)
     log(`  browser ${name}: ${f.handshakesPerSecond.toFixed(0)} handshakes/s (${f.concurrentHandshakesPerSecond.toFixed(0)} with 8 pairs at once, ${f.machineHandshakesPerSecond?.toFixed(0) ?? '–'} machines only), ${f.boxUnboxMBps.toFixed(1)} MB/s box+unbox, ${f.websocketMBps.toFixed(1)} MB/s over WebSocket; ` +
-      `public-key ops of a handshake pair ${f.publicKeyOpsPerSecond.toFixed(0)}/s (WebCrypto in the same page: ${f.webcryptoPublicKeyOpsPerSecond?.toFixed(0) ?? 'none'}/s)`)
+      `public-key ops of a handshake pair ${f.publicKeyOpsPerSecond.toFixed(0)}/s (WebCrypto in the same page: ${f.webcryptoPublicKeyOpsPerSecond?.toFixed(0) ?? 'none'}/s)` +
+      (f.handshakesVsNobleInterleaved !== null ? `; handshakes ${f.handshakesVsNobleInterleaved.toFixed(2)}× noble, alternating in the same page` : ''))
   }
 }
 
@@ -170,7 +172,8 @@ const result: BenchResult = {
     boxUnboxMBps: pick('browser-box:'),
     websocketMBps: pick('browser-ws:'),
     machineHandshakesPerSecond: pick('browser-machines:'),
-    publicKeyOpsPerSecond: pick('browser-pk:')
+    publicKeyOpsPerSecond: pick('browser-pk:'),
+    handshakesVsNobleInterleaved: pick('browser-hsx:')
   },
   samples
 }

@@ -70,6 +70,11 @@ interface PageReport {
   machineHandshakesPerSecond: number | null
   publicKeyOpsPerSecond?: number
   webcryptoPublicKeyOpsPerSecond?: number | null
+  /**
+   * With `publicKeyOps`, on every backend but noble: handshakes/s of this backend and of noble in
+   * the same page, timed in alternating blocks (speed.ts `interleavedRates`).
+   */
+  interleavedHandshakes?: { backend: number; noble: number }
   boxUnboxMBps: number
 }
 

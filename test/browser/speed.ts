@@ -32,6 +32,42 @@ async function rate(ms: number, once: () => unknown): Promise<number> {
   return n / ((now - t0) / 1000)
 }
 
+/**
+ * Two workloads timed in alternating blocks of `blockMs` over about `ms` in all, in the order
+ * A B B A A B B A …, so that a machine getting faster or slower during the run (a shared host)
+ * weighs on both alike: the ratio of the two rates is then steadier than that of two figures
+ * taken one after the other. Returns each rate (operations per second over its own blocks).
+ * @example
+ * ```ts
+ * const { a, b } = await interleavedRates(6000, 150, onePairOurs, onePairNoble)
+ * const ratio = a / b
+ * ```
+ */
+export async function interleavedRates(ms: number, blockMs: number, a: () => unknown, b: () => unknown): Promise<{ a: number; b: number }> {
+  const totals = { a: [0, 0], b: [0, 0] }
+  const block = async (which: 'a' | 'b'): Promise<void> => {
+    const once = which === 'a' ? a : b
+    let n = 0
+    const t0 = performance.now()
+    let now = t0
+    do {
+      await once()
+      n++
+      now = performance.now()
+    } while (now - t0 < blockMs)
+    totals[which][0] += n
+    totals[which][1] += now - t0
+  }
+  const rounds = Math.max(1, Math.round(ms / (4 * blockMs)))
+  for (let i = 0; i < rounds; i++) {
+    await block('a')
+    await block('b')
+    await block('b')
+    await block('a')
+  }
+  return { a: totals.a[0] / (totals.a[1] / 1000), b: totals.b[0] / (totals.b[1] / 1000) }
+}
+
 /** Warm-up for `warmMs` (its rate is the cold figure), then the measured figure over `ms`. */
 export async function warmRate(warmMs: number, ms: number, once: () => unknown): Promise<{ cold: number; warm: number }> {
   const cold = warmMs > 0 ? await rate(warmMs, once) : 0
