@@ -19,17 +19,23 @@
  */
 import { ClientHandshake, ServerHandshake, type CryptoBackend, type KeyPair } from 'secret-channel'
 
-/** Runs `once` (awaited) for `ms` ms; returns operations per second. */
-async function rate(ms: number, once: () => unknown): Promise<number> {
-  let n = 0
+/** Runs `once` (awaited) for at least `ms` ms; returns how many times and how long it took. */
+async function timed(ms: number, once: () => unknown): Promise<{ count: number; ms: number }> {
+  let count = 0
   const t0 = performance.now()
   let now = t0
   do {
     await once()
-    n++
+    count++
     now = performance.now()
   } while (now - t0 < ms)
-  return n / ((now - t0) / 1000)
+  return { count, ms: now - t0 }
+}
+
+/** Runs `once` (awaited) for `ms` ms; returns operations per second. */
+async function rate(ms: number, once: () => unknown): Promise<number> {
+  const t = await timed(ms, once)
+  return t.count / (t.ms / 1000)
 }
 
 /**
@@ -44,19 +50,11 @@ async function rate(ms: number, once: () => unknown): Promise<number> {
  * ```
  */
 export async function interleavedRates(ms: number, blockMs: number, a: () => unknown, b: () => unknown): Promise<{ a: number; b: number }> {
-  const totals = { a: [0, 0], b: [0, 0] }
+  const totals = { a: { count: 0, ms: 0 }, b: { count: 0, ms: 0 } }
   const block = async (which: 'a' | 'b'): Promise<void> => {
-    const once = which === 'a' ? a : b
-    let n = 0
-    const t0 = performance.now()
-    let now = t0
-    do {
-      await once()
-      n++
-      now = performance.now()
-    } while (now - t0 < blockMs)
-    totals[which][0] += n
-    totals[which][1] += now - t0
+    const t = await timed(blockMs, which === 'a' ? a : b)
+    totals[which].count += t.count
+    totals[which].ms += t.ms
   }
   const rounds = Math.max(1, Math.round(ms / (4 * blockMs)))
   for (let i = 0; i < rounds; i++) {
@@ -65,7 +63,7 @@ export async function interleavedRates(ms: number, blockMs: number, a: () => unk
     await block('b')
     await block('a')
   }
-  return { a: totals.a[0] / (totals.a[1] / 1000), b: totals.b[0] / (totals.b[1] / 1000) }
+  return { a: totals.a.count / (totals.a.ms / 1000), b: totals.b.count / (totals.b.ms / 1000) }
 }
 
 /** Warm-up for `warmMs` (its rate is the cold figure), then the measured figure over `ms`. */
