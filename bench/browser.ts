@@ -13,7 +13,7 @@ import { chromiumInstalled, runInChromium } from '../test/browser/harness.js'
 export interface BrowserFigures {
   /** Two in-page peers over createDuplexPair, SecretStream on both sides, after the warm-up. */
   handshakesPerSecond: number
-  /** 8 pairs handshaking at once, all counted (WebCrypto works off the main thread, so pairs overlap). */
+  /** 8 pairs handshaking at once, all counted (they overlap only where WebCrypto runs off the main thread; not in Chromium). */
   concurrentHandshakesPerSecond: number
   /** The same during the warm-up (V8 still on its baseline compilers). */
   coldHandshakesPerSecond: number

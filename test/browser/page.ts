@@ -236,7 +236,8 @@ export async function runChecks(config: PageConfig): Promise<Record<string, unkn
     const rates = await interleavedRates(3 * config.benchMs, 150, onePair(), onePair(noble))
     out.interleavedHandshakes = { backend: rates.a, noble: rates.b }
   }
-  // The same with several pairs at once: WebCrypto works off the main thread, so pairs overlap.
+  // The same with several pairs at once: pairs would overlap where WebCrypto works off the main
+  // thread (Chromium runs it on the page's thread, so there they do not; docs/browser.md).
   const concurrent = await warmRate(config.warmMs, config.benchMs, async () => {
     const pairs = Array.from({ length: CONCURRENT_PAIRS }, () => memoryPeers(appKey, serverKeys, clientKeys, serverKeys.publicKey))
     await Promise.all(pairs.flatMap((p) => [p.client.opened, p.server.opened]))
