@@ -176,8 +176,7 @@ export function markdown(r: BenchResult): string {
     const eight = b.concurrentHandshakesPerSecond ?? {}
     const alternating = b.handshakesVsNobleInterleaved ?? {}
     for (const name of Object.keys(b.handshakesPerSecond)) {
-      const x = alternating[name]
-      lines.push(`| ${name} | ${fmt(b.handshakesPerSecond[name])} | ${ratio(b.handshakesPerSecond[name], b.handshakesPerSecond.noble)} | ${x === undefined ? (name === 'noble' ? '1.00×' : '–') : `${x.toFixed(2)}×`} | ${fmt(eight[name])} | ${ratio(eight[name], eight.noble)} | ${fmt(b.machineHandshakesPerSecond?.[name])} | ${fmt(b.publicKeyOpsPerSecond?.[name])} | ${fmt(b.boxUnboxMBps[name], 1)} | ${fmt(b.websocketMBps[name], 1)} |`)
+      lines.push(`| ${name} | ${fmt(b.handshakesPerSecond[name])} | ${ratio(b.handshakesPerSecond[name], b.handshakesPerSecond.noble)} | ${name === 'noble' ? '1.00×' : ratio(alternating[name], 1)} | ${fmt(eight[name])} | ${ratio(eight[name], eight.noble)} | ${fmt(b.machineHandshakesPerSecond?.[name])} | ${fmt(b.publicKeyOpsPerSecond?.[name])} | ${fmt(b.boxUnboxMBps[name], 1)} | ${fmt(b.websocketMBps[name], 1)} |`)
     }
     lines.push('')
   }
