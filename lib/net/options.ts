@@ -69,7 +69,7 @@ export function checkChannelOptions(options: ChannelOptions | undefined, phase: 
   }
   const own = (options as SocketChannelOptions).ownReadBuffers
   if (own !== undefined && typeof own !== 'boolean') {
-    throw new SecretChannelError(ErrorCodes.INVALID_ARGUMENT, phase, 'ownReadBuffers must be a boolean')
+    throw new SecretChannelError(ErrorCodes.INVALID_ARGUMENT, phase, 'ownReadBuffers must be true or false')
   }
 }
 

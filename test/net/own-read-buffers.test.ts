@@ -196,6 +196,8 @@ test('own-read-buffers: the option must be a boolean', (t) => {
     t.fail('no error')
   } catch (err) {
     t.ok(err instanceof SecretChannelError && err.code === 'ERR_INVALID_ARGUMENT', 'ERR_INVALID_ARGUMENT')
+    // The same words as createServer's and connect()'s check of the option.
+    t.match((err as Error).message, /ownReadBuffers must be true or false/, 'the message names the option')
   }
   socket.destroy()
   t.end()

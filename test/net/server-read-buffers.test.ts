@@ -176,7 +176,7 @@ test('server-read-buffers: where the switch cannot be made, the accepted socket 
 
 test('server-read-buffers: ownReadBuffers: false keeps Node\'s read buffers', async (t) => {
   const serverKeys = generateKeyPair()
-  t.throws(() => createServer({ keyPair: serverKeys, appKey, ownReadBuffers: 'yes' as unknown as boolean }), /ownReadBuffers must be a boolean/, 'a non-boolean is refused when the server is made')
+  t.throws(() => createServer({ keyPair: serverKeys, appKey, ownReadBuffers: 'yes' as unknown as boolean }), /ownReadBuffers must be true or false/, 'a non-boolean is refused when the server is made')
   const { server, inReadSlabs } = countingEchoServer({ keyPair: serverKeys, appKey, ownReadBuffers: false })
   const port = await listenLocal(server)
   const client = await connect({ host: '127.0.0.1', port, keyPair: generateKeyPair(), appKey, remotePublicKey: serverKeys.publicKey })
