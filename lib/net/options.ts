@@ -6,6 +6,7 @@
 import { ErrorCodes, SecretChannelError } from '../errors.js'
 import { assertKeyPair, type KeyPair } from '../keys.js'
 import type { SecretStreamOptions } from '../streams/secret-stream.js'
+import { checkOptionalBoolean } from '../streams/channel-duplex.js'
 
 /**
  * Options common to both ends of a TCP secret channel.
@@ -67,10 +68,7 @@ export function checkChannelOptions(options: ChannelOptions | undefined, phase: 
   if (idle !== undefined && !(typeof idle === 'number' && idle >= 0 && Number.isFinite(idle))) {
     throw new SecretChannelError(ErrorCodes.INVALID_ARGUMENT, phase, 'idleTimeout must be a number of milliseconds >= 0')
   }
-  const own = (options as SocketChannelOptions).ownReadBuffers
-  if (own !== undefined && typeof own !== 'boolean') {
-    throw new SecretChannelError(ErrorCodes.INVALID_ARGUMENT, phase, 'ownReadBuffers must be true or false')
-  }
+  checkOptionalBoolean((options as SocketChannelOptions).ownReadBuffers, 'ownReadBuffers', phase)
 }
 
 /**

@@ -50,6 +50,20 @@ export function checkMilliseconds(value: unknown, name: string, phase: string): 
 }
 
 /**
+ * Checks an optional yes/no option: left out, `true` or `false`. The one wording for every entry
+ * point that takes the option (`SecretStream` and the socket helpers' up-front checks).
+ * @example
+ * ```ts
+ * checkOptionalBoolean(options.ownReadBuffers, 'ownReadBuffers', 'connect') // throws for 'yes'
+ * ```
+ */
+export function checkOptionalBoolean(value: unknown, name: string, phase: string): void {
+  if (value !== undefined && typeof value !== 'boolean') {
+    throw new SecretChannelError(ErrorCodes.INVALID_ARGUMENT, phase, `${name} must be true or false`)
+  }
+}
+
+/**
  * A streamx duplex that opens on the protocol's word; see the module header.
  * Subclasses call {@link begin} at the end of their constructor, {@link markOpen} when the
  * protocol is ready, and implement {@link phaseName}, {@link onTeardown}.

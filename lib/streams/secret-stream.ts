@@ -25,7 +25,7 @@ import { assertKeyPair, formatId, type KeyPair } from '../keys.js'
 import type { CryptoBackend } from '../crypto/backend.js'
 import { getCryptoBackend } from '../crypto/index.js'
 import { wipe } from '../crypto/policy.js'
-import { checkMilliseconds } from './channel-duplex.js'
+import { checkMilliseconds, checkOptionalBoolean } from './channel-duplex.js'
 import { RawStreamAdapter, type RawStream } from './raw-adapter.js'
 import { copyPlatformBytes, platformBytes } from '#platform-bytes'
 import type { PlatformBytes } from '../platform/bytes-type.js'
@@ -199,9 +199,7 @@ export class SecretStream extends RawStreamAdapter<SecretStreamEvents> {
     if (opts.authorize !== undefined && typeof opts.authorize !== 'function') {
       throw new SecretChannelError(ErrorCodes.INVALID_ARGUMENT, Phase.HANDSHAKE, 'authorize must be a function')
     }
-    if (opts.ownReadBuffers !== undefined && typeof opts.ownReadBuffers !== 'boolean') {
-      throw new SecretChannelError(ErrorCodes.INVALID_ARGUMENT, Phase.HANDSHAKE, 'ownReadBuffers must be true or false')
-    }
+    checkOptionalBoolean(opts.ownReadBuffers, 'ownReadBuffers', Phase.HANDSHAKE)
     if (opts.isInitiator && !(opts.remotePublicKey instanceof Uint8Array)) {
       throw new SecretChannelError(ErrorCodes.INVALID_ARGUMENT, Phase.HANDSHAKE, 'the initiator must give remotePublicKey (the server key it dials)')
     }
