@@ -6,7 +6,7 @@ import tseslint from 'typescript-eslint'
 
 export default tseslint.config(
   // index.d.ts only re-exports the build output (dist/), which is not linted.
-  { ignores: ['dist/**', 'node_modules/**', 'bench/results/**', 'docs/api/**', 'index.d.ts'] },
+  { ignores: ['dist/**', 'node_modules/**', 'native/build/**', 'bench/results/**', 'docs/api/**', 'index.d.ts'] },
   ...tseslint.configs.recommended,
   {
     files: ['**/*.ts'],

@@ -7,7 +7,7 @@
  * decoder refuses everything.
  * @module
  */
-import type { CryptoBackend, KeyedSecretbox } from '../crypto/backend.js'
+import { OpenFramesStatus, type CryptoBackend, type KeyedSecretbox } from '../crypto/backend.js'
 import { getCryptoBackend } from '../crypto/index.js'
 import { isAllZero } from '../crypto/policy.js'
 import { ErrorCodes, SecretChannelError } from '../errors.js'
@@ -20,6 +20,8 @@ import type { PlatformBytes } from '../platform/bytes-type.js'
 const PHASE = 'box-stream'
 const EMPTY = new Uint8Array(0)
 const EMPTY_BUFFER = allocPlatformBytes(0)
+/** Results of {@link KeyedSecretbox.openFrames}: [next at, next to, frames opened, status]; shared, read right after each call. */
+const batchResult = new Uint32Array(4)
 
 /**
  * Turns box-stream wire bytes back into plaintext.
@@ -163,8 +165,16 @@ export class BoxDecoder {
     try {
       // A zero-length body needs no bytes, so it completes even at the end of a chunk.
       while ((at < chunk.length || this.bodyLength === 0) && !this.goodbye) {
-        if (this.bodyLength < 0) at = this.readHeader(chunk, at)
-        else at = this.readBody(chunk, at, onPlaintext, coalesce)
+        if (this.bodyLength >= 0) {
+          at = this.readBody(chunk, at, onPlaintext, coalesce)
+          continue
+        }
+        if (inPlace && this.headerFill === 0 && this.box?.openFrames) {
+          at = this.openWholeFrames(this.box, chunk, at)
+          if (at === chunk.length) break
+        }
+        // A frame that is not whole in this chunk, the goodbye, or a header claiming too much.
+        at = this.readHeader(chunk, at)
       }
     } catch (err) {
       this.flush(onPlaintext)
@@ -211,6 +221,25 @@ export class BoxDecoder {
     return err
   }
 
+  /**
+   * Opens the frames lying whole in `chunk` from `at` in one native call, compacting their
+   * plaintext into the arena (the chunk itself); returns where it stopped, a frame it left as it was.
+   */
+  private openWholeFrames(box: KeyedSecretbox, chunk: Uint8Array, at: number): number {
+    const status = box.openFrames!(chunk, at, this.arenaAt, this.nonce, batchResult)
+    if (status < 0) return at
+    this.arenaAt = batchResult[1]!
+    this.framesOpened += batchResult[2]!
+    if (status === OpenFramesStatus.HEADER_FAILED) throw this.poison(this.tampered('header'))
+    if (status === OpenFramesStatus.BODY_FAILED) throw this.poison(this.tampered('body'))
+    return batchResult[0]!
+  }
+
+  private tampered(part: 'header' | 'body'): SecretChannelError {
+    const why = part === 'header' ? 'tampered, corrupted or out of sync' : 'tampered or corrupted'
+    return new SecretChannelError(ErrorCodes.BOX_TAMPERED, PHASE, `${part} of frame ${this.framesOpened} failed authentication (${why})`)
+  }
+
   private readHeader(chunk: Uint8Array, at: number): number {
     const header = this.header
     const fill = this.headerFill
@@ -223,7 +252,7 @@ export class BoxDecoder {
     }
     this.headerFill = 0
     if (!this.open(this.headerBox, this.headerBox, this.headerTag, this.nonce)) {
-      throw this.poison(new SecretChannelError(ErrorCodes.BOX_TAMPERED, PHASE, `header of frame ${this.framesOpened} failed authentication (tampered, corrupted or out of sync)`))
+      throw this.poison(this.tampered('header'))
     }
     if (isAllZero(this.headerBox)) {
       this.goodbye = true
@@ -282,7 +311,7 @@ export class BoxDecoder {
       next = at + take
     }
     if (!this.open(plain, cipher, this.bodyTag, bodyNonceOf(this.nonce))) {
-      throw this.poison(new SecretChannelError(ErrorCodes.BOX_TAMPERED, PHASE, `body of frame ${this.framesOpened} failed authentication (tampered or corrupted)`))
+      throw this.poison(this.tampered('body'))
     }
     this.body = null
     this.bodyFill = 0

@@ -84,6 +84,11 @@ export class BoxEncoder {
    */
   encodeInto(plaintext: Uint8Array, out: Uint8Array, offset: number, wire?: WireBuffer): number {
     if (this.finished) throw new SecretChannelError(ErrorCodes.INVALID_STATE, PHASE, 'write after the goodbye was sent')
+    // The native addon frames the whole write in one call; -1 means it could not (nothing written).
+    if (this.box?.sealFrames) {
+      const written = this.box.sealFrames(plaintext, out, offset, this.nonce)
+      if (written >= 0) return written
+    }
     let at = offset
     for (let from = 0; from < plaintext.length; from += MAX_FRAME_BODY) {
       const length = Math.min(MAX_FRAME_BODY, plaintext.length - from)

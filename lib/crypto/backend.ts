@@ -184,6 +184,40 @@ export interface KeyedSecretbox {
   sealFrom?(out: Uint8Array, tag: Uint8Array, message: Uint8Array, nonce: Uint8Array): void
   /** As {@link CryptoBackend.secretboxOpenDetached}, with the bound key. */
   open(out: Uint8Array, cipher: Uint8Array, tag: Uint8Array, nonce: Uint8Array): boolean
+  /**
+   * Optional: box-stream's frames for a whole write in one call (the native addon). Writes the
+   * frames of `source` into `out` at `offset` exactly as box-stream's encoder does, advancing `nonce`
+   * by two per frame.
+   * @returns the bytes written, or -1 (nothing written, nonce unchanged) when it cannot, e.g. `out`
+   *   lacks room or overlaps `source`: the caller then seals frame by frame
+   */
+  sealFrames?(source: Uint8Array, out: Uint8Array, offset: number, nonce: Uint8Array): number
+  /**
+   * Optional: opens, in place, every whole frame of `chunk` from `at` (a frame boundary), moving each
+   * body's plaintext down to `to` (≤ `at`), advancing `nonce` by two per frame. Stops before the first
+   * frame it does not finish, which it leaves untouched.
+   * @param result - receives [next at, next to, frames opened, status]
+   * @returns the status: {@link OpenFramesStatus}, or -1 for arguments it refuses (nothing done)
+   */
+  openFrames?(chunk: Uint8Array, at: number, to: number, nonce: Uint8Array, result: Uint32Array): number
   /** Zeroes the key material it holds; later calls fail closed. */
   wipe(): void
 }
+
+/**
+ * Why {@link KeyedSecretbox.openFrames} stopped.
+ * @example
+ * ```ts
+ * if (box.openFrames(chunk, at, to, nonce, result) === OpenFramesStatus.BODY_FAILED) throw tampered()
+ * ```
+ */
+export const OpenFramesStatus = {
+  /** At a frame that is not whole in the chunk, or at the chunk's end. */
+  MORE: 0,
+  /** The next header did not authenticate. */
+  HEADER_FAILED: 1,
+  /** The next body did not authenticate. */
+  BODY_FAILED: 2,
+  /** The next header is the goodbye or claims more than 4096 bytes: for the caller to handle. */
+  SPECIAL: 3
+} as const

@@ -39,8 +39,14 @@ function loadBinding(): SecretboxBinding | null {
   return binding
 }
 
-/** sodium-native's exported (checked) functions, as a fallback: they throw where the binding returns non-zero. */
-type CheckedSecretbox = Pick<SodiumNative, 'crypto_secretbox_detached' | 'crypto_secretbox_open_detached'>
+/**
+ * sodium-native's exported (checked) functions, as a fallback: they throw where the binding returns non-zero.
+ * @example
+ * ```ts
+ * const checked: CheckedSecretbox = createRequire(import.meta.url)('sodium-native')
+ * ```
+ */
+export type CheckedSecretbox = Pick<SodiumNative, 'crypto_secretbox_detached' | 'crypto_secretbox_open_detached'>
 
 /** The checked functions in the binding's shape. */
 function fromChecked(checked: CheckedSecretbox): SecretboxBinding {
@@ -65,9 +71,9 @@ function fromChecked(checked: CheckedSecretbox): SecretboxBinding {
  * ```
  */
 export class SodiumKeyedSecretbox implements KeyedSecretbox {
-  private readonly key: Uint8Array
+  protected readonly key: Uint8Array
   private readonly raw: SecretboxBinding
-  private wiped = false
+  protected wiped = false
 
   /**
    * @param key - the 32-byte key, used where it lies (not copied: the box-stream coders pass their

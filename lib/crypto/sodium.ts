@@ -17,6 +17,7 @@ import type { CryptoBackend, SignKeyPair } from './backend.js'
 import { hkdfFromHmac, hmacFromHash } from './derive.js'
 import { nodeScrypt } from './node-scrypt.js'
 import { SodiumKeyedSecretbox } from './sodium-keyed.js'
+import { NativeKeyedSecretbox, loadNativeBoxStream } from './native-box-stream.js'
 import { hasSmallOrderEdwardsEncoding, isAllZero, isCanonicalEdwardsEncoding, passesSignaturePrechecks } from './policy.js'
 
 /**
@@ -170,7 +171,11 @@ export function createSodiumBackend(): CryptoBackend {
 
     scrypt: nodeScrypt,
 
-    keyedSecretbox: (key) => new SodiumKeyedSecretbox(key, sodium)
+    // With the native addon built (scripts/build-native.js), whole writes and chunks go through it.
+    keyedSecretbox: (key) => {
+      const native = loadNativeBoxStream()
+      return native ? new NativeKeyedSecretbox(key, sodium, native) : new SodiumKeyedSecretbox(key, sodium)
+    }
   }
   return backend
 }
