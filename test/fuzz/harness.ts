@@ -78,6 +78,10 @@ export function memoisingBackend(inner: CryptoBackend, limit = 4096): CryptoBack
     scalarMult: memo((sk: Uint8Array, pk: Uint8Array) => inner.scalarMult(sk, pk)),
     secretboxSealDetached: (d, t, n, k) => inner.secretboxSealDetached(d, t, n, k),
     secretboxOpenDetached: (o, c, t, n, k) => inner.secretboxOpenDetached(o, c, t, n, k),
+    // Not memoised (it keeps per-key state), but passed on: the codecs' fast paths (the noble
+    // subkey cache, sodium-native's direct binding, the native addon's batches) are what the
+    // box-stream and stream targets must exercise.
+    ...(inner.keyedSecretbox ? { keyedSecretbox: (key: Uint8Array) => inner.keyedSecretbox!(key) } : {}),
     // An asynchronous curve (WebCrypto) is passed through unmemoised: the stream targets then
     // exercise the driver's pending steps, as they do on that backend in the fuzz smoke tests.
     ...(inner.asyncCurve ? { asyncCurve: inner.asyncCurve } : {})

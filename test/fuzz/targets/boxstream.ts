@@ -13,6 +13,7 @@ import { ErrorCodes, type ErrorCode } from '../../../lib/errors.js'
 import { attempt, cat, ensure, ensureTyped, fixture, sameBytes, type Fixture } from '../harness.js'
 import { applyMutations, chunk, chunkingArb, mutationsArb, type Mutation } from '../mutate.js'
 import type { FuzzTarget } from './types.js'
+import type { PlatformBytes } from '../../../lib/platform/bytes-type.js'
 
 const { BOX_TAMPERED, PROTOCOL, TRUNCATED } = ErrorCodes
 
@@ -27,6 +28,8 @@ export interface BoxCase {
   claim: number
   mutations: Mutation[]
   chunks: number[]
+  /** Feed the decoder with pushInPlace (frames opened where they lie; the native addon's batches) instead of push. */
+  inPlace?: boolean
 }
 
 /** A unit of the honest wire: a data frame, the goodbye, or the oversized header. */
@@ -48,7 +51,8 @@ export const boxCaseArb: fc.Arbitrary<BoxCase> = fc.record({
   ending: fc.constantFrom<Ending>('goodbye', 'goodbye', 'none', 'empty-frame+goodbye', 'oversized-header'),
   claim: fc.integer({ min: 4097, max: 65535 }),
   mutations: fc.oneof({ weight: 1, arbitrary: fc.constant<Mutation[]>([]) }, { weight: 3, arbitrary: mutationsArb(3) }),
-  chunks: chunkingArb
+  chunks: chunkingArb,
+  inPlace: fc.boolean()
 })
 
 /** secretbox(plain, nonce, key) with its tag first, 16 + plain.length bytes. */
@@ -142,7 +146,9 @@ export function boxStreamTarget(f: Fixture = fixture()): FuzzTarget<BoxCase> {
       const out: Uint8Array[] = []
       let failure: unknown = null
       for (const piece of chunk(mutated, c.chunks)) {
-        const r = attempt(() => dec.push(piece, (p) => out.push(Uint8Array.from(p))))
+        const take = (p: Uint8Array): void => void out.push(Uint8Array.from(p))
+        // In place, the decoder overwrites the chunk: it gets a copy of its own, as a socket's read would be.
+        const r = attempt(() => (c.inPlace ? dec.pushInPlace(Uint8Array.from(piece) as PlatformBytes, take) : dec.push(piece, take)))
         if (!r.ok) {
           failure = r.error
           break
