@@ -120,14 +120,16 @@ export function markdown(r: BenchResult): string {
   lines.push('')
   lines.push(`| stack ${tcpHead}`)
   lines.push(`|---${tcpRule}`)
-  for (const name of [...ours, ...peers]) {
+  // Variants of our rows (`ours:sodium-native/no-addon`) follow the backends' rows.
+  const variants = Object.keys(r.tcp).filter((name) => name.startsWith('ours:') && !ours.includes(name))
+  for (const name of [...ours, ...variants, ...peers]) {
     const t = r.tcp[name]
     if (t) lines.push(`| ${name} ${tcpCells(t, r.tcp)}`)
   }
   for (const [name, t] of Object.entries(r.tcpConnect ?? {})) lines.push(`| ${name}, connect() receives ${tcpCells(t, r.tcp)}`)
   for (const [name, t] of Object.entries(r.tcpAccept ?? {})) lines.push(`| ${name}, createServer receives ${tcpCells(t, r.tcp)}`)
   lines.push('')
-  lines.push('`ours` rows: `SecretStream` on the sockets a `net.Server` accepts (the receiver) and a `net.connect` returns, with `ownReadBuffers`, `reuseInput` and `recycleWrites` set. `connect() receives` / `createServer receives` rows: the library owns both sockets (both read into buffers they own), `createServer` sends and `connect()` receives, or the other way round; their ratios are against the peers\' rows above.')
+  lines.push('`ours` rows: `SecretStream` on the sockets a `net.Server` accepts (the receiver) and a `net.connect` returns, with `ownReadBuffers`, `reuseInput` and `recycleWrites` set; `/no-addon`: the same with `SECRET_CHANNEL_NATIVE=0`, frames sealed and opened one by one through sodium-native. `connect() receives` / `createServer receives` rows: the library owns both sockets (both read into buffers they own), `createServer` sends and `connect()` receives, or the other way round; their ratios are against the peers\' rows above.')
   lines.push('')
   if (r.aggregate && Object.keys(r.aggregate).length) {
     lines.push(`**Aggregate over concurrent connections** (the same ${fmt(Number(r.config.tcpBytes) / 1048576)} MiB in total split across them, ${fmt(Number(r.config.writeBytes) / 1024)} KiB writes; all senders in one process, all receivers in another; MB/s is every byte over the span from the first to the last)`)
@@ -135,7 +137,9 @@ export function markdown(r: BenchResult): string {
     lines.push(`| connections | stack ${tcpHead}`)
     lines.push(`|---|---${tcpRule}`)
     for (const [n, rows] of Object.entries(r.aggregate)) {
-      for (const name of [...ours, ...peers]) {
+      // Variants of our rows (`ours:sodium-native/no-addon`) follow the backends' rows.
+  const variants = Object.keys(r.tcp).filter((name) => name.startsWith('ours:') && !ours.includes(name))
+  for (const name of [...ours, ...variants, ...peers]) {
         const t = rows[name]
         if (t) lines.push(`| ${n} | ${name} ${tcpCells(t, rows)}`)
       }
@@ -148,7 +152,9 @@ export function markdown(r: BenchResult): string {
     lines.push('')
     lines.push('| stack | peak external (MiB) | × written | peak arrayBuffers (MiB) | largest transport write (KiB) | transport writes |')
     lines.push('|---|---|---|---|---|---|')
-    for (const name of [...ours, ...peers]) {
+    // Variants of our rows (`ours:sodium-native/no-addon`) follow the backends' rows.
+  const variants = Object.keys(r.tcp).filter((name) => name.startsWith('ours:') && !ours.includes(name))
+  for (const name of [...ours, ...variants, ...peers]) {
       const f = flood[name]
       if (f) lines.push(`| ${name} | ${fmt(f.peakExternalMiB)} | ${fmt(f.peakExternalMiB / f.writtenMiB, 2)}× | ${fmt(f.peakArrayBuffersMiB)} | ${fmt(f.maxTransportWriteBytes / 1024, 1)} | ${fmt(f.transportWrites)} |`)
     }

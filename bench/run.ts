@@ -13,6 +13,8 @@ import { availableCryptoBackends, createCryptoBackend, useCryptoBackend } from '
 import { config, median } from './config.js'
 import { machineHandshakes, memoryHandshakes, oursBoxUnbox, referenceBoxUnbox } from './memory.js'
 import { bulk, bulkAccept, bulkConnect, connections, flood, idleHeap, type FloodFigures, type TcpFigures } from './tcp.js'
+import { WITHOUT_ADDON } from './spawn.js'
+import { loadNativeBoxStream } from '../lib/crypto/native-box-stream.js'
 import { markdown, svg, type BenchResult, type TcpRow } from './report.js'
 import { targets } from './targets.js'
 import { browserFigures } from './browser.js'
@@ -39,6 +41,8 @@ function cpuModel(): string {
 }
 
 const peersTcp = ['reference', 'hyperswarm', 'plain']
+/** Whether sodium-native's rows run with the native box-stream addon (built at install where libsodium's headers exist). */
+const addonLoaded = backends.includes('sodium-native') && loadNativeBoxStream() !== null
 // The aggregate, connect() and backpressure sections: our backends chosen by BENCH_EXTRA_BACKENDS.
 const extraBackends = config.extraBackends.includes('all') ? backends : backends.filter((b) => config.extraBackends.includes(b))
 const floodStacks: Array<[string, string, string | null]> = [...extraBackends.map((b): [string, string, string] => [`ours:${b}`, 'ours', b]), ...peersTcp.map((p): [string, string, null] => [p, p, null])]
@@ -88,6 +92,8 @@ for (let round = 1; round <= config.rounds; round++) {
     add(`hs:ours:${c.name}`, await memoryHandshakes('ours', config.handshakeMs))
   }
   for (const b of backends) addTcp('tcp', `ours:${b}`, await bulk('ours', b, config.tcpBytes, config.writeBytes, config.verify))
+  // What the optional native addon is worth: the same backend with it turned off, in the same round.
+  if (addonLoaded) addTcp('tcp', `ours:sodium-native${WITHOUT_ADDON}`, await bulk('ours', `sodium-native${WITHOUT_ADDON}`, config.tcpBytes, config.writeBytes, config.verify))
   for (const p of peersTcp) addTcp('tcp', p, await bulk(p, null, config.tcpBytes, config.writeBytes, config.verify))
   for (const b of extraBackends) addTcp('tcp-connect', `ours:${b}`, await bulkConnect(b, config.tcpBytes, config.writeBytes, config.verify))
   for (const b of extraBackends) addTcp('tcp-accept', `ours:${b}`, await bulkAccept(b, config.tcpBytes, config.writeBytes, config.verify))
@@ -150,7 +156,8 @@ const result: BenchResult = {
     node: process.version,
     platform: `${process.platform} ${process.arch}`,
     date: new Date().toISOString().slice(0, 16).replace('T', ' ') + ' UTC',
-    note: config.quick ? 'QUICK smoke run: tiny sizes, figures meaningless.' : `Medians of ${config.rounds} interleaved rounds.`,
+    note: (config.quick ? 'QUICK smoke run: tiny sizes, figures meaningless.' : `Medians of ${config.rounds} interleaved rounds.`) +
+      (!backends.includes('sodium-native') ? '' : addonLoaded ? ' sodium-native rows use the native box-stream addon (native/).' : ' The native box-stream addon was not built: sodium-native rows seal and open frame by frame.'),
     runMinutes: (performance.now() - runStart) / 60_000
   },
   config: { ...config },

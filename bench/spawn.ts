@@ -103,11 +103,25 @@ export class Child {
 }
 
 /**
+ * Suffix of a bench backend name that turns the native box-stream addon off in the children
+ * (`sodium-native${WITHOUT_ADDON}`): the same backend, frames sealed and opened one by one.
+ * @example
+ * ```ts
+ * await bulk('ours', `sodium-native${WITHOUT_ADDON}`, 2 ** 28, 65536, false)
+ * ```
+ */
+export const WITHOUT_ADDON = '/no-addon'
+
+/**
  * The environment for a child measuring `backend` (ours) or a peer (null).
  * @example
  * ```ts
  * new Child(['idle-client', 'ours', String(port), '1000'], envFor('noble'))
  * ```
  */
-export const envFor = (backend: string | null): NodeJS.ProcessEnv => (backend ? { SECRET_CHANNEL_CRYPTO: backend } : {})
+export const envFor = (backend: string | null): NodeJS.ProcessEnv => {
+  if (!backend) return {}
+  if (!backend.endsWith(WITHOUT_ADDON)) return { SECRET_CHANNEL_CRYPTO: backend }
+  return { SECRET_CHANNEL_CRYPTO: backend.slice(0, -WITHOUT_ADDON.length), SECRET_CHANNEL_NATIVE: '0' }
+}
 
