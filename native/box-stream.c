@@ -146,15 +146,18 @@ static void seal_box(uint8_t *cache, const uint8_t *key, const uint8_t *nonce, u
   crypto_onetimeauth_poly1305(tag, c, length, block0);
 }
 
-/* Opens c into m in place (m == c) after checking the tag; 0 on success, -1 (nothing written) on failure. */
-static int open_box_in_place(uint8_t *cache, const uint8_t *key, const uint8_t *nonce, uint8_t *c, const uint8_t *tag,
-                             size_t length, uint8_t block0[64]) {
+/*
+ * Opens c into m after checking the tag: m == c (in place) or m disjoint from c. 0 on success;
+ * -1 on failure, with nothing written.
+ */
+static int open_box(uint8_t *cache, const uint8_t *key, const uint8_t *nonce, uint8_t *m, const uint8_t *c,
+                    const uint8_t *tag, size_t length, uint8_t block0[64]) {
   const uint8_t *subkey = subkey_for(cache, key, nonce);
   size_t head = length < 32 ? length : 32;
   crypto_stream_salsa20(block0, 64, nonce + 16, subkey);
   if (crypto_onetimeauth_poly1305_verify(tag, c, length, block0) != 0) return -1;
-  for (size_t i = 0; i < head; i++) c[i] ^= block0[32 + i];
-  if (length > head) crypto_stream_salsa20_xor_ic(c + head, c + head, length - head, nonce + 16, 1, subkey);
+  for (size_t i = 0; i < head; i++) m[i] = c[i] ^ block0[32 + i];
+  if (length > head) crypto_stream_salsa20_xor_ic(m + head, c + head, length - head, nonce + 16, 1, subkey);
   return 0;
 }
 
@@ -213,28 +216,39 @@ static napi_value seal_frames(napi_env env, napi_callback_info info) {
 }
 
 /*
- * openFrames(key, cache, nonce, chunk, at, to, result) -> status
+ * openFrames(key, cache, nonce, chunk, at, out, to, result) -> status
  *
- * Opens, in place, every whole frame of `chunk` from `at` (a frame boundary) and moves each body's
- * plaintext down to `to` (to <= at), back to back, advancing `nonce` by two per frame. Stops before
- * the first frame it does not finish (see the OPEN_* statuses), leaving that frame's bytes as they
- * were. result = [next at, next to, frames opened, status]. -1 (nothing done) for wrong arguments.
+ * Opens every whole frame of `chunk` from `at` (a frame boundary) and writes each body's plaintext
+ * into `out` from `to`, back to back, advancing `nonce` by two per frame. Two ways:
+ *   in place  `out` is `chunk` itself (the same bytes) and to <= at: bodies are opened where they
+ *             lie and moved down over bytes already consumed;
+ *   into      `out` shares no byte with `chunk`, which is only read; the call stops before a body
+ *             that `out` has no room for.
+ * Stops before the first frame it does not finish (see the OPEN_* statuses), leaving that frame's
+ * bytes as they were. result = [next at, next to, frames opened, status]. -1 (nothing done) for
+ * wrong arguments.
  */
 static napi_value open_frames(napi_env env, napi_callback_info info) {
-  size_t argc = 7;
-  napi_value args[7];
+  size_t argc = 8;
+  napi_value args[8];
   uint8_t *key, *cache, *nonce;
-  byte_view chunk;
+  byte_view chunk, out;
   size_t at, to;
   uint32_t *result;
-  if (napi_get_cb_info(env, info, &argc, args, NULL, NULL) != napi_ok || argc != 7) return number(env, BAD_ARGUMENTS);
+  if (napi_get_cb_info(env, info, &argc, args, NULL, NULL) != napi_ok || argc != 8) return number(env, BAD_ARGUMENTS);
   if (!get_exact(env, args[0], KEY_BYTES, &key) || !get_exact(env, args[1], CACHE_BYTES, &cache) ||
       !get_exact(env, args[2], NONCE_BYTES, &nonce) || !get_bytes(env, args[3], &chunk) || chunk.length > UINT32_MAX ||
-      !get_index(env, args[4], chunk.length, &at) || !get_index(env, args[5], at, &to) || !get_result(env, args[6], &result)) {
+      !get_index(env, args[4], chunk.length, &at) || !get_bytes(env, args[5], &out) || out.length > UINT32_MAX ||
+      !get_index(env, args[6], out.length, &to) || !get_result(env, args[7], &result)) {
     return number(env, BAD_ARGUMENTS);
   }
+  int in_place = out.bytes == chunk.bytes && out.length == chunk.length;
+  if (in_place ? to > at : overlaps(out.bytes, out.length, chunk.bytes, chunk.length)) return number(env, BAD_ARGUMENTS);
+  /* Nothing the call writes may lie inside the bytes it reads or writes as data. */
   if (overlaps(key, KEY_BYTES, chunk.bytes, chunk.length) || overlaps(cache, CACHE_BYTES, chunk.bytes, chunk.length) ||
-      overlaps(nonce, NONCE_BYTES, chunk.bytes, chunk.length) || overlaps((const uint8_t *)result, 16, chunk.bytes, chunk.length)) {
+      overlaps(nonce, NONCE_BYTES, chunk.bytes, chunk.length) || overlaps((const uint8_t *)result, 16, chunk.bytes, chunk.length) ||
+      overlaps(key, KEY_BYTES, out.bytes, out.length) || overlaps(cache, CACHE_BYTES, out.bytes, out.length) ||
+      overlaps(nonce, NONCE_BYTES, out.bytes, out.length) || overlaps((const uint8_t *)result, 16, out.bytes, out.length)) {
     return number(env, BAD_ARGUMENTS);
   }
   uint8_t header[HEADER_BYTES];
@@ -245,7 +259,7 @@ static napi_value open_frames(napi_env env, napi_callback_info info) {
   while (chunk.length - at >= HEADER_BYTES) {
     /* The header is opened in a copy: a frame we stop before must stay as it arrived. */
     memcpy(header, chunk.bytes + at, HEADER_BYTES);
-    if (open_box_in_place(cache, key, nonce, header + TAG_BYTES, header, HEADER_PLAIN_BYTES, block0) != 0) {
+    if (open_box(cache, key, nonce, header + TAG_BYTES, header + TAG_BYTES, header, HEADER_PLAIN_BYTES, block0) != 0) {
       status = OPEN_HEADER_FAILED;
       break;
     }
@@ -256,16 +270,16 @@ static napi_value open_frames(napi_env env, napi_callback_info info) {
       status = OPEN_SPECIAL;
       break;
     }
-    if (chunk.length - at - HEADER_BYTES < length) break;
+    if (chunk.length - at - HEADER_BYTES < length || (!in_place && out.length - to < length)) break;
     uint8_t *body = chunk.bytes + at + HEADER_BYTES;
     memcpy(body_nonce, nonce, NONCE_BYTES);
     increment_nonce(body_nonce);
-    if (open_box_in_place(cache, key, body_nonce, body, header + 18, length, block0) != 0) {
+    if (open_box(cache, key, body_nonce, in_place ? body : out.bytes + to, body, header + 18, length, block0) != 0) {
       status = OPEN_BODY_FAILED;
       break;
     }
-    /* to <= at < body: the plaintext moves down over bytes already consumed. */
-    if (length != 0) memmove(chunk.bytes + to, body, length);
+    /* In place, to <= at < body: the plaintext moves down over bytes already consumed. */
+    if (in_place && length != 0) memmove(out.bytes + to, body, length);
     to += length;
     at += HEADER_BYTES + length;
     frames++;

@@ -169,8 +169,8 @@ export class BoxDecoder {
           at = this.readBody(chunk, at, onPlaintext, coalesce)
           continue
         }
-        if (inPlace && this.headerFill === 0 && this.box?.openFrames) {
-          at = this.openWholeFrames(this.box, chunk, at)
+        if (coalesce && this.headerFill === 0 && this.box?.openFrames) {
+          at = this.openWholeFrames(this.box, chunk, at, onPlaintext)
           if (at === chunk.length) break
         }
         // A frame that is not whole in this chunk, the goodbye, or a header claiming too much.
@@ -222,11 +222,19 @@ export class BoxDecoder {
   }
 
   /**
-   * Opens the frames lying whole in `chunk` from `at` in one native call, compacting their
-   * plaintext into the arena (the chunk itself); returns where it stopped, a frame it left as it was.
+   * Opens the frames lying whole in `chunk` from `at` in one native call, their plaintext going to
+   * the arena: the chunk itself in place, else a buffer with room for all the chunk still holds
+   * (one per chunk, as the frame-by-frame path makes). Returns where it stopped, before a frame it
+   * left as it was.
    */
-  private openWholeFrames(box: KeyedSecretbox, chunk: Uint8Array, at: number): number {
-    const status = box.openFrames!(chunk, at, this.arenaAt, this.nonce, batchResult)
+  private openWholeFrames(box: KeyedSecretbox, chunk: Uint8Array, at: number, onPlaintext: (body: PlatformBytes) => void): number {
+    if (!this.inPlace && (this.arena === null || this.arena.length - this.arenaAt < chunk.length - at)) {
+      this.flush(onPlaintext)
+      this.arena = allocBuffer(chunk.length - at)
+      this.arenaStart = 0
+      this.arenaAt = 0
+    }
+    const status = box.openFrames!(chunk, at, this.arena!, this.arenaAt, this.nonce, batchResult)
     if (status < 0) return at
     this.arenaAt = batchResult[1]!
     this.framesOpened += batchResult[2]!

@@ -193,13 +193,15 @@ export interface KeyedSecretbox {
    */
   sealFrames?(source: Uint8Array, out: Uint8Array, offset: number, nonce: Uint8Array): number
   /**
-   * Optional: opens, in place, every whole frame of `chunk` from `at` (a frame boundary), moving each
-   * body's plaintext down to `to` (≤ `at`), advancing `nonce` by two per frame. Stops before the first
-   * frame it does not finish, which it leaves untouched.
+   * Optional: opens every whole frame of `chunk` from `at` (a frame boundary) and writes the bodies'
+   * plaintext back to back into `out` from `to`, advancing `nonce` by two per frame. `out` is either
+   * `chunk` itself with `to` ≤ `at` (opened in place, plaintext moved down) or shares no byte with it
+   * (`chunk` only read; stops before a body `out` has no room for). Stops before the first frame it
+   * does not finish, which it leaves untouched.
    * @param result - receives [next at, next to, frames opened, status]
    * @returns the status: {@link OpenFramesStatus}, or -1 for arguments it refuses (nothing done)
    */
-  openFrames?(chunk: Uint8Array, at: number, to: number, nonce: Uint8Array, result: Uint32Array): number
+  openFrames?(chunk: Uint8Array, at: number, out: Uint8Array, to: number, nonce: Uint8Array, result: Uint32Array): number
   /** Zeroes the key material it holds; later calls fail closed. */
   wipe(): void
 }
@@ -208,7 +210,7 @@ export interface KeyedSecretbox {
  * Why {@link KeyedSecretbox.openFrames} stopped.
  * @example
  * ```ts
- * if (box.openFrames(chunk, at, to, nonce, result) === OpenFramesStatus.BODY_FAILED) throw tampered()
+ * if (box.openFrames(chunk, at, chunk, to, nonce, result) === OpenFramesStatus.BODY_FAILED) throw tampered()
  * ```
  */
 export const OpenFramesStatus = {

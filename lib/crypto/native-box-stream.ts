@@ -28,8 +28,8 @@ import { wipe } from './policy.js'
 export interface NativeBoxStream {
   /** Frames `source` into `out` at `offset`; bytes written or -1. `cache` is 49 bytes, zeroed to start. */
   sealFrames(key: Uint8Array, cache: Uint8Array, nonce: Uint8Array, source: Uint8Array, out: Uint8Array, offset: number): number
-  /** Opens whole frames of `chunk` in place from `at`, plaintext moved to `to`; see `KeyedSecretbox.openFrames`. */
-  openFrames(key: Uint8Array, cache: Uint8Array, nonce: Uint8Array, chunk: Uint8Array, at: number, to: number, result: Uint32Array): number
+  /** Opens whole frames of `chunk` from `at`, plaintext into `out` from `to`; see `KeyedSecretbox.openFrames`. */
+  openFrames(key: Uint8Array, cache: Uint8Array, nonce: Uint8Array, chunk: Uint8Array, at: number, out: Uint8Array, to: number, result: Uint32Array): number
 }
 
 /** Bytes of the per-direction cache the addon keeps the subkey in (subkey 32 ‖ nonce prefix 16 ‖ valid 1). */
@@ -97,9 +97,9 @@ export class NativeKeyedSecretbox extends SodiumKeyedSecretbox {
     return this.native.sealFrames(this.key, this.subkeyCache(), nonce, source, out, offset)
   }
 
-  openFrames(chunk: Uint8Array, at: number, to: number, nonce: Uint8Array, result: Uint32Array): number {
+  openFrames(chunk: Uint8Array, at: number, out: Uint8Array, to: number, nonce: Uint8Array, result: Uint32Array): number {
     if (this.wiped) return -1
-    return this.native.openFrames(this.key, this.subkeyCache(), nonce, chunk, at, to, result)
+    return this.native.openFrames(this.key, this.subkeyCache(), nonce, chunk, at, out, to, result)
   }
 
   override wipe(): void {

@@ -68,21 +68,27 @@ test('native box-stream: openFrames decodes under random chunking, across the ca
     const enc = new BoxEncoder(key, nonce, framewise)
     const writes = SIZES.map((size) => randomBytes(size))
     const wire = Buffer.concat([...writes.map((w) => enc.encode(w)), enc.goodbye(), Buffer.from('ignored after the goodbye')])
-    for (let round = 0; round < 20; round++) {
+    for (let round = 0; round < 40; round++) {
+      // Even rounds in place (the chunk is overwritten), odd ones into a buffer of the decoder's own.
+      const inPlace = round % 2 === 0
       const dec = new BoxDecoder(key, nonce, batched)
       const got: Buffer[] = []
+      let chunksKept = true
       for (let at = 0; at < wire.length;) {
-        const size = round === 0 ? wire.length : 1 + Math.floor(Math.random() * (round < 10 ? 9000 : 70_000))
-        dec.pushInPlace(Buffer.from(wire.subarray(at, at + size)), (plain) => got.push(Buffer.from(plain)))
+        const size = round < 2 ? wire.length : 1 + Math.floor(Math.random() * (round < 20 ? 9000 : 70_000))
+        const chunk = Buffer.from(wire.subarray(at, at + size))
+        if (inPlace) dec.pushInPlace(chunk, (plain) => got.push(Buffer.from(plain)))
+        else dec.pushCoalesced(chunk, (plain) => got.push(Buffer.from(plain)))
+        chunksKept &&= inPlace || chunk.equals(wire.subarray(at, at + size))
         at += size
       }
       dec.end()
-      if (!Buffer.concat(got).equals(Buffer.concat(writes)) || !dec.ended) {
-        t.fail(`${name}: round ${round} decoded differently`)
+      if (!Buffer.concat(got).equals(Buffer.concat(writes)) || !dec.ended || !chunksKept) {
+        t.fail(`${name}: round ${round} decoded differently (or changed a chunk it only reads)`)
         return t.end()
       }
     }
-    t.pass(`${name}: 20 chunkings (one whole chunk, then random sizes) decode to the writes and end at the goodbye`)
+    t.pass(`${name}: 40 chunkings (whole, then random sizes; in place and not) decode to the writes and end at the goodbye; chunks fed to pushCoalesced are left as they were`)
   }
   t.end()
 })
@@ -163,12 +169,16 @@ test('native box-stream: bad arguments return -1 and write nothing (never a cras
   t.ok(untouched(), 'sealFrames wrote nothing and left the nonce as it was')
   const chunk = Buffer.alloc(200, 7)
   const opens: Array<[string, Args]> = [
-    ['a Uint8Array result', [key, cache, nonce, chunk, 0, 0, new Uint8Array(16)]],
-    ['a result of 3', [key, cache, nonce, chunk, 0, 0, new Uint32Array(3)]],
-    ['at past the end', [key, cache, nonce, chunk, 201, 0, result]],
-    ['to after at', [key, cache, nonce, chunk, 10, 11, result]],
-    ['the key inside the chunk', [chunk.subarray(0, 32), cache, nonce, chunk, 0, 0, result]],
-    ['a detached key', [(() => { const b = new Uint8Array(32); structuredClone(b.buffer, { transfer: [b.buffer] }); return b })(), cache, nonce, chunk, 0, 0, result]]
+    ['a Uint8Array result', [key, cache, nonce, chunk, 0, chunk, 0, new Uint8Array(16)]],
+    ['a result of 3', [key, cache, nonce, chunk, 0, chunk, 0, new Uint32Array(3)]],
+    ['at past the end', [key, cache, nonce, chunk, 201, chunk, 0, result]],
+    ['in place, to after at', [key, cache, nonce, chunk, 10, chunk, 11, result]],
+    ['an output overlapping the chunk', [key, cache, nonce, chunk, 0, chunk.subarray(100), 0, result]],
+    ['an output around the chunk', [key, cache, nonce, chunk.subarray(50, 100), 0, chunk, 0, result]],
+    ['to past the output', [key, cache, nonce, chunk, 0, Buffer.alloc(10), 11, result]],
+    ['the key inside the chunk', [chunk.subarray(0, 32), cache, nonce, chunk, 0, chunk, 0, result]],
+    ['the nonce inside the output', [key, cache, chunk.subarray(150, 174), chunk.subarray(0, 100), 0, chunk.subarray(100), 0, result]],
+    ['a detached key', [(() => { const b = new Uint8Array(32); structuredClone(b.buffer, { transfer: [b.buffer] }); return b })(), cache, nonce, chunk, 0, chunk, 0, result]]
   ]
   for (const [name, args] of opens) {
     const openFrames = addon.openFrames as (...a: Args) => number
@@ -177,7 +187,7 @@ test('native box-stream: bad arguments return -1 and write nothing (never a cras
   t.ok(chunk.every((b) => b === 7) && Buffer.from(nonce).equals(nonceCopy), 'openFrames wrote nothing and left the nonce as it was')
   const detached = new Uint8Array(64)
   structuredClone(detached.buffer, { transfer: [detached.buffer] })
-  t.equal(addon.openFrames(key, cache, nonce, detached, 0, 0, result), 0, 'a detached chunk reads as an empty one: nothing to open')
+  t.equal(addon.openFrames(key, cache, nonce, detached, 0, detached, 0, result), 0, 'a detached chunk reads as an empty one: nothing to open')
   t.deepEqual([...result], [0, 0, 0, 0], 'and nothing opened')
   t.end()
 })
@@ -193,6 +203,7 @@ test('native box-stream: a wiped box refuses batches and zeroes its subkey cache
   box.wipe()
   t.ok(cache.every((b) => b === 0) && key.every((b) => b === 0), 'the wipe zeroed the cache and the key')
   t.equal(box.sealFrames(randomBytes(100), Buffer.alloc(200), 0, nonce), -1, 'sealFrames after the wipe: -1')
-  t.equal(box.openFrames(Buffer.alloc(200), 0, 0, nonce, new Uint32Array(4)), -1, 'openFrames after the wipe: -1')
+  const chunk = Buffer.alloc(200)
+  t.equal(box.openFrames(chunk, 0, chunk, 0, nonce, new Uint32Array(4)), -1, 'openFrames after the wipe: -1')
   t.end()
 })

@@ -28,8 +28,11 @@ export interface BoxCase {
   claim: number
   mutations: Mutation[]
   chunks: number[]
-  /** Feed the decoder with pushInPlace (frames opened where they lie; the native addon's batches) instead of push. */
-  inPlace?: boolean
+  /**
+   * How the decoder is fed: push (frame by frame), pushCoalesced or pushInPlace (whole frames per
+   * chunk at once, through the native addon's batches where it is built). Default push.
+   */
+  feed?: 'push' | 'coalesced' | 'in-place'
 }
 
 /** A unit of the honest wire: a data frame, the goodbye, or the oversized header. */
@@ -52,7 +55,7 @@ export const boxCaseArb: fc.Arbitrary<BoxCase> = fc.record({
   claim: fc.integer({ min: 4097, max: 65535 }),
   mutations: fc.oneof({ weight: 1, arbitrary: fc.constant<Mutation[]>([]) }, { weight: 3, arbitrary: mutationsArb(3) }),
   chunks: chunkingArb,
-  inPlace: fc.boolean()
+  feed: fc.constantFrom('push', 'coalesced', 'in-place')
 })
 
 /** secretbox(plain, nonce, key) with its tag first, 16 + plain.length bytes. */
@@ -148,7 +151,8 @@ export function boxStreamTarget(f: Fixture = fixture()): FuzzTarget<BoxCase> {
       for (const piece of chunk(mutated, c.chunks)) {
         const take = (p: Uint8Array): void => void out.push(Uint8Array.from(p))
         // In place, the decoder overwrites the chunk: it gets a copy of its own, as a socket's read would be.
-        const r = attempt(() => (c.inPlace ? dec.pushInPlace(Uint8Array.from(piece) as PlatformBytes, take) : dec.push(piece, take)))
+        const r = attempt(() => c.feed === 'in-place' ? dec.pushInPlace(Uint8Array.from(piece) as PlatformBytes, take)
+          : c.feed === 'coalesced' ? dec.pushCoalesced(piece, take) : dec.push(piece, take))
         if (!r.ok) {
           failure = r.error
           break
