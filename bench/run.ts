@@ -41,7 +41,7 @@ function cpuModel(): string {
 }
 
 const peersTcp = ['reference', 'hyperswarm', 'plain']
-/** Whether sodium-native's rows run with the native box-stream addon (built at install where libsodium's headers exist). */
+/** Whether sodium-native's rows run with the native box-stream addon (built by `npm run build` where libsodium's headers exist). */
 const addonLoaded = backends.includes('sodium-native') && loadNativeBoxStream() !== null
 // The aggregate, connect() and backpressure sections: our backends chosen by BENCH_EXTRA_BACKENDS.
 const extraBackends = config.extraBackends.includes('all') ? backends : backends.filter((b) => config.extraBackends.includes(b))

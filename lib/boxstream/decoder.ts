@@ -7,7 +7,7 @@
  * decoder refuses everything.
  * @module
  */
-import { OpenFramesStatus, type CryptoBackend, type KeyedSecretbox } from '../crypto/backend.js'
+import type { CryptoBackend, KeyedSecretbox } from '../crypto/backend.js'
 import { getCryptoBackend } from '../crypto/index.js'
 import { isAllZero } from '../crypto/policy.js'
 import { ErrorCodes, SecretChannelError } from '../errors.js'
@@ -20,8 +20,6 @@ import type { PlatformBytes } from '../platform/bytes-type.js'
 const PHASE = 'box-stream'
 const EMPTY = new Uint8Array(0)
 const EMPTY_BUFFER = allocPlatformBytes(0)
-/** Results of {@link KeyedSecretbox.openFrames}: [next at, next to, frames opened, status]; shared, read right after each call. */
-const batchResult = new Uint32Array(4)
 
 /**
  * Turns box-stream wire bytes back into plaintext.
@@ -35,10 +33,10 @@ const batchResult = new Uint32Array(4)
  */
 export class BoxDecoder {
   private readonly key: Uint8Array
-  private readonly nonce: Uint8Array
+  protected readonly nonce: Uint8Array
   private readonly crypto: CryptoBackend
   /** The backend's per-key fast path, when it has one (noble: the XSalsa20 subkey cached per nonce prefix). */
-  private readonly box: KeyedSecretbox | null
+  protected readonly box: KeyedSecretbox | null
   /**
    * Every boxed header is copied here (34 bytes, cheaper than the views it would otherwise take)
    * and opened in place; the views below are made once:
@@ -51,7 +49,7 @@ export class BoxDecoder {
   private readonly headerTag = this.header.subarray(0, TAG_BYTES)
   private readonly headerBox = this.header.subarray(TAG_BYTES)
   private readonly bodyTag = this.header.subarray(TAG_BYTES + 2)
-  private headerFill = 0
+  protected headerFill = 0
   /** Length of the body being read, or -1 while reading a header. */
   private bodyLength = -1
   /** Partial body when it straddles chunks. */
@@ -64,16 +62,16 @@ export class BoxDecoder {
    * arena: [ delivered … | pending (arenaStart..arenaAt) | free … ]
    * ```
    */
-  private arena: PlatformBytes | null = null
-  private arenaStart = 0
-  private arenaAt = 0
+  protected arena: PlatformBytes | null = null
+  protected arenaStart = 0
+  protected arenaAt = 0
   private goodbye = false
   /** True during a {@link pushInPlace} call. */
-  private inPlace = false
+  protected inPlace = false
   private failure: SecretChannelError | null = null
   /** Set by {@link destroy}: the error for later use is built only if anything uses the decoder again. */
   private destroyed = false
-  private framesOpened = 0
+  protected framesOpened = 0
 
   /**
    * @param key - 32-byte key for this direction
@@ -158,23 +156,13 @@ export class BoxDecoder {
     if (inPlace) {
       // The chunk is its own arena: plaintext is compacted towards its front, always behind `at`.
       this.arena = chunk as PlatformBytes
-      this.arenaStart = 0
-      this.arenaAt = 0
+      this.arenaStart = this.arenaAt = 0
     }
     this.inPlace = inPlace
     try {
       // A zero-length body needs no bytes, so it completes even at the end of a chunk.
       while ((at < chunk.length || this.bodyLength === 0) && !this.goodbye) {
-        if (this.bodyLength >= 0) {
-          at = this.readBody(chunk, at, onPlaintext, coalesce)
-          continue
-        }
-        if (coalesce && this.headerFill === 0 && this.box?.openFrames) {
-          at = this.openWholeFrames(this.box, chunk, at, onPlaintext)
-          if (at === chunk.length) break
-        }
-        // A frame that is not whole in this chunk, the goodbye, or a header claiming too much.
-        at = this.readHeader(chunk, at)
+        at = this.bodyLength < 0 ? this.readHeader(chunk, at, onPlaintext, coalesce) : this.readBody(chunk, at, onPlaintext, coalesce)
       }
     } catch (err) {
       this.flush(onPlaintext)
@@ -214,41 +202,31 @@ export class BoxDecoder {
     if (!this.failure && !this.goodbye) this.destroyed = true
   }
 
-  private poison(err: SecretChannelError): SecretChannelError {
+  protected poison(err: SecretChannelError): SecretChannelError {
     this.failure = err
     this.wipeKey()
     this.body = null
     return err
   }
 
+  /** Hands over what the arena holds, then starts a fresh one of `size` bytes. */
+  protected newArena(size: number, onPlaintext: (body: PlatformBytes) => void): void {
+    this.flush(onPlaintext)
+    this.arena = allocBuffer(size)
+    this.arenaStart = this.arenaAt = 0
+  }
+
+  /** The error for a header or body that failed authentication, naming the frame. */
+  protected tampered(part: 'header' | 'body'): SecretChannelError {
+    return new SecretChannelError(ErrorCodes.BOX_TAMPERED, PHASE, `${part} of frame ${this.framesOpened} failed authentication (tampered, corrupted or out of sync)`)
+  }
+
   /**
-   * Opens the frames lying whole in `chunk` from `at` in one native call, their plaintext going to
-   * the arena: the chunk itself in place, else a buffer with room for all the chunk still holds
-   * (one per chunk, as the frame-by-frame path makes). Returns where it stopped, before a frame it
-   * left as it was.
+   * Reads (the rest of) a header from `chunk` at `at`; returns where it stopped. `onPlaintext` and
+   * `coalesce` are the current push's, for a subclass that opens several frames here at once
+   * (`BatchBoxDecoder`, with the native addon).
    */
-  private openWholeFrames(box: KeyedSecretbox, chunk: Uint8Array, at: number, onPlaintext: (body: PlatformBytes) => void): number {
-    if (!this.inPlace && (this.arena === null || this.arena.length - this.arenaAt < chunk.length - at)) {
-      this.flush(onPlaintext)
-      this.arena = allocBuffer(chunk.length - at)
-      this.arenaStart = 0
-      this.arenaAt = 0
-    }
-    const status = box.openFrames!(chunk, at, this.arena!, this.arenaAt, this.nonce, batchResult)
-    if (status < 0) return at
-    this.arenaAt = batchResult[1]!
-    this.framesOpened += batchResult[2]!
-    if (status === OpenFramesStatus.HEADER_FAILED) throw this.poison(this.tampered('header'))
-    if (status === OpenFramesStatus.BODY_FAILED) throw this.poison(this.tampered('body'))
-    return batchResult[0]!
-  }
-
-  private tampered(part: 'header' | 'body'): SecretChannelError {
-    const why = part === 'header' ? 'tampered, corrupted or out of sync' : 'tampered or corrupted'
-    return new SecretChannelError(ErrorCodes.BOX_TAMPERED, PHASE, `${part} of frame ${this.framesOpened} failed authentication (${why})`)
-  }
-
-  private readHeader(chunk: Uint8Array, at: number): number {
+  protected readHeader(chunk: Uint8Array, at: number, _onPlaintext: (body: PlatformBytes) => void, _coalesce: boolean): number {
     const header = this.header
     const fill = this.headerFill
     const take = Math.min(HEADER_BYTES - fill, chunk.length - at)
@@ -298,14 +276,9 @@ export class BoxDecoder {
       // The whole body is in this chunk: decrypt it from the chunk into the arena.
       cipher = chunk.subarray(at, at + length)
       next = at + length
-      if (this.arena === null || this.arena.length - this.arenaAt < length) {
-        this.flush(onPlaintext)
-        // What is left of the chunk bounds the plaintext still to come from it.
-        this.arena = allocBuffer(Math.max(length, chunk.length - at))
-        this.arenaStart = 0
-        this.arenaAt = 0
-      }
-      plain = this.arena.subarray(this.arenaAt, this.arenaAt + length)
+      // What is left of the chunk bounds the plaintext still to come from it.
+      if (this.arena === null || this.arena.length - this.arenaAt < length) this.newArena(Math.max(length, chunk.length - at), onPlaintext)
+      plain = this.arena!.subarray(this.arenaAt, this.arenaAt + length)
       inArena = true
     } else {
       if (this.body === null) this.body = allocBuffer(length)

@@ -199,27 +199,23 @@ export interface KeyedSecretbox {
    * (`chunk` only read; stops before a body `out` has no room for). Stops before the first frame it
    * does not finish, which it leaves untouched.
    * @param result - receives [next at, next to, frames opened, status]
-   * @returns the status: {@link OpenFramesStatus}, or -1 for arguments it refuses (nothing done)
+   * @returns why it stopped ({@link OpenFramesStatus}), or -1 for arguments it refuses (nothing done)
    */
-  openFrames?(chunk: Uint8Array, at: number, out: Uint8Array, to: number, nonce: Uint8Array, result: Uint32Array): number
+  openFrames?(chunk: Uint8Array, at: number, out: Uint8Array, to: number, nonce: Uint8Array, result: Uint32Array): OpenFramesStatus
   /** Zeroes the key material it holds; later calls fail closed. */
   wipe(): void
 }
 
 /**
- * Why {@link KeyedSecretbox.openFrames} stopped.
+ * What {@link KeyedSecretbox.openFrames} returns: 0 stopped at a frame that is not whole in the
+ * chunk (or at its end), 1 the next header did not authenticate, 2 the next body did not, 3 the
+ * next header is the goodbye or claims more than 4096 bytes (for the caller to handle); -1 it
+ * refused its arguments and did nothing. (Plain numbers, not an enum object: the decoder is part
+ * of the browser bundle, where no backend has the call.)
  * @example
  * ```ts
- * if (box.openFrames(chunk, at, chunk, to, nonce, result) === OpenFramesStatus.BODY_FAILED) throw tampered()
+ * const status: OpenFramesStatus = box.openFrames!(chunk, at, chunk, to, nonce, result)
+ * if (status === 2) throw new Error(`body of frame ${result[2]} failed authentication`)
  * ```
  */
-export const OpenFramesStatus = {
-  /** At a frame that is not whole in the chunk, or at the chunk's end. */
-  MORE: 0,
-  /** The next header did not authenticate. */
-  HEADER_FAILED: 1,
-  /** The next body did not authenticate. */
-  BODY_FAILED: 2,
-  /** The next header is the goodbye or claims more than 4096 bytes: for the caller to handle. */
-  SPECIAL: 3
-} as const
+export type OpenFramesStatus = -1 | 0 | 1 | 2 | 3

@@ -6,14 +6,16 @@
  * write, or opens every whole frame of a received chunk, in one call, with the subkey derived once
  * per direction. Over TCP that measured 0.1 to 0.37 CPU s/GiB less per side (docs/perf.md).
  *
- * It is built at install time (`scripts/build-native.js`) where a C compiler and libsodium's
- * headers exist, and is simply absent elsewhere: then this module returns null and the codecs seal
- * and open frame by frame, with the same bytes on the wire. `SECRET_CHANNEL_NATIVE=0` turns it off.
+ * Installing the package never builds it: `scripts/build-native.js` does (`npm run build:native`,
+ * or a checkout's `npm run build`) where a C compiler and libsodium's headers exist. Elsewhere it is
+ * simply absent: this module returns null and the codecs seal and open frame by frame, with the
+ * same bytes on the wire. `SECRET_CHANNEL_NATIVE=0` turns it off.
  * Node only: the sodium-native backend that uses it is never part of a browser bundle.
  * @module
  */
 import { createRequire } from 'node:module'
 import { SodiumKeyedSecretbox, type CheckedSecretbox } from './sodium-keyed.js'
+import type { OpenFramesStatus } from './backend.js'
 import { wipe } from './policy.js'
 
 /**
@@ -29,7 +31,7 @@ export interface NativeBoxStream {
   /** Frames `source` into `out` at `offset`; bytes written or -1. `cache` is 49 bytes, zeroed to start. */
   sealFrames(key: Uint8Array, cache: Uint8Array, nonce: Uint8Array, source: Uint8Array, out: Uint8Array, offset: number): number
   /** Opens whole frames of `chunk` from `at`, plaintext into `out` from `to`; see `KeyedSecretbox.openFrames`. */
-  openFrames(key: Uint8Array, cache: Uint8Array, nonce: Uint8Array, chunk: Uint8Array, at: number, out: Uint8Array, to: number, result: Uint32Array): number
+  openFrames(key: Uint8Array, cache: Uint8Array, nonce: Uint8Array, chunk: Uint8Array, at: number, out: Uint8Array, to: number, result: Uint32Array): OpenFramesStatus
 }
 
 /** Bytes of the per-direction cache the addon keeps the subkey in (subkey 32 ‖ nonce prefix 16 ‖ valid 1). */
@@ -59,7 +61,7 @@ export function loadNativeBoxStream(): NativeBoxStream | null {
     const addon = createRequire(import.meta.url)('../../../native/build/Release/box_stream.node') as Partial<NativeBoxStream>
     if (typeof addon.sealFrames === 'function' && typeof addon.openFrames === 'function') loaded = addon as NativeBoxStream
   } catch {
-    // Not built here (no compiler or no libsodium headers at install): the codecs do without it.
+    // Not built here (no compiler, no libsodium headers, or never asked for): the codecs do without it.
   }
   return loaded
 }
@@ -97,7 +99,7 @@ export class NativeKeyedSecretbox extends SodiumKeyedSecretbox {
     return this.native.sealFrames(this.key, this.subkeyCache(), nonce, source, out, offset)
   }
 
-  openFrames(chunk: Uint8Array, at: number, out: Uint8Array, to: number, nonce: Uint8Array, result: Uint32Array): number {
+  openFrames(chunk: Uint8Array, at: number, out: Uint8Array, to: number, nonce: Uint8Array, result: Uint32Array): OpenFramesStatus {
     if (this.wiped) return -1
     return this.native.openFrames(this.key, this.subkeyCache(), nonce, chunk, at, out, to, result)
   }

@@ -17,7 +17,8 @@
  */
 import type { DuplexEvents } from 'streamx'
 import { HandshakeDriver, Phase, type DriverOutput, type SessionKeys } from '../handshake/index.js'
-import { BoxDecoder } from '../boxstream/decoder.js'
+import type { BoxDecoder } from '../boxstream/decoder.js'
+import { StreamBoxDecoder } from '#box-decoder'
 import { BoxEncoder } from '../boxstream/encoder.js'
 import { RECYCLED_PLAINTEXT_BYTES, WireWriter, sharedWirePool, type WirePiece } from './wire-writer.js'
 import { ErrorCodes, SecretChannelError } from '../errors.js'
@@ -436,7 +437,7 @@ export class SecretStream extends RawStreamAdapter<SecretStreamEvents> {
 
   private complete(session: SessionKeys, rest: Uint8Array[], ended: boolean): void {
     this.encoder = new BoxEncoder(session.encryptKey, session.encryptNonce, this.crypto)
-    this.decoder = new BoxDecoder(session.decryptKey, session.decryptNonce, this.crypto)
+    this.decoder = new StreamBoxDecoder(session.decryptKey, session.decryptNonce, this.crypto)
     this.remotePublicKey = copyPlatformBytes(session.remotePublicKey)
     wipe(session.encryptKey, session.decryptKey)
     this.driver = null

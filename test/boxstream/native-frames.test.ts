@@ -11,7 +11,8 @@
 import test from 'tape'
 import { randomBytes } from 'node:crypto'
 import { createRequire } from 'node:module'
-import { BoxDecoder, BoxEncoder } from '../../lib/boxstream/index.js'
+import { BoxEncoder } from '../../lib/boxstream/index.js'
+import { BatchBoxDecoder } from '../../lib/boxstream/batch-decoder.js'
 import type { CryptoBackend } from '../../lib/crypto/backend.js'
 import { availableCryptoBackends, createCryptoBackend } from '../../lib/crypto/index.js'
 import { NativeKeyedSecretbox, loadNativeBoxStream } from '../../lib/crypto/native-box-stream.js'
@@ -71,7 +72,7 @@ test('native box-stream: openFrames decodes under random chunking, across the ca
     for (let round = 0; round < 40; round++) {
       // Even rounds in place (the chunk is overwritten), odd ones into a buffer of the decoder's own.
       const inPlace = round % 2 === 0
-      const dec = new BoxDecoder(key, nonce, batched)
+      const dec = new BatchBoxDecoder(key, nonce, batched)
       const got: Buffer[] = []
       let chunksKept = true
       for (let at = 0; at < wire.length;) {
@@ -103,7 +104,7 @@ test('native box-stream: a flipped byte is reported at its frame; earlier frames
     const chunk = Buffer.from(wire)
     chunk[offset]! ^= 1
     const before = Buffer.from(chunk.subarray(offset - (offset % 4130), offset - (offset % 4130) + 4130))
-    const dec = new BoxDecoder(key, nonce, batched)
+    const dec = new BatchBoxDecoder(key, nonce, batched)
     const got: Buffer[] = []
     const frame = Math.floor(offset / 4130)
     try {
@@ -131,7 +132,7 @@ test('native box-stream: a header claiming more than 4096 bytes is still a proto
   const header = Buffer.alloc(34)
   header.writeUInt16BE(4097, 16)
   framewise.secretboxSealDetached(header.subarray(16), header.subarray(0, 16), next, key)
-  const dec = new BoxDecoder(key, nonce, batched)
+  const dec = new BatchBoxDecoder(key, nonce, batched)
   const got: Buffer[] = []
   t.throws(() => dec.pushInPlace(Buffer.concat([first, header, Buffer.alloc(5000)]), (p) => got.push(Buffer.from(p))), /claims 4097 bytes/, 'ERR_PROTOCOL, named')
   t.equal(Buffer.concat(got).length, 100, 'the frame before it was delivered')

@@ -13,7 +13,7 @@ import { CLIENT_BUDGET, CLIENT_ENTRY, WHOLE_CORE_ENTRY, WHOLE_CORE_GUARD, measur
 
 const builtins = new Set(builtinModules.flatMap((m) => [m, `node:${m}`]))
 /** Our modules that must never reach a browser bundle. */
-const NODE_ONLY = [/dist\/lib\/net\//, /dist\/lib\/protocols\//, /dist\/lib\/cli\//, /crypto\/(node|sodium|wasm|platform-node)\.js$/, /platform\/bytes-node\.js$/, /websocket-server\.js$/]
+const NODE_ONLY = [/dist\/lib\/net\//, /dist\/lib\/protocols\//, /dist\/lib\/cli\//, /crypto\/(node|sodium|wasm|platform-node)\.js$/, /platform\/bytes-node\.js$/, /platform\/decoder-node\.js$/, /boxstream\/batch-decoder\.js$/, /crypto\/native-box-stream\.js$/, /websocket-server\.js$/]
 
 /** The code of a compiled module without its comments (TSDoc mentions Buffer on purpose). */
 const codeOf = (file: string): string => readFileSync(join(root, file), 'utf8').replace(/\/\*[\s\S]*?\*\//g, '').replace(/^\s*\/\/.*$/gm, '')

@@ -46,6 +46,7 @@ const NODE_ONLY_FILES: Record<string, string> = {
   'pull/interop-memory.test.js': 'the reference implementation (secret-handshake from npm, on sodium-native)',
   'pull/secret-stream-interop.test.js': 'the reference implementation (secret-handshake from npm) and TCP sockets',
   'boxstream/sodium-keyed.test.js': 'checks sodium-native\'s keyed secretbox, which only loads in Node',
+  'boxstream/native-frames.test.js': 'checks the native box-stream addon, which only loads in Node',
   'shs1/shs1.test.js': 'runs the shs1-test harness as child processes',
   'streams/backpressure.test.js': 'every test is over TCP sockets (kernel buffers are what it bounds)',
   'streams/idle-footprint.test.js': 'every test is over TCP sockets (drain listeners on a net.Socket)',

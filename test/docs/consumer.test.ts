@@ -18,6 +18,7 @@ import { once } from 'node:events'
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { createRequire } from 'node:module'
 import { root } from '../helpers/net.js'
 
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm'
@@ -221,6 +222,17 @@ test('the packed package installs lean and type-checks for a strict consumer, do
     t.notOk(existsSync(join(dir, 'node_modules', 'better-sqlite3')), 'better-sqlite3 is not installed (an optional peer)')
 
     const pkg = join(dir, 'node_modules', 'secret-channel')
+    // The optional native addon: never built by the install; one documented command builds it
+    // where a compiler and libsodium's headers are (CI installs libsodium-dev).
+    t.notOk(existsSync(join(pkg, 'native', 'build')), 'the install built no native addon')
+    if (existsSync('/usr/include/sodium.h')) {
+      const built = run(npm, ['explore', 'secret-channel', '--', 'npm', 'run', 'build:native'], dir)
+      t.equal(built.status, 0, `npm explore secret-channel -- npm run build:native${built.status === 0 ? '' : `\n${built.out}`}`)
+      const addon = createRequire(join(dir, 'index.js'))(join(pkg, 'native', 'build', 'Release', 'box_stream.node')) as Record<string, unknown>
+      t.ok(typeof addon.sealFrames === 'function' && typeof addon.openFrames === 'function', 'the built addon loads and has its two calls')
+    } else {
+      t.skip('no libsodium headers here: the addon build is not tried')
+    }
     const maps = (function find (d: string): string[] {
       return readdirSync(d, { withFileTypes: true }).flatMap((e) => e.isDirectory() ? find(join(d, e.name)) : e.name.endsWith('.map') ? [join(d, e.name)] : [])
     })(join(pkg, 'dist'))
