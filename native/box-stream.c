@@ -64,17 +64,21 @@ typedef struct {
   size_t length;
 } byte_view;
 
-/* A Uint8Array (or Buffer) argument; 0 for anything else. */
-static int get_bytes(napi_env env, napi_value value, byte_view *out) {
+/* A typed array's element type, length and data; 0 for anything that is not a typed array. */
+static int typed_array(napi_env env, napi_value value, napi_typedarray_type *type, size_t *length, void **data) {
   bool is_typed = false;
-  napi_typedarray_type type;
-  size_t length;
-  void *data;
   napi_value buffer;
   size_t offset;
   if (napi_is_typedarray(env, value, &is_typed) != napi_ok || !is_typed) return 0;
-  if (napi_get_typedarray_info(env, value, &type, &length, &data, &buffer, &offset) != napi_ok) return 0;
-  if (type != napi_uint8_array) return 0;
+  return napi_get_typedarray_info(env, value, type, length, data, &buffer, &offset) == napi_ok;
+}
+
+/* A Uint8Array (or Buffer) argument; 0 for anything else. */
+static int get_bytes(napi_env env, napi_value value, byte_view *out) {
+  napi_typedarray_type type;
+  size_t length;
+  void *data;
+  if (!typed_array(env, value, &type, &length, &data) || type != napi_uint8_array) return 0;
   if (data == NULL && length != 0) return 0;
   out->bytes = data;
   out->length = length;
@@ -99,15 +103,10 @@ static int get_index(napi_env env, napi_value value, size_t limit, size_t *out) 
 
 /* A Uint32Array of exactly four elements, for openFrames' results. */
 static int get_result(napi_env env, napi_value value, uint32_t **out) {
-  bool is_typed = false;
   napi_typedarray_type type;
   size_t length;
   void *data;
-  napi_value buffer;
-  size_t offset;
-  if (napi_is_typedarray(env, value, &is_typed) != napi_ok || !is_typed) return 0;
-  if (napi_get_typedarray_info(env, value, &type, &length, &data, &buffer, &offset) != napi_ok) return 0;
-  if (type != napi_uint32_array || length != 4 || data == NULL) return 0;
+  if (!typed_array(env, value, &type, &length, &data) || type != napi_uint32_array || length != 4 || data == NULL) return 0;
   *out = data;
   return 1;
 }
