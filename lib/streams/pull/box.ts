@@ -8,7 +8,8 @@
  * maps stream ends. Each output chunk is produced only when the reader asks for one.
  * @module
  */
-import { BoxDecoder, BoxEncoder } from '../../boxstream/index.js'
+import { BoxEncoder, type BoxDecoder } from '../../boxstream/index.js'
+import { StreamBoxDecoder } from '#box-decoder'
 import { ErrorCodes, SecretChannelError } from '../../errors.js'
 import { utf8PlatformBytes } from '#platform-bytes'
 import { isEnd, loop, type End, type Source, type SourceCallback, type Through } from './types.js'
@@ -108,7 +109,7 @@ export function createBoxStream(key: Uint8Array, nonce?: Uint8Array): Through<Ui
  */
 export function createUnboxStream(key: Uint8Array, nonce?: Uint8Array): Through<Uint8Array, PlatformBytes> {
   const [k, n] = splitKeyAndNonce(key, nonce, 'box-stream')
-  const decoder = new BoxDecoder(k, n)
+  const decoder = new StreamBoxDecoder(k, n)
   k.fill(0)
   return (read: Source<Uint8Array>): Source<PlatformBytes> => {
     const ready: PlatformBytes[] = []
@@ -133,7 +134,9 @@ export function createUnboxStream(key: Uint8Array, nonce?: Uint8Array): Through<
             return next()
           }
           try {
-            if (data && data.length > 0) decoder.push(data, push)
+            // One buffer per wire chunk (the frames that lie whole in it, opened in one native call
+            // where the addon is built), not one per frame: the same bytes, fewer and larger pieces.
+            if (data && data.length > 0) decoder.pushCoalesced(data, push)
             // The goodbye ends our output; the input is left alone so the other direction of a
             // duplex transport can still finish (aborting a socket's source would destroy it).
             if (decoder.ended) ended = true
