@@ -101,6 +101,8 @@ function tcpCells(t: TcpRow, base: Record<string, TcpRow>): string {
 /** Markdown: the machine, then one table per section, ours per backend with ratios to each peer. */
 export function markdown(r: BenchResult): string {
   const ours = r.backends.map((b) => `ours:${b}`)
+  // Variants of our rows (`ours:sodium-native/no-addon`, TCP only) follow the backends' rows.
+  const ourRows = [...ours, ...Object.keys(r.tcp).filter((name) => name.startsWith('ours:') && !ours.includes(name))]
   const lines: string[] = []
   lines.push(`Measured ${r.machine.date} on ${r.machine.nproc} cores (${r.machine.cpu}), Node ${r.machine.node}, ${r.machine.platform}. ${r.machine.note}${r.machine.runMinutes === undefined ? '' : ` The run took ${fmt(r.machine.runMinutes, 1)} minutes.`}`)
   lines.push('')
@@ -120,9 +122,7 @@ export function markdown(r: BenchResult): string {
   lines.push('')
   lines.push(`| stack ${tcpHead}`)
   lines.push(`|---${tcpRule}`)
-  // Variants of our rows (`ours:sodium-native/no-addon`) follow the backends' rows.
-  const variants = Object.keys(r.tcp).filter((name) => name.startsWith('ours:') && !ours.includes(name))
-  for (const name of [...ours, ...variants, ...peers]) {
+  for (const name of [...ourRows, ...peers]) {
     const t = r.tcp[name]
     if (t) lines.push(`| ${name} ${tcpCells(t, r.tcp)}`)
   }
@@ -137,9 +137,7 @@ export function markdown(r: BenchResult): string {
     lines.push(`| connections | stack ${tcpHead}`)
     lines.push(`|---|---${tcpRule}`)
     for (const [n, rows] of Object.entries(r.aggregate)) {
-      // Variants of our rows (`ours:sodium-native/no-addon`) follow the backends' rows.
-  const variants = Object.keys(r.tcp).filter((name) => name.startsWith('ours:') && !ours.includes(name))
-  for (const name of [...ours, ...variants, ...peers]) {
+      for (const name of [...ourRows, ...peers]) {
         const t = rows[name]
         if (t) lines.push(`| ${n} | ${name} ${tcpCells(t, rows)}`)
       }
@@ -152,9 +150,7 @@ export function markdown(r: BenchResult): string {
     lines.push('')
     lines.push('| stack | peak external (MiB) | × written | peak arrayBuffers (MiB) | largest transport write (KiB) | transport writes |')
     lines.push('|---|---|---|---|---|---|')
-    // Variants of our rows (`ours:sodium-native/no-addon`) follow the backends' rows.
-  const variants = Object.keys(r.tcp).filter((name) => name.startsWith('ours:') && !ours.includes(name))
-  for (const name of [...ours, ...variants, ...peers]) {
+    for (const name of [...ourRows, ...peers]) {
       const f = flood[name]
       if (f) lines.push(`| ${name} | ${fmt(f.peakExternalMiB)} | ${fmt(f.peakExternalMiB / f.writtenMiB, 2)}× | ${fmt(f.peakArrayBuffersMiB)} | ${fmt(f.maxTransportWriteBytes / 1024, 1)} | ${fmt(f.transportWrites)} |`)
     }
