@@ -19,6 +19,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, 
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createRequire } from 'node:module'
+import { pathToFileURL } from 'node:url'
 import { root } from '../helpers/net.js'
 
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm'
@@ -230,6 +231,10 @@ test('the packed package installs lean and type-checks for a strict consumer, do
       t.equal(built.status, 0, `npm explore secret-channel -- npm run build:native${built.status === 0 ? '' : `\n${built.out}`}`)
       const addon = createRequire(join(dir, 'index.js'))(join(pkg, 'native', 'build', 'Release', 'box_stream.node')) as Record<string, unknown>
       t.ok(typeof addon.sealFrames === 'function' && typeof addon.openFrames === 'function', 'the built addon loads and has its two calls')
+      // The installed library finds it where the build left it (dist/lib/crypto → native/build).
+      const loader = join(pkg, 'dist', 'lib', 'crypto', 'native-box-stream.js')
+      const found = run(process.execPath, ['--input-type=module', '-e', `const m = await import(${JSON.stringify(pathToFileURL(loader).href)}); process.exit(m.loadNativeBoxStream() ? 0 : 1)`], dir)
+      t.equal(found.status, 0, `the installed library loads the addon it built${found.status === 0 ? '' : `\n${found.out}`}`)
     } else {
       t.skip('no libsodium headers here: the addon build is not tried')
     }
