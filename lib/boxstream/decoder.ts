@@ -63,7 +63,7 @@ export class BoxDecoder {
    * ```
    */
   protected arena: PlatformBytes | null = null
-  protected arenaStart = 0
+  private arenaStart = 0
   protected arenaAt = 0
   private goodbye = false
   /** True during a {@link pushInPlace} call. */
